@@ -1,0 +1,402 @@
+//! The case (anmälan) and its life: statuses, who may move it where, and its history.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::form::{FieldValues, Form, Problem};
+
+/// Where a case is in its life (DESIGN.md, glossary).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Ej skickat: only the installer firm sees it.
+    Draft,
+    /// För godkännande.
+    Submitted,
+    /// Åter för komplettering.
+    Returned,
+    /// Godkänd: the installer may do the work.
+    Approved,
+    /// Ej godkänd.
+    Rejected,
+    /// Färdiganmäld.
+    Completed,
+    /// Avslutad.
+    Closed,
+    /// Makulerad.
+    Withdrawn,
+}
+
+impl Status {
+    pub const ALL: [Status; 8] = [
+        Status::Draft,
+        Status::Submitted,
+        Status::Returned,
+        Status::Approved,
+        Status::Rejected,
+        Status::Completed,
+        Status::Closed,
+        Status::Withdrawn,
+    ];
+
+    /// The Swedish name people know from the installers' manual.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Draft => "Ej skickat",
+            Status::Submitted => "För godkännande",
+            Status::Returned => "Åter för komplettering",
+            Status::Approved => "Godkänd",
+            Status::Rejected => "Ej godkänd",
+            Status::Completed => "Färdiganmäld",
+            Status::Closed => "Avslutad",
+            Status::Withdrawn => "Makulerad",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Submitted => "submitted",
+            Status::Returned => "returned",
+            Status::Approved => "approved",
+            Status::Rejected => "rejected",
+            Status::Completed => "completed",
+            Status::Closed => "closed",
+            Status::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// The installer may change the fields only before the case is sent, or when it was
+    /// returned for completion.
+    pub fn editable(self) -> bool {
+        matches!(self, Status::Draft | Status::Returned)
+    }
+}
+
+/// Who acts on a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Installer,
+    NetworkCompany,
+}
+
+/// What can be done to a case; each row of [`Action::transition`] says by whom and from where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Create,
+    Submit,
+    Withdraw,
+    Approve,
+    Return,
+    Reject,
+    Complete,
+    Close,
+}
+
+/// Why an action is not allowed. `WrongRole` is a 403, `WrongStatus` a 409.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("{role:?} may not {action:?} a case")]
+    WrongRole { action: Action, role: Role },
+    #[error("cannot {action:?} a case in status {status:?}")]
+    WrongStatus { action: Action, status: Status },
+}
+
+impl TransitionError {
+    /// The Swedish explanation for the person who tried.
+    pub fn message(&self) -> String {
+        match self {
+            TransitionError::WrongRole {
+                role: Role::Installer,
+                ..
+            } => "Det här gör nätbolaget, inte installatören.".into(),
+            TransitionError::WrongRole {
+                role: Role::NetworkCompany,
+                ..
+            } => "Det här gör installatören, inte nätbolaget.".into(),
+            TransitionError::WrongStatus { status, .. } => format!(
+                "Det går inte när anmälan har status {}. Ladda om sidan och se vad som gäller nu.",
+                status.label()
+            ),
+        }
+    }
+}
+
+impl Action {
+    fn actor(self) -> Role {
+        match self {
+            Action::Create | Action::Submit | Action::Withdraw | Action::Complete => {
+                Role::Installer
+            }
+            Action::Approve | Action::Return | Action::Reject | Action::Close => {
+                Role::NetworkCompany
+            }
+        }
+    }
+
+    /// The status after this action from `from`, if it is allowed there.
+    fn target(self, from: Status) -> Option<Status> {
+        use Status::*;
+        match (self, from) {
+            (Action::Submit, Draft | Returned) => Some(Submitted),
+            (Action::Withdraw, Draft | Submitted | Returned) => Some(Withdrawn),
+            (Action::Approve, Submitted) => Some(Approved),
+            (Action::Return, Submitted) => Some(Returned),
+            (Action::Reject, Submitted) => Some(Rejected),
+            (Action::Complete, Approved) => Some(Completed),
+            (Action::Close, Completed | Rejected) => Some(Closed),
+            _ => None,
+        }
+    }
+
+    /// The status machine: the status after `role` does this action from `from`.
+    pub fn transition(self, from: Status, role: Role) -> Result<Status, TransitionError> {
+        if self.actor() != role {
+            return Err(TransitionError::WrongRole { action: self, role });
+        }
+        self.target(from).ok_or(TransitionError::WrongStatus {
+            action: self,
+            status: from,
+        })
+    }
+}
+
+/// One step in a case's life.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct HistoryEntry {
+    #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
+    pub at: OffsetDateTime,
+    /// The user id of who did it.
+    pub by: String,
+    pub action: Action,
+    pub from: Option<Status>,
+    pub to: Status,
+    pub message: Option<String>,
+}
+
+/// One notification (anmälan) and its life, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Case {
+    pub id: String,
+    pub company: String,
+    pub installation_type: String,
+    pub job_type: String,
+    pub network_area: String,
+    pub status: Status,
+    /// Increases by one with every change; a write names the version it read.
+    pub version: u64,
+    /// The installer firm that owns the case.
+    pub firm: String,
+    pub created_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
+    pub updated_at: OffsetDateTime,
+    /// When it was first sent; the network company's inbox sorts by it.
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    #[schemars(with = "Option<String>")]
+    pub submitted_at: Option<OffsetDateTime>,
+    pub fields: FieldValues,
+    pub history: Vec<HistoryEntry>,
+}
+
+/// Why an action on a case was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CaseError {
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    /// A submit with problems; all of them.
+    #[error("the case has {} problems", .0.len())]
+    Invalid(Vec<Problem>),
+}
+
+impl Case {
+    /// A new draft, version 1.
+    pub fn new_draft(
+        id: String,
+        form: &Form,
+        job_type: String,
+        network_area: String,
+        firm: String,
+        by: String,
+        at: OffsetDateTime,
+    ) -> Case {
+        Case {
+            id,
+            company: form.company.id.clone(),
+            installation_type: form.installation_type.id.clone(),
+            job_type,
+            network_area,
+            status: Status::Draft,
+            version: 1,
+            firm,
+            created_by: by.clone(),
+            created_at: at,
+            updated_at: at,
+            submitted_at: None,
+            fields: FieldValues::new(),
+            history: vec![HistoryEntry {
+                at,
+                by,
+                action: Action::Create,
+                from: None,
+                to: Status::Draft,
+                message: None,
+            }],
+        }
+    }
+
+    /// Moves the case by the status machine; a submit needs a case without problems.
+    pub fn act(
+        &mut self,
+        form: &Form,
+        action: Action,
+        role: Role,
+        by: &str,
+        at: OffsetDateTime,
+        message: Option<String>,
+    ) -> Result<(), CaseError> {
+        let to = action.transition(self.status, role)?;
+        if action == Action::Submit {
+            let problems = form.validate(&self.fields);
+            if !problems.is_empty() {
+                return Err(CaseError::Invalid(problems));
+            }
+            self.submitted_at.get_or_insert(at);
+        }
+        self.history.push(HistoryEntry {
+            at,
+            by: by.to_string(),
+            action,
+            from: Some(self.status),
+            to,
+            message,
+        });
+        self.status = to;
+        self.touch(at);
+        Ok(())
+    }
+
+    /// A network company sees only what was sent to it: never a draft, not even that it exists,
+    /// nor a draft that was withdrawn without ever being sent.
+    pub fn visible_to_company(&self) -> bool {
+        self.submitted_at.is_some()
+    }
+
+    /// Records a change: a new version at `at`.
+    pub fn touch(&mut self, at: OffsetDateTime) {
+        self.version += 1;
+        self.updated_at = at;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_installers_path_and_the_network_companys_answers() {
+        use Action::*;
+        use Role::*;
+        use Status::*;
+        let allowed = [
+            (Submit, Draft, Installer, Submitted),
+            (Submit, Returned, Installer, Submitted),
+            (Withdraw, Draft, Installer, Withdrawn),
+            (Withdraw, Submitted, Installer, Withdrawn),
+            (Withdraw, Returned, Installer, Withdrawn),
+            (Approve, Submitted, NetworkCompany, Approved),
+            (Return, Submitted, NetworkCompany, Returned),
+            (Reject, Submitted, NetworkCompany, Rejected),
+            (Complete, Approved, Installer, Completed),
+            (Close, Completed, NetworkCompany, Closed),
+            (Close, Rejected, NetworkCompany, Closed),
+        ];
+        for action in [
+            Create, Submit, Withdraw, Approve, Return, Reject, Complete, Close,
+        ] {
+            for from in Status::ALL {
+                for role in [Installer, NetworkCompany] {
+                    let expected = allowed
+                        .iter()
+                        .find(|(a, f, r, _)| *a == action && *f == from && *r == role)
+                        .map(|(_, _, _, to)| *to);
+                    let got = action.transition(from, role);
+                    match expected {
+                        Some(to) => assert_eq!(got, Ok(to), "{action:?} {from:?} {role:?}"),
+                        None => assert!(got.is_err(), "{action:?} {from:?} {role:?} -> {got:?}"),
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_wrong_role_is_told_apart_from_the_wrong_status() {
+        assert_eq!(
+            Action::Submit.transition(Status::Draft, Role::NetworkCompany),
+            Err(TransitionError::WrongRole {
+                action: Action::Submit,
+                role: Role::NetworkCompany
+            })
+        );
+        assert_eq!(
+            Action::Approve.transition(Status::Approved, Role::NetworkCompany),
+            Err(TransitionError::WrongStatus {
+                action: Action::Approve,
+                status: Status::Approved
+            })
+        );
+        assert!(
+            TransitionError::WrongStatus {
+                action: Action::Approve,
+                status: Status::Approved
+            }
+            .message()
+            .contains("Godkänd")
+        );
+    }
+
+    #[test]
+    fn statuses_have_the_manuals_names() {
+        let labels: Vec<_> = Status::ALL.iter().map(|s| s.label()).collect();
+        assert_eq!(
+            labels,
+            [
+                "Ej skickat",
+                "För godkännande",
+                "Åter för komplettering",
+                "Godkänd",
+                "Ej godkänd",
+                "Färdiganmäld",
+                "Avslutad",
+                "Makulerad"
+            ]
+        );
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+    }
+}

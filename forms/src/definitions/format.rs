@@ -1,0 +1,199 @@
+//! The file format of the definitions, exactly as people write it (TOML).
+//!
+//! Strict: every struct denies unknown keys, so a typo is an error with its line instead of a
+//! silently ignored setting. Identifiers carry their position so that the semantic checks in
+//! `load.rs` can name the line too. The JSON Schemas in `definitions/schema/` are generated from
+//! these types (`cargo run -p forms --example write_format_schemas`).
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use toml::Spanned;
+
+/// A string with its position in the file.
+pub type Text = Spanned<String>;
+
+/// `base.toml`: sections, fields, lookup rules and the copy-from-owner mapping.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BaseFile {
+    /// The sections of a form, in the order they are shown.
+    #[serde(rename = "section")]
+    pub sections: Vec<SectionDef>,
+    /// The fields every network company's forms have (where their installation type allows).
+    #[serde(rename = "field")]
+    pub fields: Vec<FieldDef>,
+    /// What "Hämta anl-data" reads from the installation registry and how it merges.
+    pub lookup: LookupDef,
+    /// "Kopiera från ägare": owner field -> payer field.
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub copy_from_owner: BTreeMap<Text, Text>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SectionDef {
+    /// The prefix of the ids of this section's fields, e.g. `owner` for `owner.name`.
+    #[schemars(with = "String")]
+    pub id: Text,
+    /// The heading shown to people, e.g. "Fastighetsägare".
+    pub title: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FieldDef {
+    /// `section.name`, e.g. `owner.email`; the section must be declared in `base.toml`.
+    #[schemars(with = "String")]
+    pub id: Text,
+    /// The label shown next to the input, in Swedish.
+    pub label: String,
+    /// A hint shown under the label.
+    pub help: Option<String>,
+    /// What the value is; decides the checks and the input shown.
+    #[serde(rename = "type")]
+    pub kind: FieldKind,
+    /// Longest value accepted, in characters. Each type has a default.
+    pub max_length: Option<u32>,
+    /// For `number`: the smallest value accepted.
+    pub min: Option<i64>,
+    /// For `number`: the largest value accepted.
+    pub max: Option<i64>,
+    /// For `number`: the unit shown after the input, e.g. "A".
+    pub unit: Option<String>,
+    /// For `choice`: the values to choose between.
+    pub choices: Option<Vec<ChoiceDef>>,
+    /// The installation types the field appears in; all when left out.
+    #[schemars(with = "Option<Vec<String>>")]
+    pub installation_types: Option<Vec<Text>>,
+    /// Mandatory in every installation type the field appears in.
+    #[serde(default)]
+    pub mandatory: bool,
+    /// Mandatory only in these installation types.
+    #[schemars(with = "Option<Vec<String>>")]
+    pub mandatory_in: Option<Vec<Text>>,
+}
+
+/// The type of a field's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    /// One line of free text.
+    Text,
+    /// Several lines of free text.
+    Textarea,
+    /// A whole number, between `min` and `max`.
+    Number,
+    /// A date, `YYYY-MM-DD`.
+    Date,
+    /// One of `choices`.
+    Choice,
+    /// An e-mail address.
+    Email,
+    /// A phone number.
+    Phone,
+    /// A Swedish postal code, `123 45`.
+    PostalCode,
+    /// Anläggnings-ID: 18 digits, GS1 check digit, the network company's prefix.
+    Gsrn,
+    /// Personnummer, samordningsnummer or organisationsnummer.
+    IdentityNumber,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChoiceDef {
+    /// The value stored in the case.
+    pub value: String,
+    /// The text shown to people.
+    pub label: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LookupDef {
+    /// Fields a lookup writes even when the installer answers "Nej".
+    #[schemars(with = "Vec<String>")]
+    pub always_overwrite: Vec<Text>,
+    /// Fields a lookup never returns or sets (personal identity numbers).
+    #[schemars(with = "Vec<String>")]
+    pub never_returned: Vec<Text>,
+    /// Registry column -> field.
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub projection: BTreeMap<Text, Text>,
+}
+
+/// `installation_types.toml`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InstallationTypesFile {
+    #[serde(rename = "installation_type")]
+    pub installation_types: Vec<InstallationTypeDef>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InstallationTypeDef {
+    /// The id used in cases and URLs, e.g. `fuse_change`.
+    #[schemars(with = "String")]
+    pub id: Text,
+    /// The name shown to people, e.g. "Säkringsändring".
+    pub name: String,
+    #[serde(rename = "job_type")]
+    pub job_types: Vec<JobTypeDef>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JobTypeDef {
+    #[schemars(with = "String")]
+    pub id: Text,
+    pub name: String,
+}
+
+/// `companies/<id>.toml`: one network company; its id is the file's name.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompanyFile {
+    /// The name shown to people.
+    pub name: String,
+    /// Company prefixes of its GSRN numbers: `735999` and three digits.
+    #[schemars(with = "Vec<String>")]
+    pub gsrn_prefixes: Vec<Text>,
+    /// Fields mandatory in all of this company's forms, besides those of `base.toml`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub mandatory: Vec<Text>,
+    #[serde(rename = "network_area")]
+    pub network_areas: Vec<NetworkAreaDef>,
+    /// The installation types this company offers.
+    #[serde(rename = "installation_type")]
+    pub installation_types: Vec<OfferDef>,
+    /// Fields of this company's own, in the same format as in `base.toml`.
+    #[serde(rename = "field", default)]
+    pub fields: Vec<FieldDef>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkAreaDef {
+    #[schemars(with = "String")]
+    pub id: Text,
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfferDef {
+    /// An installation type of `installation_types.toml`.
+    #[schemars(with = "String")]
+    pub id: Text,
+    /// The job types offered; all of the type's when left out.
+    #[schemars(with = "Option<Vec<String>>")]
+    pub job_types: Option<Vec<Text>>,
+    /// Fields mandatory in this installation type at this company.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub mandatory: Vec<Text>,
+}

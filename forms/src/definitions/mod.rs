@@ -1,0 +1,201 @@
+//! The definitions, resolved and checked: what the rest of the system reads.
+
+pub mod format;
+mod load;
+
+use std::{fs, path::Path};
+
+use serde::Serialize;
+
+pub use format::FieldKind;
+pub use load::{DefinitionError, DefinitionErrors};
+
+/// All form definitions: shared sections and fields, installation types, network companies.
+#[derive(Debug, Clone)]
+pub struct Definitions {
+    pub sections: Vec<Section>,
+    /// The fields of `base.toml`, in order.
+    pub fields: Vec<Field>,
+    pub installation_types: Vec<InstallationType>,
+    /// Sorted by id.
+    pub companies: Vec<Company>,
+    pub lookup: LookupRules,
+    /// `(owner field, payer field)` pairs of "Kopiera från ägare".
+    pub copy_from_owner: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Section {
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Field {
+    pub id: String,
+    pub section: String,
+    pub label: String,
+    pub help: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: FieldKind,
+    pub max_length: u32,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    pub unit: Option<String>,
+    pub choices: Vec<Choice>,
+    /// `None`: every installation type.
+    #[serde(skip)]
+    pub installation_types: Option<Vec<String>>,
+    #[serde(skip)]
+    pub mandatory: bool,
+    #[serde(skip)]
+    pub mandatory_in: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InstallationType {
+    pub id: String,
+    pub name: String,
+    pub job_types: Vec<JobType>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct JobType {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Company {
+    pub id: String,
+    pub name: String,
+    pub gsrn_prefixes: Vec<String>,
+    pub mandatory: Vec<String>,
+    pub network_areas: Vec<NetworkArea>,
+    pub offers: Vec<Offer>,
+    /// The company's own fields, besides those of `base.toml`.
+    pub fields: Vec<Field>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NetworkArea {
+    pub id: String,
+    pub name: String,
+}
+
+/// An installation type as a company offers it.
+#[derive(Debug, Clone)]
+pub struct Offer {
+    pub installation_type: String,
+    pub job_types: Vec<String>,
+    pub mandatory: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LookupRules {
+    pub always_overwrite: Vec<String>,
+    pub never_returned: Vec<String>,
+    /// `(registry column, field)` pairs.
+    pub projection: Vec<(String, String)>,
+}
+
+/// One file of definitions: its path relative to the definitions folder, and its text.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub path: String,
+    pub text: String,
+}
+
+const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_definitions.rs"));
+
+impl Definitions {
+    /// The definitions shipped in `forms/definitions/`, embedded at build time.
+    pub fn builtin() -> &'static Definitions {
+        static BUILTIN_DEFINITIONS: std::sync::OnceLock<Definitions> = std::sync::OnceLock::new();
+        BUILTIN_DEFINITIONS.get_or_init(|| {
+            Definitions::parse("forms/definitions", &builtin_sources())
+                .unwrap_or_else(|errors| panic!("the shipped definitions are broken:\n{errors}"))
+        })
+    }
+
+    /// Reads every `.toml` file under `dir`.
+    pub fn load_dir(dir: &Path) -> Result<Definitions, DefinitionErrors> {
+        let mut sources = Vec::new();
+        read_sources(dir, dir, &mut sources).map_err(|e| {
+            DefinitionErrors::single(dir.display().to_string(), format!("cannot be read: {e}"))
+        })?;
+        Definitions::parse(&dir.display().to_string(), &sources)
+    }
+
+    /// Parses and checks a set of files; `root` prefixes the file names in error messages.
+    pub fn parse(root: &str, sources: &[Source]) -> Result<Definitions, DefinitionErrors> {
+        load::load(root, sources)
+    }
+
+    pub fn company(&self, id: &str) -> Option<&Company> {
+        self.companies.iter().find(|c| c.id == id)
+    }
+
+    pub fn installation_type(&self, id: &str) -> Option<&InstallationType> {
+        self.installation_types.iter().find(|t| t.id == id)
+    }
+
+    pub fn section(&self, id: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| s.id == id)
+    }
+}
+
+/// The shipped definition files, for tools that want to start from them.
+pub fn builtin_sources() -> Vec<Source> {
+    BUILTIN
+        .iter()
+        .map(|(path, text)| Source {
+            path: path.to_string(),
+            text: text.to_string(),
+        })
+        .collect()
+}
+
+fn read_sources(root: &Path, dir: &Path, out: &mut Vec<Source>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.path());
+    for entry in entries {
+        let path = entry.path();
+        if path.is_dir() {
+            read_sources(root, &path, out)?;
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            let rel = path.strip_prefix(root).unwrap_or(&path);
+            out.push(Source {
+                path: rel.to_string_lossy().replace('\\', "/"),
+                text: fs::read_to_string(&path)?,
+            });
+        }
+    }
+    Ok(())
+}
+
+impl Company {
+    pub fn offer(&self, installation_type: &str) -> Option<&Offer> {
+        self.offers
+            .iter()
+            .find(|o| o.installation_type == installation_type)
+    }
+
+    pub fn network_area(&self, id: &str) -> Option<&NetworkArea> {
+        self.network_areas.iter().find(|a| a.id == id)
+    }
+}
+
+impl Field {
+    pub fn appears_in(&self, installation_type: &str) -> bool {
+        self.installation_types
+            .as_ref()
+            .is_none_or(|types| types.iter().any(|t| t == installation_type))
+    }
+}

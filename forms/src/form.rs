@@ -1,0 +1,415 @@
+//! A form: one network company's definition of one installation type. Everything a case needs
+//! from the definitions goes through here: its fields, what is mandatory, validation, the lookup
+//! merge, "Kopiera från ägare" and the JSON Schema.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::definitions::{Company, Definitions, Field, FieldKind, InstallationType, Section};
+use crate::formats::{self, GsrnError, IdentityError};
+use crate::registry::Installation;
+
+/// A case's field values by field id. An empty value is never stored: it is absent.
+pub type FieldValues = BTreeMap<String, String>;
+
+/// Something that would stop a case from being sent, in Swedish, tied to a field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct Problem {
+    pub field: String,
+    pub code: ProblemCode,
+    pub message: String,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemCode {
+    Required,
+    InvalidFormat,
+    InvalidCheckDigit,
+    InvalidDate,
+    WrongCompany,
+    TooLong,
+    OutOfRange,
+    InvalidChoice,
+    UnknownField,
+}
+
+/// One field as it appears in a form.
+#[derive(Debug, Clone, Copy)]
+pub struct FormField<'d> {
+    pub field: &'d Field,
+    pub mandatory: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Form<'d> {
+    pub definitions: &'d Definitions,
+    pub company: &'d Company,
+    pub installation_type: &'d InstallationType,
+    /// In section order, then in the order of definition.
+    pub fields: Vec<FormField<'d>>,
+}
+
+/// One field that a lookup changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct Change {
+    pub field: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+impl Definitions {
+    /// The form of `installation_type` at `company`, if the company offers it.
+    pub fn form(&self, company: &str, installation_type: &str) -> Option<Form<'_>> {
+        let company = self.company(company)?;
+        let offer = company.offer(installation_type)?;
+        let installation_type = self.installation_type(installation_type)?;
+        let mut fields: Vec<FormField> = self
+            .sections
+            .iter()
+            .flat_map(|section| {
+                self.fields
+                    .iter()
+                    .chain(&company.fields)
+                    .filter(move |f| f.section == section.id)
+            })
+            .filter(|f| f.appears_in(&installation_type.id))
+            .map(|field| FormField {
+                field,
+                mandatory: field.mandatory
+                    || field.mandatory_in.contains(&installation_type.id)
+                    || company.mandatory.contains(&field.id)
+                    || offer.mandatory.contains(&field.id),
+            })
+            .collect();
+        fields.shrink_to_fit();
+        Some(Form {
+            definitions: self,
+            company,
+            installation_type,
+            fields,
+        })
+    }
+
+    /// Every form of every company.
+    pub fn forms(&self) -> impl Iterator<Item = Form<'_>> {
+        self.companies.iter().flat_map(move |c| {
+            c.offers
+                .iter()
+                .filter_map(move |o| self.form(&c.id, &o.installation_type))
+        })
+    }
+}
+
+impl<'d> Form<'d> {
+    pub fn field(&self, id: &str) -> Option<&FormField<'d>> {
+        self.fields.iter().find(|f| f.field.id == id)
+    }
+
+    /// The sections with their fields, for rendering.
+    pub fn sections(&self) -> Vec<(&'d Section, Vec<FormField<'d>>)> {
+        self.definitions
+            .sections
+            .iter()
+            .map(|s| {
+                (
+                    s,
+                    self.fields
+                        .iter()
+                        .filter(|f| f.field.section == s.id)
+                        .copied()
+                        .collect(),
+                )
+            })
+            .filter(|(_, fields): &(_, Vec<_>)| !fields.is_empty())
+            .collect()
+    }
+
+    pub fn offers_job_type(&self, job_type: &str) -> bool {
+        self.company
+            .offer(&self.installation_type.id)
+            .is_some_and(|o| o.job_types.iter().any(|j| j == job_type))
+    }
+
+    /// Everything that would stop `values` from being sent, in form order.
+    pub fn validate(&self, values: &FieldValues) -> Vec<Problem> {
+        let mut problems: Vec<Problem> = values
+            .keys()
+            .filter(|id| self.field(id).is_none())
+            .map(|id| unknown_field(id))
+            .collect();
+        for f in &self.fields {
+            match values.get(&f.field.id) {
+                None if f.mandatory => problems.push(Problem {
+                    field: f.field.id.clone(),
+                    code: ProblemCode::Required,
+                    message: format!("Fyll i {}.", f.field.label),
+                }),
+                None => {}
+                Some(value) => problems.extend(self.check_value(f.field, value)),
+            }
+        }
+        problems
+    }
+
+    /// The problems an edit may not have even in a draft: unknown fields and over-long values.
+    /// Format problems are allowed while the case is being filled in; they stop a submit.
+    pub fn check_edit(&self, changes: &BTreeMap<String, Option<String>>) -> Vec<Problem> {
+        changes
+            .iter()
+            .filter_map(|(id, value)| match self.field(id) {
+                None => Some(unknown_field(id)),
+                Some(f) => value
+                    .as_deref()
+                    .map(str::trim)
+                    .and_then(|v| too_long(f.field, v)),
+            })
+            .collect()
+    }
+
+    /// Applies an edit: a value sets a field, `None` or an empty string clears it.
+    pub fn apply_edit(values: &mut FieldValues, changes: BTreeMap<String, Option<String>>) {
+        for (id, value) in changes {
+            match value
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+            {
+                Some(v) => values.insert(id, v),
+                None => values.remove(&id),
+            };
+        }
+    }
+
+    /// The problem with one non-empty value, if any.
+    pub fn check_value(&self, field: &Field, value: &str) -> Option<Problem> {
+        if let Some(problem) = too_long(field, value) {
+            return Some(problem);
+        }
+        let problem = |code, message: String| {
+            Some(Problem {
+                field: field.id.clone(),
+                code,
+                message,
+            })
+        };
+        match field.kind {
+            FieldKind::Text | FieldKind::Textarea => None,
+            FieldKind::Number => match formats::parse_number(value) {
+                None => problem(
+                    ProblemCode::InvalidFormat,
+                    format!("{} ska vara ett heltal.", field.label),
+                ),
+                Some(n) if field.min.is_some_and(|m| n < m) || field.max.is_some_and(|m| n > m) => {
+                    problem(
+                        ProblemCode::OutOfRange,
+                        format!(
+                            "{} ska vara mellan {} och {}{}.",
+                            field.label,
+                            field.min.map_or("…".into(), |m| m.to_string()),
+                            field.max.map_or("…".into(), |m| m.to_string()),
+                            field
+                                .unit
+                                .as_ref()
+                                .map_or(String::new(), |u| format!(" {u}")),
+                        ),
+                    )
+                }
+                Some(_) => None,
+            },
+            FieldKind::Date if !formats::is_date(value) => problem(
+                ProblemCode::InvalidDate,
+                format!(
+                    "Ange {} som ÅÅÅÅ-MM-DD, till exempel 2026-12-01.",
+                    field.label
+                ),
+            ),
+            FieldKind::Date => None,
+            FieldKind::Choice if !field.choices.iter().any(|c| c.value == value) => problem(
+                ProblemCode::InvalidChoice,
+                format!("Välj ett av alternativen för {}.", field.label),
+            ),
+            FieldKind::Choice => None,
+            FieldKind::Email if !formats::is_email(value) => problem(
+                ProblemCode::InvalidFormat,
+                "Ange en e-postadress, till exempel namn@exempel.se.".into(),
+            ),
+            FieldKind::Phone if !formats::is_phone(value) => problem(
+                ProblemCode::InvalidFormat,
+                "Ange ett telefonnummer med 7–15 siffror, till exempel 042-12 34 56.".into(),
+            ),
+            FieldKind::PostalCode if !formats::is_postal_code(value) => problem(
+                ProblemCode::InvalidFormat,
+                "Ange postnumret med fem siffror, till exempel 252 21.".into(),
+            ),
+            FieldKind::Email | FieldKind::Phone | FieldKind::PostalCode => None,
+            FieldKind::Gsrn => gsrn_problem(field, value, self.company),
+            FieldKind::IdentityNumber => match formats::check_identity_number(value) {
+                Ok(_) => None,
+                Err(IdentityError::Format) => problem(
+                    ProblemCode::InvalidFormat,
+                    "Ange person-, samordnings- eller organisationsnummer med 10 eller 12 \
+                     siffror, till exempel 19121212-1212 eller 556074-3089."
+                        .into(),
+                ),
+                Err(IdentityError::Date) => problem(
+                    ProblemCode::InvalidDate,
+                    "Numret innehåller inget giltigt datum. Kontrollera numret med kunden.".into(),
+                ),
+                Err(IdentityError::CheckDigit) => problem(
+                    ProblemCode::InvalidCheckDigit,
+                    "Kontrollsiffran stämmer inte. Kontrollera numret med kunden.".into(),
+                ),
+            },
+        }
+    }
+
+    /// Merges an installation from the registry into `values` ("Hämta anl-data").
+    ///
+    /// `overwrite` is the installer's answer to "Skriv över fält i anmälan?": Ja sets every
+    /// projected field to the registry's value, clearing it when the registry has none, so that
+    /// nothing of an earlier wrong lookup survives; Nej fills only empty fields. The
+    /// always-overwritten fields (EAN, technical and meter number) are set either way, and the
+    /// never-returned ones (identity numbers) are never touched.
+    pub fn merge_lookup(
+        &self,
+        values: &FieldValues,
+        installation: &Installation,
+        overwrite: bool,
+    ) -> (FieldValues, Vec<Change>) {
+        let rules = &self.definitions.lookup;
+        let mut merged = values.clone();
+        let mut changes = Vec::new();
+        for (column, field) in &rules.projection {
+            if self.field(field).is_none() || rules.never_returned.contains(field) {
+                continue;
+            }
+            let new = installation.column(column).filter(|v| !v.is_empty());
+            let before = values.get(field);
+            let write = overwrite || rules.always_overwrite.contains(field) || before.is_none();
+            if !write || before.map(String::as_str) == new {
+                continue;
+            }
+            match new {
+                Some(v) => merged.insert(field.clone(), v.to_string()),
+                None => merged.remove(field),
+            };
+            changes.push(Change {
+                field: field.clone(),
+                before: before.cloned(),
+                after: new.map(str::to_string),
+            });
+        }
+        (merged, changes)
+    }
+
+    /// What a lookup shows of an installation: its projected, non-empty fields in this form.
+    /// Identity numbers are never among them.
+    pub fn project(&self, installation: &Installation) -> FieldValues {
+        let rules = &self.definitions.lookup;
+        rules
+            .projection
+            .iter()
+            .filter(|(_, field)| {
+                self.field(field).is_some() && !rules.never_returned.contains(field)
+            })
+            .filter_map(|(column, field)| {
+                let v = installation.column(column).filter(|v| !v.is_empty())?;
+                Some((field.clone(), v.to_string()))
+            })
+            .collect()
+    }
+
+    /// "Kopiera från ägare": each payer field becomes its owner field; an empty owner field
+    /// empties the payer field, so the two are the same afterwards.
+    pub fn copy_from_owner(&self, values: &FieldValues) -> FieldValues {
+        let mut copied = values.clone();
+        for (owner, payer) in &self.definitions.copy_from_owner {
+            if self.field(owner).is_none() || self.field(payer).is_none() {
+                continue;
+            }
+            match values.get(owner) {
+                Some(v) => copied.insert(payer.clone(), v.clone()),
+                None => copied.remove(payer),
+            };
+        }
+        copied
+    }
+
+    /// A warning when the registry places the installation in another network area.
+    pub fn network_area_warning(
+        &self,
+        network_area: &str,
+        installation: &Installation,
+    ) -> Option<String> {
+        let registered = installation
+            .column("network_area")
+            .filter(|a| !a.is_empty())?;
+        if registered == network_area {
+            return None;
+        }
+        let name = |id: &str| {
+            self.company
+                .network_area(id)
+                .map_or_else(|| id.to_string(), |a| a.name.clone())
+        };
+        Some(format!(
+            "Anläggningen ligger i nätområde {} enligt {}s register, men anmälan gäller nätområde \
+             {}. Kontrollera nätområdet.",
+            name(registered),
+            self.company.name,
+            name(network_area)
+        ))
+    }
+}
+
+fn unknown_field(id: &str) -> Problem {
+    Problem {
+        field: id.to_string(),
+        code: ProblemCode::UnknownField,
+        message: format!("Fältet {id} finns inte i den här anmälan."),
+    }
+}
+
+fn too_long(field: &Field, value: &str) -> Option<Problem> {
+    (value.chars().count() > field.max_length as usize).then(|| Problem {
+        field: field.id.clone(),
+        code: ProblemCode::TooLong,
+        message: format!(
+            "{} får vara högst {} tecken.",
+            field.label, field.max_length
+        ),
+    })
+}
+
+/// The problem with an anläggnings-ID for `company`, if any; also used before a lookup.
+pub fn gsrn_problem(field: &Field, value: &str, company: &Company) -> Option<Problem> {
+    let (code, message) = match formats::check_gsrn(value, &company.gsrn_prefixes) {
+        Ok(()) => return None,
+        Err(GsrnError::Format) => (
+            ProblemCode::InvalidFormat,
+            format!("{} ska vara 18 siffror som börjar med 735999.", field.label),
+        ),
+        Err(GsrnError::CheckDigit) => (
+            ProblemCode::InvalidCheckDigit,
+            format!(
+                "Kontrollsiffran i {} stämmer inte. Kontrollera numret mot kundens elräkning.",
+                field.label
+            ),
+        ),
+        Err(GsrnError::OtherCompany) => (
+            ProblemCode::WrongCompany,
+            format!(
+                "{} tillhör ett annat nätbolag än {}. Kontrollera numret eller välj rätt nätbolag.",
+                field.label, company.name
+            ),
+        ),
+    };
+    Some(Problem {
+        field: field.id.clone(),
+        code,
+        message,
+    })
+}

@@ -1,0 +1,362 @@
+//! Checks of Swedish formats: GSRN (anläggnings-ID), identity numbers, postal codes, phone
+//! numbers, e-mail addresses and dates. The patterns are ECMAScript-compatible so that the JSON
+//! Schemas and the browser use exactly the same ones.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+pub const POSTAL_CODE_PATTERN: &str = r"^[0-9]{3} ?[0-9]{2}$";
+pub const PHONE_PATTERN: &str = r"^\+?(?:[ ()-]*[0-9]){7,15}[ ()-]*$";
+pub const EMAIL_PATTERN: &str = r"^[^@\s]+@[^@\s]+\.[^@\s]+$";
+pub const DATE_PATTERN: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+pub const NUMBER_PATTERN: &str = r"^-?[0-9]+$";
+pub const IDENTITY_NUMBER_PATTERN: &str = r"^(?:[0-9]{2})?[0-9]{6}[-+]?[0-9]{4}$";
+
+fn matches(pattern: &'static str, value: &str) -> bool {
+    static CACHE: OnceLock<Vec<(&'static str, Regex)>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| {
+        [
+            POSTAL_CODE_PATTERN,
+            PHONE_PATTERN,
+            EMAIL_PATTERN,
+            DATE_PATTERN,
+            NUMBER_PATTERN,
+            IDENTITY_NUMBER_PATTERN,
+        ]
+        .into_iter()
+        .map(|p| (p, Regex::new(p).unwrap()))
+        .collect()
+    });
+    cache
+        .iter()
+        .find(|(p, _)| *p == pattern)
+        .is_some_and(|(_, re)| re.is_match(value))
+}
+
+pub fn is_postal_code(value: &str) -> bool {
+    matches(POSTAL_CODE_PATTERN, value)
+}
+
+pub fn is_phone(value: &str) -> bool {
+    matches(PHONE_PATTERN, value)
+}
+
+pub fn is_email(value: &str) -> bool {
+    matches(EMAIL_PATTERN, value)
+}
+
+pub fn is_date(value: &str) -> bool {
+    matches(DATE_PATTERN, value) && parse_date(value).is_some()
+}
+
+pub fn parse_date(value: &str) -> Option<time::Date> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(value, &format).ok()
+}
+
+pub fn parse_number(value: &str) -> Option<i64> {
+    if matches(NUMBER_PATTERN, value) {
+        value.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// The GS1 mod-10 check digit for a string of digits (weights 3,1,3,... from the right).
+pub fn gs1_check_digit(digits: &str) -> u32 {
+    let sum: u32 = digits
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 })
+        .sum();
+    (10 - sum % 10) % 10
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GsrnError {
+    /// Not 18 digits starting with 735999.
+    Format,
+    CheckDigit,
+    /// A valid GSRN of another network company.
+    OtherCompany,
+}
+
+/// Checks an anläggnings-ID: 18 digits, `735999`, GS1 check digit, one of the company's prefixes.
+pub fn check_gsrn(value: &str, company_prefixes: &[String]) -> Result<(), GsrnError> {
+    if value.len() != 18
+        || !value.bytes().all(|b| b.is_ascii_digit())
+        || !value.starts_with("735999")
+    {
+        return Err(GsrnError::Format);
+    }
+    let (body, check) = value.split_at(17);
+    if gs1_check_digit(body) != u32::from(check.as_bytes()[0] - b'0') {
+        return Err(GsrnError::CheckDigit);
+    }
+    if !company_prefixes
+        .iter()
+        .any(|p| value.starts_with(p.as_str()))
+    {
+        return Err(GsrnError::OtherCompany);
+    }
+    Ok(())
+}
+
+/// Appends the check digit to 17 digits: a valid GSRN (for demo data and tests).
+pub fn complete_gsrn(first17: &str) -> String {
+    format!("{first17}{}", gs1_check_digit(first17))
+}
+
+fn luhn_valid(digits: &[u8]) -> bool {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| {
+            let d = u32::from(*d);
+            if i % 2 == 1 {
+                let doubled = d * 2;
+                if doubled > 9 { doubled - 9 } else { doubled }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityKind {
+    Personnummer,
+    Samordningsnummer,
+    Organisationsnummer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityError {
+    Format,
+    /// Not a real date of birth (personnummer) or date + 60 (samordningsnummer).
+    Date,
+    CheckDigit,
+}
+
+/// Checks a personnummer, samordningsnummer or organisationsnummer, in 10 or 12 digits with an
+/// optional `-` or `+` before the last four.
+pub fn check_identity_number(value: &str) -> Result<IdentityKind, IdentityError> {
+    if !matches(IDENTITY_NUMBER_PATTERN, value) {
+        return Err(IdentityError::Format);
+    }
+    let digits: Vec<u8> = value
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .map(|b| b - b'0')
+        .collect();
+    let (century, ten) = if digits.len() == 12 {
+        (
+            Some(u32::from(digits[0]) * 10 + u32::from(digits[1])),
+            &digits[2..],
+        )
+    } else {
+        (None, &digits[..])
+    };
+    let two = |i: usize| u32::from(ten[i]) * 10 + u32::from(ten[i + 1]);
+    let (yy, month, day) = (two(0), two(2), two(4));
+    let kind = if month >= 20 {
+        // Organisationsnummer: the "month" is 20 or more; 12 digits only with the 16 prefix.
+        if century.is_some_and(|c| c != 16) {
+            return Err(IdentityError::Format);
+        }
+        IdentityKind::Organisationsnummer
+    } else {
+        let (kind, day) = if day > 60 {
+            (IdentityKind::Samordningsnummer, day - 60)
+        } else {
+            (IdentityKind::Personnummer, day)
+        };
+        let years: Vec<i32> = match century {
+            Some(c) => vec![(c * 100 + yy) as i32],
+            None => vec![(1900 + yy) as i32, (2000 + yy) as i32],
+        };
+        let month = time::Month::try_from(month as u8).map_err(|_| IdentityError::Date)?;
+        if !years
+            .iter()
+            .any(|y| time::Date::from_calendar_date(*y, month, day as u8).is_ok())
+        {
+            return Err(IdentityError::Date);
+        }
+        kind
+    };
+    if luhn_valid(ten) {
+        Ok(kind)
+    } else {
+        Err(IdentityError::CheckDigit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prefixes(p: &[&str]) -> Vec<String> {
+        p.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn gs1_check_digit_matches_known_gtin_and_gsrn() {
+        // GTIN-13 from GS1's own example: 629104150021 -> 3.
+        assert_eq!(gs1_check_digit("629104150021"), 3);
+        // A GSRN built from 17 digits validates.
+        assert_eq!(complete_gsrn("73599910000000001").len(), 18);
+        let ean = complete_gsrn("73599910000000001");
+        assert_eq!(check_gsrn(&ean, &prefixes(&["735999100"])), Ok(()));
+    }
+
+    #[test]
+    fn gsrn_rejects_wrong_length_letters_and_other_countries() {
+        let p = prefixes(&["735999100"]);
+        assert_eq!(check_gsrn("73599910000000001", &p), Err(GsrnError::Format));
+        assert_eq!(
+            check_gsrn("7359991000000000012", &p),
+            Err(GsrnError::Format)
+        );
+        assert_eq!(check_gsrn("73599910000000000A", &p), Err(GsrnError::Format));
+        // A valid GS1 check digit but not a Swedish grid GSRN.
+        assert_eq!(
+            check_gsrn(&complete_gsrn("64099910000000001"), &p),
+            Err(GsrnError::Format)
+        );
+    }
+
+    #[test]
+    fn gsrn_detects_every_single_digit_error() {
+        let p = prefixes(&["735999100"]);
+        let good = complete_gsrn("73599910012345678");
+        for i in 9..18 {
+            for d in b'0'..=b'9' {
+                let mut bytes = good.clone().into_bytes();
+                if bytes[i] == d {
+                    continue;
+                }
+                bytes[i] = d;
+                let bad = String::from_utf8(bytes).unwrap();
+                assert_eq!(check_gsrn(&bad, &p), Err(GsrnError::CheckDigit), "{bad}");
+            }
+        }
+    }
+
+    #[test]
+    fn gsrn_of_another_company_is_named_as_such() {
+        let ean = complete_gsrn("73599990100000001");
+        assert_eq!(
+            check_gsrn(&ean, &prefixes(&["735999100"])),
+            Err(GsrnError::OtherCompany)
+        );
+        assert_eq!(
+            check_gsrn(&ean, &prefixes(&["735999100", "735999901"])),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn personnummer_in_every_accepted_form() {
+        // Skatteverket's test personnummer 19121212-1212.
+        for v in [
+            "121212-1212",
+            "1212121212",
+            "19121212-1212",
+            "191212121212",
+            "121212+1212",
+        ] {
+            assert_eq!(
+                check_identity_number(v),
+                Ok(IdentityKind::Personnummer),
+                "{v}"
+            );
+        }
+        assert_eq!(
+            check_identity_number("121212-1213"),
+            Err(IdentityError::CheckDigit)
+        );
+        assert_eq!(
+            check_identity_number("12121-21212"),
+            Err(IdentityError::Format)
+        );
+        assert_eq!(
+            check_identity_number("1212121212a"),
+            Err(IdentityError::Format)
+        );
+        assert_eq!(check_identity_number(""), Err(IdentityError::Format));
+    }
+
+    #[test]
+    fn personnummer_needs_a_real_date() {
+        // 13th month and 30 February, with the Luhn digit right for the digits given.
+        assert_eq!(
+            check_identity_number("121312-1211"),
+            Err(IdentityError::Date)
+        );
+        assert_eq!(
+            check_identity_number("190230-1231"),
+            Err(IdentityError::Date)
+        );
+        // 29 February exists in 2000 (and 1900 is no leap year, so 12 digits decide).
+        assert_eq!(
+            check_identity_number("20000229-1235"),
+            Ok(IdentityKind::Personnummer)
+        );
+        assert_eq!(
+            check_identity_number("19000229-1235"),
+            Err(IdentityError::Date)
+        );
+    }
+
+    #[test]
+    fn samordningsnummer_has_day_plus_sixty() {
+        // 19 December 1970 + 60 = 79.
+        assert_eq!(
+            check_identity_number("701279-2391"),
+            Ok(IdentityKind::Samordningsnummer)
+        );
+        assert_eq!(
+            check_identity_number("701292-2394"),
+            Err(IdentityError::Date)
+        );
+    }
+
+    #[test]
+    fn organisationsnummer() {
+        // Volvo Personvagnar AB and Skatteverket.
+        assert_eq!(
+            check_identity_number("556074-3089"),
+            Ok(IdentityKind::Organisationsnummer)
+        );
+        assert_eq!(
+            check_identity_number("202100-5448"),
+            Ok(IdentityKind::Organisationsnummer)
+        );
+        assert_eq!(
+            check_identity_number("16556074-3089"),
+            Ok(IdentityKind::Organisationsnummer)
+        );
+        assert_eq!(
+            check_identity_number("556074-3088"),
+            Err(IdentityError::CheckDigit)
+        );
+        assert_eq!(
+            check_identity_number("19556074-3089"),
+            Err(IdentityError::Format)
+        );
+    }
+
+    #[test]
+    fn postal_codes_phones_emails_dates() {
+        assert!(is_postal_code("252 21") && is_postal_code("25221"));
+        assert!(!is_postal_code("2522") && !is_postal_code("252-21") && !is_postal_code("25 221"));
+        assert!(is_phone("042-12 34 56") && is_phone("+46 42 123456") && is_phone("0701234567"));
+        assert!(!is_phone("123") && !is_phone("ring mig") && !is_phone("+46 42 12345678901234"));
+        assert!(is_email("anna@exempel.se") && !is_email("anna@exempel") && !is_email("a b@c.se"));
+        assert!(is_date("2026-02-28") && !is_date("2026-02-30") && !is_date("28/2 2026"));
+    }
+}

@@ -1,0 +1,97 @@
+//! JSON Schema (Draft 2020-12) of a form's fields: the `fields` object of a case.
+//!
+//! Values are strings, as typed into a form; empty values are absent. Keywords a standard
+//! validator cannot check (check digits, number ranges on strings) are carried as `x-` annotations
+//! for the browser, which checks them the same way the server does.
+
+use serde_json::{Map, Value, json};
+
+use crate::definitions::{Field, FieldKind};
+use crate::form::Form;
+use crate::formats;
+
+impl Form<'_> {
+    /// The JSON Schema of this form's field values, with Swedish titles.
+    pub fn json_schema(&self) -> Value {
+        let mut properties = Map::new();
+        for f in &self.fields {
+            properties.insert(f.field.id.clone(), self.field_schema(f.field));
+        }
+        let required: Vec<&str> = self
+            .fields
+            .iter()
+            .filter(|f| f.mandatory)
+            .map(|f| f.field.id.as_str())
+            .collect();
+        json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": format!("schemas/{}/{}.json", self.company.id, self.installation_type.id),
+            "title": format!("{} – {}", self.company.name, self.installation_type.name),
+            "type": "object",
+            "additionalProperties": false,
+            "properties": properties,
+            "required": required,
+        })
+    }
+
+    fn field_schema(&self, field: &Field) -> Value {
+        let mut schema = json!({
+            "type": "string",
+            "title": field.label,
+            "minLength": 1,
+            "maxLength": field.max_length,
+            "x-section": field.section,
+            "x-type": field.kind,
+        });
+        let s = schema.as_object_mut().expect("an object");
+        if let Some(help) = &field.help {
+            s.insert("description".into(), help.clone().into());
+        }
+        let mut set = |key: &str, value: Value| {
+            s.insert(key.into(), value);
+        };
+        match field.kind {
+            FieldKind::Text | FieldKind::Textarea => {}
+            FieldKind::Number => {
+                set("pattern", formats::NUMBER_PATTERN.into());
+                if let Some(min) = field.min {
+                    set("x-minimum", min.into());
+                }
+                if let Some(max) = field.max {
+                    set("x-maximum", max.into());
+                }
+                if let Some(unit) = &field.unit {
+                    set("x-unit", unit.clone().into());
+                }
+            }
+            FieldKind::Date => {
+                set("format", "date".into());
+                set("pattern", formats::DATE_PATTERN.into());
+            }
+            FieldKind::Choice => {
+                let choices: Vec<Value> = field
+                    .choices
+                    .iter()
+                    .map(|c| json!({"const": c.value, "title": c.label}))
+                    .collect();
+                set("oneOf", choices.into());
+            }
+            FieldKind::Email => {
+                set("format", "email".into());
+                set("pattern", formats::EMAIL_PATTERN.into());
+            }
+            FieldKind::Phone => set("pattern", formats::PHONE_PATTERN.into()),
+            FieldKind::PostalCode => set("pattern", formats::POSTAL_CODE_PATTERN.into()),
+            FieldKind::Gsrn => {
+                let prefixes = self.company.gsrn_prefixes.join("|");
+                set("pattern", format!("^(?:{prefixes})[0-9]{{9}}$").into());
+                set("x-check-digit", "gs1".into());
+            }
+            FieldKind::IdentityNumber => {
+                set("pattern", formats::IDENTITY_NUMBER_PATTERN.into());
+                set("x-check-digit", "luhn".into());
+            }
+        }
+        schema
+    }
+}

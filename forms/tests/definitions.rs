@@ -1,0 +1,712 @@
+//! The shipped definitions load and mean what they say; broken definitions are refused with
+//! errors that name file, line and column (fixtures in `tests/fixtures/broken/`).
+
+use std::{
+    collections::BTreeSet,
+    fs,
+    path::{Path, PathBuf},
+};
+
+use forms::Definitions;
+use forms::definitions::{Source, builtin_sources};
+
+fn manifest_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn builtin_and_load_dir_give_the_same_definitions() {
+    let builtin = Definitions::builtin();
+    let loaded = Definitions::load_dir(&manifest_dir().join("definitions"))
+        .unwrap_or_else(|errors| panic!("definitions/ does not load:\n{errors}"));
+    // Definitions has no PartialEq; its Debug form shows every value it holds.
+    assert_eq!(format!("{builtin:#?}"), format!("{loaded:#?}"));
+
+    let ids = |d: &Definitions| d.companies.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        ids(builtin),
+        ["exempelnat_norr", "fiktiva_elnat_syd", "oresundskraft"]
+    );
+    assert_eq!(ids(builtin), ids(&loaded));
+    let field_ids = |d: &Definitions| d.fields.iter().map(|f| f.id.clone()).collect::<Vec<_>>();
+    assert_eq!(field_ids(builtin), field_ids(&loaded));
+}
+
+#[test]
+fn load_dir_reads_a_relative_path_like_the_handler_does() {
+    // Integration tests run in the package folder.
+    let loaded = Definitions::load_dir(Path::new("definitions")).unwrap();
+    assert_eq!(
+        loaded.companies.len(),
+        Definitions::builtin().companies.len()
+    );
+}
+
+#[test]
+fn load_dir_of_a_missing_folder_is_an_error_naming_it() {
+    let errors = Definitions::load_dir(Path::new("no/such/folder")).unwrap_err();
+    let text = errors.to_string();
+    assert!(text.starts_with("no/such/folder: cannot be read"), "{text}");
+}
+
+#[test]
+fn embedded_sources_are_the_files_on_disk() {
+    let sources = builtin_sources();
+    let paths: Vec<&str> = sources.iter().map(|s| s.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "base.toml",
+            "companies/exempelnat_norr.toml",
+            "companies/fiktiva_elnat_syd.toml",
+            "companies/oresundskraft.toml",
+            "installation_types.toml",
+        ]
+    );
+    for source in &sources {
+        let on_disk = fs::read_to_string(manifest_dir().join("definitions").join(&source.path));
+        assert_eq!(
+            on_disk.unwrap(),
+            source.text,
+            "{} is embedded stale",
+            source.path
+        );
+    }
+}
+
+#[test]
+fn base_sections_and_contract_fields() {
+    let d = Definitions::builtin();
+    let sections: Vec<(&str, &str)> = d
+        .sections
+        .iter()
+        .map(|s| (s.id.as_str(), s.title.as_str()))
+        .collect();
+    assert_eq!(
+        sections,
+        [
+            ("installation", "Anläggning"),
+            ("owner", "Fastighetsägare"),
+            ("payer", "Betalningsansvarig"),
+            ("work", "Arbete och övrigt"),
+        ]
+    );
+    // CONTRACT.md section 3: the base fields.
+    let contract = "installation.ean installation.meter_number installation.technical_number \
+        installation.street_address installation.postal_code installation.city \
+        installation.property_designation installation.main_fuse \
+        installation.desired_meter_placement owner.name owner.identity_number \
+        owner.street_address owner.postal_code owner.city owner.phone owner.email payer.name \
+        payer.identity_number payer.street_address payer.postal_code payer.city payer.phone \
+        payer.email work.description work.planned_start work.requested_main_fuse";
+    let base: BTreeSet<&str> = d.fields.iter().map(|f| f.id.as_str()).collect();
+    let contract: BTreeSet<&str> = contract.split_whitespace().collect();
+    assert_eq!(base, contract);
+    let mut always = d.lookup.always_overwrite.clone();
+    always.sort();
+    assert_eq!(
+        always,
+        [
+            "installation.ean",
+            "installation.meter_number",
+            "installation.technical_number"
+        ]
+    );
+    assert!(
+        d.lookup
+            .never_returned
+            .contains(&"owner.identity_number".to_string())
+    );
+    assert!(
+        d.lookup
+            .projection
+            .iter()
+            .all(|(column, _)| column != "owner_identity_number")
+    );
+    // Copy from owner: every owner.X to payer.X.
+    let owner_fields: Vec<&str> = d
+        .fields
+        .iter()
+        .filter(|f| f.section == "owner")
+        .map(|f| f.id.as_str())
+        .collect();
+    assert_eq!(d.copy_from_owner.len(), owner_fields.len());
+    for owner in owner_fields {
+        let payer = owner.replacen("owner.", "payer.", 1);
+        assert!(
+            d.copy_from_owner
+                .iter()
+                .any(|(o, p)| o == owner && *p == payer),
+            "{owner} -> {payer} is missing from copy_from_owner"
+        );
+    }
+}
+
+#[test]
+fn oresundskraft_offers_the_five_installation_types() {
+    let d = Definitions::builtin();
+    let company = d
+        .company("oresundskraft")
+        .expect("Öresundskraft is defined");
+    assert_eq!(company.name, "Öresundskraft");
+    assert_eq!(company.gsrn_prefixes, ["735999100"]);
+    let offered: Vec<&str> = company
+        .offers
+        .iter()
+        .map(|o| o.installation_type.as_str())
+        .collect();
+    assert_eq!(
+        offered,
+        [
+            "service_change",
+            "fuse_change",
+            "existing_installation_work",
+            "temporary_installation",
+            "extension",
+        ]
+    );
+    let names: Vec<&str> = offered
+        .iter()
+        .map(|t| d.installation_type(t).unwrap().name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Servisändring",
+            "Säkringsändring",
+            "Arbete i befintlig anläggning",
+            "Tillfällig anläggning",
+            "Utökning",
+        ]
+    );
+    for t in &offered {
+        assert!(d.form("oresundskraft", t).is_some(), "no form for {t}");
+    }
+    assert!(d.form("oresundskraft", "new_connection").is_none());
+    assert!(d.form("no_such_company", "fuse_change").is_none());
+}
+
+#[test]
+fn job_types_follow_the_offer() {
+    let d = Definitions::builtin();
+    let temporary = d.form("oresundskraft", "temporary_installation").unwrap();
+    assert!(temporary.offers_job_type("construction_power"));
+    assert!(
+        !temporary.offers_job_type("event"),
+        "Öresundskraft offers only byggström"
+    );
+    let fuse = d.form("oresundskraft", "fuse_change").unwrap();
+    assert!(
+        fuse.offers_job_type("increase_main_fuse") && fuse.offers_job_type("decrease_main_fuse")
+    );
+    assert!(
+        !fuse.offers_job_type("move_service"),
+        "a job type of another installation type"
+    );
+    let norr = d.form("exempelnat_norr", "fuse_change").unwrap();
+    assert!(norr.offers_job_type("increase_main_fuse"));
+    assert!(!norr.offers_job_type("decrease_main_fuse"));
+}
+
+#[test]
+fn each_company_has_its_network_areas() {
+    let d = Definitions::builtin();
+    let areas = |id: &str| -> Vec<(String, String)> {
+        d.company(id)
+            .unwrap()
+            .network_areas
+            .iter()
+            .map(|a| (a.id.clone(), a.name.clone()))
+            .collect()
+    };
+    let pairs = |p: &[(&str, &str)]| -> Vec<(String, String)> {
+        p.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        areas("oresundskraft"),
+        pairs(&[
+            ("helsingborg", "Helsingborg"),
+            ("angelholm", "Ängelholm"),
+            ("hoganas", "Höganäs")
+        ])
+    );
+    assert_eq!(
+        areas("exempelnat_norr"),
+        pairs(&[("polstad", "Polstad"), ("fjallby", "Fjällby")])
+    );
+    assert_eq!(areas("fiktiva_elnat_syd"), pairs(&[("sjostad", "Sjöstad")]));
+    let company = d.company("oresundskraft").unwrap();
+    assert_eq!(company.network_area("angelholm").unwrap().name, "Ängelholm");
+    assert!(
+        company.network_area("polstad").is_none(),
+        "another company's area"
+    );
+}
+
+#[test]
+fn base_mandatory_fields_are_mandatory_in_every_form_of_every_company() {
+    let d = Definitions::builtin();
+    let forms: Vec<_> = d.forms().collect();
+    let offers: usize = d.companies.iter().map(|c| c.offers.len()).sum();
+    assert_eq!(
+        forms.len(),
+        offers,
+        "one form per offered installation type"
+    );
+    assert_eq!(forms.len(), 5 + 3 + 5);
+    for form in &forms {
+        for id in ["owner.identity_number", "owner.name", "installation.ean"] {
+            let field = form.field(id).unwrap_or_else(|| {
+                panic!(
+                    "{id} missing in {}/{}",
+                    form.company.id, form.installation_type.id
+                )
+            });
+            assert!(
+                field.mandatory,
+                "{id} is not mandatory in {}/{}",
+                form.company.id, form.installation_type.id
+            );
+        }
+    }
+}
+
+/// Whether `field` is mandatory in the form of `company` and `installation_type`; `None` when
+/// the field is not in that form.
+fn mandatory(company: &str, installation_type: &str, field: &str) -> Option<bool> {
+    let form = Definitions::builtin().form(company, installation_type)?;
+    form.field(field).map(|f| f.mandatory)
+}
+
+#[test]
+fn company_mandatory_fields_are_mandatory_only_there() {
+    let d = Definitions::builtin();
+    for form in d.forms() {
+        let (company, kind) = (form.company.id.as_str(), form.installation_type.id.as_str());
+        let at_oresundskraft = company == "oresundskraft";
+        for id in ["installation.meter_number", "owner.phone"] {
+            assert_eq!(
+                mandatory(company, kind, id),
+                Some(at_oresundskraft),
+                "{id} in {company}/{kind}"
+            );
+        }
+        assert_eq!(
+            mandatory(company, kind, "owner.email"),
+            Some(company == "fiktiva_elnat_syd"),
+            "owner.email in {company}/{kind}"
+        );
+        let planned_start =
+            at_oresundskraft && matches!(kind, "service_change" | "temporary_installation");
+        assert_eq!(
+            mandatory(company, kind, "work.planned_start"),
+            Some(planned_start),
+            "work.planned_start in {company}/{kind}"
+        );
+    }
+    assert_eq!(
+        mandatory("oresundskraft", "service_change", "work.planned_start"),
+        Some(true)
+    );
+    assert_eq!(
+        mandatory("oresundskraft", "fuse_change", "work.planned_start"),
+        Some(false)
+    );
+    assert_eq!(
+        mandatory("fiktiva_elnat_syd", "service_change", "work.planned_start"),
+        Some(false)
+    );
+}
+
+#[test]
+fn mandatory_in_and_restricted_fields() {
+    // installation.desired_meter_placement: not in fuse_change; mandatory in service_change and
+    // existing_installation_work only.
+    for company in ["oresundskraft", "fiktiva_elnat_syd"] {
+        let f = |t| mandatory(company, t, "installation.desired_meter_placement");
+        assert_eq!(f("fuse_change"), None);
+        assert_eq!(f("service_change"), Some(true));
+        assert_eq!(f("existing_installation_work"), Some(true));
+        assert_eq!(f("temporary_installation"), Some(false));
+        assert_eq!(f("extension"), Some(false));
+        let g = |t| mandatory(company, t, "work.requested_main_fuse");
+        assert_eq!(g("fuse_change"), Some(true));
+        assert_eq!(g("extension"), Some(true));
+        assert_eq!(g("service_change"), Some(false));
+        assert_eq!(g("existing_installation_work"), None);
+    }
+}
+
+#[test]
+fn company_fields_appear_only_in_their_company_and_installation_type() {
+    let d = Definitions::builtin();
+    for form in d.forms() {
+        let (company, kind) = (form.company.id.as_str(), form.installation_type.id.as_str());
+        let production = form.field("work.production_kw").map(|f| f.mandatory);
+        let expected = (company == "exempelnat_norr" && kind == "extension").then_some(true);
+        assert_eq!(
+            production, expected,
+            "work.production_kw in {company}/{kind}"
+        );
+        let until = form.field("work.temporary_until").map(|f| f.mandatory);
+        let expected =
+            (company == "oresundskraft" && kind == "temporary_installation").then_some(true);
+        assert_eq!(until, expected, "work.temporary_until in {company}/{kind}");
+    }
+}
+
+#[test]
+fn form_fields_come_in_section_order() {
+    let d = Definitions::builtin();
+    let section_index = |id: &str| {
+        d.sections
+            .iter()
+            .position(|s| s.id == id)
+            .expect("a known section")
+    };
+    for form in d.forms() {
+        let order: Vec<usize> = form
+            .fields
+            .iter()
+            .map(|f| section_index(&f.field.section))
+            .collect();
+        assert!(
+            order.is_sorted(),
+            "{}/{}",
+            form.company.id,
+            form.installation_type.id
+        );
+        let sections: Vec<&str> = form.sections().iter().map(|(s, _)| s.id.as_str()).collect();
+        assert_eq!(sections, ["installation", "owner", "payer", "work"]);
+        let ids: BTreeSet<&str> = form.fields.iter().map(|f| f.field.id.as_str()).collect();
+        assert_eq!(ids.len(), form.fields.len(), "a field appears twice");
+    }
+    let temporary = d.form("oresundskraft", "temporary_installation").unwrap();
+    let work: Vec<&str> = temporary
+        .fields
+        .iter()
+        .filter(|f| f.field.section == "work")
+        .map(|f| f.field.id.as_str())
+        .collect();
+    assert_eq!(
+        work,
+        [
+            "work.description",
+            "work.planned_start",
+            "work.requested_main_fuse",
+            "work.temporary_until"
+        ],
+        "base fields first, then the company's own"
+    );
+}
+
+// --- broken definitions ---------------------------------------------------------------------
+
+const FIXTURES: &str = "tests/fixtures/broken";
+
+/// The shipped sources with the fixture's files replacing or joining them, sorted by path as
+/// `Definitions::load_dir` reads them.
+fn overlay(fixture: &Path) -> Vec<Source> {
+    let mut sources = builtin_sources();
+    let mut files = Vec::new();
+    collect_toml(fixture, fixture, &mut files);
+    assert!(
+        !files.is_empty(),
+        "{} holds no .toml file",
+        fixture.display()
+    );
+    for (path, text) in files {
+        match sources.iter_mut().find(|s| s.path == path) {
+            Some(source) => {
+                assert_ne!(
+                    source.text,
+                    text,
+                    "{}: {path} equals the shipped file",
+                    fixture.display()
+                );
+                source.text = text;
+            }
+            None => sources.push(Source { path, text }),
+        }
+    }
+    sources.sort_by(|a, b| a.path.cmp(&b.path));
+    sources
+}
+
+fn collect_toml(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect_toml(root, &path, out);
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            let rel = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.push((rel, fs::read_to_string(&path).unwrap()));
+        }
+    }
+}
+
+fn fixture_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = fs::read_dir(manifest_dir().join(FIXTURES))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+#[test]
+fn broken_definitions_are_refused_with_the_expected_errors() {
+    let dirs = fixture_dirs();
+    assert!(
+        dirs.len() >= 12,
+        "only {} fixtures in {FIXTURES}",
+        dirs.len()
+    );
+    let mut failures = Vec::new();
+    for dir in &dirs {
+        let name = dir.file_name().unwrap().to_string_lossy();
+        let expected = match fs::read_to_string(dir.join("expected.txt")) {
+            Ok(text) => text.trim().to_string(),
+            Err(e) => format!("(cannot read expected.txt: {e})"),
+        };
+        let errors = match Definitions::parse("forms/definitions", &overlay(dir)) {
+            Ok(_) => {
+                failures.push(format!("{name}: the definitions were accepted"));
+                continue;
+            }
+            Err(errors) => errors,
+        };
+        let actual = errors.to_string();
+        if actual != expected {
+            failures.push(format!(
+                "{name}:\n--- expected\n{expected}\n--- actual\n{actual}\n"
+            ));
+        }
+        for error in &errors.0 {
+            assert!(
+                error.file.starts_with("forms/definitions/") && error.file.ends_with(".toml"),
+                "{name}: {error} names no definition file"
+            );
+            // Only a problem with a file as a whole (an unknown file) has no line.
+            assert!(
+                error.line > 0 && error.column > 0 || error.message.starts_with("unknown file"),
+                "{name}: {error} names no line and column"
+            );
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures failed:\n{}",
+        failures.len(),
+        dirs.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn the_shipped_sources_with_no_overlay_are_accepted() {
+    // The fixture mechanism itself: the same call without changes succeeds.
+    assert!(Definitions::parse("forms/definitions", &builtin_sources()).is_ok());
+}
+
+#[test]
+fn a_missing_base_file_is_named() {
+    let sources: Vec<Source> = builtin_sources()
+        .into_iter()
+        .filter(|s| s.path != "base.toml")
+        .collect();
+    let errors = Definitions::parse("forms/definitions", &sources).unwrap_err();
+    assert_eq!(
+        errors.to_string(),
+        "forms/definitions/base.toml: file missing; the definitions need it"
+    );
+}
+
+#[test]
+fn no_company_at_all_is_named() {
+    let sources: Vec<Source> = builtin_sources()
+        .into_iter()
+        .filter(|s| !s.path.starts_with("companies/"))
+        .collect();
+    let errors = Definitions::parse("forms/definitions", &sources).unwrap_err();
+    assert_eq!(
+        errors.to_string(),
+        "forms/definitions/companies/: no network company defined; add companies/<id>.toml"
+    );
+}
+
+/// The shipped sources with one file replaced or added.
+fn with_file(path: &str, text: &str) -> Vec<Source> {
+    let mut sources: Vec<Source> = builtin_sources()
+        .into_iter()
+        .filter(|s| s.path != path)
+        .collect();
+    sources.push(Source {
+        path: path.to_string(),
+        text: text.to_string(),
+    });
+    sources.sort_by(|a, b| a.path.cmp(&b.path));
+    sources
+}
+
+const TESTNAT: &str = r#"
+name = "Testnät AB"
+gsrn_prefixes = ["735999555"]
+
+[[network_area]]
+id = "testby"
+name = "Testby"
+
+[[installation_type]]
+id = "fuse_change"
+"#;
+
+#[test]
+fn a_new_company_file_is_all_it_takes_to_add_a_company() {
+    let d = Definitions::parse(
+        "forms/definitions",
+        &with_file("companies/testnat.toml", TESTNAT),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let form = d
+        .form("testnat", "fuse_change")
+        .expect("the new company's form");
+    assert!(
+        form.offers_job_type("increase_main_fuse") && form.offers_job_type("decrease_main_fuse")
+    );
+    assert!(d.form("testnat", "service_change").is_none());
+    assert_eq!(d.companies.len(), 4);
+}
+
+/// BUG (load.rs, check_company): `job_types = []` is accepted, which gives a form in which no
+/// job type can be chosen, so no case can ever be created for it.
+#[test]
+fn an_offer_without_job_types_is_refused() {
+    let text = TESTNAT.replace(
+        r#"id = "fuse_change""#,
+        "id = \"fuse_change\"\njob_types = []",
+    );
+    let result = Definitions::parse(
+        "forms/definitions",
+        &with_file("companies/testnat.toml", &text),
+    );
+    let Err(errors) = result else {
+        panic!("an offer with no job type was accepted")
+    };
+    let errors = errors.to_string();
+    // At the offer (line 10) or at its job_types (line 11).
+    assert!(
+        errors.starts_with("forms/definitions/companies/testnat.toml:10:")
+            || errors.starts_with("forms/definitions/companies/testnat.toml:11:"),
+        "{errors}"
+    );
+}
+
+/// BUG (load.rs, check_company): a job type listed twice in an offer is accepted and then
+/// offered twice.
+#[test]
+fn a_job_type_listed_twice_in_an_offer_is_refused() {
+    let text = TESTNAT.replace(
+        r#"id = "fuse_change""#,
+        "id = \"fuse_change\"\njob_types = [\"increase_main_fuse\", \"increase_main_fuse\"]",
+    );
+    let result = Definitions::parse(
+        "forms/definitions",
+        &with_file("companies/testnat.toml", &text),
+    );
+    assert!(result.is_err(), "the duplicate job type was accepted");
+}
+
+/// BUG (message, load.rs check_company): a prefix given twice in one file is reported as
+/// "already used by network company `testnat`", i.e. by the company itself.
+#[test]
+fn a_prefix_repeated_in_one_file_is_called_a_repetition() {
+    let text = TESTNAT.replace(r#"["735999555"]"#, r#"["735999555", "735999555"]"#);
+    let errors = Definitions::parse(
+        "forms/definitions",
+        &with_file("companies/testnat.toml", &text),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        errors.starts_with("forms/definitions/companies/testnat.toml:3:31: "),
+        "{errors}"
+    );
+    assert!(!errors.contains("network company `testnat`"), "{errors}");
+}
+
+mod robustness {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn oresundskraft() -> String {
+        builtin_sources()
+            .into_iter()
+            .find(|s| s.path == "companies/oresundskraft.toml")
+            .unwrap()
+            .text
+    }
+
+    /// The shipped Öresundskraft file with one character deleted or inserted somewhere.
+    fn mutated() -> impl Strategy<Value = String> {
+        let text = oresundskraft();
+        let chars = text.chars().count();
+        (
+            0..chars,
+            any::<bool>(),
+            prop::sample::select(vec!['"', '[', ']', '=', 'x', 'Ö', '\n', ' ', '.', '#']),
+        )
+            .prop_map(move |(at, delete, c)| {
+                let mut chars: Vec<char> = text.chars().collect();
+                if delete {
+                    chars.remove(at);
+                } else {
+                    chars.insert(at, c);
+                }
+                chars.into_iter().collect()
+            })
+    }
+
+    fn check_positions(text: &str, errors: &forms::definitions::DefinitionErrors) {
+        let lines: Vec<&str> = text.split('\n').collect();
+        for error in &errors.0 {
+            if error.line == 0 {
+                continue;
+            }
+            assert!(error.line <= lines.len(), "{error}: line past the end");
+            let width = lines[error.line - 1].chars().count();
+            assert!(
+                error.column >= 1 && error.column <= width + 1,
+                "{error}: column past the line"
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn a_damaged_company_file_never_panics_and_errors_point_into_it(text in mutated()) {
+            if let Err(errors) =
+                Definitions::parse("forms/definitions", &with_file("companies/oresundskraft.toml", &text))
+            {
+                prop_assert!(!errors.0.is_empty());
+                check_positions(&text, &errors);
+            }
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
+            if let Err(errors) = Definitions::parse("forms/definitions", &with_file("companies/testnat.toml", &text)) {
+                check_positions(&text, &errors);
+            }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! Demo data for `handler serve`: a registry of made-up installations for every network company,
+//! with valid GSRNs, and the demo users to sign in as.
+
+use forms::definitions::Company;
+use forms::formats::complete_gsrn;
+use forms::{Installation, Role};
+
+/// A demo user: role, organisation, user id, name.
+pub struct DemoUser {
+    pub role: Role,
+    pub org: &'static str,
+    pub user: &'static str,
+    pub name: &'static str,
+}
+
+pub const DEMO_USERS: [DemoUser; 3] = [
+    DemoUser {
+        role: Role::Installer,
+        org: "demo_el",
+        user: "anna",
+        name: "Anna Andersson (Demo El AB)",
+    },
+    DemoUser {
+        role: Role::Installer,
+        org: "annan_el",
+        user: "bertil",
+        name: "Bertil Berg (Annan El AB)",
+    },
+    DemoUser {
+        role: Role::NetworkCompany,
+        org: "oresundskraft",
+        user: "karin",
+        name: "Karin Karlsson (Öresundskraft)",
+    },
+];
+
+const FIRST_NAMES: [&str; 8] = [
+    "Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Eva", "Nils",
+];
+const LAST_NAMES: [&str; 6] = ["Lind", "Holm", "Ek", "Strand", "Berg", "Sjöberg"];
+const STREETS: [&str; 6] = [
+    "Storgatan",
+    "Kyrkvägen",
+    "Ängsvägen",
+    "Björkgatan",
+    "Hamngatan",
+    "Skolvägen",
+];
+
+/// How many installations each company gets.
+pub const INSTALLATIONS_PER_COMPANY: u32 = 24;
+
+/// The demo registry of one company: deterministic, so every machine has the same numbers.
+/// The first installation's EAN ends in ...00000001 plus check digit, its meter number is
+/// `<n>0000001` where n is the company's position.
+pub fn installations(company: &Company, position: usize) -> Vec<Installation> {
+    let prefix = &company.gsrn_prefixes[0];
+    (1..=INSTALLATIONS_PER_COMPANY)
+        .map(|i| {
+            let k = i as usize;
+            let area = &company.network_areas[k % company.network_areas.len()];
+            let name = format!("{} {}", FIRST_NAMES[k % 8], LAST_NAMES[k % 6]);
+            let street = format!("{} {}", STREETS[k % 6], i + 1);
+            let postal_code = format!("{} {:02}", 250 + position * 10 + k % 5, k % 90 + 10);
+            let email_name = name.to_lowercase().replace(' ', ".").replace('ö', "o");
+            Installation {
+                ean: complete_gsrn(&format!("{prefix}{i:08}")),
+                meter_number: format!("{}{:07}", position + 1, i),
+                technical_number: format!("T{}-{:04}", position + 1, i),
+                street_address: street.clone(),
+                postal_code: postal_code.clone(),
+                city: area.name.clone(),
+                property_designation: format!("{} {}:{}", area.name, LAST_NAMES[k % 6], i),
+                network_area: area.id.clone(),
+                main_fuse_a: ["16", "20", "25", "35"][k % 4].to_string(),
+                owner_name: name,
+                owner_identity_number: demo_personnummer(i),
+                owner_street_address: street,
+                owner_postal_code: postal_code,
+                owner_city: area.name.clone(),
+                owner_phone: format!("070-{:03} {:02} {:02}", 100 + i, i % 100, (i * 7) % 100),
+                owner_email: format!("{email_name}@exempel.se"),
+            }
+        })
+        .collect()
+}
+
+/// A made-up but valid personnummer (born 1 January 1970 + i days), with its Luhn digit.
+fn demo_personnummer(i: u32) -> String {
+    let born = time::macros::date!(1970 - 01 - 01) + time::Duration::days(i64::from(i) * 97);
+    let nine = format!(
+        "{:02}{:02}{:02}{:03}",
+        born.year() % 100,
+        u8::from(born.month()),
+        born.day(),
+        100 + i
+    );
+    let sum: u32 = nine
+        .bytes()
+        .enumerate()
+        .map(|(k, b)| {
+            let d = u32::from(b - b'0') * if k % 2 == 0 { 2 } else { 1 };
+            if d > 9 { d - 9 } else { d }
+        })
+        .sum();
+    format!(
+        "{}{}-{}{}",
+        born.year(),
+        &nine[2..6],
+        &nine[6..],
+        (10 - sum % 10) % 10
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_demo_installation_is_a_valid_registry_row() {
+        let defs = forms::Definitions::builtin();
+        for (position, company) in defs.companies.iter().enumerate() {
+            let rows = installations(company, position);
+            assert_eq!(rows.len(), INSTALLATIONS_PER_COMPANY as usize);
+            for row in &rows {
+                assert_eq!(row.problems(company), Vec::<String>::new(), "{row:?}");
+                assert!(forms::formats::check_identity_number(&row.owner_identity_number).is_ok());
+                assert!(
+                    forms::formats::is_postal_code(&row.postal_code),
+                    "{}",
+                    row.postal_code
+                );
+                assert!(forms::formats::is_phone(&row.owner_phone));
+                assert!(
+                    forms::formats::is_email(&row.owner_email),
+                    "{}",
+                    row.owner_email
+                );
+            }
+        }
+    }
+}

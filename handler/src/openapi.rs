@@ -1,0 +1,177 @@
+//! The OpenAPI 3.1 document of the API, built from the same Rust types the routes use
+//! (schemars), so it cannot drift from the code; `tests/api.rs` checks real answers against it.
+
+use schemars::generate::{SchemaGenerator, SchemaSettings};
+use schemars::{JsonSchema, Schema};
+use serde_json::{Map, Value, json};
+
+use crate::api::{
+    AuditAnswer, CaseList, CaseView, CompletionRequest, DecisionRequest, EditRequest, FormsAnswer,
+    LookupAnswer, LookupRequest, NewCase, VersionRequest,
+};
+use crate::error::ErrorBody;
+
+struct Components {
+    requests: SchemaGenerator,
+    answers: SchemaGenerator,
+}
+
+impl Components {
+    fn new() -> Self {
+        let settings = || {
+            let mut s = SchemaSettings::draft2020_12();
+            s.definitions_path = "/components/schemas".into();
+            s
+        };
+        Components {
+            requests: settings().for_deserialize().into_generator(),
+            answers: settings().for_serialize().into_generator(),
+        }
+    }
+
+    fn request<T: JsonSchema>(&mut self) -> Value {
+        body(self.requests.subschema_for::<T>())
+    }
+
+    fn answer<T: JsonSchema>(&mut self, description: &str) -> Value {
+        json!({"description": description, "content": {"application/json": {"schema": self.answers.subschema_for::<T>()}}})
+    }
+}
+
+fn body(schema: Schema) -> Value {
+    json!({"required": true, "content": {"application/json": {"schema": schema}}})
+}
+
+fn error(description: &str) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}})
+}
+
+fn operation(summary: &str, request: Option<Value>, ok: (&str, Value), errors: &[&str]) -> Value {
+    let mut responses = Map::new();
+    responses.insert(ok.0.to_string(), ok.1);
+    for code in errors {
+        let description = match *code {
+            "400" => "Malformed JSON",
+            "401" => "No or bad token",
+            "403" => "The caller's role may not do this",
+            "404" => "Unknown, or not the caller's",
+            "409" => "Version or status conflict",
+            "413" => "Body over 64 KiB",
+            "415" => "Not JSON",
+            "422" => "Semantically invalid; `fields` names the problems",
+            "429" => "Rate limited; see Retry-After",
+            _ => "Error",
+        };
+        responses.insert(code.to_string(), error(description));
+    }
+    responses.insert("503".into(), error("Store unavailable; see Retry-After"));
+    let mut op = json!({"summary": summary, "responses": responses});
+    if let Some(request) = request {
+        op["requestBody"] = request;
+    }
+    op
+}
+
+/// The form definitions are public: they hold no personal data.
+fn public(mut operation: Value) -> Value {
+    operation["security"] = json!([]);
+    operation
+}
+
+const BODY_ERRORS: [&str; 8] = ["400", "401", "403", "404", "409", "413", "415", "422"];
+
+/// The whole document.
+pub fn document() -> Value {
+    let mut c = Components::new();
+    let with_case = |c: &mut Components, summary: &str, request: Value| {
+        operation(
+            summary,
+            Some(request),
+            ("200", c.answer::<CaseView>("The case")),
+            &BODY_ERRORS,
+        )
+    };
+    let id = json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]);
+    let version = c.request::<VersionRequest>();
+
+    let mut paths = Map::new();
+    paths.insert("/openapi.json".into(), json!({"get": {"summary": "This document", "security": [], "responses": {"200": {"description": "OpenAPI 3.1"}}}}));
+    let forms = operation(
+        "Network companies, their network areas, installation and job types",
+        None,
+        ("200", c.answer::<FormsAnswer>("The forms")),
+        &[],
+    );
+    paths.insert("/forms".into(), json!({ "get": public(forms) }));
+    paths.insert("/forms/{company}/{installation_type}/schema".into(), json!({
+        "parameters": [
+            {"name": "company", "in": "path", "required": true, "schema": {"type": "string"}},
+            {"name": "installation_type", "in": "path", "required": true, "schema": {"type": "string"}}
+        ],
+        "get": public(operation("JSON Schema (Draft 2020-12) of a form's fields", None, ("200", json!({"description": "The schema", "content": {"application/json": {"schema": {"type": "object"}}}})), &["404"]))
+    }));
+    let new_case = c.request::<NewCase>();
+    paths.insert("/cases".into(), json!({
+        "post": operation("Create a draft (installer)", Some(new_case), ("201", c.answer::<CaseView>("The new draft")), &BODY_ERRORS),
+        "get": {
+            "parameters": [{"name": "status", "in": "query", "required": false, "schema": {"type": "string"}}],
+            "summary": "The firm's cases (installer) or the company's cases that are not drafts (network company)",
+            "responses": operation("", None, ("200", c.answer::<CaseList>("The cases")), &["401", "422"])["responses"].clone()
+        }
+    }));
+    let edit = c.request::<EditRequest>();
+    paths.insert("/cases/{id}".into(), json!({
+        "parameters": id,
+        "get": operation("One case", None, ("200", c.answer::<CaseView>("The case")), &["401", "404"]),
+        "patch": with_case(&mut c, "Set fields (installer; null clears)", edit)
+    }));
+    let lookup = c.request::<LookupRequest>();
+    let mut lookup_errors = BODY_ERRORS.to_vec();
+    lookup_errors.push("429");
+    paths.insert("/cases/{id}/lookup".into(), json!({
+        "parameters": id,
+        "post": operation("Hämta anl-data: find the installation by EAN or meter number and merge it", Some(lookup), ("200", c.answer::<LookupAnswer>("Found")), &lookup_errors)
+    }));
+    for (path, summary) in [
+        ("copy-from-owner", "Kopiera från ägare"),
+        ("submit", "Send the case to the network company (installer)"),
+        ("withdraw", "Withdraw the case (installer, before approval)"),
+        ("close", "Close the case (network company)"),
+    ] {
+        paths.insert(
+            format!("/cases/{{id}}/{path}"),
+            json!({"parameters": id, "post": with_case(&mut c, summary, version.clone())}),
+        );
+    }
+    let decision = c.request::<DecisionRequest>();
+    paths.insert("/cases/{id}/decision".into(), json!({"parameters": id, "post": with_case(&mut c, "Approve, return or reject (network company)", decision)}));
+    let completion = c.request::<CompletionRequest>();
+    paths.insert("/cases/{id}/completion".into(), json!({"parameters": id, "post": with_case(&mut c, "Completion notice (installer, after approval)", completion)}));
+    paths.insert("/audit".into(), json!({"get": {
+        "summary": "The company's lookup audit log (network company)",
+        "parameters": [
+            {"name": "from", "in": "query", "required": false, "schema": {"type": "string", "format": "date"}},
+            {"name": "to", "in": "query", "required": false, "schema": {"type": "string", "format": "date"}}
+        ],
+        "responses": operation("", None, ("200", c.answer::<AuditAnswer>("Audit entries")), &["401", "403", "422"])["responses"].clone()
+    }}));
+
+    c.answers.subschema_for::<ErrorBody>();
+    let mut schemas = c.requests.take_definitions(true);
+    schemas.extend(c.answers.take_definitions(true));
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Elanmälan API",
+            "version": "1",
+            "description": "Notifications from electrical installers to network companies. Errors have the shape of ErrorBody with a Swedish message."
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+        }
+    })
+}

@@ -1,0 +1,366 @@
+//! The real `handler` binary as a server for the end-to-end tests: started on a free loopback
+//! port with its own data directory (SQLite) or its own DynamoDB Local table, stopped on drop.
+//! Tokens are minted in-process with the key in the same data directory.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use forms::Role;
+use handler::auth::LocalKey;
+use reqwest::Method;
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+use tempfile::TempDir;
+
+pub const BINARY: &str = env!("CARGO_BIN_EXE_handler");
+
+pub const NOT_RUNNING: &str = "AWS_ENDPOINT_URL_DYNAMODB is not set, so DynamoDB Local is not \
+                               running: run the tests with scripts/test (or eval \"$(scripts/\
+                               dynamodb-local.sh start)\" first). DynamoDB tests are never skipped.";
+
+/// How long a server may take to print its address (DynamoDB retries included).
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A demo user (see `handler::demo::DEMO_USERS`).
+#[derive(Debug, Clone, Copy)]
+pub struct User {
+    pub role: Role,
+    pub org: &'static str,
+    pub id: &'static str,
+}
+
+/// Installer at Demo El AB.
+pub const ANNA: User = User {
+    role: Role::Installer,
+    org: "demo_el",
+    id: "anna",
+};
+/// Installer at another firm.
+pub const BERTIL: User = User {
+    role: Role::Installer,
+    org: "annan_el",
+    id: "bertil",
+};
+/// Case handler at Öresundskraft.
+pub const KARIN: User = User {
+    role: Role::NetworkCompany,
+    org: "oresundskraft",
+    id: "karin",
+};
+
+/// A running `handler serve`.
+pub struct Server {
+    pub url: String,
+    pub data_dir: TempDir,
+    /// Everything the server printed on stdout before it started serving and after.
+    pub stdout: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    pub store: &'static str,
+    key: LocalKey,
+    child: Child,
+    client: reqwest::Client,
+}
+
+impl Server {
+    /// `handler serve` with SQLite in a fresh data directory.
+    pub fn sqlite() -> Server {
+        let data_dir = tempfile::tempdir().expect("a temp dir");
+        Server::start(data_dir, "sqlite", &[], &[])
+    }
+
+    /// `handler serve --store dynamodb` on a fresh table of DynamoDB Local. Panics (never skips)
+    /// when DynamoDB Local's environment is missing.
+    pub fn dynamodb() -> Server {
+        match std::env::var("AWS_ENDPOINT_URL_DYNAMODB") {
+            Ok(endpoint) if !endpoint.trim().is_empty() => {}
+            _ => panic!("{NOT_RUNNING}"),
+        }
+        let table = format!("api-test-{}", uuid::Uuid::new_v4().simple());
+        let output = Command::new(BINARY)
+            .args(["create-table", "--table", &table])
+            .env("RUST_LOG", "warn")
+            .env_remove("AWS_LAMBDA_RUNTIME_API")
+            .output()
+            .expect("handler create-table runs");
+        assert!(
+            output.status.success(),
+            "handler create-table --table {table} failed ({}):\n{}\n{NOT_RUNNING}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let data_dir = tempfile::tempdir().expect("a temp dir");
+        Server::start(
+            data_dir,
+            "dynamodb",
+            &["--store", "dynamodb", "--table", &table],
+            &[],
+        )
+    }
+
+    /// Starts `handler serve` with `args` and extra environment `env`, and waits for its address.
+    pub fn start(
+        data_dir: TempDir,
+        store: &'static str,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Server {
+        // The key first, so that the server and the test share it (the server would create it).
+        let key = LocalKey::load_or_create(data_dir.path()).expect("a signing key");
+        let log = std::fs::File::create(log_path(data_dir.path())).expect("a log file");
+        let mut command = Command::new(BINARY);
+        command
+            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir.path())
+            .args(args)
+            .env_remove("AWS_LAMBDA_RUNTIME_API")
+            .env("RUST_LOG", "info,aws_config=warn,aws_smithy_runtime=warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log));
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().expect("handler serve starts");
+
+        // Read stdout on a thread to the end: the server prints more after the first line, and
+        // a closed pipe would make its println! fail.
+        let stdout = child.stdout.take().expect("piped stdout");
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (first_tx, first_rx) = mpsc::channel();
+        {
+            let lines = lines.clone();
+            std::thread::spawn(move || {
+                let mut first = Some(first_tx);
+                for line in BufReader::new(stdout).lines() {
+                    let Ok(line) = line else { break };
+                    if let Some(tx) = first.take() {
+                        let _ = tx.send(line.clone());
+                    }
+                    lines.lock().unwrap().push(line);
+                }
+            });
+        }
+        let first = match first_rx.recv_timeout(START_TIMEOUT) {
+            Ok(line) => line,
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "handler serve printed no address within {START_TIMEOUT:?}; its log:\n{}",
+                    std::fs::read_to_string(log_path(data_dir.path())).unwrap_or_default()
+                );
+            }
+        };
+        let url = first
+            .strip_prefix("Elanmälan is running at ")
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_else(|| panic!("unexpected first line from handler serve: {first:?}"))
+            .to_string();
+        assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("an HTTP client");
+        Server {
+            url,
+            data_dir,
+            stdout: lines,
+            store,
+            key,
+            child,
+            client,
+        }
+    }
+
+    pub fn token(&self, user: User) -> String {
+        self.key.mint(user.role, user.org, user.id, None)
+    }
+
+    /// The API as `user` sees it.
+    pub fn api(&self, user: User) -> Api {
+        Api {
+            base: format!("{}/api/v1", self.url),
+            token: Some(self.token(user)),
+            client: self.client.clone(),
+        }
+    }
+
+    /// The API without a token.
+    pub fn anonymous(&self) -> Api {
+        Api {
+            base: format!("{}/api/v1", self.url),
+            token: None,
+            client: self.client.clone(),
+        }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(log_path(self.data_dir.path())).unwrap_or_default()
+    }
+}
+
+fn log_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("server.log")
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("--- handler serve ({}) log ---\n{}", self.store, self.log());
+        }
+    }
+}
+
+/// A caller of the API with or without a token.
+#[derive(Clone)]
+pub struct Api {
+    pub base: String,
+    pub token: Option<String>,
+    pub client: reqwest::Client,
+}
+
+/// An answer: status, headers and the body as JSON (`Value::Null` if it is not JSON).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub text: String,
+    pub body: Value,
+}
+
+impl Api {
+    pub fn with_token(&self, token: &str) -> Api {
+        Api {
+            token: Some(token.to_string()),
+            ..self.clone()
+        }
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        request
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
+        let response = request.send().await.expect("the server answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("an answer body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer {
+            status,
+            headers,
+            text,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(self.request(Method::GET, path)).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        self.send(self.request(Method::POST, path).json(&body))
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Answer {
+        self.send(self.request(Method::PATCH, path).json(&body))
+            .await
+    }
+}
+
+impl Answer {
+    /// The body, after checking the status.
+    #[track_caller]
+    pub fn expect(&self, status: u16) -> &Value {
+        assert_eq!(self.status, status, "unexpected answer: {}", self.text);
+        &self.body
+    }
+
+    /// Checks that this is an error answer of the contract's shape with `status` and `code`,
+    /// with a non-empty Swedish message.
+    #[track_caller]
+    pub fn expect_error(&self, status: u16, code: &str) -> &Value {
+        assert_eq!(self.status, status, "unexpected answer: {}", self.text);
+        assert_error_shape(&self.body);
+        assert_eq!(
+            self.body["error"]["code"], code,
+            "unexpected error: {}",
+            self.text
+        );
+        &self.body["error"]
+    }
+
+    /// The `field` of every problem in `error.fields`.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.body["error"]["fields"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|p| p["field"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// `{"error": {"code": "snake_case", "message": "<Swedish>", "fields"?: [...]}}`.
+#[track_caller]
+pub fn assert_error_shape(body: &Value) {
+    let error = body
+        .get("error")
+        .unwrap_or_else(|| panic!("no error object in {body}"));
+    let code = error["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error code in {body}"));
+    assert!(
+        !code.is_empty() && code.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+        "code is not snake_case: {body}"
+    );
+    let message = error["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no message in {body}"));
+    assert_swedish(message);
+    if let Some(fields) = error.get("fields") {
+        for problem in fields
+            .as_array()
+            .unwrap_or_else(|| panic!("fields is not a list: {body}"))
+        {
+            assert!(
+                problem["field"].as_str().is_some_and(|f| !f.is_empty()),
+                "{body}"
+            );
+            assert!(
+                problem["code"].as_str().is_some_and(|c| !c.is_empty()),
+                "{body}"
+            );
+            assert_swedish(problem["message"].as_str().unwrap_or_default());
+        }
+    }
+}
+
+/// A non-empty text that reads as Swedish: a Swedish letter or a common Swedish word.
+#[track_caller]
+pub fn assert_swedish(text: &str) {
+    const WORDS: [&str; 12] = [
+        " och ", " att ", " är ", " inte ", "Fyll", "Välj", "Logga", "Ange", "Anmälan", "finns",
+        "igen", "fält",
+    ];
+    assert!(!text.trim().is_empty(), "empty message");
+    let swedish =
+        text.contains(['å', 'ä', 'ö', 'Å', 'Ä', 'Ö']) || WORDS.iter().any(|w| text.contains(w));
+    assert!(swedish, "not a Swedish message: {text:?}");
+}

@@ -1,0 +1,58 @@
+//! `site build`: renders the static site into a folder (default `site/dist`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use forms::Definitions;
+use site::SignIn;
+
+#[derive(Parser)]
+#[command(name = "site", about = "Elanmälan's static site generator")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Render the pages, assets and JSON Schemas.
+    Build {
+        #[arg(long, default_value = "site/dist")]
+        out: PathBuf,
+        /// OpenID Connect authority (e.g. the Cognito domain); without it, local demo sign-in.
+        #[arg(long, requires = "oidc_client_id")]
+        oidc_authority: Option<String>,
+        #[arg(long, requires = "oidc_authority")]
+        oidc_client_id: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let Command::Build {
+        out,
+        oidc_authority,
+        oidc_client_id,
+    } = Cli::parse().command;
+    let sign_in = match (oidc_authority, oidc_client_id) {
+        (Some(authority), Some(client_id)) => SignIn::Oidc {
+            authority,
+            client_id,
+        },
+        _ => SignIn::Local,
+    };
+    let result = site::build(Definitions::builtin(), &sign_in).and_then(|s| {
+        s.write_to(&out)?;
+        Ok(s.files.len())
+    });
+    match result {
+        Ok(count) => {
+            println!("{count} files written to {}", out.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("site: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
