@@ -162,7 +162,8 @@ impl Action {
             (Action::Return, Submitted) => Some(Returned),
             (Action::Reject, Submitted) => Some(Rejected),
             (Action::Complete, Approved) => Some(Completed),
-            (Action::Close, Completed | Rejected) => Some(Closed),
+            // Also an approved case whose work is never done.
+            (Action::Close, Approved | Completed | Rejected) => Some(Closed),
             _ => None,
         }
     }
@@ -267,7 +268,8 @@ impl Case {
         }
     }
 
-    /// Moves the case by the status machine; a submit needs a case without problems.
+    /// Moves the case by the status machine; a submit and a completion notice need a case
+    /// without problems.
     pub fn act(
         &mut self,
         form: &Form,
@@ -278,11 +280,15 @@ impl Case {
         message: Option<String>,
     ) -> Result<(), CaseError> {
         let to = action.transition(self.status, role)?;
-        if action == Action::Submit {
+        // What the network company sees must be complete, at the submit and at the completion
+        // notice alike.
+        if matches!(action, Action::Submit | Action::Complete) {
             let problems = form.validate(&self.fields);
             if !problems.is_empty() {
                 return Err(CaseError::Invalid(problems));
             }
+        }
+        if action == Action::Submit {
             self.submitted_at.get_or_insert(at);
         }
         self.history.push(HistoryEntry {
@@ -330,6 +336,7 @@ mod tests {
             (Return, Submitted, NetworkCompany, Returned),
             (Reject, Submitted, NetworkCompany, Rejected),
             (Complete, Approved, Installer, Completed),
+            (Close, Approved, NetworkCompany, Closed),
             (Close, Completed, NetworkCompany, Closed),
             (Close, Rejected, NetworkCompany, Closed),
         ];

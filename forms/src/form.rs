@@ -155,12 +155,15 @@ impl<'d> Form<'d> {
         problems
     }
 
-    /// The problems an edit may not have even in a draft: unknown fields and over-long values.
+    /// The problems an edit may not have even in a draft: unknown fields (except to clear them)
+    /// and over-long values.
     /// Format problems are allowed while the case is being filled in; they stop a submit.
     pub fn check_edit(&self, changes: &BTreeMap<String, Option<String>>) -> Vec<Problem> {
         changes
             .iter()
             .filter_map(|(id, value)| match self.field(id) {
+                // Clearing a field the form no longer has (the definitions changed) is fine.
+                None if value.is_none() => None,
                 None => Some(unknown_field(id)),
                 Some(f) => value
                     .as_deref()
@@ -336,6 +339,28 @@ impl<'d> Form<'d> {
             };
         }
         copied
+    }
+
+    /// A warning when the case names another owner than the registry (manual step 15: check it
+    /// is the right customer). A lookup never changes identity numbers, nor the payer, so those
+    /// may still be the other customer's.
+    pub fn customer_warning(
+        &self,
+        values: &FieldValues,
+        installation: &Installation,
+    ) -> Option<String> {
+        let before = values.get("owner.name")?;
+        let registered = installation
+            .column("owner_name")
+            .filter(|n| !n.is_empty())?;
+        if before.trim().to_lowercase() == registered.to_lowercase() {
+            return None;
+        }
+        Some(format!(
+            "Fastighetsägaren i registret ({registered}) är inte den som står i anmälan \
+             ({before}). Kontrollera att det är rätt kund. Person-/organisationsnummer och \
+             Betalningsansvarig ändras inte av en hämtning."
+        ))
     }
 
     /// A warning when the registry places the installation in another network area.

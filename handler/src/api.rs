@@ -4,8 +4,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use forms::form::gsrn_problem;
 use forms::{Action, Case, Change, FieldValues, Form, Problem, ProblemCode, Role, Status};
 use schemars::JsonSchema;
@@ -218,18 +220,18 @@ pub async fn forms<S: Send + Sync>(State(state): State<AppState<S>>) -> Json<For
 
 pub async fn form_schema<S: Send + Sync>(
     State(state): State<AppState<S>>,
-    Path((company, installation_type)): Path<(String, String)>,
+    path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let form = state
-        .definitions
-        .form(&company, &installation_type)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "form_not_found",
-                "Nätbolaget har ingen sådan installationstyp.",
-            )
-        })?;
+    let form = path.ok().and_then(|Path((company, installation_type))| {
+        state.definitions.form(&company, &installation_type)
+    });
+    let form = form.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "form_not_found",
+            "Nätbolaget har ingen sådan installationstyp.",
+        )
+    })?;
     Ok(Json(form.json_schema()))
 }
 
@@ -257,17 +259,44 @@ fn view<S>(state: &AppState<S>, case: Case) -> CaseView {
     }
 }
 
-/// Whether `id` could name a case at all. Ids are UUIDs; anything far from one is unknown
-/// without asking the store, which may refuse odd keys (DynamoDB: over 2 KiB) as a failure.
-fn possible_case_id(id: &str) -> bool {
-    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+/// A case id from the path. Ids are UUIDs: anything far from one (or not even UTF-8) is
+/// answered like an unknown id, without asking the store, which may fail on odd keys
+/// (DynamoDB: over 2 KiB).
+pub struct CaseId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for CaseId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::case_not_found())?;
+        let possible = (1..=64).contains(&id.len())
+            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if possible {
+            Ok(CaseId(id))
+        } else {
+            Err(ApiError::case_not_found())
+        }
+    }
+}
+
+/// The query string's parameters; a malformed one is a 400 in the API's error shape.
+pub struct Params(pub HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Query(params) = Query::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::bad_request("Adressens parametrar kunde inte läsas."))?;
+        Ok(Params(params))
+    }
 }
 
 /// The case if the caller may see it; 404 alike for unknown and not-yours.
 async fn load<S: Store>(state: &AppState<S>, caller: &Caller, id: &str) -> Result<Case, ApiError> {
-    if !possible_case_id(id) {
-        return Err(ApiError::case_not_found());
-    }
     match state.store.get_case(id).await? {
         Some(case) if caller.can_see(&case) => Ok(case),
         _ => Err(ApiError::case_not_found()),
@@ -368,7 +397,7 @@ pub async fn create_case<S: Store>(
 pub async fn list_cases<S: Store>(
     State(state): State<AppState<S>>,
     caller: Caller,
-    Query(query): Query<HashMap<String, String>>,
+    Params(query): Params,
 ) -> ApiResult<CaseList> {
     let status = match query.get("status") {
         None => None,
@@ -402,7 +431,7 @@ pub async fn list_cases<S: Store>(
 pub async fn get_case<S: Store>(
     State(state): State<AppState<S>>,
     caller: Caller,
-    Path(id): Path<String>,
+    CaseId(id): CaseId,
 ) -> ApiResult<CaseView> {
     let case = load(&state, &caller, &id).await?;
     Ok(Json(view(&state, case)))
@@ -468,7 +497,7 @@ fn form_or_gone<'d, S>(state: &'d AppState<S>, case: &Case) -> Result<Form<'d>, 
 pub async fn edit_case<S: Store>(
     State(state): State<AppState<S>>,
     caller: Caller,
-    Path(id): Path<String>,
+    CaseId(id): CaseId,
     JsonBody(request): JsonBody<EditRequest>,
 ) -> ApiResult<CaseView> {
     let mut case = load_for_edit(&state, &caller, &id, request.version).await?;
@@ -482,7 +511,7 @@ pub async fn edit_case<S: Store>(
 pub async fn copy_from_owner<S: Store>(
     State(state): State<AppState<S>>,
     caller: Caller,
-    Path(id): Path<String>,
+    CaseId(id): CaseId,
     JsonBody(request): JsonBody<VersionRequest>,
 ) -> ApiResult<CaseView> {
     let mut case = load_for_edit(&state, &caller, &id, request.version).await?;
@@ -499,7 +528,7 @@ const NOT_FOUND_GUIDANCE: &str = "Kontrollera att du har rätt nummer. Töm de g
 pub async fn lookup<S: Store>(
     State(state): State<AppState<S>>,
     caller: Caller,
-    Path(id): Path<String>,
+    CaseId(id): CaseId,
     JsonBody(request): JsonBody<LookupRequest>,
 ) -> ApiResult<LookupAnswer> {
     let mut case = load_for_edit(&state, &caller, &id, request.version).await?;
@@ -528,6 +557,17 @@ pub async fn lookup<S: Store>(
                 .with_fields(vec![problem]),
         );
     }
+    if let (Some(meter), Some(field)) = (meter, form.field("installation.meter_number"))
+        && meter.chars().count() > field.field.max_length as usize
+    {
+        return Err(ApiError::unprocessable(
+            "invalid_meter_number",
+            format!(
+                "Mätarnummer har högst {} tecken. Kontrollera numret på mätaren.",
+                field.field.max_length
+            ),
+        ));
+    }
     rate_limit(&state, &caller).await?;
 
     let company = case.company.clone();
@@ -535,19 +575,31 @@ pub async fn lookup<S: Store>(
         Some(ean) => state.store.installation_by_ean(&company, ean).await?,
         None => None,
     };
-    let by_meter = match meter {
-        Some(meter) => state.store.installation_by_meter(&company, meter).await?,
-        None => None,
+    let mut by_meter = match meter {
+        Some(meter) => state.store.installations_by_meter(&company, meter).await?,
+        None => Vec::new(),
     };
-    let found = match (ean, meter, by_ean, by_meter) {
-        (Some(_), Some(_), Some(a), Some(b)) if a.ean == b.ean => Ok(Some(a)),
-        (Some(_), Some(_), None, None) => Ok(None),
-        (Some(_), Some(_), _, _) => Err(ApiError::unprocessable(
-            "ean_meter_mismatch",
-            "Mätarnumret och Anläggnings-ID (EAN) hör till olika anläggningar. Kontrollera \
-             numren, töm det som är fel och hämta igen.",
+    let found = match (by_ean, by_meter.len()) {
+        (None, _) if ean.is_some() => Ok(None),
+        // One number that names two installations cannot be trusted to find the right customer.
+        (None, 2..) => Err(ApiError::unprocessable(
+            "meter_number_ambiguous",
+            "Mätarnumret finns på flera anläggningar i nätbolagets register. Hämta med \
+             Anläggnings-ID (EAN) i stället.",
         )),
-        (_, _, a, b) => Ok(a.or(b)),
+        (Some(a), _) if meter.is_some() && !by_meter.iter().any(|b| b.ean == a.ean) => {
+            if by_meter.is_empty() {
+                Ok(None)
+            } else {
+                Err(ApiError::unprocessable(
+                    "ean_meter_mismatch",
+                    "Mätarnumret och Anläggnings-ID (EAN) hör till olika anläggningar. \
+                     Kontrollera numren, töm det som är fel och hämta igen.",
+                ))
+            }
+        }
+        (Some(a), _) => Ok(Some(a)),
+        (None, _) => Ok(by_meter.pop()),
     };
     let by = match (ean, meter) {
         (Some(_), Some(_)) => "ean_and_meter_number",
@@ -578,10 +630,13 @@ pub async fn lookup<S: Store>(
     })?;
 
     let (merged, changes) = form.merge_lookup(&case.fields, &installation, request.overwrite);
-    let warnings: Vec<String> = form
-        .network_area_warning(&case.network_area, &installation)
-        .into_iter()
-        .collect();
+    let warnings: Vec<String> = [
+        form.network_area_warning(&case.network_area, &installation),
+        form.customer_warning(&case.fields, &installation),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let shown = form.project(&installation);
     let place = [
         shown.get("installation.street_address"),
@@ -622,10 +677,30 @@ async fn rate_limit<S: Store>(state: &AppState<S>, caller: &Caller) -> Result<()
         .await?;
     if count > state.lookups_per_minute {
         let retry_after = (60 - now % 60).max(1) as u64;
-        tracing::warn!(user = %caller.user, "lookup rate limit reached");
+        // Logs carry no one's identity, so the user is not named here.
+        tracing::warn!("lookup rate limit reached");
         return Err(ApiError::rate_limited(retry_after));
     }
     Ok(())
+}
+
+/// One move of a case by the status machine, with what comes along with it.
+struct Step {
+    action: Action,
+    /// The network company's message to the installer (return, reject).
+    message: Option<String>,
+    /// Fields set with the move (the completion notice).
+    edits: FieldEdits,
+}
+
+impl Step {
+    fn plain(action: Action) -> Step {
+        Step {
+            action,
+            message: None,
+            edits: FieldEdits::new(),
+        }
+    }
 }
 
 /// Loads, moves by the status machine, stores.
@@ -634,28 +709,36 @@ async fn act<S: Store>(
     caller: &Caller,
     id: &str,
     version: u64,
-    action: Action,
-    message: Option<String>,
-    edits: FieldEdits,
+    step: Step,
 ) -> ApiResult<CaseView> {
     let mut case = load(state, caller, id).await?;
     if case.version != version {
         return Err(ApiError::version_conflict());
     }
+    // Who may do what is decided before the edits are even looked at.
+    step.action.transition(case.status, caller.role)?;
     let form = form_or_gone(state, &case)?;
-    if !edits.is_empty() {
-        apply_edits(&form, &mut case, edits)?;
+    if !step.edits.is_empty() {
+        apply_edits(&form, &mut case, step.edits)?;
     }
-    case.act(&form, action, caller.role, &caller.user, now(), message)?;
+    case.act(
+        &form,
+        step.action,
+        caller.role,
+        &caller.user,
+        now(),
+        step.message,
+    )?;
     state.store.update_case(&case).await?;
-    tracing::info!(case = %case.id, action = ?action, status = case.status.as_str(), "case moved");
+    let status = case.status.as_str();
+    tracing::info!(case = %case.id, action = ?step.action, status, "case moved");
     Ok(Json(view(state, case)))
 }
 
 pub async fn submit<S: Store>(
     State(state): State<AppState<S>>,
     caller: Caller,
-    Path(id): Path<String>,
+    CaseId(id): CaseId,
     JsonBody(request): JsonBody<VersionRequest>,
 ) -> ApiResult<CaseView> {
     act(
@@ -663,9 +746,7 @@ pub async fn submit<S: Store>(
         &caller,
         &id,
         request.version,
-        Action::Submit,
-        None,
-        FieldEdits::new(),
+        Step::plain(Action::Submit),
     )
     .await
 }
@@ -673,7 +754,7 @@ pub async fn submit<S: Store>(
 pub async fn withdraw<S: Store>(
     State(state): State<AppState<S>>,
     caller: Caller,
-    Path(id): Path<String>,
+    CaseId(id): CaseId,
     JsonBody(request): JsonBody<VersionRequest>,
 ) -> ApiResult<CaseView> {
     act(
@@ -681,17 +762,18 @@ pub async fn withdraw<S: Store>(
         &caller,
         &id,
         request.version,
-        Action::Withdraw,
-        None,
-        FieldEdits::new(),
+        Step::plain(Action::Withdraw),
     )
     .await
 }
 
+/// Longest message to the installer; every message stays in the case's history.
+const MESSAGE_MAX_CHARS: usize = 2000;
+
 pub async fn decision<S: Store>(
     State(state): State<AppState<S>>,
     caller: Caller,
-    Path(id): Path<String>,
+    CaseId(id): CaseId,
     JsonBody(request): JsonBody<DecisionRequest>,
 ) -> ApiResult<CaseView> {
     let action = match request.decision {
@@ -703,6 +785,15 @@ pub async fn decision<S: Store>(
         .message
         .map(|m| m.trim().to_string())
         .filter(|m| !m.is_empty());
+    if message
+        .as_ref()
+        .is_some_and(|m| m.chars().count() > MESSAGE_MAX_CHARS)
+    {
+        return Err(ApiError::unprocessable(
+            "message_too_long",
+            format!("Meddelandet får vara högst {MESSAGE_MAX_CHARS} tecken."),
+        ));
+    }
     if message.is_none() && action != Action::Approve {
         return Err(ApiError::unprocessable(
             "message_required",
@@ -710,40 +801,32 @@ pub async fn decision<S: Store>(
              anmälan inte godkänns.",
         ));
     }
-    act(
-        &state,
-        &caller,
-        &id,
-        request.version,
+    let step = Step {
         action,
         message,
-        FieldEdits::new(),
-    )
-    .await
+        edits: FieldEdits::new(),
+    };
+    act(&state, &caller, &id, request.version, step).await
 }
 
 pub async fn completion<S: Store>(
     State(state): State<AppState<S>>,
     caller: Caller,
-    Path(id): Path<String>,
+    CaseId(id): CaseId,
     JsonBody(request): JsonBody<CompletionRequest>,
 ) -> ApiResult<CaseView> {
-    act(
-        &state,
-        &caller,
-        &id,
-        request.version,
-        Action::Complete,
-        None,
-        request.fields,
-    )
-    .await
+    let step = Step {
+        action: Action::Complete,
+        message: None,
+        edits: request.fields,
+    };
+    act(&state, &caller, &id, request.version, step).await
 }
 
 pub async fn close<S: Store>(
     State(state): State<AppState<S>>,
     caller: Caller,
-    Path(id): Path<String>,
+    CaseId(id): CaseId,
     JsonBody(request): JsonBody<VersionRequest>,
 ) -> ApiResult<CaseView> {
     act(
@@ -751,9 +834,7 @@ pub async fn close<S: Store>(
         &caller,
         &id,
         request.version,
-        Action::Close,
-        None,
-        FieldEdits::new(),
+        Step::plain(Action::Close),
     )
     .await
 }
@@ -764,27 +845,28 @@ pub async fn close<S: Store>(
 pub async fn audit<S: Store>(
     State(state): State<AppState<S>>,
     caller: Caller,
-    Query(query): Query<HashMap<String, String>>,
+    Params(query): Params,
 ) -> ApiResult<AuditAnswer> {
     if caller.role != Role::NetworkCompany {
         return Err(ApiError::forbidden(
             "Bara nätbolaget ser sin logg över hämtningar.",
         ));
     }
-    let day = |key: &str, default: time::Date| -> Result<time::Date, ApiError> {
-        match query.get(key) {
-            None => Ok(default),
-            Some(v) => forms::formats::parse_date(v).ok_or_else(|| {
-                ApiError::unprocessable(
-                    "invalid_date",
-                    format!("Ange {key} som ÅÅÅÅ-MM-DD, till exempel 2026-12-01."),
-                )
-            }),
+    // Years far from now are refused before any date arithmetic could overflow.
+    let day = |key: &str| -> Result<Option<time::Date>, ApiError> {
+        let Some(v) = query.get(key) else {
+            return Ok(None);
+        };
+        match forms::formats::parse_date(v) {
+            Some(d) if (2000..=2999).contains(&d.year()) => Ok(Some(d)),
+            _ => Err(ApiError::unprocessable(
+                "invalid_date",
+                format!("Ange {key} som ÅÅÅÅ-MM-DD, till exempel 2026-12-01."),
+            )),
         }
     };
-    let today = now().date();
-    let to = day("to", today)?;
-    let from = day("from", to - time::Duration::days(6))?;
+    let to = day("to")?.unwrap_or_else(|| now().date());
+    let from = day("from")?.unwrap_or(to - time::Duration::days(6));
     if from > to || (to - from).whole_days() > 92 {
         return Err(ApiError::unprocessable(
             "invalid_range",

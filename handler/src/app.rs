@@ -6,9 +6,11 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use forms::Definitions;
 use serde::de::DeserializeOwned;
+use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::api;
 use crate::auth::Auth;
@@ -85,6 +87,18 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .nest("/api/v1", api)
         // The JSON extractor enforces the limit with a Swedish answer; this is a backstop.
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(CatchPanicLayer::custom(panic_answer))
+}
+
+/// A bug must still answer in the API's shape, and must not take the server down.
+fn panic_answer(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "Något gick fel hos oss. Inget har sparats; försök igen om en stund.",
+    )
+    .into_response()
 }
 
 /// A JSON body: 415 if not JSON, 413 if too large, 400 if malformed (with line and column),

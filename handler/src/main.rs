@@ -206,6 +206,16 @@ async fn serve<S: Store>(
     if let Err(reason) = seed_demo_registry(&store).await {
         tracing::warn!(%reason, "could not seed the demo registry; serving without it");
     }
+    // Anyone who reaches the demo sign-in is signed in, so it stays on this machine.
+    let socket: std::net::SocketAddr = addr
+        .parse()
+        .map_err(|_| format!("--addr {addr}: give an address such as 127.0.0.1:8080"))?;
+    if !socket.ip().is_loopback() {
+        return Err(format!(
+            "--addr {addr}: handler serve signs anyone in as a demo user, so it listens only on \
+             loopback addresses (127.0.0.1, ::1)"
+        ));
+    }
     // The site is rebuilt from the definitions on every start, so it always matches them.
     let site_dir = args.data_dir.join("site");
     site::build(Definitions::builtin(), &SignIn::Local)

@@ -34,10 +34,40 @@ macro_rules! both_stores {
     )*};
 }
 
-both_stores!(installers_walk, concurrent_edits_have_one_winner);
+both_stores!(
+    installers_walk,
+    concurrent_edits_have_one_winner,
+    the_network_companys_answers
+);
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
+
+/// A case that Anna filled in from the registry and sent: `(id, version)`.
+async fn submitted_case(anna: &Api) -> (String, u64) {
+    let id = id_of(&create_case(anna).await);
+    let first = &oresundskraft_registry()[0];
+    let body = json!({"version": 1, "meter_number": first.meter_number, "apply": true});
+    lookup(anna, &id, body).await.expect(200);
+    let fields = json!({
+        "owner.identity_number": "19121212-1212",
+        "installation.desired_meter_placement": "facade",
+        "work.description": "Servisen flyttas till fasaden.",
+        "work.planned_start": "2026-12-15",
+    });
+    edit(anna, &id, 2, fields).await.expect(200);
+    anna.post(
+        &format!("/cases/{id}/copy-from-owner"),
+        json!({"version": 3}),
+    )
+    .await
+    .expect(200);
+    let sent = anna
+        .post(&format!("/cases/{id}/submit"), json!({"version": 4}))
+        .await;
+    assert_eq!(sent.expect(200)["status"], "submitted");
+    (id, 5)
+}
 
 /// Öresundskraft's demo registry as `handler serve` seeds it: the installations are numbered by
 /// the company's position among all companies (sorted by id).
@@ -128,6 +158,96 @@ fn installation_fields(row: &Installation) -> BTreeMap<&'static str, &str> {
     .into_iter()
     .filter(|(_, v)| !v.is_empty())
     .collect()
+}
+
+/// Åter för komplettering and back, Ej godkänd, Avslutad, and what each answer needs.
+async fn the_network_companys_answers(server: Server) {
+    let (anna, karin) = (server.api(ANNA), server.api(KARIN));
+    let decide = |id: &str, body: Value| {
+        let path = format!("/cases/{id}/decision");
+        let karin = karin.clone();
+        async move { karin.post(&path, body).await }
+    };
+
+    // Returning needs a message, of a reasonable length.
+    let (id, v) = submitted_case(&anna).await;
+    decide(&id, json!({"version": v, "decision": "return"}))
+        .await
+        .expect_error(422, "message_required");
+    let long = "x".repeat(2001);
+    decide(
+        &id,
+        json!({"version": v, "decision": "return", "message": long}),
+    )
+    .await
+    .expect_error(422, "message_too_long");
+    let returned = decide(
+        &id,
+        json!({"version": v, "decision": "return", "message": "Ange önskad huvudsäkring."}),
+    )
+    .await;
+    let returned = returned.expect(200).clone();
+    assert_eq!(returned["status_label"], "Åter för komplettering");
+    assert_eq!(
+        returned["history"].as_array().unwrap().last().unwrap()["message"],
+        "Ange önskad huvudsäkring."
+    );
+
+    // The installer completes it and sends it again; then it is approved, and closed although
+    // the work was never done.
+    let fields = json!({"work.requested_main_fuse": "25"});
+    edit(&anna, &id, v + 1, fields).await.expect(200);
+    let again = anna
+        .post(&format!("/cases/{id}/submit"), json!({"version": v + 2}))
+        .await;
+    assert_eq!(again.expect(200)["status"], "submitted");
+    let approved = decide(&id, json!({"version": v + 3, "decision": "approve"})).await;
+    assert_eq!(approved.expect(200)["status"], "approved");
+
+    // A completion notice must leave a complete case, and only the installer files it.
+    let broken =
+        json!({"version": v + 4, "fields": {"installation.ean": "123", "owner.name": null}});
+    let refused = anna.post(&format!("/cases/{id}/completion"), broken).await;
+    refused.expect_error(422, "validation_failed");
+    let named = refused.error_fields();
+    assert!(
+        named.iter().any(|f| f == "installation.ean") && named.iter().any(|f| f == "owner.name"),
+        "{named:?}"
+    );
+    let ok = json!({"version": v + 4, "fields": {}});
+    karin
+        .post(&format!("/cases/{id}/completion"), ok)
+        .await
+        .expect_error(403, "forbidden");
+    let unchanged = anna.get(&format!("/cases/{id}")).await.expect(200).clone();
+    assert_eq!(version_of(&unchanged), v + 4);
+    assert_eq!(unchanged["status"], "approved");
+    assert!(field(&unchanged, "owner.name").is_some());
+    let closed = karin
+        .post(&format!("/cases/{id}/close"), json!({"version": v + 4}))
+        .await;
+    assert_eq!(closed.expect(200)["status_label"], "Avslutad");
+
+    // Ej godkänd, then closed; and a sent case the installer withdraws.
+    let (id, v) = submitted_case(&anna).await;
+    let rejected = decide(
+        &id,
+        json!({"version": v, "decision": "reject", "message": "Fel nätbolag för adressen."}),
+    )
+    .await;
+    assert_eq!(rejected.expect(200)["status_label"], "Ej godkänd");
+    let closed = karin
+        .post(&format!("/cases/{id}/close"), json!({"version": v + 1}))
+        .await;
+    assert_eq!(closed.expect(200)["status"], "closed");
+    let (id, v) = submitted_case(&anna).await;
+    let withdrawn = anna
+        .post(&format!("/cases/{id}/withdraw"), json!({"version": v}))
+        .await;
+    assert_eq!(withdrawn.expect(200)["status_label"], "Makulerad");
+    decide(&id, json!({"version": v + 1, "decision": "approve"}))
+        .await
+        .expect_error(409, "invalid_status");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -352,11 +472,11 @@ async fn installers_walk(server: Server) {
     );
     assert_eq!(version_of(&ja["case"]), 5);
 
-    // A number far longer than any: still just not found (no store failure).
+    // A number far longer than any is refused before the store is asked.
     let long = json!({"version": 5, "meter_number": "9".repeat(3000)});
     lookup(&anna, &id, long)
         .await
-        .expect_error(404, "installation_not_found");
+        .expect_error(422, "invalid_meter_number");
     // Step 14: an unknown number, with guidance.
     let unknown = lookup(
         &anna,
@@ -648,7 +768,6 @@ async fn installers_walk(server: Server) {
             ("meter_number", true),
             ("ean", true),
             ("ean", true),
-            ("meter_number", false),
             ("meter_number", false),
             ("ean_and_meter_number", false),
             ("ean_and_meter_number", true),
@@ -1356,11 +1475,11 @@ async fn import_writes_good_rows_and_names_bad_ones() {
                     .is_none()
             );
             let by_meter = store
-                .installation_by_meter("oresundskraft", meter)
+                .installations_by_meter("oresundskraft", meter)
                 .await
                 .unwrap();
             assert_eq!(
-                by_meter.map(|r| r.ean),
+                by_meter.first().map(|r| r.ean.clone()),
                 (meter == "9001").then(|| "735999100900000011".to_string())
             );
         }
@@ -1399,4 +1518,83 @@ async fn import_writes_good_rows_and_names_bad_ones() {
     assert!(lines[0].ends_with("owner_email saknas"), "{}", lines[0]);
     assert!(lines[0].contains("rad 1"), "{}", lines[0]);
     assert_eq!(run.stdout, "");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 9. Odd requests and registries: clear answers, never a crash.
+
+#[tokio::test]
+async fn odd_requests_get_clear_answers() {
+    let server = Server::sqlite();
+    let (anna, karin) = (server.api(ANNA), server.api(KARIN));
+
+    // Dates whose arithmetic would overflow, and ranges the wrong way round.
+    for query in [
+        "to=9999-12-31",
+        "from=-9999-01-01&to=2026-01-01",
+        "to=-9999-01-03",
+    ] {
+        karin
+            .get(&format!("/audit?{query}"))
+            .await
+            .expect_error(422, "invalid_date");
+    }
+    karin
+        .get("/audit?from=2026-02-01&to=2026-01-01")
+        .await
+        .expect_error(422, "invalid_range");
+    karin
+        .get("/audit?from=2026-01-01&to=2026-01-31")
+        .await
+        .expect(200);
+
+    // Paths that are not even UTF-8 answer in the API's shape.
+    anna.get("/cases/%FF")
+        .await
+        .expect_error(404, "case_not_found");
+    anna.get("/forms/%FF/fuse_change/schema")
+        .await
+        .expect_error(404, "form_not_found");
+
+    // A meter number registered on two installations finds neither: the EAN decides.
+    let csv = |ean: &str| {
+        format!(
+            "{}\n{ean},7777,,Kvarngatan 1,252 21,Helsingborg,,helsingborg,25,Eva Ek,,,,,,\n",
+            forms::REGISTRY_COLUMNS.join(",")
+        )
+    };
+    let (one, two) = (
+        complete_gsrn("73599910099000001"),
+        complete_gsrn("73599910099000002"),
+    );
+    for ean in [&one, &two] {
+        let file = server.data_dir.path().join(format!("{ean}.csv"));
+        std::fs::write(&file, csv(ean)).unwrap();
+        assert_eq!(import(server.data_dir.path(), &file).code, Some(0));
+    }
+    let id = id_of(&create_case(&anna).await);
+    let ambiguous = lookup(&anna, &id, json!({"version": 1, "meter_number": "7777"})).await;
+    ambiguous.expect_error(422, "meter_number_ambiguous");
+    let both = lookup(
+        &anna,
+        &id,
+        json!({"version": 1, "meter_number": "7777", "ean": two}),
+    )
+    .await;
+    assert_eq!(
+        field(&both.expect(200)["case"], "installation.ean"),
+        Some(two.as_str())
+    );
+
+    // Step 15: a lookup that names another owner than the case says so.
+    edit(&anna, &id, 1, json!({"owner.name": "Nils Strand"}))
+        .await
+        .expect(200);
+    let other = lookup(&anna, &id, json!({"version": 2, "ean": one})).await;
+    let warnings = other.expect(200)["warnings"].to_string();
+    assert!(
+        warnings.contains("Fastighetsägaren i registret (Eva Ek)"),
+        "{warnings}"
+    );
+    assert!(warnings.contains("(Nils Strand)"), "{warnings}");
 }

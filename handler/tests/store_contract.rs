@@ -191,6 +191,17 @@ async fn company_cases_never_show_drafts<S: Store>(s: &S) {
     let mut hidden = draft("d1", "firm-a", T0);
     hidden.company = "co-x".into();
     s.create_case(&hidden).await.unwrap();
+    // A draft withdrawn without ever being sent stays the firm's own.
+    let mut withdrawn = draft("w1", "firm-a", T0);
+    withdrawn.company = "co-x".into();
+    withdrawn.status = Status::Withdrawn;
+    s.create_case(&withdrawn).await.unwrap();
+    assert!(
+        s.company_cases("co-x", Some(Status::Withdrawn))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let cases = [
         sent("s1", "co-x", Status::Submitted, T0 + Duration::minutes(1)),
         sent("a1", "co-x", Status::Approved, T0 + Duration::minutes(2)),
@@ -298,10 +309,10 @@ async fn registry_finds_by_ean_and_meter_within_the_company<S: Store>(s: &S) {
             Some(row)
         );
         assert_eq!(
-            s.installation_by_meter("co-x", &row.meter_number)
+            s.installations_by_meter("co-x", &row.meter_number)
                 .await
                 .unwrap()
-                .as_ref(),
+                .first(),
             Some(row)
         );
     }
@@ -310,10 +321,10 @@ async fn registry_finds_by_ean_and_meter_within_the_company<S: Store>(s: &S) {
         None
     );
     assert_eq!(
-        s.installation_by_meter("co-x", &other.meter_number)
+        s.installations_by_meter("co-x", &other.meter_number)
             .await
             .unwrap(),
-        None
+        Vec::<Installation>::new()
     );
     assert_eq!(
         s.installation_by_ean("co-y", &rows[0].ean).await.unwrap(),
@@ -324,12 +335,28 @@ async fn registry_finds_by_ean_and_meter_within_the_company<S: Store>(s: &S) {
         Some(other)
     );
     assert_eq!(
-        s.installation_by_meter("co-x", "M-unknown").await.unwrap(),
-        None
+        s.installations_by_meter("co-x", "M-unknown").await.unwrap(),
+        Vec::<Installation>::new()
     );
     assert_eq!(s.installation_count("co-x").await.unwrap(), 3);
     assert_eq!(s.installation_count("co-y").await.unwrap(), 1);
     assert_eq!(s.installation_count("co-z").await.unwrap(), 0);
+}
+
+async fn a_reused_meter_number_finds_both_installations<S: Store>(s: &S) {
+    let first = installation("100", 1);
+    let mut second = installation("100", 2);
+    second.meter_number = first.meter_number.clone();
+    s.put_installations("co-x", &[first.clone(), second.clone()])
+        .await
+        .unwrap();
+    let found = s
+        .installations_by_meter("co-x", &first.meter_number)
+        .await
+        .unwrap();
+    let mut eans: Vec<_> = found.iter().map(|r| r.ean.clone()).collect();
+    eans.sort();
+    assert_eq!(eans, [first.ean, second.ean]);
 }
 
 async fn registry_rewrites_are_idempotent_and_replace<S: Store>(s: &S) {
@@ -359,15 +386,15 @@ async fn registry_rewrites_are_idempotent_and_replace<S: Store>(s: &S) {
         Some(&rows[1])
     );
     assert_eq!(
-        s.installation_by_meter("co-x", "M-new")
+        s.installations_by_meter("co-x", "M-new")
             .await
             .unwrap()
-            .as_ref(),
+            .first(),
         Some(&rows[1])
     );
     assert_eq!(
-        s.installation_by_meter("co-x", &old_meter).await.unwrap(),
-        None
+        s.installations_by_meter("co-x", &old_meter).await.unwrap(),
+        Vec::<Installation>::new()
     );
 
     // The same EAN twice in one call: the last row wins.
@@ -400,10 +427,10 @@ async fn registry_takes_more_rows_than_one_batch<S: Store>(s: &S) {
             Some(row)
         );
         assert_eq!(
-            s.installation_by_meter("co-x", &row.meter_number)
+            s.installations_by_meter("co-x", &row.meter_number)
                 .await
                 .unwrap()
-                .as_ref(),
+                .first(),
             Some(row)
         );
     }
@@ -504,6 +531,7 @@ contract!(
     company_cases_never_show_drafts,
     a_submitted_draft_reaches_the_inbox,
     registry_finds_by_ean_and_meter_within_the_company,
+    a_reused_meter_number_finds_both_installations,
     registry_rewrites_are_idempotent_and_replace,
     registry_takes_more_rows_than_one_batch,
     audit_lookups_by_time_range,

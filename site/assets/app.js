@@ -135,7 +135,16 @@
     for (const p of problems) {
       const li = el("li");
       const target = p.key ? "#" + p.key : null;
-      li.append(target ? el("a", p.message, { href: target }) : el("span", p.message));
+      const link = target ? el("a", p.message, { href: target }) : el("span", p.message);
+      // Focus the field, but scroll to its box, so that its label and message show too.
+      if (target) link.addEventListener("click", (event) => {
+        const input = $(target);
+        if (!input) return;
+        event.preventDefault();
+        (input.closest(".field") || input).scrollIntoView();
+        input.focus({ preventScroll: true });
+      });
+      li.append(link);
       list.append(li);
     }
     summary.hidden = problems.length === 0;
@@ -226,11 +235,13 @@
       for (const c of cases) {
         const company = byId(forms.companies, c.company);
         const type = company && byId(company.installation_types, c.installation_type);
-        const row = el("tr");
-        const link = el("td");
-        link.append(el("a", (type ? type.name : c.installation_type) + " " + c.id.slice(0, 8), { href: caseUrl(c) }));
+        // The link names the case by its type and address, so that links can be told apart.
         const address = [c.fields["installation.street_address"], c.fields["installation.city"]].filter(Boolean).join(", ");
-        row.append(link, el("td", company ? company.name : c.company), el("td", address || "–"), el("td", c.status_label), el("td", when(c.updated_at)));
+        const name = (type ? type.name : c.installation_type) + " – " + (address || "adress saknas ännu");
+        const row = el("tr");
+        const what = el("td");
+        what.append(el("a", name, { href: caseUrl(c) }), el("span", company ? company.name : c.company, { class: "sub" }));
+        row.append(what, el("td", c.status_label), el("td", when(c.updated_at)));
         body.append(row);
       }
       $("#cases").hidden = cases.length === 0;
@@ -324,10 +335,16 @@
       return problems;
     }
 
+    // The summary names the section too: "Namn" is both the owner's and the payer's.
+    const inSection = (p) => {
+      const legend = p.key && $("#" + p.key)?.closest("fieldset")?.querySelector("legend");
+      return legend ? { ...p, message: legend.textContent + ": " + p.message } : p;
+    };
+
     function showServerProblems(list) {
       const problems = list.map((p) => ({ key: keyOf(p.field), message: p.message }));
       for (const input of inputs) setFieldError(input.id, (problems.find((p) => p.key === input.id) || {}).message);
-      showErrors(problems);
+      showErrors(problems.map(inSection));
     }
 
     async function save() {
@@ -342,12 +359,21 @@
       render(await api("GET", "/cases/" + id));
     } catch (e) {
       status.textContent = e.message;
+      form.hidden = true; // not an empty form under the message
       return;
     }
 
+    // A wrong value is shown when leaving the field; a message goes away as soon as the value
+    // is right, while typing. (Taking it away on blur moved the page under a click on Spara, and
+    // the click was lost.)
     for (const input of inputs) {
+      input.addEventListener("input", () => {
+        if (editing && !$("#err-" + input.id).hidden && !fieldProblem(input, form)) setFieldError(input.id, null);
+        markMandatory();
+      });
       input.addEventListener("blur", () => {
-        if (editing) setFieldError(input.id, fieldProblem(input, form));
+        const problem = editing && input.value.trim() ? fieldProblem(input, form) : null;
+        if (problem) setFieldError(input.id, problem);
         markMandatory();
       });
     }
@@ -388,7 +414,7 @@
         return;
       }
       if (problems.length) {
-        showErrors(problems);
+        showErrors(problems.map(inSection));
         return;
       }
       showErrors([]);
@@ -473,7 +499,9 @@
           const head = el("tr");
           head.append(el("th", "Fält", { scope: "col" }), el("th", "Före", { scope: "col" }), el("th", "Efter", { scope: "col" }));
           table.append(head);
-          for (const c of found.changes) {
+          // In the order of the form, not the order the server happens to list them in.
+          const order = (c) => inputs.findIndex((i) => i.name === c.field);
+          for (const c of [...found.changes].sort((a, b) => order(a) - order(b))) {
             const row = el("tr");
             row.append(el("td", labelOf(c.field)), el("td", c.before || "–"), el("td", c.after || "–"));
             table.append(row);

@@ -145,10 +145,6 @@ impl Definitions {
     pub fn installation_type(&self, id: &str) -> Option<&InstallationType> {
         self.installation_types.iter().find(|t| t.id == id)
     }
-
-    pub fn section(&self, id: &str) -> Option<&Section> {
-        self.sections.iter().find(|s| s.id == id)
-    }
 }
 
 /// The shipped definition files, for tools that want to start from them.

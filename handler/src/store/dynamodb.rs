@@ -479,16 +479,15 @@ impl RegistryStore for DynamoStore {
         output.item().map(from_doc).transpose()
     }
 
-    async fn installation_by_meter(
+    async fn installations_by_meter(
         &self,
         company: &str,
         meter_number: &str,
-    ) -> StoreResult<Option<Installation>> {
+    ) -> StoreResult<Vec<Installation>> {
         let meter = meter_number.trim();
         if meter.is_empty() {
-            return Ok(None);
+            return Ok(Vec::new());
         }
-        // Should a meter number appear twice, the lowest EAN wins (first in GSI3SK order).
         let output = self
             .client
             .query()
@@ -496,11 +495,11 @@ impl RegistryStore for DynamoStore {
             .index_name("GSI3")
             .key_condition_expression("GSI3PK = :pk")
             .expression_attribute_values(":pk", s(format!("REG#{company}#METER#{meter}")))
-            .limit(1)
+            .limit(2)
             .send()
             .await
             .map_err(|e| unavailable("read an installation", &e))?;
-        output.items().first().map(from_doc).transpose()
+        output.items().iter().map(from_doc).collect()
     }
 
     async fn installation_count(&self, company: &str) -> StoreResult<u64> {

@@ -65,11 +65,13 @@ pub trait RegistryStore: Send + Sync {
         ean: &str,
     ) -> impl Future<Output = StoreResult<Option<Installation>>> + Send;
 
-    fn installation_by_meter(
+    /// The installations with this meter number: at most two, enough to tell a meter number
+    /// that names one installation from one that was registered twice.
+    fn installations_by_meter(
         &self,
         company: &str,
         meter_number: &str,
-    ) -> impl Future<Output = StoreResult<Option<Installation>>> + Send;
+    ) -> impl Future<Output = StoreResult<Vec<Installation>>> + Send;
 
     /// How many installations the company has (to seed demo data only once).
     fn installation_count(&self, company: &str) -> impl Future<Output = StoreResult<u64>> + Send;

@@ -390,22 +390,21 @@ impl RegistryStore for SqliteStore {
         .await
     }
 
-    async fn installation_by_meter(
+    async fn installations_by_meter(
         &self,
         company: &str,
         meter_number: &str,
-    ) -> StoreResult<Option<Installation>> {
+    ) -> StoreResult<Vec<Installation>> {
         let (company, meter) = (company.to_string(), meter_number.trim().to_string());
         if meter.is_empty() {
-            return Ok(None);
+            return Ok(Vec::new());
         }
-        // Should a meter number appear twice, the lowest EAN wins (as in DynamoDB's index).
         self.run(move |conn| {
-            query_doc(
+            query_docs(
                 conn,
                 "read an installation",
                 "SELECT doc FROM registry WHERE company = ?1 AND meter_number = ?2
-                 ORDER BY ean LIMIT 1",
+                 ORDER BY ean LIMIT 2",
                 [company, meter],
             )
         })

@@ -1,0 +1,150 @@
+// Valid HTML and a strict Content-Security-Policy: the W3C Nu HTML checker (npm vnu-jar) on every
+// generated page and on the pages as the script leaves them; the policy on every page that
+// `handler serve` answers, and enforced in the browser.
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { DEMO, ROOT, SITE, launchBrowser, need, openPage, signIn, startServer } from "./support.mjs";
+
+const VNU = path.join(ROOT, "tests", "node_modules", "vnu-jar", "build", "dist", "vnu.jar");
+
+let server;
+let browser;
+let out; // the site, built by `site build`
+let pages; // its .html files, relative to `out`
+
+before(async () => {
+  need(SITE, "build it with `cargo build -p site` (scripts/test does)");
+  out = mkdtempSync(path.join(tmpdir(), "elanmalan-site-"));
+  execFileSync(SITE, ["build", "--out", out], { cwd: ROOT, stdio: "pipe" });
+  pages = readdirSync(out, { recursive: true }).filter((f) => f.endsWith(".html")).sort();
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (out) rmSync(out, { recursive: true, force: true });
+});
+
+/** Runs the Nu checker on files; returns its error messages, readable. */
+function vnu(files, args = []) {
+  need(VNU, "run `npm ci --prefix tests` (scripts/test does)");
+  const run = spawnSync("java", ["-jar", VNU, "--format", "json", "--errors-only", ...args, ...files], { encoding: "utf8" });
+  if (run.error) throw run.error;
+  let report;
+  try {
+    report = JSON.parse(run.stderr);
+  } catch {
+    throw new Error(`the Nu checker did not answer with JSON (exit ${run.status}):\n${run.stderr}${run.stdout}`);
+  }
+  return report.messages
+    .filter((m) => m.type === "error" || m.subType === "fatal")
+    .map((m) => `${m.url.replace(/^file:/, "")}:${m.lastLine}: ${m.message}\n    ${(m.extract || "").replace(/\n/g, "⏎")}`);
+}
+
+/** The URL path of a built file: `ny/index.html` -> `/ny/`. */
+const urlPath = (file) => "/" + file.replace(/index\.html$/, "");
+
+test("every generated page is valid HTML (Nu checker, errors only)", () => {
+  assert.ok(pages.length >= 4, `pages were built: ${pages.join(", ")}`);
+  for (const expected of ["index.html", "ny/index.html", "logga-in/index.html", "anmalan/oresundskraft/service_change/index.html"]) {
+    assert.ok(pages.includes(expected), `${expected} is built`);
+  }
+  const errors = vnu(pages.map((p) => path.join(out, p)));
+  assert.deepEqual(errors, [], `${errors.length} HTML error(s):\n${errors.join("\n")}`);
+  const css = readdirSync(path.join(out, "assets")).filter((f) => f.endsWith(".css")).map((f) => path.join(out, "assets", f));
+  const cssErrors = vnu(css, ["--css"]);
+  assert.deepEqual(cssErrors, [], `${cssErrors.length} CSS error(s):\n${cssErrors.join("\n")}`);
+});
+
+test("the pages as the script leaves them are valid HTML too", async () => {
+  const app = await openPage(browser, { baseURL: server.url });
+  const { page } = app;
+  const dir = mkdtempSync(path.join(tmpdir(), "elanmalan-dom-"));
+  const files = [];
+  const snapshot = async (name) => {
+    const file = path.join(dir, name + ".html");
+    writeFileSync(file, "<!doctype html>\n" + (await page.evaluate(() => document.documentElement.outerHTML)));
+    files.push(file);
+  };
+  try {
+    await page.goto("/logga-in/");
+    await page.getByRole("button", { name: `Logga in som ${DEMO.anna}` }).waitFor();
+    await snapshot("sign-in");
+    await signIn(page, DEMO.anna);
+    await page.goto("/ny/");
+    await page.getByLabel("Nätbolag").selectOption({ label: "Öresundskraft" });
+    await page.getByLabel("Installationstyp").selectOption({ label: "Servisändring" });
+    await page.getByLabel("Jobbtyp").selectOption({ label: "Flytt av servis" });
+    await page.getByLabel("Nätområde").selectOption({ label: "Ängelholm" });
+    await snapshot("new-case");
+    await page.getByRole("button", { name: "Skapa anmälan" }).click();
+    await page.locator("#case-status").filter({ hasText: "Ej skickat" }).waitFor();
+    await page.getByRole("button", { name: "Hämta anl-data" }).click();
+    const dialog = page.getByRole("dialog", { name: "Hämta anl-data" });
+    await dialog.getByLabel("Mätarnummer").fill(DEMO.meter);
+    await dialog.getByRole("button", { name: "Hämta data" }).click();
+    await dialog.locator(".found").waitFor();
+    await snapshot("lookup-found");
+    await dialog.getByRole("button", { name: "Uppdatera och Stäng" }).click();
+    await page.getByRole("button", { name: "Redigera" }).click();
+    await page.getByRole("button", { name: "Spara" }).click();
+    await page.locator("#error-summary").waitFor();
+    await snapshot("case-errors");
+    await page.goto("/");
+    await page.locator("#cases tbody tr").first().waitFor();
+    await snapshot("cases");
+    const errors = vnu(files);
+    assert.deepEqual(errors, [], `${errors.length} HTML error(s):\n${errors.join("\n")}`);
+    app.assertClean();
+  } finally {
+    await app.context.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("handler serve sends a Content-Security-Policy without 'unsafe-inline' on every page", async () => {
+  const paths = [...pages.map(urlPath), "/anmalan/oresundskraft/service_change/?id=x"];
+  for (const p of paths) {
+    const response = await fetch(server.url + p);
+    assert.equal(response.status, 200, `${p} answers 200`);
+    assert.match(response.headers.get("content-type"), /^text\/html/, `${p} is HTML`);
+    const csp = response.headers.get("content-security-policy");
+    assert.ok(csp, `${p} has a Content-Security-Policy`);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/, `${p}: ${csp}`);
+    const directives = Object.fromEntries(csp.split(";").map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+    assert.deepEqual(directives["script-src"] ?? directives["default-src"], ["'self'"], `${p}: scripts only from the site`);
+    assert.deepEqual(directives["style-src"] ?? directives["default-src"], ["'self'"], `${p}: styles only from the site`);
+    assert.deepEqual(directives["frame-ancestors"], ["'none'"], `${p}: never in a frame`);
+    assert.equal(response.headers.get("x-content-type-options"), "nosniff");
+  }
+});
+
+test("the browser enforces the policy, and no page violates it", async () => {
+  const app = await openPage(browser, { baseURL: server.url });
+  const { page } = app;
+  try {
+    await signIn(page, DEMO.anna);
+    for (const file of pages) {
+      await page.goto(urlPath(file), { waitUntil: "load" });
+    }
+    assert.deepEqual(app.csp, [], "no page logs a CSP violation");
+    // The policy is real: an inline script is refused, and the refusal is seen.
+    const ran = await page.evaluate(() => {
+      const script = document.createElement("script");
+      script.textContent = "window.inlineRan = true";
+      document.body.append(script);
+      return window.inlineRan === true;
+    });
+    assert.equal(ran, false, "an inline script does not run");
+    await page.waitForTimeout(200);
+    assert.ok(app.csp.length > 0, "and the violation is reported (so the checks above can see one)");
+  } finally {
+    await app.context.close();
+  }
+});
