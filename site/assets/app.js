@@ -191,21 +191,28 @@
     const redirect = location.origin + "/logga-in/";
     const b64 = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
     if (params.get("code")) {
-      if (params.get("state") !== sessionStorage.getItem("oidc_state")) {
+      // One-time values: read them once, then forget them.
+      const [state, verifier, next] = ["oidc_state", "oidc_verifier", "oidc_next"].map((k) => {
+        const v = sessionStorage.getItem(k);
+        sessionStorage.removeItem(k);
+        return v;
+      });
+      if (!state || params.get("state") !== state) {
         status.textContent = "Inloggningen kunde inte kontrolleras. Försök igen.";
         return;
       }
       const body = new URLSearchParams({
         grant_type: "authorization_code", client_id: clientId, code: params.get("code"),
-        redirect_uri: redirect, code_verifier: sessionStorage.getItem("oidc_verifier"),
+        redirect_uri: redirect, code_verifier: verifier,
       });
-      const response = await fetch(authority + "/oauth2/token", { method: "POST", body });
-      const data = await response.json().catch(() => ({}));
-      if (!response.ok || !data.id_token) {
+      const data = await fetch(authority + "/oauth2/token", { method: "POST", body })
+        .then((r) => (r.ok ? r.json() : {}))
+        .catch(() => ({}));
+      if (!data.id_token) {
         status.textContent = "Inloggningen misslyckades. Försök igen.";
         return;
       }
-      params.set("next", sessionStorage.getItem("oidc_next") || "/");
+      params.set("next", next || "/");
       done(data.id_token);
       return;
     }
