@@ -33,7 +33,7 @@ fn builtin_and_load_dir_give_the_same_definitions() {
 }
 
 #[test]
-fn load_dir_reads_a_relative_path_like_the_handler_does() {
+fn load_dir_reads_a_relative_path() {
     // Integration tests run in the package folder.
     let loaded = Definitions::load_dir(Path::new("definitions")).unwrap();
     assert_eq!(
