@@ -8,10 +8,8 @@ fn main() {
     let mut files = Vec::new();
     collect(&root, &root, &mut files);
     files.sort();
-    let entries: String = files
-        .iter()
-        .map(|(rel, abs)| format!("    ({rel:?}, include_str!({abs:?})),\n"))
-        .collect();
+    let entries: String =
+        files.iter().map(|(rel, abs)| format!("    ({rel:?}, include_str!({abs:?})),\n")).collect();
     let out = Path::new(&env::var("OUT_DIR").unwrap()).join("builtin_definitions.rs");
     fs::write(out, format!("&[\n{entries}]\n")).unwrap();
 }
@@ -23,11 +21,7 @@ fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, String)>) {
         if path.is_dir() {
             collect(root, &path, files);
         } else if path.extension().is_some_and(|e| e == "toml") {
-            let rel = path
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
+            let rel = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
             files.push((rel, path.to_string_lossy().into_owned()));
         }
     }

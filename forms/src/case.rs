@@ -124,14 +124,12 @@ impl TransitionError {
     /// The Swedish explanation for the person who tried.
     pub fn message(&self) -> String {
         match self {
-            TransitionError::WrongRole {
-                role: Role::Installer,
-                ..
-            } => "Det här gör nätbolaget, inte installatören.".into(),
-            TransitionError::WrongRole {
-                role: Role::NetworkCompany,
-                ..
-            } => "Det här gör installatören, inte nätbolaget.".into(),
+            TransitionError::WrongRole { role: Role::Installer, .. } => {
+                "Det här gör nätbolaget, inte installatören.".into()
+            }
+            TransitionError::WrongRole { role: Role::NetworkCompany, .. } => {
+                "Det här gör installatören, inte nätbolaget.".into()
+            }
             TransitionError::WrongStatus { status, .. } => format!(
                 "Det går inte när anmälan har status {}. Ladda om sidan och se vad som gäller nu.",
                 status.label()
@@ -173,10 +171,7 @@ impl Action {
         if self.actor() != role {
             return Err(TransitionError::WrongRole { action: self, role });
         }
-        self.target(from).ok_or(TransitionError::WrongStatus {
-            action: self,
-            status: from,
-        })
+        self.target(from).ok_or(TransitionError::WrongStatus { action: self, status: from })
     }
 }
 
@@ -340,9 +335,7 @@ mod tests {
             (Close, Completed, NetworkCompany, Closed),
             (Close, Rejected, NetworkCompany, Closed),
         ];
-        for action in [
-            Create, Submit, Withdraw, Approve, Return, Reject, Complete, Close,
-        ] {
+        for action in [Create, Submit, Withdraw, Approve, Return, Reject, Complete, Close] {
             for from in Status::ALL {
                 for role in [Installer, NetworkCompany] {
                     let expected = allowed
@@ -363,25 +356,16 @@ mod tests {
     fn the_wrong_role_is_told_apart_from_the_wrong_status() {
         assert_eq!(
             Action::Submit.transition(Status::Draft, Role::NetworkCompany),
-            Err(TransitionError::WrongRole {
-                action: Action::Submit,
-                role: Role::NetworkCompany
-            })
+            Err(TransitionError::WrongRole { action: Action::Submit, role: Role::NetworkCompany })
         );
         assert_eq!(
             Action::Approve.transition(Status::Approved, Role::NetworkCompany),
-            Err(TransitionError::WrongStatus {
-                action: Action::Approve,
-                status: Status::Approved
-            })
+            Err(TransitionError::WrongStatus { action: Action::Approve, status: Status::Approved })
         );
         assert!(
-            TransitionError::WrongStatus {
-                action: Action::Approve,
-                status: Status::Approved
-            }
-            .message()
-            .contains("Godkänd")
+            TransitionError::WrongStatus { action: Action::Approve, status: Status::Approved }
+                .message()
+                .contains("Godkänd")
         );
     }
 

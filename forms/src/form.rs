@@ -62,19 +62,25 @@ pub struct Change {
 }
 
 impl Definitions {
-    /// The form of `installation_type` at `company`, if the company offers it.
+    /// The form of `installation_type` at `company`, if the company offers it: what a new case
+    /// may be created with.
     pub fn form(&self, company: &str, installation_type: &str) -> Option<Form<'_>> {
+        self.company(company)?.offer(installation_type)?;
+        self.case_form(company, installation_type)
+    }
+
+    /// The form an existing case is checked against. Like [`Definitions::form`], but still there
+    /// when the company has since stopped offering the installation type (then without that
+    /// offer's extra mandatory fields), so that cases under way can be finished.
+    pub fn case_form(&self, company: &str, installation_type: &str) -> Option<Form<'_>> {
         let company = self.company(company)?;
-        let offer = company.offer(installation_type)?;
+        let offer = company.offer(installation_type);
         let installation_type = self.installation_type(installation_type)?;
-        let mut fields: Vec<FormField> = self
+        let fields: Vec<FormField> = self
             .sections
             .iter()
             .flat_map(|section| {
-                self.fields
-                    .iter()
-                    .chain(&company.fields)
-                    .filter(move |f| f.section == section.id)
+                self.fields.iter().chain(&company.fields).filter(move |f| f.section == section.id)
             })
             .filter(|f| f.appears_in(&installation_type.id))
             .map(|field| FormField {
@@ -82,24 +88,16 @@ impl Definitions {
                 mandatory: field.mandatory
                     || field.mandatory_in.contains(&installation_type.id)
                     || company.mandatory.contains(&field.id)
-                    || offer.mandatory.contains(&field.id),
+                    || offer.is_some_and(|o| o.mandatory.contains(&field.id)),
             })
             .collect();
-        fields.shrink_to_fit();
-        Some(Form {
-            definitions: self,
-            company,
-            installation_type,
-            fields,
-        })
+        Some(Form { definitions: self, company, installation_type, fields })
     }
 
     /// Every form of every company.
     pub fn forms(&self) -> impl Iterator<Item = Form<'_>> {
         self.companies.iter().flat_map(move |c| {
-            c.offers
-                .iter()
-                .filter_map(move |o| self.form(&c.id, &o.installation_type))
+            c.offers.iter().filter_map(move |o| self.form(&c.id, &o.installation_type))
         })
     }
 }
@@ -114,16 +112,7 @@ impl<'d> Form<'d> {
         self.definitions
             .sections
             .iter()
-            .map(|s| {
-                (
-                    s,
-                    self.fields
-                        .iter()
-                        .filter(|f| f.field.section == s.id)
-                        .copied()
-                        .collect(),
-                )
-            })
+            .map(|s| (s, self.fields.iter().filter(|f| f.field.section == s.id).copied().collect()))
             .filter(|(_, fields): &(_, Vec<_>)| !fields.is_empty())
             .collect()
     }
@@ -165,10 +154,7 @@ impl<'d> Form<'d> {
                 // Clearing a field the form no longer has (the definitions changed) is fine.
                 None if value.is_none() => None,
                 None => Some(unknown_field(id)),
-                Some(f) => value
-                    .as_deref()
-                    .map(str::trim)
-                    .and_then(|v| too_long(f.field, v)),
+                Some(f) => value.as_deref().map(str::trim).and_then(|v| too_long(f.field, v)),
             })
             .collect()
     }
@@ -176,10 +162,7 @@ impl<'d> Form<'d> {
     /// Applies an edit: a value sets a field, `None` or an empty string clears it.
     pub fn apply_edit(values: &mut FieldValues, changes: BTreeMap<String, Option<String>>) {
         for (id, value) in changes {
-            match value
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-            {
+            match value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) {
                 Some(v) => values.insert(id, v),
                 None => values.remove(&id),
             };
@@ -191,13 +174,8 @@ impl<'d> Form<'d> {
         if let Some(problem) = too_long(field, value) {
             return Some(problem);
         }
-        let problem = |code, message: String| {
-            Some(Problem {
-                field: field.id.clone(),
-                code,
-                message,
-            })
-        };
+        let problem =
+            |code, message: String| Some(Problem { field: field.id.clone(), code, message });
         match field.kind {
             FieldKind::Text | FieldKind::Textarea => None,
             FieldKind::Number => match formats::parse_number(value) {
@@ -213,10 +191,7 @@ impl<'d> Form<'d> {
                             field.label,
                             field.min.map_or("…".into(), |m| m.to_string()),
                             field.max.map_or("…".into(), |m| m.to_string()),
-                            field
-                                .unit
-                                .as_ref()
-                                .map_or(String::new(), |u| format!(" {u}")),
+                            field.unit.as_ref().map_or(String::new(), |u| format!(" {u}")),
                         ),
                     )
                 }
@@ -224,10 +199,7 @@ impl<'d> Form<'d> {
             },
             FieldKind::Date if !formats::is_date(value) => problem(
                 ProblemCode::InvalidDate,
-                format!(
-                    "Ange {} som ÅÅÅÅ-MM-DD, till exempel 2026-12-01.",
-                    field.label
-                ),
+                format!("Ange {} som ÅÅÅÅ-MM-DD, till exempel 2026-12-01.", field.label),
             ),
             FieldKind::Date => None,
             FieldKind::Choice if !field.choices.iter().any(|c| c.value == value) => problem(
@@ -350,9 +322,7 @@ impl<'d> Form<'d> {
         installation: &Installation,
     ) -> Option<String> {
         let before = values.get("owner.name")?;
-        let registered = installation
-            .column("owner_name")
-            .filter(|n| !n.is_empty())?;
+        let registered = installation.column("owner_name").filter(|n| !n.is_empty())?;
         if before.trim().to_lowercase() == registered.to_lowercase() {
             return None;
         }
@@ -369,16 +339,12 @@ impl<'d> Form<'d> {
         network_area: &str,
         installation: &Installation,
     ) -> Option<String> {
-        let registered = installation
-            .column("network_area")
-            .filter(|a| !a.is_empty())?;
+        let registered = installation.column("network_area").filter(|a| !a.is_empty())?;
         if registered == network_area {
             return None;
         }
         let name = |id: &str| {
-            self.company
-                .network_area(id)
-                .map_or_else(|| id.to_string(), |a| a.name.clone())
+            self.company.network_area(id).map_or_else(|| id.to_string(), |a| a.name.clone())
         };
         Some(format!(
             "Anläggningen ligger i nätområde {} enligt {}s register, men anmälan gäller nätområde \
@@ -402,10 +368,7 @@ fn too_long(field: &Field, value: &str) -> Option<Problem> {
     (value.chars().count() > field.max_length as usize).then(|| Problem {
         field: field.id.clone(),
         code: ProblemCode::TooLong,
-        message: format!(
-            "{} får vara högst {} tecken.",
-            field.label, field.max_length
-        ),
+        message: format!("{} får vara högst {} tecken.", field.label, field.max_length),
     })
 }
 
@@ -432,9 +395,5 @@ pub fn gsrn_problem(field: &Field, value: &str, company: &Company) -> Option<Pro
             ),
         ),
     };
-    Some(Problem {
-        field: field.id.clone(),
-        code,
-        message,
-    })
+    Some(Problem { field: field.id.clone(), code, message })
 }

@@ -53,11 +53,7 @@ pub fn parse_date(value: &str) -> Option<time::Date> {
 }
 
 pub fn parse_number(value: &str) -> Option<i64> {
-    if number_matches(value) {
-        value.parse().ok()
-    } else {
-        None
-    }
+    if number_matches(value) { value.parse().ok() } else { None }
 }
 
 /// The GS1 mod-10 check digit for a string of ASCII digits (weights 3,1,3,... from the right).
@@ -93,10 +89,7 @@ pub fn check_gsrn(value: &str, company_prefixes: &[String]) -> Result<(), GsrnEr
     if gs1_check_digit(body) != u32::from(check.as_bytes()[0] - b'0') {
         return Err(GsrnError::CheckDigit);
     }
-    if !company_prefixes
-        .iter()
-        .any(|p| value.starts_with(p.as_str()))
-    {
+    if !company_prefixes.iter().any(|p| value.starts_with(p.as_str())) {
         return Err(GsrnError::OtherCompany);
     }
     Ok(())
@@ -146,16 +139,9 @@ pub fn check_identity_number(value: &str) -> Result<IdentityKind, IdentityError>
     if !identity_number_matches(value) {
         return Err(IdentityError::Format);
     }
-    let digits: Vec<u8> = value
-        .bytes()
-        .filter(u8::is_ascii_digit)
-        .map(|b| b - b'0')
-        .collect();
+    let digits: Vec<u8> = value.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect();
     let (century, ten) = if digits.len() == 12 {
-        (
-            Some(u32::from(digits[0]) * 10 + u32::from(digits[1])),
-            &digits[2..],
-        )
+        (Some(u32::from(digits[0]) * 10 + u32::from(digits[1])), &digits[2..])
     } else {
         (None, &digits[..])
     };
@@ -178,19 +164,12 @@ pub fn check_identity_number(value: &str) -> Result<IdentityKind, IdentityError>
             None => vec![(1900 + yy) as i32, (2000 + yy) as i32],
         };
         let month = time::Month::try_from(month as u8).map_err(|_| IdentityError::Date)?;
-        if !years
-            .iter()
-            .any(|y| time::Date::from_calendar_date(*y, month, day as u8).is_ok())
-        {
+        if !years.iter().any(|y| time::Date::from_calendar_date(*y, month, day as u8).is_ok()) {
             return Err(IdentityError::Date);
         }
         kind
     };
-    if luhn_valid(ten) {
-        Ok(kind)
-    } else {
-        Err(IdentityError::CheckDigit)
-    }
+    if luhn_valid(ten) { Ok(kind) } else { Err(IdentityError::CheckDigit) }
 }
 
 #[cfg(test)]
@@ -215,16 +194,10 @@ mod tests {
     fn gsrn_rejects_wrong_length_letters_and_other_countries() {
         let p = prefixes(&["735999100"]);
         assert_eq!(check_gsrn("73599910000000001", &p), Err(GsrnError::Format));
-        assert_eq!(
-            check_gsrn("7359991000000000012", &p),
-            Err(GsrnError::Format)
-        );
+        assert_eq!(check_gsrn("7359991000000000012", &p), Err(GsrnError::Format));
         assert_eq!(check_gsrn("73599910000000000A", &p), Err(GsrnError::Format));
         // A valid GS1 check digit but not a Swedish grid GSRN.
-        assert_eq!(
-            check_gsrn(&complete_gsrn("64099910000000001"), &p),
-            Err(GsrnError::Format)
-        );
+        assert_eq!(check_gsrn(&complete_gsrn("64099910000000001"), &p), Err(GsrnError::Format));
     }
 
     #[test]
@@ -247,105 +220,47 @@ mod tests {
     #[test]
     fn gsrn_of_another_company_is_named_as_such() {
         let ean = complete_gsrn("73599990100000001");
-        assert_eq!(
-            check_gsrn(&ean, &prefixes(&["735999100"])),
-            Err(GsrnError::OtherCompany)
-        );
-        assert_eq!(
-            check_gsrn(&ean, &prefixes(&["735999100", "735999901"])),
-            Ok(())
-        );
+        assert_eq!(check_gsrn(&ean, &prefixes(&["735999100"])), Err(GsrnError::OtherCompany));
+        assert_eq!(check_gsrn(&ean, &prefixes(&["735999100", "735999901"])), Ok(()));
     }
 
     #[test]
     fn personnummer_in_every_accepted_form() {
         // Skatteverket's test personnummer 19121212-1212.
-        for v in [
-            "121212-1212",
-            "1212121212",
-            "19121212-1212",
-            "191212121212",
-            "121212+1212",
-        ] {
-            assert_eq!(
-                check_identity_number(v),
-                Ok(IdentityKind::Personnummer),
-                "{v}"
-            );
+        for v in ["121212-1212", "1212121212", "19121212-1212", "191212121212", "121212+1212"] {
+            assert_eq!(check_identity_number(v), Ok(IdentityKind::Personnummer), "{v}");
         }
-        assert_eq!(
-            check_identity_number("121212-1213"),
-            Err(IdentityError::CheckDigit)
-        );
-        assert_eq!(
-            check_identity_number("12121-21212"),
-            Err(IdentityError::Format)
-        );
-        assert_eq!(
-            check_identity_number("1212121212a"),
-            Err(IdentityError::Format)
-        );
+        assert_eq!(check_identity_number("121212-1213"), Err(IdentityError::CheckDigit));
+        assert_eq!(check_identity_number("12121-21212"), Err(IdentityError::Format));
+        assert_eq!(check_identity_number("1212121212a"), Err(IdentityError::Format));
         assert_eq!(check_identity_number(""), Err(IdentityError::Format));
     }
 
     #[test]
     fn personnummer_needs_a_real_date() {
         // 13th month and 30 February, with the Luhn digit right for the digits given.
-        assert_eq!(
-            check_identity_number("121312-1211"),
-            Err(IdentityError::Date)
-        );
-        assert_eq!(
-            check_identity_number("190230-1231"),
-            Err(IdentityError::Date)
-        );
+        assert_eq!(check_identity_number("121312-1211"), Err(IdentityError::Date));
+        assert_eq!(check_identity_number("190230-1231"), Err(IdentityError::Date));
         // 29 February exists in 2000 (and 1900 is no leap year, so 12 digits decide).
-        assert_eq!(
-            check_identity_number("20000229-1235"),
-            Ok(IdentityKind::Personnummer)
-        );
-        assert_eq!(
-            check_identity_number("19000229-1235"),
-            Err(IdentityError::Date)
-        );
+        assert_eq!(check_identity_number("20000229-1235"), Ok(IdentityKind::Personnummer));
+        assert_eq!(check_identity_number("19000229-1235"), Err(IdentityError::Date));
     }
 
     #[test]
     fn samordningsnummer_has_day_plus_sixty() {
         // 19 December 1970 + 60 = 79.
-        assert_eq!(
-            check_identity_number("701279-2391"),
-            Ok(IdentityKind::Samordningsnummer)
-        );
-        assert_eq!(
-            check_identity_number("701292-2394"),
-            Err(IdentityError::Date)
-        );
+        assert_eq!(check_identity_number("701279-2391"), Ok(IdentityKind::Samordningsnummer));
+        assert_eq!(check_identity_number("701292-2394"), Err(IdentityError::Date));
     }
 
     #[test]
     fn organisationsnummer() {
         // Volvo Personvagnar AB and Skatteverket.
-        assert_eq!(
-            check_identity_number("556074-3089"),
-            Ok(IdentityKind::Organisationsnummer)
-        );
-        assert_eq!(
-            check_identity_number("202100-5448"),
-            Ok(IdentityKind::Organisationsnummer)
-        );
-        assert_eq!(
-            check_identity_number("16556074-3089"),
-            Ok(IdentityKind::Organisationsnummer)
-        );
-        assert_eq!(
-            check_identity_number("556074-3088"),
-            Err(IdentityError::CheckDigit)
-        );
-        assert_eq!(
-            check_identity_number("19556074-3089"),
-            Err(IdentityError::Format)
-        );
+        assert_eq!(check_identity_number("556074-3089"), Ok(IdentityKind::Organisationsnummer));
+        assert_eq!(check_identity_number("202100-5448"), Ok(IdentityKind::Organisationsnummer));
+        assert_eq!(check_identity_number("16556074-3089"), Ok(IdentityKind::Organisationsnummer));
+        assert_eq!(check_identity_number("556074-3088"), Err(IdentityError::CheckDigit));
+        assert_eq!(check_identity_number("19556074-3089"), Err(IdentityError::Format));
     }
 
     #[test]

@@ -96,10 +96,7 @@ impl Installation {
         }
         let area = self.network_area.trim();
         if !area.is_empty() && company.network_area(area).is_none() {
-            problems.push(format!(
-                "network_area {area} är inget nätområde hos {}",
-                company.name
-            ));
+            problems.push(format!("network_area {area} är inget nätområde hos {}", company.name));
         }
         let fuse = self.main_fuse_a.trim();
         if !fuse.is_empty() && fuse.parse::<u32>().is_err() {

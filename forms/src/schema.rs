@@ -17,12 +17,8 @@ impl Form<'_> {
         for f in &self.fields {
             properties.insert(f.field.id.clone(), self.field_schema(f.field));
         }
-        let required: Vec<&str> = self
-            .fields
-            .iter()
-            .filter(|f| f.mandatory)
-            .map(|f| f.field.id.as_str())
-            .collect();
+        let required: Vec<&str> =
+            self.fields.iter().filter(|f| f.mandatory).map(|f| f.field.id.as_str()).collect();
         json!({
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": format!("schemas/{}/{}.json", self.company.id, self.installation_type.id),

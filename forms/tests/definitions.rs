@@ -23,10 +23,7 @@ fn builtin_and_load_dir_give_the_same_definitions() {
     assert_eq!(format!("{builtin:#?}"), format!("{loaded:#?}"));
 
     let ids = |d: &Definitions| d.companies.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
-    assert_eq!(
-        ids(builtin),
-        ["exempelnat_norr", "fiktiva_elnat_syd", "oresundskraft"]
-    );
+    assert_eq!(ids(builtin), ["exempelnat_norr", "fiktiva_elnat_syd", "oresundskraft"]);
     assert_eq!(ids(builtin), ids(&loaded));
     let field_ids = |d: &Definitions| d.fields.iter().map(|f| f.id.clone()).collect::<Vec<_>>();
     assert_eq!(field_ids(builtin), field_ids(&loaded));
@@ -36,10 +33,7 @@ fn builtin_and_load_dir_give_the_same_definitions() {
 fn load_dir_reads_a_relative_path() {
     // Integration tests run in the package folder.
     let loaded = Definitions::load_dir(Path::new("definitions")).unwrap();
-    assert_eq!(
-        loaded.companies.len(),
-        Definitions::builtin().companies.len()
-    );
+    assert_eq!(loaded.companies.len(), Definitions::builtin().companies.len());
 }
 
 #[test]
@@ -65,23 +59,15 @@ fn embedded_sources_are_the_files_on_disk() {
     );
     for source in &sources {
         let on_disk = fs::read_to_string(manifest_dir().join("definitions").join(&source.path));
-        assert_eq!(
-            on_disk.unwrap(),
-            source.text,
-            "{} is embedded stale",
-            source.path
-        );
+        assert_eq!(on_disk.unwrap(), source.text, "{} is embedded stale", source.path);
     }
 }
 
 #[test]
 fn base_sections_and_contract_fields() {
     let d = Definitions::builtin();
-    let sections: Vec<(&str, &str)> = d
-        .sections
-        .iter()
-        .map(|s| (s.id.as_str(), s.title.as_str()))
-        .collect();
+    let sections: Vec<(&str, &str)> =
+        d.sections.iter().map(|s| (s.id.as_str(), s.title.as_str())).collect();
     assert_eq!(
         sections,
         [
@@ -106,37 +92,18 @@ fn base_sections_and_contract_fields() {
     always.sort();
     assert_eq!(
         always,
-        [
-            "installation.ean",
-            "installation.meter_number",
-            "installation.technical_number"
-        ]
+        ["installation.ean", "installation.meter_number", "installation.technical_number"]
     );
-    assert!(
-        d.lookup
-            .never_returned
-            .contains(&"owner.identity_number".to_string())
-    );
-    assert!(
-        d.lookup
-            .projection
-            .iter()
-            .all(|(column, _)| column != "owner_identity_number")
-    );
+    assert!(d.lookup.never_returned.contains(&"owner.identity_number".to_string()));
+    assert!(d.lookup.projection.iter().all(|(column, _)| column != "owner_identity_number"));
     // Copy from owner: every owner.X to payer.X.
-    let owner_fields: Vec<&str> = d
-        .fields
-        .iter()
-        .filter(|f| f.section == "owner")
-        .map(|f| f.id.as_str())
-        .collect();
+    let owner_fields: Vec<&str> =
+        d.fields.iter().filter(|f| f.section == "owner").map(|f| f.id.as_str()).collect();
     assert_eq!(d.copy_from_owner.len(), owner_fields.len());
     for owner in owner_fields {
         let payer = owner.replacen("owner.", "payer.", 1);
         assert!(
-            d.copy_from_owner
-                .iter()
-                .any(|(o, p)| o == owner && *p == payer),
+            d.copy_from_owner.iter().any(|(o, p)| o == owner && *p == payer),
             "{owner} -> {payer} is missing from copy_from_owner"
         );
     }
@@ -145,16 +112,10 @@ fn base_sections_and_contract_fields() {
 #[test]
 fn oresundskraft_offers_the_five_installation_types() {
     let d = Definitions::builtin();
-    let company = d
-        .company("oresundskraft")
-        .expect("Öresundskraft is defined");
+    let company = d.company("oresundskraft").expect("Öresundskraft is defined");
     assert_eq!(company.name, "Öresundskraft");
     assert_eq!(company.gsrn_prefixes, ["735999100"]);
-    let offered: Vec<&str> = company
-        .offers
-        .iter()
-        .map(|o| o.installation_type.as_str())
-        .collect();
+    let offered: Vec<&str> = company.offers.iter().map(|o| o.installation_type.as_str()).collect();
     assert_eq!(
         offered,
         [
@@ -165,10 +126,8 @@ fn oresundskraft_offers_the_five_installation_types() {
             "extension",
         ]
     );
-    let names: Vec<&str> = offered
-        .iter()
-        .map(|t| d.installation_type(t).unwrap().name.as_str())
-        .collect();
+    let names: Vec<&str> =
+        offered.iter().map(|t| d.installation_type(t).unwrap().name.as_str()).collect();
     assert_eq!(
         names,
         [
@@ -191,18 +150,12 @@ fn job_types_follow_the_offer() {
     let d = Definitions::builtin();
     let temporary = d.form("oresundskraft", "temporary_installation").unwrap();
     assert!(temporary.offers_job_type("construction_power"));
-    assert!(
-        !temporary.offers_job_type("event"),
-        "Öresundskraft offers only byggström"
-    );
+    assert!(!temporary.offers_job_type("event"), "Öresundskraft offers only byggström");
     let fuse = d.form("oresundskraft", "fuse_change").unwrap();
     assert!(
         fuse.offers_job_type("increase_main_fuse") && fuse.offers_job_type("decrease_main_fuse")
     );
-    assert!(
-        !fuse.offers_job_type("move_service"),
-        "a job type of another installation type"
-    );
+    assert!(!fuse.offers_job_type("move_service"), "a job type of another installation type");
     let norr = d.form("exempelnat_norr", "fuse_change").unwrap();
     assert!(norr.offers_job_type("increase_main_fuse"));
     assert!(!norr.offers_job_type("decrease_main_fuse"));
@@ -220,9 +173,7 @@ fn each_company_has_its_network_areas() {
             .collect()
     };
     let pairs = |p: &[(&str, &str)]| -> Vec<(String, String)> {
-        p.iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
+        p.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
     };
     assert_eq!(
         areas("oresundskraft"),
@@ -232,17 +183,11 @@ fn each_company_has_its_network_areas() {
             ("hoganas", "Höganäs")
         ])
     );
-    assert_eq!(
-        areas("exempelnat_norr"),
-        pairs(&[("polstad", "Polstad"), ("fjallby", "Fjällby")])
-    );
+    assert_eq!(areas("exempelnat_norr"), pairs(&[("polstad", "Polstad"), ("fjallby", "Fjällby")]));
     assert_eq!(areas("fiktiva_elnat_syd"), pairs(&[("sjostad", "Sjöstad")]));
     let company = d.company("oresundskraft").unwrap();
     assert_eq!(company.network_area("angelholm").unwrap().name, "Ängelholm");
-    assert!(
-        company.network_area("polstad").is_none(),
-        "another company's area"
-    );
+    assert!(company.network_area("polstad").is_none(), "another company's area");
 }
 
 #[test]
@@ -250,19 +195,12 @@ fn base_mandatory_fields_are_mandatory_in_every_form_of_every_company() {
     let d = Definitions::builtin();
     let forms: Vec<_> = d.forms().collect();
     let offers: usize = d.companies.iter().map(|c| c.offers.len()).sum();
-    assert_eq!(
-        forms.len(),
-        offers,
-        "one form per offered installation type"
-    );
+    assert_eq!(forms.len(), offers, "one form per offered installation type");
     assert_eq!(forms.len(), 5 + 3 + 5);
     for form in &forms {
         for id in ["owner.identity_number", "owner.name", "installation.ean"] {
             let field = form.field(id).unwrap_or_else(|| {
-                panic!(
-                    "{id} missing in {}/{}",
-                    form.company.id, form.installation_type.id
-                )
+                panic!("{id} missing in {}/{}", form.company.id, form.installation_type.id)
             });
             assert!(
                 field.mandatory,
@@ -306,18 +244,9 @@ fn company_mandatory_fields_are_mandatory_only_there() {
             "work.planned_start in {company}/{kind}"
         );
     }
-    assert_eq!(
-        mandatory("oresundskraft", "service_change", "work.planned_start"),
-        Some(true)
-    );
-    assert_eq!(
-        mandatory("oresundskraft", "fuse_change", "work.planned_start"),
-        Some(false)
-    );
-    assert_eq!(
-        mandatory("fiktiva_elnat_syd", "service_change", "work.planned_start"),
-        Some(false)
-    );
+    assert_eq!(mandatory("oresundskraft", "service_change", "work.planned_start"), Some(true));
+    assert_eq!(mandatory("oresundskraft", "fuse_change", "work.planned_start"), Some(false));
+    assert_eq!(mandatory("fiktiva_elnat_syd", "service_change", "work.planned_start"), Some(false));
 }
 
 #[test]
@@ -346,10 +275,7 @@ fn company_fields_appear_only_in_their_company_and_installation_type() {
         let (company, kind) = (form.company.id.as_str(), form.installation_type.id.as_str());
         let production = form.field("work.production_kw").map(|f| f.mandatory);
         let expected = (company == "exempelnat_norr" && kind == "extension").then_some(true);
-        assert_eq!(
-            production, expected,
-            "work.production_kw in {company}/{kind}"
-        );
+        assert_eq!(production, expected, "work.production_kw in {company}/{kind}");
         let until = form.field("work.temporary_until").map(|f| f.mandatory);
         let expected =
             (company == "oresundskraft" && kind == "temporary_installation").then_some(true);
@@ -360,24 +286,12 @@ fn company_fields_appear_only_in_their_company_and_installation_type() {
 #[test]
 fn form_fields_come_in_section_order() {
     let d = Definitions::builtin();
-    let section_index = |id: &str| {
-        d.sections
-            .iter()
-            .position(|s| s.id == id)
-            .expect("a known section")
-    };
+    let section_index =
+        |id: &str| d.sections.iter().position(|s| s.id == id).expect("a known section");
     for form in d.forms() {
-        let order: Vec<usize> = form
-            .fields
-            .iter()
-            .map(|f| section_index(&f.field.section))
-            .collect();
-        assert!(
-            order.is_sorted(),
-            "{}/{}",
-            form.company.id,
-            form.installation_type.id
-        );
+        let order: Vec<usize> =
+            form.fields.iter().map(|f| section_index(&f.field.section)).collect();
+        assert!(order.is_sorted(), "{}/{}", form.company.id, form.installation_type.id);
         let sections: Vec<&str> = form.sections().iter().map(|(s, _)| s.id.as_str()).collect();
         assert_eq!(sections, ["installation", "owner", "payer", "work"]);
         let ids: BTreeSet<&str> = form.fields.iter().map(|f| f.field.id.as_str()).collect();
@@ -412,11 +326,7 @@ fn overlay(fixture: &Path) -> Vec<Source> {
     let mut sources = builtin_sources();
     let mut files = Vec::new();
     collect_toml(fixture, fixture, &mut files);
-    assert!(
-        !files.is_empty(),
-        "{} holds no .toml file",
-        fixture.display()
-    );
+    assert!(!files.is_empty(), "{} holds no .toml file", fixture.display());
     for (path, text) in files {
         match sources.iter_mut().find(|s| s.path == path) {
             Some(source) => {
@@ -441,11 +351,7 @@ fn collect_toml(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
         if path.is_dir() {
             collect_toml(root, &path, out);
         } else if path.extension().is_some_and(|e| e == "toml") {
-            let rel = path
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
+            let rel = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
             out.push((rel, fs::read_to_string(&path).unwrap()));
         }
     }
@@ -464,11 +370,7 @@ fn fixture_dirs() -> Vec<PathBuf> {
 #[test]
 fn broken_definitions_are_refused_with_the_expected_errors() {
     let dirs = fixture_dirs();
-    assert!(
-        dirs.len() >= 12,
-        "only {} fixtures in {FIXTURES}",
-        dirs.len()
-    );
+    assert!(dirs.len() >= 12, "only {} fixtures in {FIXTURES}", dirs.len());
     let mut failures = Vec::new();
     for dir in &dirs {
         let name = dir.file_name().unwrap().to_string_lossy();
@@ -485,9 +387,7 @@ fn broken_definitions_are_refused_with_the_expected_errors() {
         };
         let actual = errors.to_string();
         if actual != expected {
-            failures.push(format!(
-                "{name}:\n--- expected\n{expected}\n--- actual\n{actual}\n"
-            ));
+            failures.push(format!("{name}:\n--- expected\n{expected}\n--- actual\n{actual}\n"));
         }
         for error in &errors.0 {
             assert!(
@@ -518,10 +418,8 @@ fn the_shipped_sources_with_no_overlay_are_accepted() {
 
 #[test]
 fn a_missing_base_file_is_named() {
-    let sources: Vec<Source> = builtin_sources()
-        .into_iter()
-        .filter(|s| s.path != "base.toml")
-        .collect();
+    let sources: Vec<Source> =
+        builtin_sources().into_iter().filter(|s| s.path != "base.toml").collect();
     let errors = Definitions::parse("forms/definitions", &sources).unwrap_err();
     assert_eq!(
         errors.to_string(),
@@ -531,10 +429,8 @@ fn a_missing_base_file_is_named() {
 
 #[test]
 fn no_company_at_all_is_named() {
-    let sources: Vec<Source> = builtin_sources()
-        .into_iter()
-        .filter(|s| !s.path.starts_with("companies/"))
-        .collect();
+    let sources: Vec<Source> =
+        builtin_sources().into_iter().filter(|s| !s.path.starts_with("companies/")).collect();
     let errors = Definitions::parse("forms/definitions", &sources).unwrap_err();
     assert_eq!(
         errors.to_string(),
@@ -544,14 +440,9 @@ fn no_company_at_all_is_named() {
 
 /// The shipped sources with one file replaced or added.
 fn with_file(path: &str, text: &str) -> Vec<Source> {
-    let mut sources: Vec<Source> = builtin_sources()
-        .into_iter()
-        .filter(|s| s.path != path)
-        .collect();
-    sources.push(Source {
-        path: path.to_string(),
-        text: text.to_string(),
-    });
+    let mut sources: Vec<Source> =
+        builtin_sources().into_iter().filter(|s| s.path != path).collect();
+    sources.push(Source { path: path.to_string(), text: text.to_string() });
     sources.sort_by(|a, b| a.path.cmp(&b.path));
     sources
 }
@@ -570,14 +461,9 @@ id = "fuse_change"
 
 #[test]
 fn a_new_company_file_is_all_it_takes_to_add_a_company() {
-    let d = Definitions::parse(
-        "forms/definitions",
-        &with_file("companies/testnat.toml", TESTNAT),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let form = d
-        .form("testnat", "fuse_change")
-        .expect("the new company's form");
+    let d = Definitions::parse("forms/definitions", &with_file("companies/testnat.toml", TESTNAT))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let form = d.form("testnat", "fuse_change").expect("the new company's form");
     assert!(
         form.offers_job_type("increase_main_fuse") && form.offers_job_type("decrease_main_fuse")
     );
@@ -589,17 +475,10 @@ fn a_new_company_file_is_all_it_takes_to_add_a_company() {
 /// job type can be chosen, so no case can ever be created for it.
 #[test]
 fn an_offer_without_job_types_is_refused() {
-    let text = TESTNAT.replace(
-        r#"id = "fuse_change""#,
-        "id = \"fuse_change\"\njob_types = []",
-    );
-    let result = Definitions::parse(
-        "forms/definitions",
-        &with_file("companies/testnat.toml", &text),
-    );
-    let Err(errors) = result else {
-        panic!("an offer with no job type was accepted")
-    };
+    let text = TESTNAT.replace(r#"id = "fuse_change""#, "id = \"fuse_change\"\njob_types = []");
+    let result =
+        Definitions::parse("forms/definitions", &with_file("companies/testnat.toml", &text));
+    let Err(errors) = result else { panic!("an offer with no job type was accepted") };
     let errors = errors.to_string();
     // At the offer (line 10) or at its job_types (line 11).
     assert!(
@@ -617,10 +496,8 @@ fn a_job_type_listed_twice_in_an_offer_is_refused() {
         r#"id = "fuse_change""#,
         "id = \"fuse_change\"\njob_types = [\"increase_main_fuse\", \"increase_main_fuse\"]",
     );
-    let result = Definitions::parse(
-        "forms/definitions",
-        &with_file("companies/testnat.toml", &text),
-    );
+    let result =
+        Definitions::parse("forms/definitions", &with_file("companies/testnat.toml", &text));
     assert!(result.is_err(), "the duplicate job type was accepted");
 }
 
@@ -629,16 +506,11 @@ fn a_job_type_listed_twice_in_an_offer_is_refused() {
 #[test]
 fn a_prefix_repeated_in_one_file_is_called_a_repetition() {
     let text = TESTNAT.replace(r#"["735999555"]"#, r#"["735999555", "735999555"]"#);
-    let errors = Definitions::parse(
-        "forms/definitions",
-        &with_file("companies/testnat.toml", &text),
-    )
-    .unwrap_err()
-    .to_string();
-    assert!(
-        errors.starts_with("forms/definitions/companies/testnat.toml:3:31: "),
-        "{errors}"
-    );
+    let errors =
+        Definitions::parse("forms/definitions", &with_file("companies/testnat.toml", &text))
+            .unwrap_err()
+            .to_string();
+    assert!(errors.starts_with("forms/definitions/companies/testnat.toml:3:31: "), "{errors}");
     assert!(!errors.contains("network company `testnat`"), "{errors}");
 }
 
@@ -709,4 +581,23 @@ mod robustness {
             }
         }
     }
+}
+
+#[test]
+fn a_case_keeps_its_form_when_the_company_stops_offering_its_type() {
+    let mut sources = forms::definitions::builtin_sources();
+    let file = sources.iter_mut().find(|s| s.path == "companies/oresundskraft.toml").unwrap();
+    // Öresundskraft stops offering Servisändring (with its extra mandatory work.planned_start).
+    let offer =
+        "[[installation_type]]\nid = \"service_change\"\nmandatory = [\"work.planned_start\"]\n";
+    assert!(file.text.contains(offer));
+    file.text = file.text.replace(offer, "");
+    let defs = Definitions::parse("forms/definitions", &sources).unwrap();
+
+    assert!(defs.form("oresundskraft", "service_change").is_none(), "no new cases");
+    let form = defs.case_form("oresundskraft", "service_change").expect("cases under way");
+    assert!(!form.field("work.planned_start").unwrap().mandatory);
+    assert!(form.field("installation.meter_number").unwrap().mandatory, "company-wide");
+    assert!(defs.case_form("oresundskraft", "no_such_type").is_none());
+    assert!(defs.case_form("no_such_company", "service_change").is_none());
 }

@@ -32,15 +32,10 @@ fn the_schema_folder_holds_exactly_the_generated_files() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     on_disk.sort();
-    let mut generated: Vec<String> = format_schemas::schemas()
-        .into_iter()
-        .map(|(name, _)| name.to_string())
-        .collect();
+    let mut generated: Vec<String> =
+        format_schemas::schemas().into_iter().map(|(name, _)| name.to_string()).collect();
     generated.sort();
-    assert_eq!(
-        on_disk, generated,
-        "stale or missing schema files; {REGENERATE}"
-    );
+    assert_eq!(on_disk, generated, "stale or missing schema files; {REGENERATE}");
 }
 
 #[test]
@@ -52,10 +47,7 @@ fn schemas_are_valid_draft_2020_12() {
             "{name} declares its draft"
         );
         if let Err(e) = jsonschema::draft202012::meta::validate(&schema) {
-            panic!(
-                "{name} is not a valid Draft 2020-12 schema: {e} at {}",
-                e.instance_path()
-            );
+            panic!("{name} is not a valid Draft 2020-12 schema: {e} at {}", e.instance_path());
         }
     }
 }
@@ -87,10 +79,7 @@ fn schema_named_in(text: &str) -> Value {
 #[test]
 fn every_shipped_definition_file_references_and_satisfies_its_schema() {
     let sources = forms::definitions::builtin_sources();
-    assert!(
-        sources.len() >= 5,
-        "base, installation types and three companies"
-    );
+    assert!(sources.len() >= 5, "base, installation types and three companies");
     for source in sources {
         let schema = schema_named_in(&source.text);
         let expected = match source.path.as_str() {
@@ -98,25 +87,14 @@ fn every_shipped_definition_file_references_and_satisfies_its_schema() {
             "installation_types.toml" => "InstallationTypesFile",
             _ => "CompanyFile",
         };
-        assert_eq!(
-            schema["title"],
-            json!(expected),
-            "{} names the wrong schema",
-            source.path
-        );
+        assert_eq!(schema["title"], json!(expected), "{} names the wrong schema", source.path);
         // The relative path in `#:schema` must resolve to the schema folder.
         let first = source.text.lines().next().unwrap();
         let relative = first.trim_start_matches("#:schema ");
-        let file_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("definitions")
-            .join(&source.path);
+        let file_dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("definitions").join(&source.path);
         let resolved = file_dir.parent().unwrap().join(relative);
-        assert!(
-            resolved.is_file(),
-            "{}: {} does not exist",
-            source.path,
-            resolved.display()
-        );
+        assert!(resolved.is_file(), "{}: {} does not exist", source.path, resolved.display());
 
         let document: Value = toml::from_str(&source.text).unwrap();
         let validator = jsonschema::draft202012::new(&schema).unwrap();
@@ -124,11 +102,7 @@ fn every_shipped_definition_file_references_and_satisfies_its_schema() {
             .iter_errors(&document)
             .map(|e| format!("{e} at {}", e.instance_path()))
             .collect();
-        assert!(
-            errors.is_empty(),
-            "{} does not satisfy its schema: {errors:#?}",
-            source.path
-        );
+        assert!(errors.is_empty(), "{} does not satisfy its schema: {errors:#?}", source.path);
     }
 }
 
@@ -152,11 +126,7 @@ fn the_company_schema_refuses_a_typo_and_a_missing_key() {
         "#,
     )
     .unwrap();
-    assert!(
-        validator.is_valid(&good),
-        "{:?}",
-        validator.validate(&good).err()
-    );
+    assert!(validator.is_valid(&good), "{:?}", validator.validate(&good).err());
 
     let mut typo = good.clone();
     typo["installation_type"][0]["mandatry"] = json!(["owner.phone"]);
@@ -164,17 +134,11 @@ fn the_company_schema_refuses_a_typo_and_a_missing_key() {
 
     let mut missing = good.clone();
     missing.as_object_mut().unwrap().remove("gsrn_prefixes");
-    assert!(
-        !validator.is_valid(&missing),
-        "a missing required key is refused"
-    );
+    assert!(!validator.is_valid(&missing), "a missing required key is refused");
 
     let mut wrong_type = good;
     wrong_type["network_area"][0]["id"] = json!(7);
-    assert!(
-        !validator.is_valid(&wrong_type),
-        "a number where a string belongs is refused"
-    );
+    assert!(!validator.is_valid(&wrong_type), "a number where a string belongs is refused");
 }
 
 #[test]
@@ -184,12 +148,7 @@ fn the_field_type_enumeration_matches_the_field_kinds() {
         .as_array()
         .expect("FieldKind is a oneOf of documented constants")
         .iter()
-        .map(|v| {
-            v["const"]
-                .as_str()
-                .or_else(|| v["enum"][0].as_str())
-                .unwrap()
-        })
+        .map(|v| v["const"].as_str().or_else(|| v["enum"][0].as_str()).unwrap())
         .collect();
     assert_eq!(
         kinds,

@@ -10,11 +10,8 @@ use common::*;
 use forms::{Change, FieldValues, Form, Installation, REGISTRY_COLUMNS};
 
 /// Always overwritten by a lookup, even with Nej (CONTRACT.md section 3).
-const ALWAYS: [&str; 3] = [
-    "installation.ean",
-    "installation.technical_number",
-    "installation.meter_number",
-];
+const ALWAYS: [&str; 3] =
+    ["installation.ean", "installation.technical_number", "installation.meter_number"];
 /// Never returned or set by a lookup.
 const NEVER: [&str; 2] = ["owner.identity_number", "payer.identity_number"];
 
@@ -33,10 +30,7 @@ fn contract_field(column: &str) -> Option<String> {
 }
 
 fn projected_fields() -> Vec<(&'static str, String)> {
-    REGISTRY_COLUMNS
-        .iter()
-        .filter_map(|c| Some((*c, contract_field(c)?)))
-        .collect()
+    REGISTRY_COLUMNS.iter().filter_map(|c| Some((*c, contract_field(c)?))).collect()
 }
 
 /// A registry row for Öresundskraft; owner_email and technical_number are empty.
@@ -89,10 +83,8 @@ fn change(field: &str, before: Option<&str>, after: Option<&str>) -> Change {
 fn the_projection_is_the_contracts() {
     let mut projection = forms::Definitions::builtin().lookup.projection.clone();
     projection.sort();
-    let mut contract: Vec<(String, String)> = projected_fields()
-        .into_iter()
-        .map(|(c, f)| (c.to_string(), f))
-        .collect();
+    let mut contract: Vec<(String, String)> =
+        projected_fields().into_iter().map(|(c, f)| (c.to_string(), f)).collect();
     contract.sort();
     assert_eq!(projection, contract);
 }
@@ -111,10 +103,7 @@ fn ja_sets_every_projected_field_and_clears_what_the_registry_lacks() {
             ("installation.street_address", "Drottninggatan 1"),
             ("installation.postal_code", "252 21"),
             ("installation.city", "Helsingborg"),
-            (
-                "installation.property_designation",
-                "Helsingborg Söder 1:23"
-            ),
+            ("installation.property_designation", "Helsingborg Söder 1:23"),
             ("installation.main_fuse", "20"),
             ("owner.name", "Anna Andersson"),
             ("owner.identity_number", "19121212-1212"),
@@ -135,22 +124,10 @@ fn ja_sets_every_projected_field_and_clears_what_the_registry_lacks() {
             change("installation.city", Some("Höganäs"), Some("Helsingborg")),
             change("installation.ean", Some(&old_ean), Some(&new_ean)),
             change("installation.main_fuse", Some("16"), Some("20")),
-            change(
-                "installation.meter_number",
-                Some("99999999"),
-                Some("12345678")
-            ),
+            change("installation.meter_number", Some("99999999"), Some("12345678")),
             change("installation.postal_code", None, Some("252 21")),
-            change(
-                "installation.property_designation",
-                None,
-                Some("Helsingborg Söder 1:23")
-            ),
-            change(
-                "installation.street_address",
-                None,
-                Some("Drottninggatan 1")
-            ),
+            change("installation.property_designation", None, Some("Helsingborg Söder 1:23")),
+            change("installation.street_address", None, Some("Drottninggatan 1")),
             change("installation.technical_number", Some("T-OLD"), None),
             change("owner.city", None, Some("Helsingborg")),
             change("owner.email", Some("bertil@exempel.se"), None),
@@ -185,10 +162,7 @@ fn nej_fills_only_empty_fields_but_always_overwrites_ean_technical_and_meter_num
             // Filled: they were empty.
             ("installation.street_address", "Drottninggatan 1"),
             ("installation.postal_code", "252 21"),
-            (
-                "installation.property_designation",
-                "Helsingborg Söder 1:23"
-            ),
+            ("installation.property_designation", "Helsingborg Söder 1:23"),
             ("owner.street_address", "Storgatan 2"),
             ("owner.postal_code", "252 22"),
             ("owner.city", "Helsingborg"),
@@ -211,14 +185,8 @@ fn nej_fills_only_empty_fields_but_always_overwrites_ean_technical_and_meter_num
             "owner.phone",
         ])
     );
-    let technical = changes
-        .iter()
-        .find(|c| c.field == "installation.technical_number")
-        .unwrap();
-    assert_eq!(
-        technical,
-        &change("installation.technical_number", Some("T-OLD"), None)
-    );
+    let technical = changes.iter().find(|c| c.field == "installation.technical_number").unwrap();
+    assert_eq!(technical, &change("installation.technical_number", Some("T-OLD"), None));
 }
 
 #[test]
@@ -230,11 +198,7 @@ fn an_empty_case_gets_the_same_with_ja_and_nej() {
     assert_eq!(ja, nej);
     assert_eq!(ja_changes, nej_changes);
     assert_eq!(ja, form.project(&registry_row()));
-    assert!(
-        ja_changes
-            .iter()
-            .all(|c| c.before.is_none() && c.after.is_some())
-    );
+    assert!(ja_changes.iter().all(|c| c.before.is_none() && c.after.is_some()));
     assert_eq!(ja_changes.len(), ja.len());
 }
 
@@ -244,21 +208,10 @@ fn identity_numbers_never_change_and_are_never_shown() {
     let row = registry_row();
     let shown = form.project(&row);
     assert!(!shown.contains_key("owner.identity_number"));
-    assert!(
-        !shown
-            .values()
-            .any(|v| v.contains("1212-1212") || v == "191212121212")
-    );
-    assert_eq!(
-        shown.len(),
-        12,
-        "every non-empty projected column: {shown:#?}"
-    );
+    assert!(!shown.values().any(|v| v.contains("1212-1212") || v == "191212121212"));
+    assert_eq!(shown.len(), 12, "every non-empty projected column: {shown:#?}");
     assert_eq!(shown["installation.meter_number"], "12345678", "trimmed");
-    assert!(
-        !shown.contains_key("owner.email"),
-        "a blank registry value is not shown"
-    );
+    assert!(!shown.contains_key("owner.email"), "a blank registry value is not shown");
 
     for overwrite in [true, false] {
         // Empty in the case: stays empty although the registry has it.
@@ -285,10 +238,7 @@ fn a_lookup_leaves_fields_outside_the_projection_alone() {
         }
         // An empty registry row clears the always-overwritten fields, with Ja every projected one.
         for id in ALWAYS {
-            assert!(
-                !merged.contains_key(id),
-                "{id} with overwrite = {overwrite}"
-            );
+            assert!(!merged.contains_key(id), "{id} with overwrite = {overwrite}");
         }
         assert_eq!(merged.contains_key("owner.name"), !overwrite);
     }
@@ -316,26 +266,16 @@ fn copy_from_owner_makes_the_payer_equal_the_owner() {
     assert_eq!(pairs.len(), 7);
     for (owner, payer) in pairs {
         assert_eq!(after.get(payer), before.get(owner), "{payer} = {owner}");
-        assert_eq!(
-            after.get(owner),
-            before.get(owner),
-            "{owner} is not changed"
-        );
+        assert_eq!(after.get(owner), before.get(owner), "{owner} is not changed");
     }
-    assert!(
-        !after.contains_key("payer.email"),
-        "an empty owner field empties the payer field"
-    );
+    assert!(!after.contains_key("payer.email"), "an empty owner field empties the payer field");
     assert_eq!(after["payer.identity_number"], PERSONNUMMER);
     assert_eq!(after["work.description"], "Byte");
     assert_eq!(after.len(), 6 + 6 + 1);
 }
 
 fn row_in(area: &str) -> Installation {
-    Installation {
-        network_area: area.into(),
-        ..registry_row()
-    }
+    Installation { network_area: area.into(), ..registry_row() }
 }
 
 #[test]
@@ -344,41 +284,24 @@ fn network_area_warning_names_both_areas_when_they_differ() {
     let warning = form
         .network_area_warning("helsingborg", &row_in("angelholm"))
         .expect("a warning when the areas differ");
-    assert!(
-        warning.contains("Ängelholm") && warning.contains("Helsingborg"),
-        "{warning}"
-    );
+    assert!(warning.contains("Ängelholm") && warning.contains("Helsingborg"), "{warning}");
     assert!(warning.contains("Öresundskraft"), "{warning}");
     assert!(
         warning.find("Ängelholm") < warning.find("anmälan gäller nätområde Helsingborg"),
         "the registry's area first, then the case's: {warning}"
     );
     // An area unknown to the company is named by its id.
-    let unknown = form
-        .network_area_warning("hoganas", &row_in("okand"))
-        .unwrap();
-    assert!(
-        unknown.contains("okand") && unknown.contains("Höganäs"),
-        "{unknown}"
-    );
+    let unknown = form.network_area_warning("hoganas", &row_in("okand")).unwrap();
+    assert!(unknown.contains("okand") && unknown.contains("Höganäs"), "{unknown}");
 }
 
 #[test]
 fn no_network_area_warning_when_same_or_empty() {
     let form = form("oresundskraft", "fuse_change");
-    assert_eq!(
-        form.network_area_warning("helsingborg", &row_in("helsingborg")),
-        None
-    );
-    assert_eq!(
-        form.network_area_warning("helsingborg", &row_in(" helsingborg ")),
-        None
-    );
+    assert_eq!(form.network_area_warning("helsingborg", &row_in("helsingborg")), None);
+    assert_eq!(form.network_area_warning("helsingborg", &row_in(" helsingborg ")), None);
     assert_eq!(form.network_area_warning("helsingborg", &row_in("")), None);
-    assert_eq!(
-        form.network_area_warning("helsingborg", &row_in("  ")),
-        None
-    );
+    assert_eq!(form.network_area_warning("helsingborg", &row_in("  ")), None);
 }
 
 mod properties {
@@ -409,11 +332,7 @@ mod properties {
         let ids = case_fields();
         prop::collection::vec(prop::option::weighted(0.6, stored_value()), ids.len()).prop_map(
             move |values| {
-                ids.iter()
-                    .cloned()
-                    .zip(values)
-                    .filter_map(|(id, v)| Some((id, v?)))
-                    .collect()
+                ids.iter().cloned().zip(values).filter_map(|(id, v)| Some((id, v?))).collect()
             },
         )
     }
@@ -466,9 +385,7 @@ mod properties {
     /// The registry's trimmed value for `field`, absent when empty.
     fn registry_value_of(row: &Installation, field: &str) -> Option<String> {
         let (column, _) = projected_fields().into_iter().find(|(_, f)| f == field)?;
-        row.column(column)
-            .filter(|v| !v.is_empty())
-            .map(str::to_string)
+        row.column(column).filter(|v| !v.is_empty()).map(str::to_string)
     }
 
     fn is_projected(field: &str) -> bool {

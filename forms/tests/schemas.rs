@@ -60,37 +60,14 @@ fn the_schema_lists_the_forms_fields_and_requires_the_mandatory_ones() {
         assert_eq!(properties.len(), form.fields.len(), "{name}");
         for f in &form.fields {
             let property = &properties[&f.field.id];
-            assert_eq!(
-                property["title"],
-                json!(f.field.label),
-                "{name}: {}",
-                f.field.id
-            );
-            assert_eq!(
-                property["maxLength"],
-                json!(f.field.max_length),
-                "{name}: {}",
-                f.field.id
-            );
-            assert_eq!(
-                property["x-section"],
-                json!(f.field.section),
-                "{name}: {}",
-                f.field.id
-            );
+            assert_eq!(property["title"], json!(f.field.label), "{name}: {}", f.field.id);
+            assert_eq!(property["maxLength"], json!(f.field.max_length), "{name}: {}", f.field.id);
+            assert_eq!(property["x-section"], json!(f.field.section), "{name}: {}", f.field.id);
         }
-        let required: Vec<&str> = schema["required"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap())
-            .collect();
-        let mandatory: Vec<&str> = form
-            .fields
-            .iter()
-            .filter(|f| f.mandatory)
-            .map(|f| f.field.id.as_str())
-            .collect();
+        let required: Vec<&str> =
+            schema["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        let mandatory: Vec<&str> =
+            form.fields.iter().filter(|f| f.mandatory).map(|f| f.field.id.as_str()).collect();
         assert_eq!(required, mandatory, "{name}");
     }
 }
@@ -100,10 +77,8 @@ fn a_valid_case_satisfies_its_schema() {
     for form in Definitions::builtin().forms() {
         let validator = validator(&form);
         for values in [full_case(&form), mandatory_only(&form)] {
-            let errors: Vec<String> = validator
-                .iter_errors(&instance(&values))
-                .map(|e| e.to_string())
-                .collect();
+            let errors: Vec<String> =
+                validator.iter_errors(&instance(&values)).map(|e| e.to_string()).collect();
             assert!(
                 errors.is_empty(),
                 "{}/{}: {errors:#?}",
@@ -141,38 +116,23 @@ fn an_invalid_case_does_not_satisfy_its_schema() {
 
     let mut missing = full_case(&form);
     missing.remove("owner.identity_number");
-    assert_eq!(
-        schema_errors(&form, &missing),
-        [(String::new(), "required")]
-    );
+    assert_eq!(schema_errors(&form, &missing), [(String::new(), "required")]);
 
     let mut postal = full_case(&form);
     postal.insert("installation.postal_code".into(), "252-21".into());
-    assert_eq!(
-        schema_errors(&form, &postal),
-        [("/installation.postal_code".into(), "pattern")]
-    );
+    assert_eq!(schema_errors(&form, &postal), [("/installation.postal_code".into(), "pattern")]);
 
     let mut unknown = full_case(&form);
     unknown.insert("owner.fax".into(), "042-123456".into());
-    assert_eq!(
-        schema_errors(&form, &unknown),
-        [(String::new(), "additionalProperties")]
-    );
+    assert_eq!(schema_errors(&form, &unknown), [(String::new(), "additionalProperties")]);
 
     let mut wrong_type = instance(&full_case(&form));
     wrong_type["installation.main_fuse"] = json!(16);
-    assert!(
-        !validator(&form).is_valid(&wrong_type),
-        "values are strings, as typed"
-    );
+    assert!(!validator(&form).is_valid(&wrong_type), "values are strings, as typed");
 
     let mut empty_string = full_case(&form);
     empty_string.insert("owner.city".into(), String::new());
-    assert_eq!(
-        schema_errors(&form, &empty_string),
-        [("/owner.city".into(), "minLength")]
-    );
+    assert_eq!(schema_errors(&form, &empty_string), [("/owner.city".into(), "minLength")]);
 
     let service = common::form("oresundskraft", "service_change");
     let mut choice = full_case(&service);
@@ -194,29 +154,17 @@ fn the_gsrn_pattern_accepts_the_companys_ean_and_refuses_another_companys() {
         schema_errors(form, &values)
     };
     assert_eq!(with_ean(&oresund, &own), []);
-    assert_eq!(
-        with_ean(&oresund, &other),
-        [("/installation.ean".into(), "pattern")]
-    );
-    assert_eq!(
-        with_ean(&oresund, &own[..17]),
-        [("/installation.ean".into(), "pattern")]
-    );
+    assert_eq!(with_ean(&oresund, &other), [("/installation.ean".into(), "pattern")]);
+    assert_eq!(with_ean(&oresund, &own[..17]), [("/installation.ean".into(), "pattern")]);
     // And the other way round at Exempelnät Norr.
     let norr = form("exempelnat_norr", "fuse_change");
     assert_eq!(with_ean(&norr, &other), []);
-    assert_eq!(
-        with_ean(&norr, &own),
-        [("/installation.ean".into(), "pattern")]
-    );
+    assert_eq!(with_ean(&norr, &own), [("/installation.ean".into(), "pattern")]);
     // A company with two prefixes accepts both and nothing else.
     let syd = form("fiktiva_elnat_syd", "fuse_change");
     assert_eq!(with_ean(&syd, &ean("735999902", 1)), []);
     assert_eq!(with_ean(&syd, &ean("735999903", 1)), []);
-    assert_eq!(
-        with_ean(&syd, &own),
-        [("/installation.ean".into(), "pattern")]
-    );
+    assert_eq!(with_ean(&syd, &own), [("/installation.ean".into(), "pattern")]);
     let pattern = syd.json_schema()["properties"]["installation.ean"]["pattern"].clone();
     assert_eq!(pattern, json!("^(?:735999902|735999903)[0-9]{9}$"));
 }

@@ -11,10 +11,7 @@ use forms::{Action, Case, CaseError, Form, Problem, ProblemCode, Role, Status};
 const TYPES: [&str; 2] = ["fuse_change", "service_change"];
 
 fn codes(problems: &[Problem]) -> Vec<(&str, ProblemCode)> {
-    problems
-        .iter()
-        .map(|p| (p.field.as_str(), p.code))
-        .collect()
+    problems.iter().map(|p| (p.field.as_str(), p.code)).collect()
 }
 
 /// The problems of a valid case with one field set to `value`.
@@ -99,24 +96,11 @@ fn an_empty_case_lists_every_mandatory_field_as_required() {
 fn the_required_messages_name_the_manuals_labels() {
     let form = form("oresundskraft", "service_change");
     let problems = form.validate(&Default::default());
-    let message = |id: &str| {
-        problems
-            .iter()
-            .find(|p| p.field == id)
-            .unwrap()
-            .message
-            .as_str()
-    };
+    let message = |id: &str| problems.iter().find(|p| p.field == id).unwrap().message.as_str();
     assert_eq!(message("installation.ean"), "Fyll i Anläggnings-ID (EAN).");
     assert_eq!(message("installation.meter_number"), "Fyll i Mätarnummer.");
-    assert_eq!(
-        message("installation.desired_meter_placement"),
-        "Fyll i Önskad mätarplacering."
-    );
-    assert_eq!(
-        message("owner.identity_number"),
-        "Fyll i Person-/organisationsnummer."
-    );
+    assert_eq!(message("installation.desired_meter_placement"), "Fyll i Önskad mätarplacering.");
+    assert_eq!(message("owner.identity_number"), "Fyll i Person-/organisationsnummer.");
 }
 
 #[test]
@@ -126,11 +110,7 @@ fn a_full_valid_case_has_no_problems() {
         let values = full_case(&form);
         assert_eq!(values.len(), form.fields.len());
         assert_eq!(form.validate(&values), [], "{kind}: {values:#?}");
-        assert_eq!(
-            form.validate(&mandatory_only(&form)),
-            [],
-            "{kind}: mandatory fields suffice"
-        );
+        assert_eq!(form.validate(&mandatory_only(&form)), [], "{kind}: mandatory fields suffice");
     }
 }
 
@@ -142,10 +122,7 @@ fn every_shipped_form_accepts_its_full_case_and_requires_its_mandatory_fields() 
         let mandatory = form.fields.iter().filter(|f| f.mandatory).count();
         let required = form.validate(&Default::default());
         assert_eq!(required.len(), mandatory, "{name}");
-        assert!(
-            required.iter().all(|p| p.code == ProblemCode::Required),
-            "{name}"
-        );
+        assert!(required.iter().all(|p| p.code == ProblemCode::Required), "{name}");
         // Leaving out one mandatory field gives exactly that problem.
         for f in form.fields.iter().filter(|f| f.mandatory) {
             let mut values = full_case(&form);
@@ -163,15 +140,8 @@ fn every_shipped_form_accepts_its_full_case_and_requires_its_mandatory_fields() 
 fn an_absent_optional_field_is_no_problem() {
     let form = form("oresundskraft", "fuse_change");
     let mut values = full_case(&form);
-    for id in [
-        "installation.technical_number",
-        "owner.email",
-        "work.planned_start",
-    ] {
-        assert!(
-            !form.field(id).unwrap().mandatory,
-            "{id} is optional in fuse_change"
-        );
+    for id in ["installation.technical_number", "owner.email", "work.planned_start"] {
+        assert!(!form.field(id).unwrap().mandatory, "{id} is optional in fuse_change");
         values.remove(id);
     }
     assert_eq!(form.validate(&values), []);
@@ -184,10 +154,7 @@ fn invalid_format() {
         ("installation.ean", "12345"),
         ("installation.ean", "73599910000000471A"),
         // A valid GS1 check digit but not a Swedish grid GSRN (735999...).
-        (
-            "installation.ean",
-            forms::formats::complete_gsrn("64099910000004711").as_str(),
-        ),
+        ("installation.ean", forms::formats::complete_gsrn("64099910000004711").as_str()),
         ("installation.postal_code", "2522"),
         ("installation.postal_code", "252-21"),
         ("installation.main_fuse", "sexton"),
@@ -204,26 +171,11 @@ fn invalid_format() {
     for (field, value) in cases {
         single_problem(&form, &field, &value, ProblemCode::InvalidFormat);
     }
-    let message = single_problem(
-        &form,
-        "installation.postal_code",
-        "2522",
-        ProblemCode::InvalidFormat,
-    );
-    assert_eq!(
-        message,
-        "Ange postnumret med fem siffror, till exempel 252 21."
-    );
-    let message = single_problem(
-        &form,
-        "installation.ean",
-        "12345",
-        ProblemCode::InvalidFormat,
-    );
-    assert_eq!(
-        message,
-        "Anläggnings-ID (EAN) ska vara 18 siffror som börjar med 735999."
-    );
+    let message =
+        single_problem(&form, "installation.postal_code", "2522", ProblemCode::InvalidFormat);
+    assert_eq!(message, "Ange postnumret med fem siffror, till exempel 252 21.");
+    let message = single_problem(&form, "installation.ean", "12345", ProblemCode::InvalidFormat);
+    assert_eq!(message, "Anläggnings-ID (EAN) ska vara 18 siffror som börjar med 735999.");
 }
 
 #[test]
@@ -232,28 +184,13 @@ fn invalid_check_digit() {
     let good = ean(ORESUNDSKRAFT_PREFIX, 4711);
     let last = good.as_bytes()[17] - b'0';
     let bad = format!("{}{}", &good[..17], (last + 1) % 10);
-    let message = single_problem(
-        &form,
-        "installation.ean",
-        &bad,
-        ProblemCode::InvalidCheckDigit,
-    );
+    let message = single_problem(&form, "installation.ean", &bad, ProblemCode::InvalidCheckDigit);
     assert!(
         message.starts_with("Kontrollsiffran i Anläggnings-ID (EAN) stämmer inte"),
         "{message}"
     );
-    single_problem(
-        &form,
-        "owner.identity_number",
-        "19121212-1213",
-        ProblemCode::InvalidCheckDigit,
-    );
-    single_problem(
-        &form,
-        "payer.identity_number",
-        "556074-3088",
-        ProblemCode::InvalidCheckDigit,
-    );
+    single_problem(&form, "owner.identity_number", "19121212-1213", ProblemCode::InvalidCheckDigit);
+    single_problem(&form, "payer.identity_number", "556074-3088", ProblemCode::InvalidCheckDigit);
 }
 
 #[test]
@@ -273,61 +210,26 @@ fn wrong_company() {
 #[test]
 fn invalid_date() {
     let form = form("oresundskraft", "service_change");
-    for value in [
-        "2026-02-30",
-        "2026-13-01",
-        "2026-00-10",
-        "1/12 2026",
-        "2026-12-1",
-        "20261201",
-    ] {
+    for value in ["2026-02-30", "2026-13-01", "2026-00-10", "1/12 2026", "2026-12-1", "20261201"] {
         let message = single_problem(&form, "work.planned_start", value, ProblemCode::InvalidDate);
-        assert_eq!(
-            message,
-            "Ange Planerat startdatum som ÅÅÅÅ-MM-DD, till exempel 2026-12-01."
-        );
+        assert_eq!(message, "Ange Planerat startdatum som ÅÅÅÅ-MM-DD, till exempel 2026-12-01.");
     }
-    assert_eq!(
-        problems_with(&form, "work.planned_start", "2028-02-29"),
-        [],
-        "a leap day"
-    );
+    assert_eq!(problems_with(&form, "work.planned_start", "2028-02-29"), [], "a leap day");
     // An identity number without a real date of birth.
-    single_problem(
-        &form,
-        "owner.identity_number",
-        "121312-1211",
-        ProblemCode::InvalidDate,
-    );
+    single_problem(&form, "owner.identity_number", "121312-1211", ProblemCode::InvalidDate);
 }
 
 #[test]
 fn out_of_range_main_fuse() {
     let form = form("oresundskraft", "fuse_change");
     for value in ["5", "0", "-16", "4001", "99999999999"] {
-        let message = single_problem(
-            &form,
-            "installation.main_fuse",
-            value,
-            ProblemCode::OutOfRange,
-        );
-        assert_eq!(
-            message,
-            "Befintlig huvudsäkring ska vara mellan 6 och 4000 A."
-        );
-        single_problem(
-            &form,
-            "work.requested_main_fuse",
-            value,
-            ProblemCode::OutOfRange,
-        );
+        let message =
+            single_problem(&form, "installation.main_fuse", value, ProblemCode::OutOfRange);
+        assert_eq!(message, "Befintlig huvudsäkring ska vara mellan 6 och 4000 A.");
+        single_problem(&form, "work.requested_main_fuse", value, ProblemCode::OutOfRange);
     }
     for value in ["6", "4000", "0016"] {
-        assert_eq!(
-            problems_with(&form, "installation.main_fuse", value),
-            [],
-            "{value}"
-        );
+        assert_eq!(problems_with(&form, "installation.main_fuse", value), [], "{value}");
     }
 }
 
@@ -341,51 +243,28 @@ fn invalid_choice() {
             value,
             ProblemCode::InvalidChoice,
         );
-        assert_eq!(
-            message,
-            "Välj ett av alternativen för Önskad mätarplacering."
-        );
+        assert_eq!(message, "Välj ett av alternativen för Önskad mätarplacering.");
     }
     for value in ["facade", "meter_cabinet", "indoors", "unchanged"] {
-        assert_eq!(
-            problems_with(&form, "installation.desired_meter_placement", value),
-            []
-        );
+        assert_eq!(problems_with(&form, "installation.desired_meter_placement", value), []);
     }
 }
 
 #[test]
 fn too_long() {
     let form = form("oresundskraft", "fuse_change");
-    let message = single_problem(
-        &form,
-        "installation.meter_number",
-        &"1".repeat(21),
-        ProblemCode::TooLong,
-    );
+    let message =
+        single_problem(&form, "installation.meter_number", &"1".repeat(21), ProblemCode::TooLong);
     assert_eq!(message, "Mätarnummer får vara högst 20 tecken.");
-    assert_eq!(
-        problems_with(&form, "installation.meter_number", &"1".repeat(20)),
-        []
-    );
-    single_problem(
-        &form,
-        "work.description",
-        &"å".repeat(2001),
-        ProblemCode::TooLong,
-    );
+    assert_eq!(problems_with(&form, "installation.meter_number", &"1".repeat(20)), []);
+    single_problem(&form, "work.description", &"å".repeat(2001), ProblemCode::TooLong);
     assert_eq!(
         problems_with(&form, "work.description", &"å".repeat(2000)),
         [],
         "characters, not bytes"
     );
     // Too long wins over a format problem: one problem per field.
-    single_problem(
-        &form,
-        "installation.postal_code",
-        "1234567",
-        ProblemCode::TooLong,
-    );
+    single_problem(&form, "installation.postal_code", "1234567", ProblemCode::TooLong);
     single_problem(
         &form,
         "owner.email",
@@ -402,12 +281,7 @@ fn unknown_field() {
         assert!(message.contains("owner.fax"), "{message}");
         // Another company's own field, and a field of another installation type.
         single_problem(&form, "work.production_kw", "10", ProblemCode::UnknownField);
-        single_problem(
-            &form,
-            "work.temporary_until",
-            "2027-01-01",
-            ProblemCode::UnknownField,
-        );
+        single_problem(&form, "work.temporary_until", "2027-01-01", ProblemCode::UnknownField);
     }
     let fuse = form("oresundskraft", "fuse_change");
     single_problem(
@@ -462,10 +336,7 @@ fn problems_serialize_with_snake_case_codes() {
 }
 
 fn edit<const N: usize>(pairs: [(&str, Option<&str>); N]) -> BTreeMap<String, Option<String>> {
-    pairs
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.map(str::to_string)))
-        .collect()
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v.map(str::to_string))).collect()
 }
 
 #[test]
@@ -526,18 +397,11 @@ fn check_edit_allows_format_problems_and_clearing() {
 #[test]
 fn check_edit_measures_the_value_that_apply_edit_stores() {
     let form = form("oresundskraft", "fuse_change");
-    let changes = edit([(
-        "installation.meter_number",
-        Some(&format!(" {} \n", "9".repeat(20))),
-    )]);
+    let changes = edit([("installation.meter_number", Some(&format!(" {} \n", "9".repeat(20))))]);
     let mut values = forms::FieldValues::new();
     Form::apply_edit(&mut values, changes.clone());
     assert_eq!(values["installation.meter_number"].chars().count(), 20);
-    assert_eq!(
-        form.check_edit(&changes),
-        [],
-        "the stored value is within max_length"
-    );
+    assert_eq!(form.check_edit(&changes), [], "the stored value is within max_length");
 }
 
 #[test]
@@ -583,22 +447,13 @@ fn a_submit_needs_a_case_without_problems() {
         "u1".into(),
         at,
     );
-    let err = case
-        .act(&form, Action::Submit, Role::Installer, "u1", at, None)
-        .unwrap_err();
-    let CaseError::Invalid(problems) = err else {
-        panic!("{err:?}")
-    };
+    let err = case.act(&form, Action::Submit, Role::Installer, "u1", at, None).unwrap_err();
+    let CaseError::Invalid(problems) = err else { panic!("{err:?}") };
     assert_eq!(problems, form.validate(&Default::default()));
-    assert_eq!(
-        (case.status, case.version),
-        (Status::Draft, 1),
-        "a refused submit changes nothing"
-    );
+    assert_eq!((case.status, case.version), (Status::Draft, 1), "a refused submit changes nothing");
 
     case.fields = full_case(&form);
-    case.act(&form, Action::Submit, Role::Installer, "u1", at, None)
-        .unwrap();
+    case.act(&form, Action::Submit, Role::Installer, "u1", at, None).unwrap();
     assert_eq!((case.status, case.version), (Status::Submitted, 2));
     assert_eq!(case.submitted_at, Some(at));
 }

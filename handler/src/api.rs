@@ -160,11 +160,7 @@ pub async fn openapi() -> Json<serde_json::Value> {
 }
 
 pub async fn no_such_route() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "no_such_route",
-        "Den adressen finns inte i API:t.",
-    )
+    ApiError::new(StatusCode::NOT_FOUND, "no_such_route", "Den adressen finns inte i API:t.")
 }
 
 /// A known address with a method it does not have (axum adds the `Allow` header).
@@ -188,10 +184,7 @@ pub async fn forms<S: Send + Sync>(State(state): State<AppState<S>>) -> Json<For
             network_areas: c
                 .network_areas
                 .iter()
-                .map(|a| Named {
-                    id: a.id.clone(),
-                    name: a.name.clone(),
-                })
+                .map(|a| Named { id: a.id.clone(), name: a.name.clone() })
                 .collect(),
             installation_types: c
                 .offers
@@ -205,10 +198,7 @@ pub async fn forms<S: Send + Sync>(State(state): State<AppState<S>>) -> Json<For
                             .job_types
                             .iter()
                             .filter(|j| offer.job_types.contains(&j.id))
-                            .map(|j| Named {
-                                id: j.id.clone(),
-                                name: j.name.clone(),
-                            })
+                            .map(|j| Named { id: j.id.clone(), name: j.name.clone() })
                             .collect(),
                     })
                 })
@@ -243,20 +233,12 @@ fn now() -> OffsetDateTime {
 }
 
 fn form_of<'d, S>(state: &'d AppState<S>, case: &Case) -> Option<Form<'d>> {
-    state
-        .definitions
-        .form(&case.company, &case.installation_type)
+    state.definitions.case_form(&case.company, &case.installation_type)
 }
 
 fn view<S>(state: &AppState<S>, case: Case) -> CaseView {
-    let problems = form_of(state, &case)
-        .map(|f| f.validate(&case.fields))
-        .unwrap_or_default();
-    CaseView {
-        status_label: case.status.label().to_string(),
-        problems,
-        case,
-    }
+    let problems = form_of(state, &case).map(|f| f.validate(&case.fields)).unwrap_or_default();
+    CaseView { status_label: case.status.label().to_string(), problems, case }
 }
 
 /// A case id from the path. Ids are UUIDs: anything far from one (or not even UTF-8) is
@@ -273,11 +255,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CaseId {
             .map_err(|_| ApiError::case_not_found())?;
         let possible = (1..=64).contains(&id.len())
             && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-        if possible {
-            Ok(CaseId(id))
-        } else {
-            Err(ApiError::case_not_found())
-        }
+        if possible { Ok(CaseId(id)) } else { Err(ApiError::case_not_found()) }
     }
 }
 
@@ -313,9 +291,7 @@ async fn load_for_edit<S: Store>(
 ) -> Result<Case, ApiError> {
     let case = load(state, caller, id).await?;
     if caller.role != Role::Installer {
-        return Err(ApiError::forbidden(
-            "Det här gör installatören, inte nätbolaget.",
-        ));
+        return Err(ApiError::forbidden("Det här gör installatören, inte nätbolaget."));
     }
     if case.version != version {
         return Err(ApiError::version_conflict());
@@ -335,11 +311,7 @@ async fn load_for_edit<S: Store>(
 }
 
 fn company_problem(message: &str, field: &str) -> Problem {
-    Problem {
-        field: field.to_string(),
-        code: ProblemCode::InvalidChoice,
-        message: message.into(),
-    }
+    Problem { field: field.to_string(), code: ProblemCode::InvalidChoice, message: message.into() }
 }
 
 pub async fn create_case<S: Store>(
@@ -348,9 +320,7 @@ pub async fn create_case<S: Store>(
     JsonBody(new): JsonBody<NewCase>,
 ) -> Result<(StatusCode, Json<CaseView>), ApiError> {
     if caller.role != Role::Installer {
-        return Err(ApiError::forbidden(
-            "Bara installatörer skapar anmälningar.",
-        ));
+        return Err(ApiError::forbidden("Bara installatörer skapar anmälningar."));
     }
     let defs = state.definitions;
     let unknown = |field: &str, message: &str| {
@@ -360,25 +330,14 @@ pub async fn create_case<S: Store>(
     let company = defs
         .company(&new.company)
         .ok_or_else(|| unknown("company", "Välj ett nätbolag i listan."))?;
-    let form = defs
-        .form(&company.id, &new.installation_type)
-        .ok_or_else(|| {
-            unknown(
-                "installation_type",
-                "Välj en installationstyp som nätbolaget erbjuder.",
-            )
-        })?;
+    let form = defs.form(&company.id, &new.installation_type).ok_or_else(|| {
+        unknown("installation_type", "Välj en installationstyp som nätbolaget erbjuder.")
+    })?;
     if !form.offers_job_type(&new.job_type) {
-        return Err(unknown(
-            "job_type",
-            "Välj en jobbtyp för installationstypen.",
-        ));
+        return Err(unknown("job_type", "Välj en jobbtyp för installationstypen."));
     }
     if company.network_area(&new.network_area).is_none() {
-        return Err(unknown(
-            "network_area",
-            "Välj ett av nätbolagets nätområden.",
-        ));
+        return Err(unknown("network_area", "Välj ett av nätbolagets nätområden."));
     }
     let case = Case::new_draft(
         uuid::Uuid::new_v4().to_string(),
@@ -414,17 +373,11 @@ pub async fn list_cases<S: Store>(
     let cases = match caller.role {
         Role::Installer => {
             let all = state.store.firm_cases(&caller.org).await?;
-            all.into_iter()
-                .filter(|c| status.is_none_or(|s| c.status == s))
-                .collect()
+            all.into_iter().filter(|c| status.is_none_or(|s| c.status == s)).collect()
         }
         Role::NetworkCompany => state.store.company_cases(&caller.org, status).await?,
     };
-    let cases = cases
-        .into_iter()
-        .filter(|c| caller.can_see(c))
-        .map(|c| view(&state, c))
-        .collect();
+    let cases = cases.into_iter().filter(|c| caller.can_see(c)).map(|c| view(&state, c)).collect();
     Ok(Json(CaseList { cases }))
 }
 
@@ -461,10 +414,8 @@ fn field_edits(edits: FieldEdits) -> Result<BTreeMap<String, Option<String>>, Ap
     if problems.is_empty() {
         Ok(out)
     } else {
-        Err(
-            ApiError::unprocessable("invalid_fields", "Några fält har fel typ.")
-                .with_fields(problems),
-        )
+        Err(ApiError::unprocessable("invalid_fields", "Några fält har fel typ.")
+            .with_fields(problems))
     }
 }
 
@@ -488,8 +439,9 @@ fn form_or_gone<'d, S>(state: &'d AppState<S>, case: &Case) -> Result<Form<'d>, 
     form_of(state, case).ok_or_else(|| {
         ApiError::new(
             StatusCode::CONFLICT,
-            "form_not_offered",
-            "Nätbolaget erbjuder inte längre den här installationstypen.",
+            "form_not_defined",
+            "Nätbolaget eller installationstypen finns inte längre i formulären. Kontakta \
+             nätbolaget.",
         )
     })
 }
@@ -533,16 +485,8 @@ pub async fn lookup<S: Store>(
 ) -> ApiResult<LookupAnswer> {
     let mut case = load_for_edit(&state, &caller, &id, request.version).await?;
     let form = form_or_gone(&state, &case)?;
-    let ean = request
-        .ean
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
-    let meter = request
-        .meter_number
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
+    let ean = request.ean.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let meter = request.meter_number.as_deref().map(str::trim).filter(|s| !s.is_empty());
     if ean.is_none() && meter.is_none() {
         return Err(ApiError::unprocessable(
             "number_missing",
@@ -552,10 +496,8 @@ pub async fn lookup<S: Store>(
     if let (Some(ean), Some(field)) = (ean, form.field("installation.ean"))
         && let Some(problem) = gsrn_problem(field.field, ean, form.company)
     {
-        return Err(
-            ApiError::unprocessable("invalid_ean", problem.message.clone())
-                .with_fields(vec![problem]),
-        );
+        return Err(ApiError::unprocessable("invalid_ean", problem.message.clone())
+            .with_fields(vec![problem]));
     }
     if let (Some(meter), Some(field)) = (meter, form.field("installation.meter_number"))
         && meter.chars().count() > field.field.max_length as usize
@@ -622,10 +564,7 @@ pub async fn lookup<S: Store>(
         ApiError::new(
             StatusCode::NOT_FOUND,
             "installation_not_found",
-            format!(
-                "Ingen anläggning hittades hos {}. {NOT_FOUND_GUIDANCE}",
-                form.company.name
-            ),
+            format!("Ingen anläggning hittades hos {}. {NOT_FOUND_GUIDANCE}", form.company.name),
         )
     })?;
 
@@ -638,15 +577,12 @@ pub async fn lookup<S: Store>(
     .flatten()
     .collect();
     let shown = form.project(&installation);
-    let place = [
-        shown.get("installation.street_address"),
-        shown.get("installation.city"),
-    ]
-    .into_iter()
-    .flatten()
-    .cloned()
-    .collect::<Vec<_>>()
-    .join(", ");
+    let place = [shown.get("installation.street_address"), shown.get("installation.city")]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
     let message = if place.is_empty() {
         "Anläggningen hittades.".to_string()
     } else {
@@ -671,10 +607,7 @@ pub async fn lookup<S: Store>(
 async fn rate_limit<S: Store>(state: &AppState<S>, caller: &Caller) -> Result<(), ApiError> {
     let now = now().unix_timestamp();
     let minute = now / 60;
-    let count = state
-        .store
-        .count_use(&format!("lookup#{}#{minute}", caller.user))
-        .await?;
+    let count = state.store.count_use(&format!("lookup#{}#{minute}", caller.user)).await?;
     if count > state.lookups_per_minute {
         let retry_after = (60 - now % 60).max(1) as u64;
         // Logs carry no one's identity, so the user is not named here.
@@ -695,11 +628,7 @@ struct Step {
 
 impl Step {
     fn plain(action: Action) -> Step {
-        Step {
-            action,
-            message: None,
-            edits: FieldEdits::new(),
-        }
+        Step { action, message: None, edits: FieldEdits::new() }
     }
 }
 
@@ -721,14 +650,7 @@ async fn act<S: Store>(
     if !step.edits.is_empty() {
         apply_edits(&form, &mut case, step.edits)?;
     }
-    case.act(
-        &form,
-        step.action,
-        caller.role,
-        &caller.user,
-        now(),
-        step.message,
-    )?;
+    case.act(&form, step.action, caller.role, &caller.user, now(), step.message)?;
     state.store.update_case(&case).await?;
     let status = case.status.as_str();
     tracing::info!(case = %case.id, action = ?step.action, status, "case moved");
@@ -741,14 +663,7 @@ pub async fn submit<S: Store>(
     CaseId(id): CaseId,
     JsonBody(request): JsonBody<VersionRequest>,
 ) -> ApiResult<CaseView> {
-    act(
-        &state,
-        &caller,
-        &id,
-        request.version,
-        Step::plain(Action::Submit),
-    )
-    .await
+    act(&state, &caller, &id, request.version, Step::plain(Action::Submit)).await
 }
 
 pub async fn withdraw<S: Store>(
@@ -757,14 +672,7 @@ pub async fn withdraw<S: Store>(
     CaseId(id): CaseId,
     JsonBody(request): JsonBody<VersionRequest>,
 ) -> ApiResult<CaseView> {
-    act(
-        &state,
-        &caller,
-        &id,
-        request.version,
-        Step::plain(Action::Withdraw),
-    )
-    .await
+    act(&state, &caller, &id, request.version, Step::plain(Action::Withdraw)).await
 }
 
 /// Longest message to the installer; every message stays in the case's history.
@@ -781,14 +689,8 @@ pub async fn decision<S: Store>(
         Decision::Return => Action::Return,
         Decision::Reject => Action::Reject,
     };
-    let message = request
-        .message
-        .map(|m| m.trim().to_string())
-        .filter(|m| !m.is_empty());
-    if message
-        .as_ref()
-        .is_some_and(|m| m.chars().count() > MESSAGE_MAX_CHARS)
-    {
+    let message = request.message.map(|m| m.trim().to_string()).filter(|m| !m.is_empty());
+    if message.as_ref().is_some_and(|m| m.chars().count() > MESSAGE_MAX_CHARS) {
         return Err(ApiError::unprocessable(
             "message_too_long",
             format!("Meddelandet får vara högst {MESSAGE_MAX_CHARS} tecken."),
@@ -801,11 +703,7 @@ pub async fn decision<S: Store>(
              anmälan inte godkänns.",
         ));
     }
-    let step = Step {
-        action,
-        message,
-        edits: FieldEdits::new(),
-    };
+    let step = Step { action, message, edits: FieldEdits::new() };
     act(&state, &caller, &id, request.version, step).await
 }
 
@@ -815,11 +713,7 @@ pub async fn completion<S: Store>(
     CaseId(id): CaseId,
     JsonBody(request): JsonBody<CompletionRequest>,
 ) -> ApiResult<CaseView> {
-    let step = Step {
-        action: Action::Complete,
-        message: None,
-        edits: request.fields,
-    };
+    let step = Step { action: Action::Complete, message: None, edits: request.fields };
     act(&state, &caller, &id, request.version, step).await
 }
 
@@ -829,14 +723,7 @@ pub async fn close<S: Store>(
     CaseId(id): CaseId,
     JsonBody(request): JsonBody<VersionRequest>,
 ) -> ApiResult<CaseView> {
-    act(
-        &state,
-        &caller,
-        &id,
-        request.version,
-        Step::plain(Action::Close),
-    )
-    .await
+    act(&state, &caller, &id, request.version, Step::plain(Action::Close)).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -848,9 +735,7 @@ pub async fn audit<S: Store>(
     Params(query): Params,
 ) -> ApiResult<AuditAnswer> {
     if caller.role != Role::NetworkCompany {
-        return Err(ApiError::forbidden(
-            "Bara nätbolaget ser sin logg över hämtningar.",
-        ));
+        return Err(ApiError::forbidden("Bara nätbolaget ser sin logg över hämtningar."));
     }
     // Years far from now are refused before any date arithmetic could overflow.
     let day = |key: &str| -> Result<Option<time::Date>, ApiError> {

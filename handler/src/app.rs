@@ -56,23 +56,11 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
     let api = Router::new()
         .route("/openapi.json", get(api::openapi))
         .route("/forms", get(api::forms))
-        .route(
-            "/forms/{company}/{installation_type}/schema",
-            get(api::form_schema),
-        )
-        .route(
-            "/cases",
-            post(api::create_case::<S>).get(api::list_cases::<S>),
-        )
-        .route(
-            "/cases/{id}",
-            get(api::get_case::<S>).patch(api::edit_case::<S>),
-        )
+        .route("/forms/{company}/{installation_type}/schema", get(api::form_schema))
+        .route("/cases", post(api::create_case::<S>).get(api::list_cases::<S>))
+        .route("/cases/{id}", get(api::get_case::<S>).patch(api::edit_case::<S>))
         .route("/cases/{id}/lookup", post(api::lookup::<S>))
-        .route(
-            "/cases/{id}/copy-from-owner",
-            post(api::copy_from_owner::<S>),
-        )
+        .route("/cases/{id}/copy-from-owner", post(api::copy_from_owner::<S>))
         .route("/cases/{id}/submit", post(api::submit::<S>))
         .route("/cases/{id}/withdraw", post(api::withdraw::<S>))
         .route("/cases/{id}/decision", post(api::decision::<S>))
@@ -109,14 +97,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        let is_json = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                let mime = v.split(';').next().unwrap_or("").trim();
-                mime.eq_ignore_ascii_case("application/json")
-            });
+        let is_json =
+            request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(
+                |v| {
+                    let mime = v.split(';').next().unwrap_or("").trim();
+                    mime.eq_ignore_ascii_case("application/json")
+                },
+            );
         if !is_json {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -124,19 +111,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
                 "Skicka förfrågan som JSON (Content-Type: application/json).",
             ));
         }
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "body_too_large",
-                        format!("Förfrågan är för stor: högst {} KiB.", BODY_LIMIT / 1024),
-                    )
-                } else {
-                    ApiError::bad_request("Förfrågan kunde inte läsas. Försök igen.")
-                }
-            })?;
+        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    format!("Förfrågan är för stor: högst {} KiB.", BODY_LIMIT / 1024),
+                )
+            } else {
+                ApiError::bad_request("Förfrågan kunde inte läsas. Försök igen.")
+            }
+        })?;
         serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
             let place = format!("rad {}, kolumn {}", e.line(), e.column());
             if e.is_data() {

@@ -79,18 +79,12 @@ impl LocalKey {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(&path)?;
-        writeln!(
-            file,
-            "{}",
-            base64::engine::general_purpose::STANDARD.encode(key)
-        )?;
+        writeln!(file, "{}", base64::engine::general_purpose::STANDARD.encode(key))?;
         Ok(LocalKey(key.to_vec()))
     }
 
     pub fn auth(&self) -> Auth {
-        Auth::Local {
-            decoding: DecodingKey::from_secret(&self.0),
-        }
+        Auth::Local { decoding: DecodingKey::from_secret(&self.0) }
     }
 
     /// A signed token for local mode.
@@ -133,11 +127,7 @@ impl Auth {
                         )
                     })?
                     .claims;
-                Ok(Caller {
-                    user: claims.sub,
-                    role: claims.role,
-                    org: claims.org,
-                })
+                Ok(Caller { user: claims.sub, role: claims.role, org: claims.org })
             }
             Auth::ApiGateway => api_gateway_caller(parts)
                 .ok_or_else(|| ApiError::unauthorized("Logga in för att fortsätta.")),
@@ -158,11 +148,7 @@ fn api_gateway_caller(parts: &Parts) -> Option<Caller> {
         "network_company" => Role::NetworkCompany,
         _ => return None,
     };
-    Some(Caller {
-        user: claims.get("sub")?.clone(),
-        role,
-        org: claims.get("custom:org")?.clone(),
-    })
+    Some(Caller { user: claims.get("sub")?.clone(), role, org: claims.get("custom:org")?.clone() })
 }
 
 impl<S: Send + Sync> FromRequestParts<AppState<S>> for Caller {

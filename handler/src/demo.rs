@@ -34,18 +34,10 @@ pub const DEMO_USERS: [DemoUser; 3] = [
     },
 ];
 
-const FIRST_NAMES: [&str; 8] = [
-    "Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Eva", "Nils",
-];
+const FIRST_NAMES: [&str; 8] = ["Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Eva", "Nils"];
 const LAST_NAMES: [&str; 6] = ["Lind", "Holm", "Ek", "Strand", "Berg", "Sjöberg"];
-const STREETS: [&str; 6] = [
-    "Storgatan",
-    "Kyrkvägen",
-    "Ängsvägen",
-    "Björkgatan",
-    "Hamngatan",
-    "Skolvägen",
-];
+const STREETS: [&str; 6] =
+    ["Storgatan", "Kyrkvägen", "Ängsvägen", "Björkgatan", "Hamngatan", "Skolvägen"];
 
 /// How many installations each company gets.
 pub const INSTALLATIONS_PER_COMPANY: u32 = 24;
@@ -103,13 +95,7 @@ fn demo_personnummer(i: u32) -> String {
             if d > 9 { d - 9 } else { d }
         })
         .sum();
-    format!(
-        "{}{}-{}{}",
-        born.year(),
-        &nine[2..6],
-        &nine[6..],
-        (10 - sum % 10) % 10
-    )
+    format!("{}{}-{}{}", born.year(), &nine[2..6], &nine[6..], (10 - sum % 10) % 10)
 }
 
 #[cfg(test)]
@@ -125,17 +111,9 @@ mod tests {
             for row in &rows {
                 assert_eq!(row.problems(company), Vec::<String>::new(), "{row:?}");
                 assert!(forms::formats::check_identity_number(&row.owner_identity_number).is_ok());
-                assert!(
-                    forms::formats::is_postal_code(&row.postal_code),
-                    "{}",
-                    row.postal_code
-                );
+                assert!(forms::formats::is_postal_code(&row.postal_code), "{}", row.postal_code);
                 assert!(forms::formats::is_phone(&row.owner_phone));
-                assert!(
-                    forms::formats::is_email(&row.owner_email),
-                    "{}",
-                    row.owner_email
-                );
+                assert!(forms::formats::is_email(&row.owner_email), "{}", row.owner_email);
             }
         }
     }

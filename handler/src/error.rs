@@ -32,13 +32,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError {
-            status,
-            code,
-            message: message.into(),
-            fields: Vec::new(),
-            retry_after: None,
-        }
+        ApiError { status, code, message: message.into(), fields: Vec::new(), retry_after: None }
     }
 
     pub fn with_fields(mut self, fields: Vec<Problem>) -> Self {
@@ -93,10 +87,7 @@ impl ApiError {
     pub fn invalid(problems: Vec<Problem>) -> Self {
         ApiError::unprocessable(
             "validation_failed",
-            format!(
-                "Anmälan kan inte skickas: {} fält behöver rättas.",
-                problems.len()
-            ),
+            format!("Anmälan kan inte skickas: {} fält behöver rättas.", problems.len()),
         )
         .with_fields(problems)
     }
@@ -158,9 +149,7 @@ impl IntoResponse for ApiError {
         };
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

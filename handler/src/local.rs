@@ -39,12 +39,7 @@ struct SignInRequest {
 async fn users() -> Json<serde_json::Value> {
     let users: Vec<DemoUserView> = DEMO_USERS
         .iter()
-        .map(|u| DemoUserView {
-            user: u.user,
-            name: u.name,
-            role: u.role,
-            org: u.org,
-        })
+        .map(|u| DemoUserView { user: u.user, name: u.name, role: u.role, org: u.org })
         .collect();
     Json(serde_json::json!({ "users": users }))
 }
@@ -53,12 +48,9 @@ async fn sign_in(
     State(key): State<Arc<LocalKey>>,
     JsonBody(request): JsonBody<SignInRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let user = DEMO_USERS
-        .iter()
-        .find(|u| u.user == request.user)
-        .ok_or_else(|| {
-            ApiError::unprocessable("unknown_user", "Det finns ingen sådan demoanvändare.")
-        })?;
+    let user = DEMO_USERS.iter().find(|u| u.user == request.user).ok_or_else(|| {
+        ApiError::unprocessable("unknown_user", "Det finns ingen sådan demoanvändare.")
+    })?;
     let token = key.mint(user.role, user.org, user.user, Some(user.name));
     Ok(Json(serde_json::json!({ "token": token })))
 }
@@ -69,17 +61,14 @@ pub fn with_site(api: Router, key: Arc<LocalKey>, site_dir: &Path) -> Router {
         .route("/api/v1/local/users", get(users))
         .route("/api/v1/local/sign-in", post(sign_in))
         .with_state(key);
-    let site = Router::new()
-        .fallback_service(ServeDir::new(site_dir))
-        .layer(SetResponseHeaderLayer::overriding(
+    let site = Router::new().fallback_service(ServeDir::new(site_dir)).layer(
+        SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-        ));
-    local
-        .merge(api)
-        .merge(site)
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
+        ),
+    );
+    local.merge(api).merge(site).layer(SetResponseHeaderLayer::if_not_present(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ))
 }

@@ -88,11 +88,8 @@ fn main() -> ExitCode {
     let lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
     init_tracing(lambda);
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
-    let result = if lambda {
-        runtime.block_on(run_lambda())
-    } else {
-        runtime.block_on(run(Cli::parse()))
-    };
+    let result =
+        if lambda { runtime.block_on(run_lambda()) } else { runtime.block_on(run(Cli::parse())) };
     match result {
         Ok(code) => code,
         Err(reason) => {
@@ -105,9 +102,7 @@ fn main() -> ExitCode {
 fn init_tracing(lambda: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,aws_config=warn,aws_smithy_runtime=warn".into());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if lambda {
         builder.json().without_time().init();
     } else {
@@ -120,9 +115,7 @@ async fn run_lambda() -> Result<ExitCode, Failure> {
     let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set".to_string())?;
     let store = DynamoStore::new(dynamodb_client().await, table);
     let app = router(AppState::new(store, Auth::ApiGateway));
-    lambda_http::run(app)
-        .await
-        .map_err(|e| format!("lambda runtime: {e}"))?;
+    lambda_http::run(app).await.map_err(|e| format!("lambda runtime: {e}"))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -148,32 +141,19 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             println!("Table {table} is ready.");
             Ok(ExitCode::SUCCESS)
         }
-        Command::ImportRegistry {
-            company,
-            file,
-            store,
-        } => match store.store {
+        Command::ImportRegistry { company, file, store } => match store.store {
             StoreKind::Sqlite => import(open_sqlite(&store.data_dir)?, &company, &file).await,
             StoreKind::Dynamodb => {
                 let s = DynamoStore::new(dynamodb_client().await, store.table.clone());
                 import(s, &company, &file).await
             }
         },
-        Command::Token {
-            role,
-            org,
-            sub,
-            name,
-            data_dir,
-        } => {
+        Command::Token { role, org, sub, name, data_dir } => {
             let role = match role {
                 RoleArg::Installer => Role::Installer,
                 RoleArg::NetworkCompany => Role::NetworkCompany,
             };
-            println!(
-                "{}",
-                local_key(&data_dir)?.mint(role, &org, &sub, name.as_deref())
-            );
+            println!("{}", local_key(&data_dir)?.mint(role, &org, &sub, name.as_deref()));
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -181,10 +161,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
 
 fn local_key(data_dir: &Path) -> Result<LocalKey, Failure> {
     LocalKey::load_or_create(data_dir).map_err(|e| {
-        format!(
-            "cannot read or create the signing key in {}: {e}",
-            data_dir.display()
-        )
+        format!("cannot read or create the signing key in {}: {e}", data_dir.display())
     })
 }
 
@@ -222,18 +199,11 @@ async fn serve<S: Store>(
         .and_then(|built| built.write_to(&site_dir))
         .map_err(|e| format!("cannot build the site: {e}"))?;
     let key = Arc::new(key);
-    let app = local::with_site(
-        router(AppState::new(store, key.auth())),
-        key.clone(),
-        &site_dir,
-    );
+    let app = local::with_site(router(AppState::new(store, key.auth())), key.clone(), &site_dir);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    let url = format!(
-        "http://{}",
-        listener.local_addr().map_err(|e| e.to_string())?
-    );
+    let url = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
     print_welcome(&url, &key, args);
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
@@ -247,16 +217,10 @@ async fn serve<S: Store>(
 /// Seeds each company's demo registry unless it has installations already.
 async fn seed_demo_registry<S: RegistryStore>(store: &S) -> Result<(), Failure> {
     for (position, company) in Definitions::builtin().companies.iter().enumerate() {
-        let count = store
-            .installation_count(&company.id)
-            .await
-            .map_err(|e| e.to_string())?;
+        let count = store.installation_count(&company.id).await.map_err(|e| e.to_string())?;
         if count == 0 {
             let rows = demo::installations(company, position);
-            store
-                .put_installations(&company.id, &rows)
-                .await
-                .map_err(|e| e.to_string())?;
+            store.put_installations(&company.id, &rows).await.map_err(|e| e.to_string())?;
             tracing::info!(company = %company.id, installations = rows.len(), "demo registry seeded");
         }
     }
@@ -275,18 +239,12 @@ fn print_welcome(url: &str, key: &LocalKey, args: &StoreArgs) {
     println!("these tokens (valid 12 hours; Authorization: Bearer <token>):");
     for user in &demo::DEMO_USERS {
         println!("  {}:", user.name);
-        println!(
-            "    {}",
-            key.mint(user.role, user.org, user.user, Some(user.name))
-        );
+        println!("    {}", key.mint(user.role, user.org, user.user, Some(user.name)));
     }
     let defs = Definitions::builtin();
     // The seeded registry numbers its meters by the company's position among all companies.
-    if let Some((position, company)) = defs
-        .companies
-        .iter()
-        .enumerate()
-        .find(|(_, c)| c.id == "oresundskraft")
+    if let Some((position, company)) =
+        defs.companies.iter().enumerate().find(|(_, c)| c.id == "oresundskraft")
     {
         let first = &demo::installations(company, position)[0];
         println!();
@@ -306,10 +264,7 @@ async fn import<S: RegistryStore>(
     let defs = Definitions::builtin();
     let company = defs.company(company_id).ok_or_else(|| {
         let known: Vec<&str> = defs.companies.iter().map(|c| c.id.as_str()).collect();
-        format!(
-            "unknown network company {company_id}; use one of: {}",
-            known.join(", ")
-        )
+        format!("unknown network company {company_id}; use one of: {}", known.join(", "))
     })?;
     let input =
         std::fs::File::open(file).map_err(|e| format!("cannot open {}: {e}", file.display()))?;
@@ -320,10 +275,7 @@ async fn import<S: RegistryStore>(
     }
     let progress = indicatif::ProgressBar::new(plan.good.len() as u64);
     for chunk in plan.good.chunks(500) {
-        store
-            .put_installations(&company.id, chunk)
-            .await
-            .map_err(|e| e.to_string())?;
+        store.put_installations(&company.id, chunk).await.map_err(|e| e.to_string())?;
         progress.inc(chunk.len() as u64);
     }
     progress.finish_and_clear();
@@ -333,9 +285,5 @@ async fn import<S: RegistryStore>(
         company.name,
         plan.refused.len()
     );
-    Ok(if plan.refused.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(if plan.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

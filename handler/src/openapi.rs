@@ -84,12 +84,7 @@ const BODY_ERRORS: [&str; 8] = ["400", "401", "403", "404", "409", "413", "415",
 pub fn document() -> Value {
     let mut c = Components::new();
     let with_case = |c: &mut Components, summary: &str, request: Value| {
-        operation(
-            summary,
-            Some(request),
-            ("200", c.answer::<CaseView>("The case")),
-            &BODY_ERRORS,
-        )
+        operation(summary, Some(request), ("200", c.answer::<CaseView>("The case")), &BODY_ERRORS)
     };
     let id = json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]);
     let version = c.request::<VersionRequest>();

@@ -18,10 +18,7 @@ pub struct ImportPlan {
 impl ImportPlan {
     /// One line per refused row: "rad 5: ...".
     pub fn report(&self) -> Vec<String> {
-        self.refused
-            .iter()
-            .map(|(line, reason)| format!("rad {line}: {reason}"))
-            .collect()
+        self.refused.iter().map(|(line, reason)| format!("rad {line}: {reason}")).collect()
     }
 }
 
@@ -36,35 +33,20 @@ pub enum ImportError {
 
 /// Reads and checks every row of `input` for `company`.
 pub fn plan(input: impl Read, company: &Company) -> Result<ImportPlan, ImportError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(input);
-    let headers = reader
-        .headers()
-        .map_err(|e| ImportError::Unreadable(e.to_string()))?
-        .clone();
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(input);
+    let headers = reader.headers().map_err(|e| ImportError::Unreadable(e.to_string()))?.clone();
     let found: Vec<&str> = headers.iter().map(str::trim).collect();
     if found != REGISTRY_COLUMNS {
-        let missing: Vec<&str> = REGISTRY_COLUMNS
-            .iter()
-            .copied()
-            .filter(|c| !found.contains(c))
-            .collect();
-        let unknown: Vec<&str> = found
-            .iter()
-            .copied()
-            .filter(|c| !REGISTRY_COLUMNS.contains(c))
-            .collect();
+        let missing: Vec<&str> =
+            REGISTRY_COLUMNS.iter().copied().filter(|c| !found.contains(c)).collect();
+        let unknown: Vec<&str> =
+            found.iter().copied().filter(|c| !REGISTRY_COLUMNS.contains(c)).collect();
         let problem = match (missing.is_empty(), unknown.is_empty()) {
             (false, _) => format!("{} saknas", missing.join(", ")),
             (true, false) => format!("{} är okända", unknown.join(", ")),
             (true, true) => "de står i fel ordning".to_string(),
         };
-        return Err(ImportError::Header {
-            expected: REGISTRY_COLUMNS.join(","),
-            problem,
-        });
+        return Err(ImportError::Header { expected: REGISTRY_COLUMNS.join(","), problem });
     }
 
     let mut plan = ImportPlan::default();
@@ -75,8 +57,7 @@ pub fn plan(input: impl Read, company: &Company) -> Result<ImportPlan, ImportErr
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
-                plan.refused
-                    .push((line, "raden kan inte läsas som CSV (citattecken?)".into()));
+                plan.refused.push((line, "raden kan inte läsas som CSV (citattecken?)".into()));
                 continue;
             }
         };
@@ -84,19 +65,14 @@ pub fn plan(input: impl Read, company: &Company) -> Result<ImportPlan, ImportErr
         if record.len() != REGISTRY_COLUMNS.len() {
             plan.refused.push((
                 line,
-                format!(
-                    "raden har {} kolumner, ska ha {}",
-                    record.len(),
-                    REGISTRY_COLUMNS.len()
-                ),
+                format!("raden har {} kolumner, ska ha {}", record.len(), REGISTRY_COLUMNS.len()),
             ));
             continue;
         }
         let row: Installation = match record.deserialize(Some(&headers)) {
             Ok(row) => trimmed(row),
             Err(e) => {
-                plan.refused
-                    .push((line, format!("raden kan inte läsas: {e}")));
+                plan.refused.push((line, format!("raden kan inte läsas: {e}")));
                 continue;
             }
         };
@@ -104,14 +80,9 @@ pub fn plan(input: impl Read, company: &Company) -> Result<ImportPlan, ImportErr
         if let Some(first) = eans.get(&row.ean) {
             problems.push(format!("ean {} finns redan på rad {first}", row.ean));
         }
-        if let Some(first) = meters
-            .get(&row.meter_number)
-            .filter(|_| !row.meter_number.is_empty())
+        if let Some(first) = meters.get(&row.meter_number).filter(|_| !row.meter_number.is_empty())
         {
-            problems.push(format!(
-                "meter_number {} finns redan på rad {first}",
-                row.meter_number
-            ));
+            problems.push(format!("meter_number {} finns redan på rad {first}", row.meter_number));
         }
         if problems.is_empty() {
             eans.insert(row.ean.clone(), line);

@@ -34,11 +34,7 @@ macro_rules! both_stores {
     )*};
 }
 
-both_stores!(
-    installers_walk,
-    concurrent_edits_have_one_winner,
-    the_network_companys_answers
-);
+both_stores!(installers_walk, concurrent_edits_have_one_winner, the_network_companys_answers);
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -56,15 +52,8 @@ async fn submitted_case(anna: &Api) -> (String, u64) {
         "work.planned_start": "2026-12-15",
     });
     edit(anna, &id, 2, fields).await.expect(200);
-    anna.post(
-        &format!("/cases/{id}/copy-from-owner"),
-        json!({"version": 3}),
-    )
-    .await
-    .expect(200);
-    let sent = anna
-        .post(&format!("/cases/{id}/submit"), json!({"version": 4}))
-        .await;
+    anna.post(&format!("/cases/{id}/copy-from-owner"), json!({"version": 3})).await.expect(200);
+    let sent = anna.post(&format!("/cases/{id}/submit"), json!({"version": 4})).await;
     assert_eq!(sent.expect(200)["status"], "submitted");
     (id, 5)
 }
@@ -73,10 +62,7 @@ async fn submitted_case(anna: &Api) -> (String, u64) {
 /// the company's position among all companies (sorted by id).
 fn oresundskraft_registry() -> Vec<Installation> {
     let companies = &Definitions::builtin().companies;
-    let position = companies
-        .iter()
-        .position(|c| c.id == "oresundskraft")
-        .expect("Öresundskraft");
+    let position = companies.iter().position(|c| c.id == "oresundskraft").expect("Öresundskraft");
     handler::demo::installations(&companies[position], position)
 }
 
@@ -85,10 +71,7 @@ const NEW_CASE: &str = r#"{"company": "oresundskraft", "installation_type": "ser
 
 /// A new draft at Öresundskraft (Servisändring, Flytt av servis, Helsingborg).
 async fn create_case(api: &Api) -> Value {
-    api.post("/cases", serde_json::from_str(NEW_CASE).unwrap())
-        .await
-        .expect(201)
-        .clone()
+    api.post("/cases", serde_json::from_str(NEW_CASE).unwrap()).await.expect(201).clone()
 }
 
 fn id_of(case: &Value) -> String {
@@ -100,9 +83,7 @@ fn version_of(case: &Value) -> u64 {
 }
 
 fn field<'a>(case: &'a Value, id: &str) -> Option<&'a str> {
-    case["fields"]
-        .get(id)
-        .map(|v| v.as_str().expect("field values are strings"))
+    case["fields"].get(id).map(|v| v.as_str().expect("field values are strings"))
 }
 
 fn problem_fields(problems: &Value) -> BTreeSet<String> {
@@ -115,12 +96,7 @@ fn problem_fields(problems: &Value) -> BTreeSet<String> {
 }
 
 fn case_ids(list: &Value) -> Vec<String> {
-    list["cases"]
-        .as_array()
-        .expect("a list of cases")
-        .iter()
-        .map(id_of)
-        .collect()
+    list["cases"].as_array().expect("a list of cases").iter().map(id_of).collect()
 }
 
 async fn lookup(api: &Api, id: &str, body: Value) -> Answer {
@@ -128,11 +104,7 @@ async fn lookup(api: &Api, id: &str, body: Value) -> Answer {
 }
 
 async fn edit(api: &Api, id: &str, version: u64, fields: Value) -> Answer {
-    api.patch(
-        &format!("/cases/{id}"),
-        json!({"version": version, "fields": fields}),
-    )
-    .await
+    api.patch(&format!("/cases/{id}"), json!({"version": version, "fields": fields})).await
 }
 
 fn installation_fields(row: &Installation) -> BTreeMap<&'static str, &str> {
@@ -143,10 +115,7 @@ fn installation_fields(row: &Installation) -> BTreeMap<&'static str, &str> {
         ("installation.street_address", &row.street_address),
         ("installation.postal_code", &row.postal_code),
         ("installation.city", &row.city),
-        (
-            "installation.property_designation",
-            &row.property_designation,
-        ),
+        ("installation.property_designation", &row.property_designation),
         ("installation.main_fuse", &row.main_fuse_a),
         ("owner.name", &row.owner_name),
         ("owner.street_address", &row.owner_street_address),
@@ -175,12 +144,9 @@ async fn the_network_companys_answers(server: Server) {
         .await
         .expect_error(422, "message_required");
     let long = "x".repeat(2001);
-    decide(
-        &id,
-        json!({"version": v, "decision": "return", "message": long}),
-    )
-    .await
-    .expect_error(422, "message_too_long");
+    decide(&id, json!({"version": v, "decision": "return", "message": long}))
+        .await
+        .expect_error(422, "message_too_long");
     let returned = decide(
         &id,
         json!({"version": v, "decision": "return", "message": "Ange önskad huvudsäkring."}),
@@ -197,9 +163,7 @@ async fn the_network_companys_answers(server: Server) {
     // the work was never done.
     let fields = json!({"work.requested_main_fuse": "25"});
     edit(&anna, &id, v + 1, fields).await.expect(200);
-    let again = anna
-        .post(&format!("/cases/{id}/submit"), json!({"version": v + 2}))
-        .await;
+    let again = anna.post(&format!("/cases/{id}/submit"), json!({"version": v + 2})).await;
     assert_eq!(again.expect(200)["status"], "submitted");
     let approved = decide(&id, json!({"version": v + 3, "decision": "approve"})).await;
     assert_eq!(approved.expect(200)["status"], "approved");
@@ -215,17 +179,12 @@ async fn the_network_companys_answers(server: Server) {
         "{named:?}"
     );
     let ok = json!({"version": v + 4, "fields": {}});
-    karin
-        .post(&format!("/cases/{id}/completion"), ok)
-        .await
-        .expect_error(403, "forbidden");
+    karin.post(&format!("/cases/{id}/completion"), ok).await.expect_error(403, "forbidden");
     let unchanged = anna.get(&format!("/cases/{id}")).await.expect(200).clone();
     assert_eq!(version_of(&unchanged), v + 4);
     assert_eq!(unchanged["status"], "approved");
     assert!(field(&unchanged, "owner.name").is_some());
-    let closed = karin
-        .post(&format!("/cases/{id}/close"), json!({"version": v + 4}))
-        .await;
+    let closed = karin.post(&format!("/cases/{id}/close"), json!({"version": v + 4})).await;
     assert_eq!(closed.expect(200)["status_label"], "Avslutad");
 
     // Ej godkänd, then closed; and a sent case the installer withdraws.
@@ -236,14 +195,10 @@ async fn the_network_companys_answers(server: Server) {
     )
     .await;
     assert_eq!(rejected.expect(200)["status_label"], "Ej godkänd");
-    let closed = karin
-        .post(&format!("/cases/{id}/close"), json!({"version": v + 1}))
-        .await;
+    let closed = karin.post(&format!("/cases/{id}/close"), json!({"version": v + 1})).await;
     assert_eq!(closed.expect(200)["status"], "closed");
     let (id, v) = submitted_case(&anna).await;
-    let withdrawn = anna
-        .post(&format!("/cases/{id}/withdraw"), json!({"version": v}))
-        .await;
+    let withdrawn = anna.post(&format!("/cases/{id}/withdraw"), json!({"version": v})).await;
     assert_eq!(withdrawn.expect(200)["status_label"], "Makulerad");
     decide(&id, json!({"version": v + 1, "decision": "approve"}))
         .await
@@ -327,27 +282,12 @@ async fn installers_walk(server: Server) {
         "work.description",
         "work.planned_start",
     ] {
-        assert!(
-            required.contains(f),
-            "{f} is not required in {}",
-            case["problems"]
-        );
+        assert!(required.contains(f), "{f} is not required in {}", case["problems"]);
     }
-    assert!(
-        case["problems"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|p| p["code"] == "required")
-    );
+    assert!(case["problems"].as_array().unwrap().iter().all(|p| p["code"] == "required"));
 
     // Steps 8-12: "Hämta anl-data" by Mätarnummer, "Hämta data": shown, not written.
-    let found = lookup(
-        &anna,
-        &id,
-        json!({"version": 1, "meter_number": first.meter_number}),
-    )
-    .await;
+    let found = lookup(&anna, &id, json!({"version": 1, "meter_number": first.meter_number})).await;
     let answer = found.expect(200);
     let message = answer["message"].as_str().unwrap();
     assert!(message.starts_with("Anläggningen hittades"), "{message}");
@@ -375,20 +315,9 @@ async fn installers_walk(server: Server) {
     }
     // The registry places installation #1 in another network area than the case's.
     let warnings = answer["warnings"].as_array().unwrap();
-    assert_eq!(
-        warnings.len(),
-        usize::from(first.network_area != "helsingborg"),
-        "{warnings:?}"
-    );
-    assert_eq!(
-        field(&answer["case"], "owner.name"),
-        Some(first.owner_name.as_str())
-    );
-    assert_eq!(
-        version_of(&answer["case"]),
-        1,
-        "nothing is written without apply"
-    );
+    assert_eq!(warnings.len(), usize::from(first.network_area != "helsingborg"), "{warnings:?}");
+    assert_eq!(field(&answer["case"], "owner.name"), Some(first.owner_name.as_str()));
+    assert_eq!(version_of(&answer["case"]), 1, "nothing is written without apply");
     let unchanged = anna.get(&format!("/cases/{id}")).await.expect(200).clone();
     assert_eq!(version_of(&unchanged), 1);
     assert_eq!(unchanged["fields"], json!({}));
@@ -407,26 +336,18 @@ async fn installers_walk(server: Server) {
     for (f, value) in &expected {
         assert_eq!(field(case, f), Some(*value), "{f}");
     }
-    assert_eq!(
-        field(case, "owner.identity_number"),
-        None,
-        "withheld by the lookup"
-    );
+    assert_eq!(field(case, "owner.identity_number"), None, "withheld by the lookup");
     let stored = anna.get(&format!("/cases/{id}")).await.expect(200).clone();
     assert_eq!(stored["fields"], case["fields"]);
     assert_eq!(version_of(&stored), 2);
 
     // The installer changes two fields, then fetches again by EAN with "Nej": only empty fields
     // are filled, but Mätarnummer is always overwritten.
-    let edited = edit(
-        &anna,
-        &id,
-        2,
-        json!({"owner.name": "Ny Ägare", "installation.meter_number": "999"}),
-    )
-    .await
-    .expect(200)
-    .clone();
+    let edited =
+        edit(&anna, &id, 2, json!({"owner.name": "Ny Ägare", "installation.meter_number": "999"}))
+            .await
+            .expect(200)
+            .clone();
     assert_eq!(version_of(&edited), 3);
     assert_eq!(field(&edited, "owner.name"), Some("Ny Ägare"));
     assert_eq!(field(&edited, "installation.meter_number"), Some("999"));
@@ -438,15 +359,8 @@ async fn installers_walk(server: Server) {
     .await
     .expect(200)
     .clone();
-    assert_eq!(
-        field(&nej["case"], "owner.name"),
-        Some("Ny Ägare"),
-        "Nej keeps a filled field"
-    );
-    assert_eq!(
-        field(&nej["case"], "installation.meter_number"),
-        Some(first.meter_number.as_str())
-    );
+    assert_eq!(field(&nej["case"], "owner.name"), Some("Ny Ägare"), "Nej keeps a filled field");
+    assert_eq!(field(&nej["case"], "installation.meter_number"), Some(first.meter_number.as_str()));
     assert_eq!(
         nej["changes"],
         json!([{"field": "installation.meter_number", "before": "999", "after": first.meter_number}])
@@ -462,10 +376,7 @@ async fn installers_walk(server: Server) {
     .await
     .expect(200)
     .clone();
-    assert_eq!(
-        field(&ja["case"], "owner.name"),
-        Some(first.owner_name.as_str())
-    );
+    assert_eq!(field(&ja["case"], "owner.name"), Some(first.owner_name.as_str()));
     assert_eq!(
         ja["changes"],
         json!([{"field": "owner.name", "before": "Ny Ägare", "after": first.owner_name}])
@@ -474,23 +385,13 @@ async fn installers_walk(server: Server) {
 
     // A number far longer than any is refused before the store is asked.
     let long = json!({"version": 5, "meter_number": "9".repeat(3000)});
-    lookup(&anna, &id, long)
-        .await
-        .expect_error(422, "invalid_meter_number");
+    lookup(&anna, &id, long).await.expect_error(422, "invalid_meter_number");
     // Step 14: an unknown number, with guidance.
-    let unknown = lookup(
-        &anna,
-        &id,
-        json!({"version": 5, "meter_number": "99999999"}),
-    )
-    .await;
+    let unknown = lookup(&anna, &id, json!({"version": 5, "meter_number": "99999999"})).await;
     let error = unknown.expect_error(404, "installation_not_found");
     let message = error["message"].as_str().unwrap();
     assert!(message.contains("Töm"), "no guidance in {message}");
-    assert!(
-        message.contains("Mätarnummer") && message.contains("EAN"),
-        "{message}"
-    );
+    assert!(message.contains("Mätarnummer") && message.contains("EAN"), "{message}");
 
     // Invalid EANs are refused before any lookup.
     let mut wrong_check = first.ean.clone();
@@ -499,10 +400,7 @@ async fn installers_walk(server: Server) {
     let bad = lookup(&anna, &id, json!({"version": 5, "ean": wrong_check})).await;
     bad.expect_error(422, "invalid_ean");
     assert_eq!(bad.body["error"]["fields"][0]["field"], "installation.ean");
-    assert_eq!(
-        bad.body["error"]["fields"][0]["code"],
-        "invalid_check_digit"
-    );
+    assert_eq!(bad.body["error"]["fields"][0]["code"], "invalid_check_digit");
     let norr = complete_gsrn("73599990100000001");
     let other = lookup(&anna, &id, json!({"version": 5, "ean": norr})).await;
     other.expect_error(422, "invalid_ean");
@@ -542,33 +440,20 @@ async fn installers_walk(server: Server) {
     .clone();
     assert_eq!(version_of(&payer_only), 6);
     let copied = anna
-        .post(
-            &format!("/cases/{id}/copy-from-owner"),
-            json!({"version": 6}),
-        )
+        .post(&format!("/cases/{id}/copy-from-owner"), json!({"version": 6}))
         .await
         .expect(200)
         .clone();
     assert_eq!(version_of(&copied), 7);
-    for x in [
-        "name",
-        "identity_number",
-        "street_address",
-        "postal_code",
-        "city",
-        "phone",
-        "email",
-    ] {
+    for x in ["name", "identity_number", "street_address", "postal_code", "city", "phone", "email"]
+    {
         assert_eq!(
             field(&copied, &format!("payer.{x}")),
             field(&copied, &format!("owner.{x}")),
             "payer.{x}"
         );
     }
-    assert_eq!(
-        field(&copied, "payer.name"),
-        Some(first.owner_name.as_str())
-    );
+    assert_eq!(field(&copied, "payer.name"), Some(first.owner_name.as_str()));
     assert_eq!(
         field(&copied, "payer.identity_number"),
         None,
@@ -576,9 +461,7 @@ async fn installers_walk(server: Server) {
     );
 
     // Steps 19-21: mandatory fields still empty stop the submit.
-    let refused = anna
-        .post(&format!("/cases/{id}/submit"), json!({"version": 7}))
-        .await;
+    let refused = anna.post(&format!("/cases/{id}/submit"), json!({"version": 7})).await;
     refused.expect_error(422, "validation_failed");
     let missing: BTreeSet<String> = refused.error_fields().into_iter().collect();
     for f in [
@@ -598,27 +481,15 @@ async fn installers_walk(server: Server) {
     assert_eq!(version_of(&draft), 7);
     assert!(case_ids(anna.get("/cases").await.expect(200)).contains(&id));
     assert!(!case_ids(karin.get("/cases").await.expect(200)).contains(&id));
-    karin
-        .get(&format!("/cases/{id}"))
-        .await
-        .expect_error(404, "case_not_found");
-    bertil
-        .get(&format!("/cases/{id}"))
-        .await
-        .expect_error(404, "case_not_found");
+    karin.get(&format!("/cases/{id}")).await.expect_error(404, "case_not_found");
+    bertil.get(&format!("/cases/{id}")).await.expect_error(404, "case_not_found");
     edit(&bertil, &id, 7, json!({"owner.name": "Inkräktare"}))
         .await
         .expect_error(404, "case_not_found");
     assert!(!case_ids(bertil.get("/cases").await.expect(200)).contains(&id));
     // Probing with odd ids gets the same 404, whatever the store makes of them.
-    for probe in [
-        "x".repeat(3000),
-        "%C3%A4%20%2F..".to_string(),
-        format!("{id}%00"),
-    ] {
-        anna.get(&format!("/cases/{probe}"))
-            .await
-            .expect_error(404, "case_not_found");
+    for probe in ["x".repeat(3000), "%C3%A4%20%2F..".to_string(), format!("{id}%00")] {
+        anna.get(&format!("/cases/{probe}")).await.expect_error(404, "case_not_found");
     }
 
     // Step 16-17: "Redigera": the identity numbers asked from the customer, and the rest.
@@ -638,18 +509,11 @@ async fn installers_walk(server: Server) {
     .expect(200)
     .clone();
     assert_eq!(version_of(&complete), 8);
-    assert_eq!(
-        complete["problems"],
-        json!([]),
-        "nothing should stop a submit now"
-    );
+    assert_eq!(complete["problems"], json!([]), "nothing should stop a submit now");
 
     // OK: Ej skickat -> För godkännande.
-    let sent = anna
-        .post(&format!("/cases/{id}/submit"), json!({"version": 8}))
-        .await
-        .expect(200)
-        .clone();
+    let sent =
+        anna.post(&format!("/cases/{id}/submit"), json!({"version": 8})).await.expect(200).clone();
     assert_eq!(sent["status"], "submitted");
     assert_eq!(sent["status_label"], "För godkännande");
     assert_eq!(version_of(&sent), 9);
@@ -665,39 +529,27 @@ async fn installers_walk(server: Server) {
         .post(&format!("/cases/{id}/submit"), json!({"version": 9}))
         .await
         .expect_error(403, "forbidden");
-    anna.post(
-        &format!("/cases/{id}/decision"),
-        json!({"version": 9, "decision": "approve"}),
-    )
-    .await
-    .expect_error(403, "forbidden");
+    anna.post(&format!("/cases/{id}/decision"), json!({"version": 9, "decision": "approve"}))
+        .await
+        .expect_error(403, "forbidden");
 
     // Godkänd, Färdiganmäld, Avslutad.
     let approved = karin
-        .post(
-            &format!("/cases/{id}/decision"),
-            json!({"version": 9, "decision": "approve"}),
-        )
+        .post(&format!("/cases/{id}/decision"), json!({"version": 9, "decision": "approve"}))
         .await
         .expect(200)
         .clone();
     assert_eq!(approved["status"], "approved");
     assert_eq!(approved["status_label"], "Godkänd");
     let completed = anna
-        .post(
-            &format!("/cases/{id}/completion"),
-            json!({"version": 10, "fields": {}}),
-        )
+        .post(&format!("/cases/{id}/completion"), json!({"version": 10, "fields": {}}))
         .await
         .expect(200)
         .clone();
     assert_eq!(completed["status"], "completed");
     assert_eq!(completed["status_label"], "Färdiganmäld");
-    let closed = karin
-        .post(&format!("/cases/{id}/close"), json!({"version": 11}))
-        .await
-        .expect(200)
-        .clone();
+    let closed =
+        karin.post(&format!("/cases/{id}/close"), json!({"version": 11})).await.expect(200).clone();
     assert_eq!(closed["status"], "closed");
     assert_eq!(closed["status_label"], "Avslutad");
     assert_eq!(version_of(&closed), 12);
@@ -708,11 +560,7 @@ async fn installers_walk(server: Server) {
         .unwrap()
         .iter()
         .map(|h| {
-            (
-                h["action"].as_str().unwrap(),
-                h["by"].as_str().unwrap(),
-                h["to"].as_str().unwrap(),
-            )
+            (h["action"].as_str().unwrap(), h["by"].as_str().unwrap(), h["to"].as_str().unwrap())
         })
         .collect();
     assert_eq!(
@@ -731,19 +579,13 @@ async fn installers_walk(server: Server) {
     let second_case = create_case(&anna).await;
     let second_id = id_of(&second_case);
     let withdrawn = anna
-        .post(
-            &format!("/cases/{second_id}/withdraw"),
-            json!({"version": 1}),
-        )
+        .post(&format!("/cases/{second_id}/withdraw"), json!({"version": 1}))
         .await
         .expect(200)
         .clone();
     assert_eq!(withdrawn["status"], "withdrawn");
     assert_eq!(withdrawn["status_label"], "Makulerad");
-    karin
-        .get(&format!("/cases/{second_id}"))
-        .await
-        .expect_error(404, "case_not_found");
+    karin.get(&format!("/cases/{second_id}")).await.expect_error(404, "case_not_found");
     assert!(!case_ids(karin.get("/cases").await.expect(200)).contains(&second_id));
 
     // The lookup audit log: who, which case, by what, hit or miss; never a number or a name.
@@ -783,11 +625,7 @@ async fn installers_walk(server: Server) {
         &first.owner_identity_number,
         &first.street_address,
     ] {
-        assert!(
-            !audit.text.contains(secret),
-            "the audit log contains {secret}: {}",
-            audit.text
-        );
+        assert!(!audit.text.contains(secret), "the audit log contains {secret}: {}", audit.text);
     }
 
     // The welcome text names a demo installation that is really there.
@@ -810,10 +648,7 @@ async fn concurrent_edits_have_one_winner(server: Server) {
         let (anna, id) = (anna.clone(), id.clone());
         edits.spawn(async move {
             let name = format!("Ägare nummer {n}");
-            (
-                name.clone(),
-                edit(&anna, &id, 1, json!({"owner.name": name})).await,
-            )
+            (name.clone(), edit(&anna, &id, 1, json!({"owner.name": name})).await)
         });
     }
     let mut winners = Vec::new();
@@ -844,49 +679,33 @@ async fn bad_input_is_refused_and_changes_nothing() {
     let server = Server::sqlite();
     let anna = server.api(ANNA);
     let id = id_of(&create_case(&anna).await);
-    let before = edit(
-        &anna,
-        &id,
-        1,
-        json!({"owner.name": "Greta Ek", "owner.phone": "042-12 34 56"}),
-    )
-    .await
-    .expect(200)
-    .clone();
+    let before =
+        edit(&anna, &id, 1, json!({"owner.name": "Greta Ek", "owner.phone": "042-12 34 56"}))
+            .await
+            .expect(200)
+            .clone();
     assert_eq!(version_of(&before), 2);
     let path = format!("/cases/{id}");
     let raw = |body: String, content_type: &str| {
-        anna.request(Method::PATCH, &path)
-            .header("content-type", content_type)
-            .body(body)
+        anna.request(Method::PATCH, &path).header("content-type", content_type).body(body)
     };
 
     // Over 64 KiB.
     let huge =
         json!({"version": 2, "fields": {"work.description": "x".repeat(70 * 1024)}}).to_string();
-    anna.send(raw(huge, "application/json"))
-        .await
-        .expect_error(413, "body_too_large");
+    anna.send(raw(huge, "application/json")).await.expect_error(413, "body_too_large");
 
     // Malformed JSON: where it breaks.
     let broken = anna
-        .send(raw(
-            "{\"version\": 2,\n \"fields\": {\"owner.name\": }}".into(),
-            "application/json",
-        ))
+        .send(raw("{\"version\": 2,\n \"fields\": {\"owner.name\": }}".into(), "application/json"))
         .await;
     let error = broken.expect_error(400, "malformed_body");
     let message = error["message"].as_str().unwrap();
-    assert!(
-        message.contains("rad 2") && message.contains("kolumn"),
-        "{message}"
-    );
+    assert!(message.contains("rad 2") && message.contains("kolumn"), "{message}");
 
     // Not JSON.
     let body = json!({"version": 2, "fields": {"owner.name": "Text"}}).to_string();
-    anna.send(raw(body.clone(), "text/plain"))
-        .await
-        .expect_error(415, "unsupported_media_type");
+    anna.send(raw(body.clone(), "text/plain")).await.expect_error(415, "unsupported_media_type");
     anna.send(anna.request(Method::PATCH, &path).body(body))
         .await
         .expect_error(415, "unsupported_media_type");
@@ -897,13 +716,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
         .expect_error(422, "invalid_body");
 
     // An unknown field is named.
-    let unknown = edit(
-        &anna,
-        &id,
-        2,
-        json!({"owner.shoe_size": "44", "owner.name": "Ny"}),
-    )
-    .await;
+    let unknown = edit(&anna, &id, 2, json!({"owner.shoe_size": "44", "owner.name": "Ny"})).await;
     unknown.expect_error(422, "invalid_fields");
     assert_eq!(unknown.error_fields(), ["owner.shoe_size"]);
     assert_eq!(unknown.body["error"]["fields"][0]["code"], "unknown_field");
@@ -937,52 +750,35 @@ async fn bad_input_is_refused_and_changes_nothing() {
     }
     let mut extra: Value = serde_json::from_str(NEW_CASE).unwrap();
     extra["surprise"] = json!(1);
-    anna.post("/cases", extra)
-        .await
-        .expect_error(422, "invalid_body");
+    anna.post("/cases", extra).await.expect_error(422, "invalid_body");
 
     // No token, a tampered token, a token of another key.
     let fields = json!({"owner.name": "Inbrytare"});
     let anonymous = server.anonymous();
     anonymous.get(&path).await.expect_error(401, "unauthorized");
-    edit(&anonymous, &id, 2, fields.clone())
-        .await
-        .expect_error(401, "unauthorized");
+    edit(&anonymous, &id, 2, fields.clone()).await.expect_error(401, "unauthorized");
     let token = server.token(ANNA);
     let tampered = tamper(&token);
     assert_ne!(tampered, token);
     let forged = anna.with_token(&tampered);
     forged.get(&path).await.expect_error(401, "unauthorized");
-    edit(&forged, &id, 2, fields.clone())
-        .await
-        .expect_error(401, "unauthorized");
+    edit(&forged, &id, 2, fields.clone()).await.expect_error(401, "unauthorized");
     let elsewhere = tempfile::tempdir().unwrap();
     let other_key = handler::auth::LocalKey::load_or_create(elsewhere.path()).unwrap();
     let stranger = anna.with_token(&other_key.mint(ANNA.role, ANNA.org, ANNA.id, None));
-    edit(&stranger, &id, 2, fields.clone())
-        .await
-        .expect_error(401, "unauthorized");
+    edit(&stranger, &id, 2, fields.clone()).await.expect_error(401, "unauthorized");
     let garbage = anna.with_token("not-a-token");
-    garbage
-        .get("/cases")
-        .await
-        .expect_error(401, "unauthorized");
+    garbage.get("/cases").await.expect_error(401, "unauthorized");
 
     // A stale version.
-    edit(&anna, &id, 1, fields.clone())
-        .await
-        .expect_error(409, "version_conflict");
+    edit(&anna, &id, 1, fields.clone()).await.expect_error(409, "version_conflict");
     anna.post(&format!("/cases/{id}/submit"), json!({"version": 1}))
         .await
         .expect_error(409, "version_conflict");
 
     // An unknown case, an unknown route.
-    anna.get("/cases/no-such-case")
-        .await
-        .expect_error(404, "case_not_found");
-    anna.get("/no-such-route")
-        .await
-        .expect_error(404, "no_such_route");
+    anna.get("/cases/no-such-case").await.expect_error(404, "case_not_found");
+    anna.get("/no-such-route").await.expect_error(404, "no_such_route");
     let status = anna.get("/cases?status=lost").await;
     status.expect_error(422, "unknown_status");
     // A known address with a method it does not have: the same error shape, and Allow.
@@ -999,10 +795,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
 
     // The limits are where they say: 100 characters are fine.
     let longest = edit(&anna, &id, 2, json!({"owner.name": "Å".repeat(100)})).await;
-    assert_eq!(
-        field(longest.expect(200), "owner.name"),
-        Some("Å".repeat(100).as_str())
-    );
+    assert_eq!(field(longest.expect(200), "owner.name"), Some("Å".repeat(100).as_str()));
 }
 
 /// The same token with its claims changed to another firm, the signature kept.
@@ -1053,13 +846,7 @@ async fn lookups_are_rate_limited_per_user() {
     // Another user is not limited by Anna's lookups.
     let bertil = server.api(BERTIL);
     let other = id_of(&create_case(&bertil).await);
-    lookup(
-        &bertil,
-        &other,
-        json!({"version": 1, "meter_number": meter}),
-    )
-    .await
-    .expect(200);
+    lookup(&bertil, &other, json!({"version": 1, "meter_number": meter})).await.expect(200);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1095,19 +882,12 @@ async fn an_unreachable_store_answers_503() {
     for answer in [a, b, c, d, e] {
         answer.expect_error(503, "store_unavailable");
         let retry_after = answer.header("retry-after").expect("a Retry-After header");
-        assert!(
-            retry_after.parse::<u64>().is_ok_and(|s| s > 0),
-            "{retry_after}"
-        );
+        assert!(retry_after.parse::<u64>().is_ok_and(|s| s > 0), "{retry_after}");
     }
     // What needs no store still works.
     anna.get("/forms").await.expect(200);
     server.anonymous().get("/openapi.json").await.expect(200);
-    assert!(
-        server.log().contains("could not seed the demo registry"),
-        "{}",
-        server.log()
-    );
+    assert!(server.log().contains("could not seed the demo registry"), "{}", server.log());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1132,24 +912,13 @@ fn assert_valid(doc: &Value, schema: &Value, instance: &Value, what: &str) {
         .iter_errors(instance)
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
-    assert!(
-        errors.is_empty(),
-        "{what} does not match {schema}: {errors:#?}\n{instance}"
-    );
+    assert!(errors.is_empty(), "{what} does not match {schema}: {errors:#?}\n{instance}");
 }
 
 #[track_caller]
 fn assert_component(doc: &Value, name: &str, instance: &Value) {
-    assert!(
-        doc["components"]["schemas"].get(name).is_some(),
-        "no component {name}"
-    );
-    assert_valid(
-        doc,
-        &json!({"$ref": format!("#/components/schemas/{name}")}),
-        instance,
-        name,
-    );
+    assert!(doc["components"]["schemas"].get(name).is_some(), "no component {name}");
+    assert_valid(doc, &json!({"$ref": format!("#/components/schemas/{name}")}), instance, name);
 }
 
 /// Checks that the document declares `status` for the operation and that `answer` matches it.
@@ -1164,24 +933,14 @@ fn assert_documented(doc: &Value, path: &str, method: &str, answer: &Answer) {
         answer.text
     );
     if let Some(schema) = declared.pointer("/content/application~1json/schema") {
-        assert_valid(
-            doc,
-            schema,
-            &answer.body,
-            &format!("{method} {path} {}", answer.status),
-        );
+        assert_valid(doc, schema, &answer.body, &format!("{method} {path} {}", answer.status));
     }
 }
 
 #[tokio::test]
 async fn the_openapi_document_describes_the_real_api() {
     let server = Server::sqlite();
-    let doc = server
-        .anonymous()
-        .get("/openapi.json")
-        .await
-        .expect(200)
-        .clone();
+    let doc = server.anonymous().get("/openapi.json").await.expect(200).clone();
     assert_eq!(doc["openapi"], "3.1.0");
     assert_eq!(doc["servers"][0]["url"], "/api/v1");
 
@@ -1203,21 +962,15 @@ async fn the_openapi_document_describes_the_real_api() {
         ("/audit", "get"),
         ("/openapi.json", "get"),
     ] {
-        assert!(
-            doc["paths"][path][method].is_object(),
-            "{method} {path} is not documented"
-        );
+        assert!(doc["paths"][path][method].is_object(), "{method} {path} is not documented");
     }
 
     // Every documented operation exists and answers as documented.
     let anna = server.api(ANNA);
     let mut operations = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
-        for (method, _) in item
-            .as_object()
-            .unwrap()
-            .iter()
-            .filter(|(k, _)| k.as_str() != "parameters")
+        for (method, _) in
+            item.as_object().unwrap().iter().filter(|(k, _)| k.as_str() != "parameters")
         {
             let url = path
                 .replace("{id}", "00000000-0000-4000-8000-000000000000")
@@ -1248,9 +1001,7 @@ async fn the_openapi_document_describes_the_real_api() {
     let forms = anna.get("/forms").await;
     assert_component(&doc, "FormsAnswer", forms.expect(200));
     assert_documented(&doc, "/forms", "get", &forms);
-    let created = anna
-        .post("/cases", serde_json::from_str(NEW_CASE).unwrap())
-        .await;
+    let created = anna.post("/cases", serde_json::from_str(NEW_CASE).unwrap()).await;
     assert_component(&doc, "CaseView", created.expect(201));
     assert_documented(&doc, "/cases", "post", &created);
     let id = id_of(&created.body);
@@ -1258,21 +1009,11 @@ async fn the_openapi_document_describes_the_real_api() {
     assert_component(&doc, "CaseView", got.expect(200));
     assert_documented(&doc, "/cases/{id}", "get", &got);
     let meter = oresundskraft_registry()[0].meter_number.clone();
-    let looked_up = lookup(
-        &anna,
-        &id,
-        json!({"version": 1, "meter_number": meter, "apply": true}),
-    )
-    .await;
+    let looked_up =
+        lookup(&anna, &id, json!({"version": 1, "meter_number": meter, "apply": true})).await;
     assert_component(&doc, "LookupAnswer", looked_up.expect(200));
     assert_documented(&doc, "/cases/{id}/lookup", "post", &looked_up);
-    let sent_back = edit(
-        &anna,
-        &id,
-        2,
-        json!({"owner.identity_number": "19121212-1212"}),
-    )
-    .await;
+    let sent_back = edit(&anna, &id, 2, json!({"owner.identity_number": "19121212-1212"})).await;
     assert_component(&doc, "CaseView", sent_back.expect(200));
     let list = anna.get("/cases").await;
     assert_component(&doc, "CaseList", list.expect(200));
@@ -1281,9 +1022,7 @@ async fn the_openapi_document_describes_the_real_api() {
     let audit = server.api(KARIN).get("/audit").await;
     assert_component(&doc, "AuditAnswer", audit.expect(200));
     assert_documented(&doc, "/audit", "get", &audit);
-    let refused = anna
-        .post(&format!("/cases/{id}/submit"), json!({"version": 3}))
-        .await;
+    let refused = anna.post(&format!("/cases/{id}/submit"), json!({"version": 3})).await;
     refused.expect_error(422, "validation_failed");
     assert_component(&doc, "ErrorBody", &refused.body);
     assert_documented(&doc, "/cases/{id}/submit", "post", &refused);
@@ -1305,28 +1044,17 @@ async fn the_openapi_document_describes_the_real_api() {
 // 7. Lambda mode: API Gateway v2 events, identity from the JWT authorizer's claims.
 
 fn fixture(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 async fn lambda_call(app: &axum::Router, event: &str) -> (u16, Value) {
     use tower::ServiceExt;
     let request = lambda_http::request::from_str(event).expect("an API Gateway v2 event");
-    let response = app
-        .clone()
-        .oneshot(request)
-        .await
-        .expect("the router answers");
+    let response = app.clone().oneshot(request).await.expect("the router answers");
     let status = response.status().as_u16();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
 
 #[tokio::test]
@@ -1341,22 +1069,13 @@ async fn lambda_mode_reads_the_authorizers_claims() {
 
     let (status, forms) = lambda_call(&app, &fixture("apigw/get_forms_installer.json")).await;
     assert_eq!(status, 200, "{forms}");
-    assert!(
-        forms["companies"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|c| c["id"] == "oresundskraft")
-    );
+    assert!(forms["companies"].as_array().unwrap().iter().any(|c| c["id"] == "oresundskraft"));
 
     let (status, case) = lambda_call(&app, &fixture("apigw/post_case_installer.json")).await;
     assert_eq!(status, 201, "{case}");
     assert_eq!(case["status"], "draft");
     assert_eq!(case["firm"], "demo_el", "the firm comes from custom:org");
-    assert_eq!(
-        case["created_by"], "7c2d3e4f-1111-4a5b-9c8d-anna00000001",
-        "the user is the sub"
-    );
+    assert_eq!(case["created_by"], "7c2d3e4f-1111-4a5b-9c8d-anna00000001", "the user is the sub");
     let id = id_of(&case);
 
     let (status, body) = lambda_call(&app, &fixture("apigw/get_cases_no_authorizer.json")).await;
@@ -1370,14 +1089,8 @@ async fn lambda_mode_reads_the_authorizers_claims() {
     assert_eq!(body["error"]["code"], "case_not_found");
     // The same request as the owning firm finds it: the 404 is about the claims.
     let own_firm = other_firm
-        .replace(
-            "\"custom:org\": \"annan_el\"",
-            "\"custom:org\": \"demo_el\"",
-        )
-        .replace(
-            "8d3e4f5a-2222-4b6c-8d9e-bertil000001",
-            "7c2d3e4f-1111-4a5b-9c8d-anna00000001",
-        );
+        .replace("\"custom:org\": \"annan_el\"", "\"custom:org\": \"demo_el\"")
+        .replace("8d3e4f5a-2222-4b6c-8d9e-bertil000001", "7c2d3e4f-1111-4a5b-9c8d-anna00000001");
     let (status, body) = lambda_call(&app, &own_firm).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["id"], id.as_str());
@@ -1430,32 +1143,14 @@ async fn import_writes_good_rows_and_names_bad_ones() {
     for round in ["first import", "same file again"] {
         let run = import(dir.path(), &csv);
         assert_eq!(run.code, Some(1), "{round}: {}", run.stderr);
-        assert_eq!(
-            run.stderr.lines().collect::<Vec<_>>(),
-            expected_stderr,
-            "{round}"
-        );
+        assert_eq!(run.stderr.lines().collect::<Vec<_>>(), expected_stderr, "{round}");
         assert_eq!(run.stdout.lines().collect::<Vec<_>>(), [summary], "{round}");
 
         let store = SqliteStore::open(&dir.path().join("elanmalan.sqlite3")).unwrap();
-        assert_eq!(
-            store.installation_count("oresundskraft").await.unwrap(),
-            3,
-            "{round}"
-        );
+        assert_eq!(store.installation_count("oresundskraft").await.unwrap(), 3, "{round}");
         let mut rows = Vec::new();
-        for ean in [
-            "735999100900000011",
-            "735999100900000028",
-            "735999100900000035",
-        ] {
-            rows.push(
-                store
-                    .installation_by_ean("oresundskraft", ean)
-                    .await
-                    .unwrap()
-                    .expect(ean),
-            );
+        for ean in ["735999100900000011", "735999100900000028", "735999100900000035"] {
+            rows.push(store.installation_by_ean("oresundskraft", ean).await.unwrap().expect(ean));
         }
         // The duplicate of row 2 did not overwrite it; quoted commas survive.
         assert_eq!(rows[0].owner_name, "Greta Ek");
@@ -1463,30 +1158,15 @@ async fn import_writes_good_rows_and_names_bad_ones() {
         assert_eq!(rows[1].owner_name, "Holm, Sven");
         assert_eq!(rows[1].property_designation, "Ängelholm Centrum 2:2, del 1");
         assert_eq!(rows[2].main_fuse_a, "");
-        for (eans, meter) in [
-            ("735999100900000066", "9001"),
-            ("735999100900000043", "9004"),
-        ] {
-            assert!(
-                store
-                    .installation_by_ean("oresundskraft", eans)
-                    .await
-                    .unwrap()
-                    .is_none()
-            );
-            let by_meter = store
-                .installations_by_meter("oresundskraft", meter)
-                .await
-                .unwrap();
+        for (eans, meter) in [("735999100900000066", "9001"), ("735999100900000043", "9004")] {
+            assert!(store.installation_by_ean("oresundskraft", eans).await.unwrap().is_none());
+            let by_meter = store.installations_by_meter("oresundskraft", meter).await.unwrap();
             assert_eq!(
                 by_meter.first().map(|r| r.ean.clone()),
                 (meter == "9001").then(|| "735999100900000011".to_string())
             );
         }
-        assert_eq!(
-            store.installation_count("exempelnat_norr").await.unwrap(),
-            0
-        );
+        assert_eq!(store.installation_count("exempelnat_norr").await.unwrap(), 0);
         if stored.is_empty() {
             stored = rows;
         } else {
@@ -1529,32 +1209,15 @@ async fn odd_requests_get_clear_answers() {
     let (anna, karin) = (server.api(ANNA), server.api(KARIN));
 
     // Dates whose arithmetic would overflow, and ranges the wrong way round.
-    for query in [
-        "to=9999-12-31",
-        "from=-9999-01-01&to=2026-01-01",
-        "to=-9999-01-03",
-    ] {
-        karin
-            .get(&format!("/audit?{query}"))
-            .await
-            .expect_error(422, "invalid_date");
+    for query in ["to=9999-12-31", "from=-9999-01-01&to=2026-01-01", "to=-9999-01-03"] {
+        karin.get(&format!("/audit?{query}")).await.expect_error(422, "invalid_date");
     }
-    karin
-        .get("/audit?from=2026-02-01&to=2026-01-01")
-        .await
-        .expect_error(422, "invalid_range");
-    karin
-        .get("/audit?from=2026-01-01&to=2026-01-31")
-        .await
-        .expect(200);
+    karin.get("/audit?from=2026-02-01&to=2026-01-01").await.expect_error(422, "invalid_range");
+    karin.get("/audit?from=2026-01-01&to=2026-01-31").await.expect(200);
 
     // Paths that are not even UTF-8 answer in the API's shape.
-    anna.get("/cases/%FF")
-        .await
-        .expect_error(404, "case_not_found");
-    anna.get("/forms/%FF/fuse_change/schema")
-        .await
-        .expect_error(404, "form_not_found");
+    anna.get("/cases/%FF").await.expect_error(404, "case_not_found");
+    anna.get("/forms/%FF/fuse_change/schema").await.expect_error(404, "form_not_found");
 
     // A meter number registered on two installations finds neither: the EAN decides.
     let csv = |ean: &str| {
@@ -1563,10 +1226,7 @@ async fn odd_requests_get_clear_answers() {
             forms::REGISTRY_COLUMNS.join(",")
         )
     };
-    let (one, two) = (
-        complete_gsrn("73599910099000001"),
-        complete_gsrn("73599910099000002"),
-    );
+    let (one, two) = (complete_gsrn("73599910099000001"), complete_gsrn("73599910099000002"));
     for ean in [&one, &two] {
         let file = server.data_dir.path().join(format!("{ean}.csv"));
         std::fs::write(&file, csv(ean)).unwrap();
@@ -1575,26 +1235,13 @@ async fn odd_requests_get_clear_answers() {
     let id = id_of(&create_case(&anna).await);
     let ambiguous = lookup(&anna, &id, json!({"version": 1, "meter_number": "7777"})).await;
     ambiguous.expect_error(422, "meter_number_ambiguous");
-    let both = lookup(
-        &anna,
-        &id,
-        json!({"version": 1, "meter_number": "7777", "ean": two}),
-    )
-    .await;
-    assert_eq!(
-        field(&both.expect(200)["case"], "installation.ean"),
-        Some(two.as_str())
-    );
+    let both = lookup(&anna, &id, json!({"version": 1, "meter_number": "7777", "ean": two})).await;
+    assert_eq!(field(&both.expect(200)["case"], "installation.ean"), Some(two.as_str()));
 
     // Step 15: a lookup that names another owner than the case says so.
-    edit(&anna, &id, 1, json!({"owner.name": "Nils Strand"}))
-        .await
-        .expect(200);
+    edit(&anna, &id, 1, json!({"owner.name": "Nils Strand"})).await.expect(200);
     let other = lookup(&anna, &id, json!({"version": 2, "ean": one})).await;
     let warnings = other.expect(200)["warnings"].to_string();
-    assert!(
-        warnings.contains("Fastighetsägaren i registret (Eva Ek)"),
-        "{warnings}"
-    );
+    assert!(warnings.contains("Fastighetsägaren i registret (Eva Ek)"), "{warnings}");
     assert!(warnings.contains("(Nils Strand)"), "{warnings}");
 }

@@ -14,9 +14,7 @@ use time::{Duration, OffsetDateTime};
 const T0: OffsetDateTime = datetime!(2026-11-28 09:00 UTC);
 
 fn draft(id: &str, firm: &str, at: OffsetDateTime) -> Case {
-    let form = Definitions::builtin()
-        .form("oresundskraft", "fuse_change")
-        .unwrap();
+    let form = Definitions::builtin().form("oresundskraft", "fuse_change").unwrap();
     let job_type = form.installation_type.job_types[0].id.clone();
     Case::new_draft(
         id.to_string(),
@@ -59,10 +57,7 @@ fn ids(cases: &[Case]) -> Vec<&str> {
 
 async fn create_then_get_round_trips<S: Store>(s: &S) {
     let mut case = draft("c1", "firm-a", T0);
-    case.fields.insert(
-        "installation.ean".into(),
-        complete_gsrn("73599910000000001"),
-    );
+    case.fields.insert("installation.ean".into(), complete_gsrn("73599910000000001"));
     s.create_case(&case).await.unwrap();
     assert_eq!(s.get_case("c1").await.unwrap(), Some(case));
     assert_eq!(s.get_case("c2").await.unwrap(), None);
@@ -73,15 +68,8 @@ async fn create_twice_is_refused<S: Store>(s: &S) {
     s.create_case(&case).await.unwrap();
     let mut other = draft("c1", "firm-b", T0 + Duration::minutes(1));
     other.fields.insert("note".into(), "second".into());
-    assert!(matches!(
-        s.create_case(&other).await,
-        Err(StoreError::AlreadyExists)
-    ));
-    assert_eq!(
-        s.get_case("c1").await.unwrap(),
-        Some(case),
-        "the first case is kept"
-    );
+    assert!(matches!(s.create_case(&other).await, Err(StoreError::AlreadyExists)));
+    assert_eq!(s.get_case("c1").await.unwrap(), Some(case), "the first case is kept");
 }
 
 async fn update_with_the_read_version_is_stored<S: Store>(s: &S) {
@@ -108,26 +96,17 @@ async fn stale_update_conflicts_and_changes_nothing<S: Store>(s: &S) {
     let mut stale = original.clone();
     stale.fields.insert("note".into(), "stale".into());
     stale.touch(T0 + Duration::minutes(2));
-    assert!(matches!(
-        s.update_case(&stale).await,
-        Err(StoreError::VersionConflict)
-    ));
+    assert!(matches!(s.update_case(&stale).await, Err(StoreError::VersionConflict)));
     assert_eq!(s.get_case("c1").await.unwrap(), Some(first));
 
     // A version from the future conflicts too, and so does a case that does not exist.
     let mut ahead = stale.clone();
     ahead.touch(T0 + Duration::minutes(3));
     ahead.touch(T0 + Duration::minutes(3));
-    assert!(matches!(
-        s.update_case(&ahead).await,
-        Err(StoreError::VersionConflict)
-    ));
+    assert!(matches!(s.update_case(&ahead).await, Err(StoreError::VersionConflict)));
     let mut missing = draft("nobody", "firm-a", T0);
     missing.touch(T0);
-    assert!(matches!(
-        s.update_case(&missing).await,
-        Err(StoreError::VersionConflict)
-    ));
+    assert!(matches!(s.update_case(&missing).await, Err(StoreError::VersionConflict)));
     assert_eq!(s.get_case("nobody").await.unwrap(), None);
 }
 
@@ -161,15 +140,10 @@ async fn of_concurrent_updates_exactly_one_wins<S: Store>(s: &S) {
 
 async fn firm_cases_are_the_firms_own_newest_first<S: Store>(s: &S) {
     // Created out of order; `b` is updated last of all later on.
-    for (id, firm, minute) in [
-        ("a", "firm-a", 10),
-        ("b", "firm-a", 5),
-        ("c", "firm-a", 20),
-        ("x", "firm-b", 30),
-    ] {
-        s.create_case(&draft(id, firm, T0 + Duration::minutes(minute)))
-            .await
-            .unwrap();
+    for (id, firm, minute) in
+        [("a", "firm-a", 10), ("b", "firm-a", 5), ("c", "firm-a", 20), ("x", "firm-b", 30)]
+    {
+        s.create_case(&draft(id, firm, T0 + Duration::minutes(minute))).await.unwrap();
     }
     assert_eq!(ids(&s.firm_cases("firm-a").await.unwrap()), ["c", "a", "b"]);
     assert_eq!(ids(&s.firm_cases("firm-b").await.unwrap()), ["x"]);
@@ -179,11 +153,7 @@ async fn firm_cases_are_the_firms_own_newest_first<S: Store>(s: &S) {
     b.touch(T0 + Duration::minutes(40));
     s.update_case(&b).await.unwrap();
     let listed = s.firm_cases("firm-a").await.unwrap();
-    assert_eq!(
-        ids(&listed),
-        ["b", "c", "a"],
-        "an update moves the case to the top"
-    );
+    assert_eq!(ids(&listed), ["b", "c", "a"], "an update moves the case to the top");
     assert_eq!(listed[0], b, "the list holds the stored cases");
 }
 
@@ -196,12 +166,7 @@ async fn company_cases_never_show_drafts<S: Store>(s: &S) {
     withdrawn.company = "co-x".into();
     withdrawn.status = Status::Withdrawn;
     s.create_case(&withdrawn).await.unwrap();
-    assert!(
-        s.company_cases("co-x", Some(Status::Withdrawn))
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(s.company_cases("co-x", Some(Status::Withdrawn)).await.unwrap().is_empty());
     let cases = [
         sent("s1", "co-x", Status::Submitted, T0 + Duration::minutes(1)),
         sent("a1", "co-x", Status::Approved, T0 + Duration::minutes(2)),
@@ -213,38 +178,12 @@ async fn company_cases_never_show_drafts<S: Store>(s: &S) {
         s.create_case(case).await.unwrap();
     }
     let all = s.company_cases("co-x", None).await.unwrap();
-    assert_eq!(
-        ids(&all),
-        ["s2", "r1", "a1", "s1"],
-        "newest submitted first, no draft"
-    );
+    assert_eq!(ids(&all), ["s2", "r1", "a1", "s1"], "newest submitted first, no draft");
     assert_eq!(all[0], cases[3]);
-    assert_eq!(
-        ids(&s
-            .company_cases("co-x", Some(Status::Submitted))
-            .await
-            .unwrap()),
-        ["s2", "s1"]
-    );
-    assert_eq!(
-        ids(&s
-            .company_cases("co-x", Some(Status::Approved))
-            .await
-            .unwrap()),
-        ["a1"]
-    );
-    assert!(
-        s.company_cases("co-x", Some(Status::Closed))
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert!(
-        s.company_cases("co-x", Some(Status::Draft))
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert_eq!(ids(&s.company_cases("co-x", Some(Status::Submitted)).await.unwrap()), ["s2", "s1"]);
+    assert_eq!(ids(&s.company_cases("co-x", Some(Status::Approved)).await.unwrap()), ["a1"]);
+    assert!(s.company_cases("co-x", Some(Status::Closed)).await.unwrap().is_empty());
+    assert!(s.company_cases("co-x", Some(Status::Draft)).await.unwrap().is_empty());
     assert_eq!(ids(&s.company_cases("co-y", None).await.unwrap()), ["y1"]);
     assert!(s.company_cases("co-z", None).await.unwrap().is_empty());
 }
@@ -252,25 +191,15 @@ async fn company_cases_never_show_drafts<S: Store>(s: &S) {
 async fn a_submitted_draft_reaches_the_inbox<S: Store>(s: &S) {
     let mut case = draft("c1", "firm-a", T0);
     s.create_case(&case).await.unwrap();
-    assert!(
-        s.company_cases(&case.company, None)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(s.company_cases(&case.company, None).await.unwrap().is_empty());
 
     case.status = Status::Submitted;
     case.submitted_at = Some(T0 + Duration::minutes(5));
     case.touch(T0 + Duration::minutes(5));
     s.update_case(&case).await.unwrap();
+    assert_eq!(s.company_cases(&case.company, None).await.unwrap(), [case.clone()]);
     assert_eq!(
-        s.company_cases(&case.company, None).await.unwrap(),
-        [case.clone()]
-    );
-    assert_eq!(
-        s.company_cases(&case.company, Some(Status::Submitted))
-            .await
-            .unwrap(),
+        s.company_cases(&case.company, Some(Status::Submitted)).await.unwrap(),
         [case.clone()]
     );
 
@@ -278,62 +207,30 @@ async fn a_submitted_draft_reaches_the_inbox<S: Store>(s: &S) {
     case.status = Status::Approved;
     case.touch(T0 + Duration::minutes(9));
     s.update_case(&case).await.unwrap();
-    assert!(
-        s.company_cases(&case.company, Some(Status::Submitted))
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert_eq!(
-        s.company_cases(&case.company, Some(Status::Approved))
-            .await
-            .unwrap(),
-        [case]
-    );
+    assert!(s.company_cases(&case.company, Some(Status::Submitted)).await.unwrap().is_empty());
+    assert_eq!(s.company_cases(&case.company, Some(Status::Approved)).await.unwrap(), [case]);
 }
 
 async fn registry_finds_by_ean_and_meter_within_the_company<S: Store>(s: &S) {
     let rows: Vec<_> = (1..=3).map(|n| installation("100", n)).collect();
     let other = installation("200", 1);
     s.put_installations("co-x", &rows).await.unwrap();
-    s.put_installations("co-y", std::slice::from_ref(&other))
-        .await
-        .unwrap();
+    s.put_installations("co-y", std::slice::from_ref(&other)).await.unwrap();
 
     for row in &rows {
+        assert_eq!(s.installation_by_ean("co-x", &row.ean).await.unwrap().as_ref(), Some(row));
         assert_eq!(
-            s.installation_by_ean("co-x", &row.ean)
-                .await
-                .unwrap()
-                .as_ref(),
-            Some(row)
-        );
-        assert_eq!(
-            s.installations_by_meter("co-x", &row.meter_number)
-                .await
-                .unwrap()
-                .first(),
+            s.installations_by_meter("co-x", &row.meter_number).await.unwrap().first(),
             Some(row)
         );
     }
+    assert_eq!(s.installation_by_ean("co-x", &other.ean).await.unwrap(), None);
     assert_eq!(
-        s.installation_by_ean("co-x", &other.ean).await.unwrap(),
-        None
-    );
-    assert_eq!(
-        s.installations_by_meter("co-x", &other.meter_number)
-            .await
-            .unwrap(),
+        s.installations_by_meter("co-x", &other.meter_number).await.unwrap(),
         Vec::<Installation>::new()
     );
-    assert_eq!(
-        s.installation_by_ean("co-y", &rows[0].ean).await.unwrap(),
-        None
-    );
-    assert_eq!(
-        s.installation_by_ean("co-y", &other.ean).await.unwrap(),
-        Some(other)
-    );
+    assert_eq!(s.installation_by_ean("co-y", &rows[0].ean).await.unwrap(), None);
+    assert_eq!(s.installation_by_ean("co-y", &other.ean).await.unwrap(), Some(other));
     assert_eq!(
         s.installations_by_meter("co-x", "M-unknown").await.unwrap(),
         Vec::<Installation>::new()
@@ -347,13 +244,8 @@ async fn a_reused_meter_number_finds_both_installations<S: Store>(s: &S) {
     let first = installation("100", 1);
     let mut second = installation("100", 2);
     second.meter_number = first.meter_number.clone();
-    s.put_installations("co-x", &[first.clone(), second.clone()])
-        .await
-        .unwrap();
-    let found = s
-        .installations_by_meter("co-x", &first.meter_number)
-        .await
-        .unwrap();
+    s.put_installations("co-x", &[first.clone(), second.clone()]).await.unwrap();
+    let found = s.installations_by_meter("co-x", &first.meter_number).await.unwrap();
     let mut eans: Vec<_> = found.iter().map(|r| r.ean.clone()).collect();
     eans.sort();
     assert_eq!(eans, [first.ean, second.ean]);
@@ -364,13 +256,7 @@ async fn registry_rewrites_are_idempotent_and_replace<S: Store>(s: &S) {
     s.put_installations("co-x", &rows).await.unwrap();
     s.put_installations("co-x", &rows).await.unwrap();
     assert_eq!(s.installation_count("co-x").await.unwrap(), 3);
-    assert_eq!(
-        s.installation_by_ean("co-x", &rows[1].ean)
-            .await
-            .unwrap()
-            .as_ref(),
-        Some(&rows[1])
-    );
+    assert_eq!(s.installation_by_ean("co-x", &rows[1].ean).await.unwrap().as_ref(), Some(&rows[1]));
 
     // A new meter and address for the second installation replace the old row entirely.
     let old_meter = rows[1].meter_number.clone();
@@ -378,20 +264,8 @@ async fn registry_rewrites_are_idempotent_and_replace<S: Store>(s: &S) {
     rows[1].city = "Höganäs".into();
     s.put_installations("co-x", &rows[1..2]).await.unwrap();
     assert_eq!(s.installation_count("co-x").await.unwrap(), 3);
-    assert_eq!(
-        s.installation_by_ean("co-x", &rows[1].ean)
-            .await
-            .unwrap()
-            .as_ref(),
-        Some(&rows[1])
-    );
-    assert_eq!(
-        s.installations_by_meter("co-x", "M-new")
-            .await
-            .unwrap()
-            .first(),
-        Some(&rows[1])
-    );
+    assert_eq!(s.installation_by_ean("co-x", &rows[1].ean).await.unwrap().as_ref(), Some(&rows[1]));
+    assert_eq!(s.installations_by_meter("co-x", "M-new").await.unwrap().first(), Some(&rows[1]));
     assert_eq!(
         s.installations_by_meter("co-x", &old_meter).await.unwrap(),
         Vec::<Installation>::new()
@@ -402,13 +276,8 @@ async fn registry_rewrites_are_idempotent_and_replace<S: Store>(s: &S) {
     first.city = "Lund".into();
     let mut last = rows[2].clone();
     last.city = "Malmö".into();
-    s.put_installations("co-x", &[first, last.clone()])
-        .await
-        .unwrap();
-    assert_eq!(
-        s.installation_by_ean("co-x", &last.ean).await.unwrap(),
-        Some(last)
-    );
+    s.put_installations("co-x", &[first, last.clone()]).await.unwrap();
+    assert_eq!(s.installation_by_ean("co-x", &last.ean).await.unwrap(), Some(last));
     assert_eq!(s.installation_count("co-x").await.unwrap(), 3);
 }
 
@@ -416,21 +285,10 @@ async fn registry_takes_more_rows_than_one_batch<S: Store>(s: &S) {
     let rows: Vec<_> = (1..=60).map(|n| installation("100", n)).collect();
     s.put_installations("co-x", &rows).await.unwrap();
     assert_eq!(s.installation_count("co-x").await.unwrap(), 60);
-    for row in [
-        &rows[0], &rows[24], &rows[25], &rows[49], &rows[50], &rows[59],
-    ] {
+    for row in [&rows[0], &rows[24], &rows[25], &rows[49], &rows[50], &rows[59]] {
+        assert_eq!(s.installation_by_ean("co-x", &row.ean).await.unwrap().as_ref(), Some(row));
         assert_eq!(
-            s.installation_by_ean("co-x", &row.ean)
-                .await
-                .unwrap()
-                .as_ref(),
-            Some(row)
-        );
-        assert_eq!(
-            s.installations_by_meter("co-x", &row.meter_number)
-                .await
-                .unwrap()
-                .first(),
+            s.installations_by_meter("co-x", &row.meter_number).await.unwrap().first(),
             Some(row)
         );
     }
@@ -461,27 +319,16 @@ async fn audit_lookups_by_time_range<S: Store>(s: &S) {
         s.record_lookup(e).await.unwrap();
     }
     let got = s.lookups("co-x", from.at, to.at).await.unwrap();
-    assert_eq!(
-        got,
-        [from.clone(), late.clone(), early.clone()],
-        "[from, to), oldest first"
-    );
+    assert_eq!(got, [from.clone(), late.clone(), early.clone()], "[from, to), oldest first");
     let other_company = s.lookups("co-y", from.at, to.at).await.unwrap();
     assert_eq!(other_company, std::slice::from_ref(&other));
     assert!(s.lookups("co-z", from.at, to.at).await.unwrap().is_empty());
     assert!(s.lookups("co-x", to.at, from.at).await.unwrap().is_empty());
-    let whole_days = s.lookups(
-        "co-x",
-        midnight - Duration::days(2),
-        midnight + Duration::days(2),
-    );
+    let whole_days = s.lookups("co-x", midnight - Duration::days(2), midnight + Duration::days(2));
     assert_eq!(whole_days.await.unwrap(), [before, from, late, early, to]);
 
     // The log is append-only.
-    assert!(matches!(
-        s.record_lookup(&other).await,
-        Err(StoreError::AlreadyExists)
-    ));
+    assert!(matches!(s.record_lookup(&other).await, Err(StoreError::AlreadyExists)));
 }
 
 async fn count_use_counts_per_key<S: Store>(s: &S) {
@@ -551,11 +398,8 @@ mod expired_counters {
         assert_eq!(store.count_use("old").await.unwrap(), 1);
         assert_eq!(store.count_use("old").await.unwrap(), 2);
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute(
-            "UPDATE usage_counters SET expires_at = '2020-01-01T00:00:00.000000000Z'",
-            [],
-        )
-        .unwrap();
+        conn.execute("UPDATE usage_counters SET expires_at = '2020-01-01T00:00:00.000000000Z'", [])
+            .unwrap();
         assert_eq!(store.count_use("old").await.unwrap(), 1);
         assert_eq!(store.count_use("old").await.unwrap(), 2);
     }
@@ -588,16 +432,9 @@ mod expired_counters {
 async fn dynamodb_table_has_its_indexes_and_ttl() {
     use aws_sdk_dynamodb::types::TimeToLiveStatus;
     let (client, table) = dynamodb_support::fresh_table("table_shape").await;
-    handler::store::dynamodb::create_table(&client, &table)
-        .await
-        .unwrap();
+    handler::store::dynamodb::create_table(&client, &table).await.unwrap();
 
-    let described = client
-        .describe_table()
-        .table_name(&table)
-        .send()
-        .await
-        .unwrap();
+    let described = client.describe_table().table_name(&table).send().await.unwrap();
     let mut indexes: Vec<_> = described
         .table()
         .unwrap()
@@ -608,12 +445,7 @@ async fn dynamodb_table_has_its_indexes_and_ttl() {
     indexes.sort();
     assert_eq!(indexes, ["GSI1", "GSI2", "GSI3"]);
 
-    let ttl = client
-        .describe_time_to_live()
-        .table_name(&table)
-        .send()
-        .await
-        .unwrap();
+    let ttl = client.describe_time_to_live().table_name(&table).send().await.unwrap();
     let ttl = ttl.time_to_live_description().unwrap();
     assert_eq!(ttl.attribute_name(), Some("ttl"));
     assert_eq!(ttl.time_to_live_status(), Some(&TimeToLiveStatus::Enabled));

@@ -8,7 +8,10 @@
 
   // --- Sign-in and the API -----------------------------------------------------------------
   const token = () => sessionStorage.getItem("token");
+  // What a page keeps before sign-in takes the person away (e.g. unsaved edits).
+  let beforeSignIn = () => {};
   const signIn = () => {
+    beforeSignIn();
     location.href = "/logga-in/?next=" + encodeURIComponent(location.pathname + location.search);
   };
 
@@ -305,6 +308,7 @@
 
     function render(c) {
       current = c;
+      form.hidden = false;
       for (const input of inputs) input.value = c.fields[input.name] || "";
       const editable = ["draft", "returned"].includes(c.status);
       status.textContent = "Status: " + c.status_label + (editable ? "" : ". Anmälan är skickad och kan inte ändras.");
@@ -368,6 +372,20 @@
       status.textContent = e.message;
       form.hidden = true; // not an empty form under the message
       return;
+    }
+
+    // Edits not yet saved when the sign-in ran out are kept here over the new sign-in.
+    const unsavedKey = "unsaved:" + id;
+    beforeSignIn = () => {
+      if (editing && dirty()) sessionStorage.setItem(unsavedKey, JSON.stringify(values()));
+    };
+    const unsaved = JSON.parse(sessionStorage.getItem(unsavedKey) || "null");
+    sessionStorage.removeItem(unsavedKey);
+    if (unsaved && ["draft", "returned"].includes(current.status)) {
+      for (const input of inputs) if (input.name in unsaved) input.value = unsaved[input.name];
+      setEditing(true);
+      markMandatory();
+      message.textContent = "Dina osparade ändringar är tillbaka. Välj Spara för att spara dem.";
     }
 
     // A wrong value is shown when leaving the field; a message goes away as soon as the value
@@ -527,8 +545,11 @@
         const found = await api("POST", "/cases/" + id + "/lookup", { ...request(), apply: true });
         render(found.case);
         dialog.close();
-        message.textContent = "Anläggningsdata är hämtad. Kontrollera att det är rätt kund och välj Redigera för att fylla i resten.";
-        $("#edit").focus();
+        message.textContent = editing
+          ? "Anläggningsdata är hämtad. Kontrollera att det är rätt kund och fyll i resten."
+          : "Anläggningsdata är hämtad. Kontrollera att det är rätt kund och välj Redigera för att fylla i resten.";
+        // In edit mode the next thing to do is the first empty field; else "Redigera".
+        (editing ? inputs.find((i) => !i.value) || $("#save") : $("#edit")).focus();
       } catch (e) { fail(e.message); }
     });
   }

@@ -28,10 +28,7 @@ pub enum SignIn {
     /// Choose a demo user of `handler serve`.
     Local,
     /// OpenID Connect authorization code flow with PKCE (Amazon Cognito).
-    Oidc {
-        authority: String,
-        client_id: String,
-    },
+    Oidc { authority: String, client_id: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -39,10 +36,7 @@ pub enum BuildError {
     #[error("template {0}")]
     Template(#[from] minijinja::Error),
     #[error("cannot write {path}: {source}")]
-    Write {
-        path: String,
-        source: std::io::Error,
-    },
+    Write { path: String, source: std::io::Error },
 }
 
 /// The built site: path relative to the site root -> content.
@@ -53,10 +47,8 @@ pub struct Site {
 impl Site {
     /// Writes every file under `out`, replacing what was there.
     pub fn write_to(&self, out: &Path) -> Result<(), BuildError> {
-        let fail = |path: &Path, source| BuildError::Write {
-            path: path.display().to_string(),
-            source,
-        };
+        let fail =
+            |path: &Path, source| BuildError::Write { path: path.display().to_string(), source };
         if out.exists() {
             std::fs::remove_dir_all(out).map_err(|e| fail(out, e))?;
         }
@@ -203,9 +195,7 @@ fn forms_json(defs: &Definitions) -> String {
         })
         .collect();
     // `</` cannot end the script element it is embedded in.
-    serde_json::json!({"companies": companies})
-        .to_string()
-        .replace("</", "<\\/")
+    serde_json::json!({"companies": companies}).to_string().replace("</", "<\\/")
 }
 
 /// Renders the whole site.
@@ -227,41 +217,26 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
         js: fingerprint("app", "js", APP_JS),
     };
     let mut files = BTreeMap::new();
-    files.insert(
-        format!("assets/{}", assets.css),
-        STYLE_CSS.as_bytes().to_vec(),
-    );
+    files.insert(format!("assets/{}", assets.css), STYLE_CSS.as_bytes().to_vec());
     files.insert(format!("assets/{}", assets.js), APP_JS.as_bytes().to_vec());
 
     let forms_json = forms_json(defs);
     let auth = match sign_in {
         SignIn::Local => context! { mode => "local" },
-        SignIn::Oidc {
-            authority,
-            client_id,
-        } => {
+        SignIn::Oidc { authority, client_id } => {
             context! { mode => "oidc", authority => authority, client_id => client_id }
         }
     };
     let base = context! { assets => Value::from(Serde(&assets)), auth => auth };
     let mut page =
         |path: String, template: &str, ctx: minijinja::Value| -> Result<(), BuildError> {
-            let html = env
-                .get_template(template)?
-                .render(context! { ..ctx, ..base.clone() })?;
+            let html = env.get_template(template)?.render(context! { ..ctx, ..base.clone() })?;
             files.insert(path, html.into_bytes());
             Ok(())
         };
-    page(
-        "index.html".into(),
-        "cases.html",
-        context! { forms_json => &forms_json },
-    )?;
-    let companies: Vec<_> = defs
-        .companies
-        .iter()
-        .map(|c| context! { id => &c.id, name => &c.name })
-        .collect();
+    page("index.html".into(), "cases.html", context! { forms_json => &forms_json })?;
+    let companies: Vec<_> =
+        defs.companies.iter().map(|c| context! { id => &c.id, name => &c.name }).collect();
     page(
         "ny/index.html".into(),
         "new_case.html",
@@ -277,10 +252,7 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
         let installation_type =
             context! { id => &form.installation_type.id, name => &form.installation_type.name };
         page(
-            format!(
-                "anmalan/{}/{}/index.html",
-                form.company.id, form.installation_type.id
-            ),
+            format!("anmalan/{}/{}/index.html", form.company.id, form.installation_type.id),
             "case.html",
             context! { company, installation_type, sections => Value::from(Serde(page_sections(&form))), copy_map => copy_map(&form) },
         )?;
@@ -288,10 +260,7 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
     for form in defs.forms() {
         let schema = serde_json::to_string_pretty(&form.json_schema()).expect("JSON") + "\n";
         files.insert(
-            format!(
-                "schemas/{}/{}.json",
-                form.company.id, form.installation_type.id
-            ),
+            format!("schemas/{}/{}.json", form.company.id, form.installation_type.id),
             schema.into_bytes(),
         );
     }

@@ -29,16 +29,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let Command::Build {
-        out,
-        oidc_authority,
-        oidc_client_id,
-    } = Cli::parse().command;
+    let Command::Build { out, oidc_authority, oidc_client_id } = Cli::parse().command;
     let sign_in = match (oidc_authority, oidc_client_id) {
-        (Some(authority), Some(client_id)) => SignIn::Oidc {
-            authority,
-            client_id,
-        },
+        (Some(authority), Some(client_id)) => SignIn::Oidc { authority, client_id },
         _ => SignIn::Local,
     };
     let result = site::build(Definitions::builtin(), &sign_in).and_then(|s| {

@@ -4,13 +4,8 @@ use forms::Definitions;
 use site::{SignIn, build};
 
 fn page(site: &site::Site, path: &str) -> String {
-    String::from_utf8(
-        site.files
-            .get(path)
-            .unwrap_or_else(|| panic!("{path} missing"))
-            .clone(),
-    )
-    .unwrap()
+    String::from_utf8(site.files.get(path).unwrap_or_else(|| panic!("{path} missing")).clone())
+        .unwrap()
 }
 
 #[test]
@@ -24,16 +19,8 @@ fn two_builds_are_byte_identical_and_so_is_the_written_tree() {
     a.write_to(one.path()).unwrap();
     b.write_to(two.path()).unwrap();
     for (path, bytes) in &a.files {
-        assert_eq!(
-            &std::fs::read(two.path().join(path)).unwrap(),
-            bytes,
-            "{path}"
-        );
-        assert_eq!(
-            &std::fs::read(one.path().join(path)).unwrap(),
-            bytes,
-            "{path}"
-        );
+        assert_eq!(&std::fs::read(two.path().join(path)).unwrap(), bytes, "{path}");
+        assert_eq!(&std::fs::read(one.path().join(path)).unwrap(), bytes, "{path}");
     }
 }
 
@@ -43,29 +30,19 @@ fn every_form_has_a_page_and_a_schema_and_assets_are_fingerprinted() {
     let site = build(defs, &SignIn::Local).unwrap();
     for form in defs.forms() {
         let (c, t) = (&form.company.id, &form.installation_type.id);
-        assert!(
-            site.files
-                .contains_key(&format!("anmalan/{c}/{t}/index.html"))
-        );
+        assert!(site.files.contains_key(&format!("anmalan/{c}/{t}/index.html")));
         let schema: serde_json::Value =
             serde_json::from_slice(&site.files[&format!("schemas/{c}/{t}.json")]).unwrap();
         assert_eq!(schema, form.json_schema());
     }
-    let assets: Vec<&String> = site
-        .files
-        .keys()
-        .filter(|k| k.starts_with("assets/"))
-        .collect();
+    let assets: Vec<&String> = site.files.keys().filter(|k| k.starts_with("assets/")).collect();
     assert_eq!(assets.len(), 2);
     for asset in assets {
         let name = asset.trim_start_matches("assets/");
         let parts: Vec<&str> = name.split('.').collect();
         assert_eq!(parts.len(), 3, "{name}");
         assert_eq!(parts[1].len(), 10, "{name}");
-        assert!(
-            page(&site, "index.html").contains(&format!("/assets/{name}")),
-            "{name}"
-        );
+        assert!(page(&site, "index.html").contains(&format!("/assets/{name}")), "{name}");
     }
 }
 
@@ -126,27 +103,15 @@ fn pages_use_the_manuals_words_and_no_inline_script_or_style() {
 fn mandatory_fields_are_marked_with_text_not_only_colour() {
     let site = build(Definitions::builtin(), &SignIn::Local).unwrap();
     let case = page(&site, "anmalan/oresundskraft/service_change/index.html");
-    let form = Definitions::builtin()
-        .form("oresundskraft", "service_change")
-        .unwrap();
+    let form = Definitions::builtin().form("oresundskraft", "service_change").unwrap();
     for f in &form.fields {
         let key = f.field.id.replace('.', "-");
         let label_start = case.find(&format!("<label for=\"{key}\">")).unwrap();
         let label = &case[label_start..label_start + case[label_start..].find("</label>").unwrap()];
-        assert_eq!(
-            label.contains("(obligatoriskt)"),
-            f.mandatory,
-            "{}",
-            f.field.id
-        );
+        assert_eq!(label.contains("(obligatoriskt)"), f.mandatory, "{}", f.field.id);
         let input = &case[case.find(&format!("id=\"{key}\"")).unwrap()..];
         let input = &input[..input.find('>').unwrap()];
-        assert_eq!(
-            input.contains("aria-required=\"true\""),
-            f.mandatory,
-            "{}",
-            f.field.id
-        );
+        assert_eq!(input.contains("aria-required=\"true\""), f.mandatory, "{}", f.field.id);
     }
 }
 
@@ -154,14 +119,9 @@ fn mandatory_fields_are_marked_with_text_not_only_colour() {
 fn the_sign_in_page_follows_the_build_setting() {
     let local = build(Definitions::builtin(), &SignIn::Local).unwrap();
     assert!(page(&local, "logga-in/index.html").contains("id=\"demo-users\""));
-    let oidc = SignIn::Oidc {
-        authority: "https://auth.example.test".into(),
-        client_id: "abc123".into(),
-    };
-    let html = page(
-        &build(Definitions::builtin(), &oidc).unwrap(),
-        "logga-in/index.html",
-    );
+    let oidc =
+        SignIn::Oidc { authority: "https://auth.example.test".into(), client_id: "abc123".into() };
+    let html = page(&build(Definitions::builtin(), &oidc).unwrap(), "logga-in/index.html");
     // minijinja escapes `/` as `&#x2f;`, which the browser decodes.
     assert!(html.contains("data-authority=\"https:&#x2f;&#x2f;auth.example.test\""));
     assert!(html.contains("data-client-id=\"abc123\""));
@@ -181,10 +141,8 @@ fn snapshots_of_one_companys_pages() {
         "anmalan/oresundskraft/temporary_installation/index.html",
         "anmalan/oresundskraft/extension/index.html",
     ] {
-        let name = path
-            .trim_end_matches("/index.html")
-            .trim_end_matches(".html")
-            .replace('/', "__");
+        let name =
+            path.trim_end_matches("/index.html").trim_end_matches(".html").replace('/', "__");
         insta::assert_snapshot!(name, page(&site, path));
     }
 }

@@ -572,3 +572,40 @@ test("keyboard only at 320 px: Ny anmälan and Hämta anl-data", async () => {
     await app.context.close();
   }
 });
+
+// --- When the sign-in runs out in the middle of editing ---------------------------------------------
+
+test("edits not yet saved survive a sign-in that ran out", async () => {
+  const app = await openPage(browser, { viewport: PHONE, baseURL: server.url });
+  const { page } = app;
+  try {
+    await signIn(page, DEMO.anna);
+    const created = await apiFromPage(page, "POST", "/cases", {
+      company: "oresundskraft", installation_type: "fuse_change", job_type: "increase_main_fuse", network_area: "helsingborg",
+    });
+    assert.equal(created.status, 201);
+    await page.goto(`/anmalan/oresundskraft/fuse_change/?id=${created.body.id}`);
+    await page.getByRole("button", { name: "Redigera" }).click();
+    await field(page, "Fastighetsägare", "Namn").fill("Greta Ek");
+
+    // The token runs out; "Spara" meets a 401 and takes Anna to the sign-in.
+    await page.evaluate(() => sessionStorage.setItem("token", "expired"));
+    await page.getByRole("button", { name: "Spara" }).click();
+    await page.waitForURL(/\/logga-in\//);
+    await page.getByRole("button", { name: `Logga in som ${DEMO.anna}` }).click();
+
+    // Back on the case, the unsaved name is there, ready to be saved.
+    await page.waitForURL(/\/anmalan\/oresundskraft\/fuse_change\//);
+    await page.getByText("Dina osparade ändringar är tillbaka").waitFor();
+    assert.equal(await field(page, "Fastighetsägare", "Namn").inputValue(), "Greta Ek");
+    assert.equal(await field(page, "Fastighetsägare", "Namn").getAttribute("readonly"), null);
+    await page.getByRole("button", { name: "Spara" }).click();
+    await waitFor(async () => {
+      const saved = await apiFromPage(page, "GET", `/cases/${created.body.id}`);
+      return saved.body.fields["owner.name"] === "Greta Ek";
+    }, "the name to be saved");
+    app.assertClean();
+  } finally {
+    await app.context.close();
+  }
+});

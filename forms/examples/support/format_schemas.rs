@@ -8,26 +8,15 @@ use forms::definitions::format::{BaseFile, CompanyFile, InstallationTypesFile};
 
 /// Where the schemas live: next to the definitions that reference them with `#:schema`.
 pub fn schema_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("definitions")
-        .join("schema")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("definitions").join("schema")
 }
 
 /// `(file name, schema)` for each kind of definition file.
 pub fn schemas() -> Vec<(&'static str, serde_json::Value)> {
     vec![
-        (
-            "base.schema.json",
-            schemars::schema_for!(BaseFile).to_value(),
-        ),
-        (
-            "installation_types.schema.json",
-            schemars::schema_for!(InstallationTypesFile).to_value(),
-        ),
-        (
-            "company.schema.json",
-            schemars::schema_for!(CompanyFile).to_value(),
-        ),
+        ("base.schema.json", schemars::schema_for!(BaseFile).to_value()),
+        ("installation_types.schema.json", schemars::schema_for!(InstallationTypesFile).to_value()),
+        ("company.schema.json", schemars::schema_for!(CompanyFile).to_value()),
     ]
 }
 

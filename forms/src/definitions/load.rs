@@ -28,11 +28,7 @@ impl fmt::Display for DefinitionError {
         if self.line == 0 {
             write!(f, "{}: {}", self.file, self.message)
         } else {
-            write!(
-                f,
-                "{}:{}:{}: {}",
-                self.file, self.line, self.column, self.message
-            )
+            write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
         }
     }
 }
@@ -43,12 +39,7 @@ pub struct DefinitionErrors(pub Vec<DefinitionError>);
 
 impl DefinitionErrors {
     pub(super) fn single(file: String, message: String) -> Self {
-        DefinitionErrors(vec![DefinitionError {
-            file,
-            line: 0,
-            column: 0,
-            message,
-        }])
+        DefinitionErrors(vec![DefinitionError { file, line: 0, column: 0, message }])
     }
 }
 
@@ -116,11 +107,7 @@ fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
 }
 
 pub(super) fn load(root: &str, sources: &[Source]) -> Result<Definitions, DefinitionErrors> {
-    let mut report = Report {
-        root,
-        sources,
-        errors: Vec::new(),
-    };
+    let mut report = Report { root, sources, errors: Vec::new() };
     let mut base = None;
     let mut types = None;
     let mut companies = Vec::new();
@@ -142,10 +129,7 @@ pub(super) fn load(root: &str, sources: &[Source]) -> Result<Definitions, Defini
             );
         }
     }
-    for (name, found) in [
-        (BASE, base.is_some()),
-        (INSTALLATION_TYPES, types.is_some()),
-    ] {
+    for (name, found) in [(BASE, base.is_some()), (INSTALLATION_TYPES, types.is_some())] {
         if !found && !report.errors.iter().any(|e| e.file.ends_with(name)) {
             report.at(name, None, "file missing; the definitions need it");
         }
@@ -154,11 +138,7 @@ pub(super) fn load(root: &str, sources: &[Source]) -> Result<Definitions, Defini
         return Err(DefinitionErrors(report.errors));
     };
     if companies.is_empty() && report.errors.is_empty() {
-        report.at(
-            "companies/",
-            None,
-            "no network company defined; add companies/<id>.toml",
-        );
+        report.at("companies/", None, "no network company defined; add companies/<id>.toml");
     }
 
     let installation_types = check_installation_types(&mut report, &types);
@@ -211,9 +191,7 @@ fn company_id(path: &str) -> Option<String> {
 
 fn is_identifier(id: &str) -> bool {
     static IDENTIFIER: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    IDENTIFIER
-        .get_or_init(|| Regex::new("^[a-z][a-z0-9_]*$").unwrap())
-        .is_match(id)
+    IDENTIFIER.get_or_init(|| Regex::new("^[a-z][a-z0-9_]*$").unwrap()).is_match(id)
 }
 
 const IDENTIFIER_HINT: &str = "use lowercase letters a-z, digits and _, starting with a letter";
@@ -227,20 +205,13 @@ fn check_new_id(
     seen: &mut BTreeSet<String>,
 ) -> bool {
     if !is_identifier(id.get_ref()) {
-        report.at_text(
-            file,
-            id,
-            format!("invalid {what} `{}`: {IDENTIFIER_HINT}", id.get_ref()),
-        );
+        report.at_text(file, id, format!("invalid {what} `{}`: {IDENTIFIER_HINT}", id.get_ref()));
         false
     } else if !seen.insert(id.get_ref().clone()) {
         report.at_text(
             file,
             id,
-            format!(
-                "duplicate {what} `{}`: each id may appear only once",
-                id.get_ref()
-            ),
+            format!("duplicate {what} `{}`: each id may appear only once", id.get_ref()),
         );
         false
     } else {
@@ -255,13 +226,7 @@ fn check_installation_types(
     let mut seen = BTreeSet::new();
     let mut types = Vec::new();
     for def in &file.installation_types {
-        if !check_new_id(
-            report,
-            INSTALLATION_TYPES,
-            &def.id,
-            "installation type id",
-            &mut seen,
-        ) {
+        if !check_new_id(report, INSTALLATION_TYPES, &def.id, "installation type id", &mut seen) {
             continue;
         }
         let mut job_seen = BTreeSet::new();
@@ -269,18 +234,9 @@ fn check_installation_types(
             .job_types
             .iter()
             .filter(|j| {
-                check_new_id(
-                    report,
-                    INSTALLATION_TYPES,
-                    &j.id,
-                    "job type id",
-                    &mut job_seen,
-                )
+                check_new_id(report, INSTALLATION_TYPES, &j.id, "job type id", &mut job_seen)
             })
-            .map(|j| JobType {
-                id: j.id.get_ref().clone(),
-                name: j.name.clone(),
-            })
+            .map(|j| JobType { id: j.id.get_ref().clone(), name: j.name.clone() })
             .collect();
         if def.job_types.is_empty() {
             report.at_text(
@@ -303,10 +259,7 @@ fn check_sections(report: &mut Report, base: &format::BaseFile) -> Vec<Section> 
     base.sections
         .iter()
         .filter(|s| check_new_id(report, BASE, &s.id, "section id", &mut seen))
-        .map(|s| Section {
-            id: s.id.get_ref().clone(),
-            title: s.title.clone(),
-        })
+        .map(|s| Section { id: s.id.get_ref().clone(), title: s.title.clone() })
         .collect()
 }
 
@@ -351,11 +304,7 @@ fn check_field(
         return None;
     }
     if !is_identifier(name) {
-        report.at_text(
-            file,
-            &def.id,
-            format!("field id `{id}`: {IDENTIFIER_HINT} after the dot"),
-        );
+        report.at_text(file, &def.id, format!("field id `{id}`: {IDENTIFIER_HINT} after the dot"));
         return None;
     }
     if !seen.insert(id.clone()) {
@@ -377,11 +326,7 @@ fn check_field(
     if let (Some(min), Some(max)) = (def.min, def.max)
         && min > max
     {
-        report.at_text(
-            file,
-            &def.id,
-            format!("`{id}`: min ({min}) is greater than max ({max})"),
-        );
+        report.at_text(file, &def.id, format!("`{id}`: min ({min}) is greater than max ({max})"));
     }
     let choices = match (def.kind, &def.choices) {
         (FieldKind::Choice, Some(choices)) if !choices.is_empty() => {
@@ -397,10 +342,7 @@ fn check_field(
             }
             choices
                 .iter()
-                .map(|c| Choice {
-                    value: c.value.clone(),
-                    label: c.label.clone(),
-                })
+                .map(|c| Choice { value: c.value.clone(), label: c.label.clone() })
                 .collect()
         }
         (FieldKind::Choice, _) => {
@@ -462,9 +404,7 @@ fn check_field(
         label: def.label.clone(),
         help: def.help.clone(),
         kind: def.kind,
-        max_length: def
-            .max_length
-            .unwrap_or_else(|| default_max_length(def.kind)),
+        max_length: def.max_length.unwrap_or_else(|| default_max_length(def.kind)),
         min: def.min,
         max: def.max,
         unit: def.unit.clone(),
@@ -487,10 +427,7 @@ fn field_ref<'f>(
         report.at_text(
             file,
             id,
-            format!(
-                "field `{}` is not defined; correct the id or define the field",
-                id.get_ref()
-            ),
+            format!("field `{}` is not defined; correct the id or define the field", id.get_ref()),
         );
     }
     found
@@ -500,11 +437,7 @@ fn check_lookup(report: &mut Report, def: &format::LookupDef, fields: &[Field]) 
     for id in def.always_overwrite.iter().chain(&def.never_returned) {
         field_ref(report, BASE, fields, id);
     }
-    let never: BTreeSet<&str> = def
-        .never_returned
-        .iter()
-        .map(|t| t.get_ref().as_str())
-        .collect();
+    let never: BTreeSet<&str> = def.never_returned.iter().map(|t| t.get_ref().as_str()).collect();
     let mut targets = BTreeSet::new();
     for (column, field) in &def.projection {
         if !REGISTRY_COLUMNS.contains(&column.get_ref().as_str()) {
@@ -523,10 +456,7 @@ fn check_lookup(report: &mut Report, def: &format::LookupDef, fields: &[Field]) 
                 report.at_text(
                     BASE,
                     field,
-                    format!(
-                        "`{}` must never be returned by a lookup; remove this line",
-                        f.id
-                    ),
+                    format!("`{}` must never be returned by a lookup; remove this line", f.id),
                 );
             }
             if !targets.insert(f.id.as_str()) {
@@ -539,16 +469,8 @@ fn check_lookup(report: &mut Report, def: &format::LookupDef, fields: &[Field]) 
         }
     }
     LookupRules {
-        always_overwrite: def
-            .always_overwrite
-            .iter()
-            .map(|t| t.get_ref().clone())
-            .collect(),
-        never_returned: def
-            .never_returned
-            .iter()
-            .map(|t| t.get_ref().clone())
-            .collect(),
+        always_overwrite: def.always_overwrite.iter().map(|t| t.get_ref().clone()).collect(),
+        never_returned: def.never_returned.iter().map(|t| t.get_ref().clone()).collect(),
         projection: def
             .projection
             .iter()
@@ -639,17 +561,10 @@ fn check_company(
         .network_areas
         .iter()
         .filter(|a| check_new_id(report, path, &a.id, "network area id", &mut area_seen))
-        .map(|a| NetworkArea {
-            id: a.id.get_ref().clone(),
-            name: a.name.clone(),
-        })
+        .map(|a| NetworkArea { id: a.id.get_ref().clone(), name: a.name.clone() })
         .collect();
 
-    let type_ids: BTreeSet<&str> = cx
-        .installation_types
-        .iter()
-        .map(|t| t.id.as_str())
-        .collect();
+    let type_ids: BTreeSet<&str> = cx.installation_types.iter().map(|t| t.id.as_str()).collect();
     let mut ids = cx.base_ids.clone();
     let extra: Vec<Field> = file
         .fields
@@ -664,11 +579,7 @@ fn check_company(
     let mut offer_seen = BTreeSet::new();
     let mut offers = Vec::new();
     for def in &file.installation_types {
-        let Some(kind) = cx
-            .installation_types
-            .iter()
-            .find(|t| &t.id == def.id.get_ref())
-        else {
+        let Some(kind) = cx.installation_types.iter().find(|t| &t.id == def.id.get_ref()) else {
             report.at_text(
                 path,
                 &def.id,
@@ -724,10 +635,8 @@ fn check_company(
             if let Some(field) = field_ref(report, path, &all_fields, m)
                 && !field.appears_in(&kind.id)
             {
-                let message = format!(
-                    "`{}` does not appear in installation type `{}`",
-                    field.id, kind.id
-                );
+                let message =
+                    format!("`{}` does not appear in installation type `{}`", field.id, kind.id);
                 report.at_text(path, m, message);
             }
         }
@@ -738,28 +647,16 @@ fn check_company(
         });
     }
     if file.installation_types.is_empty() {
-        report.at(
-            path,
-            None,
-            "the company offers no installation type; add [[installation_type]]",
-        );
+        report.at(path, None, "the company offers no installation type; add [[installation_type]]");
     }
     if file.network_areas.is_empty() {
-        report.at(
-            path,
-            None,
-            "the company has no network area; add [[network_area]]",
-        );
+        report.at(path, None, "the company has no network area; add [[network_area]]");
     }
 
     Company {
         id: id.to_string(),
         name: file.name.clone(),
-        gsrn_prefixes: file
-            .gsrn_prefixes
-            .iter()
-            .map(|p| p.get_ref().clone())
-            .collect(),
+        gsrn_prefixes: file.gsrn_prefixes.iter().map(|p| p.get_ref().clone()).collect(),
         mandatory: file.mandatory.iter().map(|m| m.get_ref().clone()).collect(),
         network_areas,
         offers,

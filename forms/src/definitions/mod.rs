@@ -151,10 +151,7 @@ impl Definitions {
 pub fn builtin_sources() -> Vec<Source> {
     BUILTIN
         .iter()
-        .map(|(path, text)| Source {
-            path: path.to_string(),
-            text: text.to_string(),
-        })
+        .map(|(path, text)| Source { path: path.to_string(), text: text.to_string() })
         .collect()
 }
 
@@ -178,9 +175,7 @@ fn read_sources(root: &Path, dir: &Path, out: &mut Vec<Source>) -> std::io::Resu
 
 impl Company {
     pub fn offer(&self, installation_type: &str) -> Option<&Offer> {
-        self.offers
-            .iter()
-            .find(|o| o.installation_type == installation_type)
+        self.offers.iter().find(|o| o.installation_type == installation_type)
     }
 
     pub fn network_area(&self, id: &str) -> Option<&NetworkArea> {

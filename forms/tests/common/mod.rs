@@ -80,10 +80,7 @@ pub fn valid_value(field: &Field, company_prefix: &str) -> String {
 /// Every field of `form` filled in with a valid value.
 pub fn full_case(form: &Form) -> FieldValues {
     let prefix = &form.company.gsrn_prefixes[0];
-    form.fields
-        .iter()
-        .map(|f| (f.field.id.clone(), valid_value(f.field, prefix)))
-        .collect()
+    form.fields.iter().map(|f| (f.field.id.clone(), valid_value(f.field, prefix))).collect()
 }
 
 /// Only the mandatory fields of `form`, with valid values.
@@ -97,8 +94,5 @@ pub fn mandatory_only(form: &Form) -> FieldValues {
 }
 
 pub fn values<const N: usize>(pairs: [(&str, &str); N]) -> FieldValues {
-    pairs
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }

@@ -52,10 +52,7 @@ pub struct DynamoStore {
 impl DynamoStore {
     /// A store on `table`, which must exist (see [`create_table`]).
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        DynamoStore {
-            client,
-            table: table.into(),
-        }
+        DynamoStore { client, table: table.into() }
     }
 }
 
@@ -82,11 +79,7 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), String> {
             .index_name(name)
             .key_schema(key(&format!("{name}PK"), KeyType::Hash)?)
             .key_schema(key(&format!("{name}SK"), KeyType::Range)?)
-            .projection(
-                Projection::builder()
-                    .projection_type(ProjectionType::All)
-                    .build(),
-            )
+            .projection(Projection::builder().projection_type(ProjectionType::All).build())
             .build()
             .map_err(|e| e.to_string())
     };
@@ -97,9 +90,7 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), String> {
         .billing_mode(BillingMode::PayPerRequest)
         .key_schema(key("PK", KeyType::Hash)?)
         .key_schema(key("SK", KeyType::Range)?);
-    for name in [
-        "PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK",
-    ] {
+    for name in ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK"] {
         request = request.attribute_definitions(string_attribute(name)?);
     }
     for name in ["GSI1", "GSI2", "GSI3"] {
@@ -107,17 +98,9 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), String> {
     }
     let created = match request.send().await {
         Ok(_) => true,
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|e| e.is_resource_in_use_exception()) =>
-        {
-            false
-        }
+        Err(e) if e.as_service_error().is_some_and(|e| e.is_resource_in_use_exception()) => false,
         Err(e) => {
-            return Err(format!(
-                "could not create table {table}: {}",
-                DisplayErrorContext(&e)
-            ));
+            return Err(format!("could not create table {table}: {}", DisplayErrorContext(&e)));
         }
     };
     wait_until_active(client, table).await?;
@@ -135,10 +118,7 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), String> {
             .send()
             .await
             .map_err(|e| {
-                format!(
-                    "could not enable TTL on table {table}: {}",
-                    DisplayErrorContext(&e)
-                )
+                format!("could not enable TTL on table {table}: {}", DisplayErrorContext(&e))
             })?;
     }
     Ok(())
@@ -147,17 +127,9 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), String> {
 /// Polls until the table and all its indexes are ACTIVE (bounded: about two minutes).
 async fn wait_until_active(client: &Client, table: &str) -> Result<(), String> {
     for _ in 0..240 {
-        let described = client
-            .describe_table()
-            .table_name(table)
-            .send()
-            .await
-            .map_err(|e| {
-                format!(
-                    "could not describe table {table}: {}",
-                    DisplayErrorContext(&e)
-                )
-            })?;
+        let described = client.describe_table().table_name(table).send().await.map_err(|e| {
+            format!("could not describe table {table}: {}", DisplayErrorContext(&e))
+        })?;
         if let Some(description) = described.table() {
             let table_active = description.table_status() == Some(&TableStatus::Active);
             let indexes_active = description
@@ -189,9 +161,7 @@ fn unavailable<E: ProvideErrorMetadata, R>(what: &str, error: &SdkError<E, R>) -
 
 /// Whether a conditional write was refused (for operations without a typed check at hand).
 fn condition_failed<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bool {
-    let code = error
-        .as_service_error()
-        .and_then(ProvideErrorMetadata::code);
+    let code = error.as_service_error().and_then(ProvideErrorMetadata::code);
     code == Some("ConditionalCheckFailedException")
 }
 
@@ -212,18 +182,12 @@ fn to_doc<T: Serialize>(value: &T) -> StoreResult<AttributeValue> {
 /// The serde error is dropped on purpose: it may quote the stored (personal) data.
 fn from_doc<T: DeserializeOwned>(item: &Item) -> StoreResult<T> {
     let invalid = || StoreError::Unavailable("a stored document is not valid".into());
-    let doc = item
-        .get("doc")
-        .and_then(|doc| doc.as_s().ok())
-        .ok_or_else(invalid)?;
+    let doc = item.get("doc").and_then(|doc| doc.as_s().ok()).ok_or_else(invalid)?;
     serde_json::from_str(doc).map_err(|_| invalid())
 }
 
 fn case_key(id: &str) -> Item {
-    HashMap::from([
-        ("PK".into(), s(format!("CASE#{id}"))),
-        ("SK".into(), s("CASE")),
-    ])
+    HashMap::from([("PK".into(), s(format!("CASE#{id}"))), ("SK".into(), s("CASE"))])
 }
 
 /// The GSI2 sort key: a missing submitted_at (never the case after a submit) sorts lowest.
@@ -237,10 +201,7 @@ fn case_item(case: &Case) -> StoreResult<Item> {
     item.insert("version".into(), n(case.version));
     item.insert("doc".into(), to_doc(case)?);
     item.insert("GSI1PK".into(), s(format!("FIRM#{}", case.firm)));
-    item.insert(
-        "GSI1SK".into(),
-        s(format!("{}#{}", sortable_time(case.updated_at), case.id)),
-    );
+    item.insert("GSI1SK".into(), s(format!("{}#{}", sortable_time(case.updated_at), case.id)));
     // Sparse index: a draft carries no GSI2 keys, so the company cannot even query it. As the
     // whole item is replaced on every write, a draft's item never keeps old GSI2 keys.
     if case.visible_to_company() {
@@ -251,10 +212,7 @@ fn case_item(case: &Case) -> StoreResult<Item> {
 }
 
 fn registry_key(company: &str, ean: &str) -> Item {
-    HashMap::from([
-        ("PK".into(), s(format!("REG#{company}#EAN#{ean}"))),
-        ("SK".into(), s("REG")),
-    ])
+    HashMap::from([("PK".into(), s(format!("REG#{company}#EAN#{ean}"))), ("SK".into(), s("REG"))])
 }
 
 fn registry_item(company: &str, row: &Installation) -> StoreResult<Item> {
@@ -526,19 +484,10 @@ impl AuditStore for DynamoStore {
     async fn record_lookup(&self, entry: &AuditEntry) -> StoreResult<()> {
         let at = entry.at.to_offset(time::UtcOffset::UTC);
         let item = HashMap::from([
-            (
-                "PK".to_string(),
-                s(audit_partition(&entry.company, at.date())),
-            ),
-            (
-                "SK".to_string(),
-                s(format!("{}#{}", sortable_time(at), entry.id)),
-            ),
+            ("PK".to_string(), s(audit_partition(&entry.company, at.date()))),
+            ("SK".to_string(), s(format!("{}#{}", sortable_time(at), entry.id))),
             ("doc".to_string(), to_doc(entry)?),
-            (
-                "ttl".to_string(),
-                n((at + AUDIT_RETENTION).unix_timestamp()),
-            ),
+            ("ttl".to_string(), n((at + AUDIT_RETENTION).unix_timestamp())),
         ]);
         // The audit log is append-only: an entry is never replaced.
         let result = self
@@ -567,10 +516,7 @@ impl AuditStore for DynamoStore {
         from: OffsetDateTime,
         to: OffsetDateTime,
     ) -> StoreResult<Vec<AuditEntry>> {
-        let (from, to) = (
-            from.to_offset(time::UtcOffset::UTC),
-            to.to_offset(time::UtcOffset::UTC),
-        );
+        let (from, to) = (from.to_offset(time::UtcOffset::UTC), to.to_offset(time::UtcOffset::UTC));
         if from >= to {
             return Ok(Vec::new());
         }
@@ -667,8 +613,6 @@ impl AuditStore for DynamoStore {
                 Err(e) => return Err(unavailable("count a use", &e)),
             }
         }
-        Err(StoreError::Unavailable(
-            "dynamodb could not count a use: too much contention".into(),
-        ))
+        Err(StoreError::Unavailable("dynamodb could not count a use: too much contention".into()))
     }
 }

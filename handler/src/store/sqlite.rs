@@ -92,13 +92,9 @@ impl SqliteStore {
 
     fn init(conn: Connection) -> StoreResult<SqliteStore> {
         // Another process holding the write lock makes us wait instead of failing at once.
-        conn.busy_timeout(Duration::from_secs(5))
-            .map_err(db_error("set the busy timeout"))?;
-        conn.execute_batch(SCHEMA)
-            .map_err(db_error("create the schema"))?;
-        Ok(SqliteStore {
-            conn: Arc::new(Mutex::new(conn)),
-        })
+        conn.busy_timeout(Duration::from_secs(5)).map_err(db_error("set the busy timeout"))?;
+        conn.execute_batch(SCHEMA).map_err(db_error("create the schema"))?;
+        Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)) })
     }
 
     /// Runs blocking SQLite work off the async executor.
@@ -260,12 +256,7 @@ impl CaseStore for SqliteStore {
     async fn get_case(&self, id: &str) -> StoreResult<Option<Case>> {
         let id = id.to_string();
         self.run(move |conn| {
-            query_doc(
-                conn,
-                "read a case",
-                "SELECT doc FROM cases WHERE id = ?1",
-                [id],
-            )
+            query_doc(conn, "read a case", "SELECT doc FROM cases WHERE id = ?1", [id])
         })
         .await
     }
@@ -296,11 +287,7 @@ impl CaseStore for SqliteStore {
                 )
                 .map_err(db_error("update a case"))?;
             // No row: changed by someone else since it was read, or gone.
-            if changed == 0 {
-                Err(StoreError::VersionConflict)
-            } else {
-                Ok(())
-            }
+            if changed == 0 { Err(StoreError::VersionConflict) } else { Ok(()) }
         })
         .await
     }
@@ -349,11 +336,7 @@ impl RegistryStore for SqliteStore {
         let rows = rows
             .iter()
             .map(|row| {
-                Ok((
-                    row.ean.trim().to_string(),
-                    row.meter_number.trim().to_string(),
-                    to_doc(row)?,
-                ))
+                Ok((row.ean.trim().to_string(), row.meter_number.trim().to_string(), to_doc(row)?))
             })
             .collect::<StoreResult<Vec<_>>>()?;
         self.write("write installations", move |tx| {
@@ -415,11 +398,9 @@ impl RegistryStore for SqliteStore {
         let company = company.to_string();
         self.run(move |conn| {
             let count: i64 = conn
-                .query_row(
-                    "SELECT COUNT(*) FROM registry WHERE company = ?1",
-                    [company],
-                    |row| row.get(0),
-                )
+                .query_row("SELECT COUNT(*) FROM registry WHERE company = ?1", [company], |row| {
+                    row.get(0)
+                })
                 .map_err(db_error("count installations"))?;
             Ok(count.unsigned_abs())
         })
@@ -429,11 +410,7 @@ impl RegistryStore for SqliteStore {
 
 impl AuditStore for SqliteStore {
     async fn record_lookup(&self, entry: &AuditEntry) -> StoreResult<()> {
-        let (company, at, id) = (
-            entry.company.clone(),
-            sortable_time(entry.at),
-            entry.id.clone(),
-        );
+        let (company, at, id) = (entry.company.clone(), sortable_time(entry.at), entry.id.clone());
         let doc = to_doc(entry)?;
         self.write("record a lookup", move |tx| {
             match tx.execute(

@@ -33,23 +33,11 @@ pub struct User {
 }
 
 /// Installer at Demo El AB.
-pub const ANNA: User = User {
-    role: Role::Installer,
-    org: "demo_el",
-    id: "anna",
-};
+pub const ANNA: User = User { role: Role::Installer, org: "demo_el", id: "anna" };
 /// Installer at another firm.
-pub const BERTIL: User = User {
-    role: Role::Installer,
-    org: "annan_el",
-    id: "bertil",
-};
+pub const BERTIL: User = User { role: Role::Installer, org: "annan_el", id: "bertil" };
 /// Case handler at Öresundskraft.
-pub const KARIN: User = User {
-    role: Role::NetworkCompany,
-    org: "oresundskraft",
-    id: "karin",
-};
+pub const KARIN: User = User { role: Role::NetworkCompany, org: "oresundskraft", id: "karin" };
 
 /// A running `handler serve`.
 pub struct Server {
@@ -91,12 +79,7 @@ impl Server {
             String::from_utf8_lossy(&output.stderr)
         );
         let data_dir = tempfile::tempdir().expect("a temp dir");
-        Server::start(
-            data_dir,
-            "dynamodb",
-            &["--store", "dynamodb", "--table", &table],
-            &[],
-        )
+        Server::start(data_dir, "dynamodb", &["--store", "dynamodb", "--table", &table], &[])
     }
 
     /// Starts `handler serve` with `args` and extra environment `env`, and waits for its address.
@@ -164,15 +147,7 @@ impl Server {
             .timeout(Duration::from_secs(60))
             .build()
             .expect("an HTTP client");
-        Server {
-            url,
-            data_dir,
-            stdout: lines,
-            store,
-            key,
-            child,
-            client,
-        }
+        Server { url, data_dir, stdout: lines, store, key, child, client }
     }
 
     pub fn token(&self, user: User) -> String {
@@ -190,11 +165,7 @@ impl Server {
 
     /// The API without a token.
     pub fn anonymous(&self) -> Api {
-        Api {
-            base: format!("{}/api/v1", self.url),
-            token: None,
-            client: self.client.clone(),
-        }
+        Api { base: format!("{}/api/v1", self.url), token: None, client: self.client.clone() }
     }
 
     pub fn log(&self) -> String {
@@ -235,10 +206,7 @@ pub struct Answer {
 
 impl Api {
     pub fn with_token(&self, token: &str) -> Api {
-        Api {
-            token: Some(token.to_string()),
-            ..self.clone()
-        }
+        Api { token: Some(token.to_string()), ..self.clone() }
     }
 
     pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
@@ -255,12 +223,7 @@ impl Api {
         let headers = response.headers().clone();
         let text = response.text().await.expect("an answer body");
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Answer {
-            status,
-            headers,
-            text,
-            body,
-        }
+        Answer { status, headers, text, body }
     }
 
     pub async fn get(&self, path: &str) -> Answer {
@@ -268,13 +231,11 @@ impl Api {
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Answer {
-        self.send(self.request(Method::POST, path).json(&body))
-            .await
+        self.send(self.request(Method::POST, path).json(&body)).await
     }
 
     pub async fn patch(&self, path: &str, body: Value) -> Answer {
-        self.send(self.request(Method::PATCH, path).json(&body))
-            .await
+        self.send(self.request(Method::PATCH, path).json(&body)).await
     }
 }
 
@@ -292,11 +253,7 @@ impl Answer {
     pub fn expect_error(&self, status: u16, code: &str) -> &Value {
         assert_eq!(self.status, status, "unexpected answer: {}", self.text);
         assert_error_shape(&self.body);
-        assert_eq!(
-            self.body["error"]["code"], code,
-            "unexpected error: {}",
-            self.text
-        );
+        assert_eq!(self.body["error"]["code"], code, "unexpected error: {}", self.text);
         &self.body["error"]
     }
 
@@ -304,11 +261,7 @@ impl Answer {
     pub fn error_fields(&self) -> Vec<String> {
         self.body["error"]["fields"]
             .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|p| p["field"].as_str().map(str::to_string))
-                    .collect()
-            })
+            .map(|a| a.iter().filter_map(|p| p["field"].as_str().map(str::to_string)).collect())
             .unwrap_or_default()
     }
 
@@ -320,33 +273,18 @@ impl Answer {
 /// `{"error": {"code": "snake_case", "message": "<Swedish>", "fields"?: [...]}}`.
 #[track_caller]
 pub fn assert_error_shape(body: &Value) {
-    let error = body
-        .get("error")
-        .unwrap_or_else(|| panic!("no error object in {body}"));
-    let code = error["code"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no error code in {body}"));
+    let error = body.get("error").unwrap_or_else(|| panic!("no error object in {body}"));
+    let code = error["code"].as_str().unwrap_or_else(|| panic!("no error code in {body}"));
     assert!(
         !code.is_empty() && code.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
         "code is not snake_case: {body}"
     );
-    let message = error["message"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no message in {body}"));
+    let message = error["message"].as_str().unwrap_or_else(|| panic!("no message in {body}"));
     assert_swedish(message);
     if let Some(fields) = error.get("fields") {
-        for problem in fields
-            .as_array()
-            .unwrap_or_else(|| panic!("fields is not a list: {body}"))
-        {
-            assert!(
-                problem["field"].as_str().is_some_and(|f| !f.is_empty()),
-                "{body}"
-            );
-            assert!(
-                problem["code"].as_str().is_some_and(|c| !c.is_empty()),
-                "{body}"
-            );
+        for problem in fields.as_array().unwrap_or_else(|| panic!("fields is not a list: {body}")) {
+            assert!(problem["field"].as_str().is_some_and(|f| !f.is_empty()), "{body}");
+            assert!(problem["code"].as_str().is_some_and(|c| !c.is_empty()), "{body}");
             assert_swedish(problem["message"].as_str().unwrap_or_default());
         }
     }
