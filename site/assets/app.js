@@ -167,9 +167,14 @@
   async function signInPage() {
     const params = new URLSearchParams(location.search);
     const status = $("#sign-in-status");
+    // Back to where the person was: a path on this site only, never another site.
+    const next = () => {
+      const target = new URL(params.get("next") || "/", location.origin);
+      return target.origin === location.origin ? target.pathname + target.search : "/";
+    };
     const done = (t) => {
       sessionStorage.setItem("token", t);
-      location.href = params.get("next") || "/";
+      location.href = next();
     };
     if (document.body.dataset.signIn === "local") {
       try {
@@ -195,7 +200,7 @@
     const b64 = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
     if (params.get("code")) {
       // One-time values: read them once, then forget them.
-      const [state, verifier, next] = ["oidc_state", "oidc_verifier", "oidc_next"].map((k) => {
+      const [state, verifier, savedNext] = ["oidc_state", "oidc_verifier", "oidc_next"].map((k) => {
         const v = sessionStorage.getItem(k);
         sessionStorage.removeItem(k);
         return v;
@@ -215,7 +220,7 @@
         status.textContent = "Inloggningen misslyckades. Försök igen.";
         return;
       }
-      params.set("next", next || "/");
+      params.set("next", savedNext || "/");
       done(data.id_token);
       return;
     }
@@ -224,7 +229,7 @@
       const state = b64(crypto.getRandomValues(new Uint8Array(16)));
       sessionStorage.setItem("oidc_verifier", verifier);
       sessionStorage.setItem("oidc_state", state);
-      sessionStorage.setItem("oidc_next", params.get("next") || "/");
+      sessionStorage.setItem("oidc_next", next());
       const challenge = b64(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
       location.href = authority + "/oauth2/authorize?" + new URLSearchParams({
         response_type: "code", client_id: clientId, redirect_uri: redirect, scope: "openid",

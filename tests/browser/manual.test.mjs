@@ -609,3 +609,19 @@ test("edits not yet saved survive a sign-in that ran out", async () => {
     await app.context.close();
   }
 });
+
+test("the sign-in only ever returns to a page of this site", async () => {
+  const app = await openPage(browser, { viewport: PHONE, baseURL: server.url });
+  const { page } = app;
+  try {
+    for (const next of ["https://evil.example/", "//evil.example/x", "javascript:alert(1)", "/ny/"]) {
+      await page.goto(`/logga-in/?next=${encodeURIComponent(next)}`);
+      await page.getByRole("button", { name: `Logga in som ${DEMO.anna}` }).click();
+      await page.waitForURL((url) => url.origin === server.url && url.pathname !== "/logga-in/");
+      assert.equal(new URL(page.url()).pathname, next === "/ny/" ? "/ny/" : "/", next);
+    }
+    app.assertClean();
+  } finally {
+    await app.context.close();
+  }
+});
