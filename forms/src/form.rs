@@ -145,7 +145,7 @@ impl<'d> Form<'d> {
     }
 
     /// The problems an edit may not have even in a draft: unknown fields (except to clear them)
-    /// and over-long values.
+    /// and over-long values (measured as they would be stored).
     /// Format problems are allowed while the case is being filled in; they stop a submit.
     pub fn check_edit(&self, changes: &BTreeMap<String, Option<String>>) -> Vec<Problem> {
         changes
@@ -154,15 +154,20 @@ impl<'d> Form<'d> {
                 // Clearing a field the form no longer has (the definitions changed) is fine.
                 None if value.is_none() => None,
                 None => Some(unknown_field(id)),
-                Some(f) => value.as_deref().map(str::trim).and_then(|v| too_long(f.field, v)),
+                Some(f) => value.as_deref().and_then(|v| too_long(f.field, &f.field.normalize(v))),
             })
             .collect()
     }
 
-    /// Applies an edit: a value sets a field, `None` or an empty string clears it.
-    pub fn apply_edit(values: &mut FieldValues, changes: BTreeMap<String, Option<String>>) {
+    /// Applies an edit: a value sets a field as [`Field::normalize`] makes it, `None` or an
+    /// empty value clears it. Ids the form does not have are only ever cleared.
+    pub fn apply_edit(&self, values: &mut FieldValues, changes: BTreeMap<String, Option<String>>) {
         for (id, value) in changes {
-            match value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) {
+            let value = match (self.field(&id), value) {
+                (Some(f), Some(v)) => Some(f.field.normalize(&v)),
+                _ => None,
+            };
+            match value.filter(|v| !v.is_empty()) {
                 Some(v) => values.insert(id, v),
                 None => values.remove(&id),
             };

@@ -431,7 +431,7 @@ fn apply_edits(form: &Form, case: &mut Case, edits: FieldEdits) -> Result<(), Ap
         };
         return Err(ApiError::unprocessable("invalid_fields", message).with_fields(problems));
     }
-    Form::apply_edit(&mut case.fields, edits);
+    form.apply_edit(&mut case.fields, edits);
     Ok(())
 }
 
@@ -485,7 +485,10 @@ pub async fn lookup<S: Store>(
 ) -> ApiResult<LookupAnswer> {
     let mut case = load_for_edit(&state, &caller, &id, request.version).await?;
     let form = form_or_gone(&state, &case)?;
-    let ean = request.ean.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    // An EAN is often written in groups of digits: "735 999 100 ...".
+    let ean: Option<String> =
+        request.ean.map(|e| e.split_whitespace().collect()).filter(|e: &String| !e.is_empty());
+    let ean = ean.as_deref();
     let meter = request.meter_number.as_deref().map(str::trim).filter(|s| !s.is_empty());
     if ean.is_none() && meter.is_none() {
         return Err(ApiError::unprocessable(

@@ -4,7 +4,9 @@
 (() => {
   const $ = (selector, root = document) => root.querySelector(selector);
   const $$ = (selector, root = document) => Array.from(root.querySelectorAll(selector));
-  const page = document.body.dataset.page;
+  // What the page is and how people sign in, fixed when the site was built (<body data-*>).
+  const config = document.body.dataset;
+  const page = config.page;
 
   // --- Sign-in and the API -----------------------------------------------------------------
   const token = () => sessionStorage.getItem("token");
@@ -43,9 +45,23 @@
     signOut.hidden = false;
     signOut.addEventListener("click", () => {
       sessionStorage.clear();
-      location.href = "/logga-in/";
+      // With OpenID Connect, the identity provider's session ends too (Cognito's /logout).
+      location.href = config.signIn === "oidc"
+        ? config.authority + "/logout?" + new URLSearchParams({ client_id: config.clientId, logout_uri: location.origin + "/logga-in/" })
+        : "/logga-in/";
     });
   }
+  // The role in the (already verified) token only decides what to offer: a network company's
+  // case handler creates no cases.
+  const claims = (() => {
+    try {
+      return JSON.parse(atob(token().split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+    } catch {
+      return {};
+    }
+  })();
+  const role = claims.role || claims["custom:role"];
+  if (role === "network_company") for (const link of $$("a[href='/ny/']")) link.hidden = true;
 
   const formsData = () => JSON.parse($("#forms-data").textContent);
   const byId = (list, id) => list.find((x) => x.id === id);
@@ -68,7 +84,8 @@
     return a + (x > 9 ? x - 9 : x);
   }, 0) % 10 === 0;
   const realDate = (y, m, d) => {
-    const t = new Date(Date.UTC(y, m - 1, d));
+    const t = new Date(0);
+    t.setUTCFullYear(y, m - 1, d); // not Date.UTC, which takes years below 100 as 19xx
     return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
   };
   const isDate = (v) => /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(v) && realDate(+v.slice(0, 4), +v.slice(5, 7), +v.slice(8, 10));
@@ -80,10 +97,9 @@
     return null;
   }
 
+  const IDENTITY_FORMAT = "Ange person-, samordnings- eller organisationsnummer med 10 eller 12 siffror, till exempel 19121212-1212 eller 556074-3089.";
   function identityProblem(value) {
-    if (!/^(?:[0-9]{2})?[0-9]{6}[-+]?[0-9]{4}$/.test(value)) {
-      return "Ange person-, samordnings- eller organisationsnummer med 10 eller 12 siffror, till exempel 19121212-1212 eller 556074-3089.";
-    }
+    if (!/^(?:[0-9]{2})?[0-9]{6}[-+]?[0-9]{4}$/.test(value)) return IDENTITY_FORMAT;
     const all = digits(value.replace(/[-+]/g, ""));
     const century = all.length === 12 ? all[0] * 10 + all[1] : null;
     const ten = all.slice(-10);
@@ -91,7 +107,7 @@
     const [yy, month, day] = [two(0), two(2), two(4)];
     const dateError = "Numret innehåller inget giltigt datum. Kontrollera numret med kunden.";
     if (month >= 20) {
-      if (century !== null && century !== 16) return identityProblem("");
+      if (century !== null && century !== 16) return IDENTITY_FORMAT;
     } else {
       const d = day > 60 ? day - 60 : day;
       const years = century !== null ? [century * 100 + yy] : [1900 + yy, 2000 + yy];
@@ -100,15 +116,18 @@
     return luhn(ten) ? null : "Kontrollsiffran stämmer inte. Kontrollera numret med kunden.";
   }
 
+  // A field's label without its "(obligatoriskt)".
+  const labelText = (id) => $("label[for='" + id + "']").firstChild.textContent.trim();
+
   function fieldProblem(input, form) {
     const value = input.value.trim();
-    const label = $("label[for='" + input.id + "']").firstChild.textContent.trim();
+    const label = labelText(input.id);
     if (!value) return input.getAttribute("aria-required") === "true" ? "Fyll i " + label + "." : null;
     const max = +input.getAttribute("maxlength");
     if (max && value.length > max) return label + " får vara högst " + max + " tecken.";
     const type = input.dataset.type;
     const pattern = input.dataset.pattern;
-    if (type === "gsrn") return gsrnProblem(value, form.dataset.gsrnPrefixes.split(","), label, form.dataset.companyName);
+    if (type === "gsrn") return gsrnProblem(value.replace(/\s+/g, ""), form.dataset.gsrnPrefixes.split(","), label, form.dataset.companyName);
     if (type === "identity_number") return identityProblem(value);
     if (type === "date") return isDate(value) ? null : "Ange " + label + " som ÅÅÅÅ-MM-DD, till exempel 2026-12-01.";
     if (type === "number") {
@@ -133,6 +152,9 @@
   // --- Errors: a summary at the top and a message at each field (GOV.UK pattern) ---------
   function showErrors(problems) {
     const summary = $("#error-summary");
+    const heading = $("h2", summary);
+    heading.dataset.fields ??= heading.textContent;
+    heading.textContent = problems.some((p) => p.key) ? heading.dataset.fields : "Något gick fel";
     const list = $("ul", summary);
     list.replaceChildren();
     for (const p of problems) {
@@ -169,14 +191,18 @@
     const status = $("#sign-in-status");
     // Back to where the person was: a path on this site only, never another site.
     const next = () => {
-      const target = new URL(params.get("next") || "/", location.origin);
-      return target.origin === location.origin ? target.pathname + target.search : "/";
+      try {
+        const target = new URL(params.get("next") || "/", location.origin);
+        return target.origin === location.origin ? target.href : "/";
+      } catch {
+        return "/";
+      }
     };
     const done = (t) => {
       sessionStorage.setItem("token", t);
       location.href = next();
     };
-    if (document.body.dataset.signIn === "local") {
+    if (config.signIn === "local") {
       try {
         const { users } = await api("GET", "/local/users");
         for (const user of users) {
@@ -194,37 +220,10 @@
       return;
     }
     // OpenID Connect authorization code flow with PKCE (Amazon Cognito's hosted UI).
-    const button = $("#oidc-sign-in");
-    const { authority, clientId } = button.dataset;
+    const { authority, clientId } = config;
     const redirect = location.origin + "/logga-in/";
     const b64 = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-    if (params.get("code")) {
-      // One-time values: read them once, then forget them.
-      const [state, verifier, savedNext] = ["oidc_state", "oidc_verifier", "oidc_next"].map((k) => {
-        const v = sessionStorage.getItem(k);
-        sessionStorage.removeItem(k);
-        return v;
-      });
-      if (!state || params.get("state") !== state) {
-        status.textContent = "Inloggningen kunde inte kontrolleras. Försök igen.";
-        return;
-      }
-      const body = new URLSearchParams({
-        grant_type: "authorization_code", client_id: clientId, code: params.get("code"),
-        redirect_uri: redirect, code_verifier: verifier,
-      });
-      const data = await fetch(authority + "/oauth2/token", { method: "POST", body })
-        .then((r) => (r.ok ? r.json() : {}))
-        .catch(() => ({}));
-      if (!data.id_token) {
-        status.textContent = "Inloggningen misslyckades. Försök igen.";
-        return;
-      }
-      params.set("next", savedNext || "/");
-      done(data.id_token);
-      return;
-    }
-    button.addEventListener("click", async () => {
+    $("#oidc-sign-in").addEventListener("click", async () => {
       const verifier = b64(crypto.getRandomValues(new Uint8Array(32)));
       const state = b64(crypto.getRandomValues(new Uint8Array(16)));
       sessionStorage.setItem("oidc_verifier", verifier);
@@ -236,6 +235,32 @@
         code_challenge: challenge, code_challenge_method: "S256", state,
       });
     });
+    if (!params.get("code")) return;
+    // Back from the identity provider. One-time values: read them once, then forget them, and
+    // take the code out of the address so that "Logga in" starts afresh after a failure.
+    const [state, verifier, savedNext] = ["oidc_state", "oidc_verifier", "oidc_next"].map((k) => {
+      const v = sessionStorage.getItem(k);
+      sessionStorage.removeItem(k);
+      return v;
+    });
+    history.replaceState(null, "", "/logga-in/");
+    if (!state || params.get("state") !== state) {
+      status.textContent = "Inloggningen kunde inte kontrolleras. Välj Logga in för att försöka igen.";
+      return;
+    }
+    const form = new URLSearchParams({
+      grant_type: "authorization_code", client_id: clientId, code: params.get("code"),
+      redirect_uri: redirect, code_verifier: verifier,
+    });
+    const data = await fetch(authority + "/oauth2/token", { method: "POST", body: form })
+      .then((r) => (r.ok ? r.json() : {}))
+      .catch(() => ({}));
+    if (!data.id_token) {
+      status.textContent = "Inloggningen misslyckades. Välj Logga in för att försöka igen.";
+      return;
+    }
+    params.set("next", savedNext || "/");
+    done(data.id_token);
   }
 
   const caseUrl = (c) => "/anmalan/" + c.company + "/" + c.installation_type + "/?id=" + encodeURIComponent(c.id);
@@ -284,10 +309,16 @@
       const t = chosenCompany() && byId(chosenCompany().installation_types, type.value);
       fill(job, t ? t.job_types : [], t ? "Välj jobbtyp" : "Välj först installationstyp");
     });
+    // After the back button the browser restores Nätbolag (by the time of "pageshow"), but not
+    // the lists that follow it.
+    addEventListener("pageshow", () => {
+      if (company.value && type.disabled) company.dispatchEvent(new Event("change"));
+    });
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const labels = { company: "nätbolag", installation_type: "installationstyp", job_type: "jobbtyp", network_area: "nätområde" };
-      const missing = [company, type, job, area].filter((s) => !s.value);
+      // Only what can be chosen now: a job type only once there is an installation type.
+      const missing = [company, type, job, area].filter((s) => !s.value && !s.disabled);
       showErrors(missing.map((s) => ({ key: s.id, message: "Välj " + labels[s.id] + "." })));
       if (missing.length) return;
       try {
@@ -308,13 +339,22 @@
     let editing = false;
 
     const keyOf = (field) => field.replace(/\./g, "-");
-    const values = () => Object.fromEntries(inputs.map((i) => [i.name, i.value.trim()]));
-    const dirty = () => current && inputs.some((i) => i.value.trim() !== (current.fields[i.name] || ""));
+    // A stored date that a date input cannot show (not ÅÅÅÅ-MM-DD) shows as empty; that is no
+    // edit, and must not clear it.
+    const unshown = (i) => i.type === "date" && !i.value && current.fields[i.name] && !isDate(current.fields[i.name]);
+    const changed = () => Object.fromEntries(inputs
+      .filter((i) => !unshown(i) && i.value.trim() !== (current.fields[i.name] || ""))
+      .map((i) => [i.name, i.value.trim()]));
+    const dirty = () => current && Object.keys(changed()).length > 0;
 
     function render(c) {
       current = c;
       form.hidden = false;
-      for (const input of inputs) input.value = c.fields[input.name] || "";
+      for (const input of inputs) {
+        input.value = c.fields[input.name] || "";
+        setFieldError(input.id, null);
+      }
+      showErrors([]);
       const editable = ["draft", "returned"].includes(c.status);
       status.textContent = "Status: " + c.status_label + (editable ? "" : ". Anmälan är skickad och kan inte ändras.");
       $("#toolbar").hidden = !editable;
@@ -363,13 +403,29 @@
       showErrors(problems.map(inSection));
     }
 
+    // Edits not yet saved are kept over a new sign-in, and over a reload when someone else
+    // changed the case meanwhile; then they are put back on top of what is stored.
+    const unsavedKey = "unsaved:" + id;
+    const keepUnsaved = () => {
+      if (editing && dirty()) sessionStorage.setItem(unsavedKey, JSON.stringify(changed()));
+    };
+    beforeSignIn = keepUnsaved;
+
     async function save() {
-      const fields = {};
-      for (const [k, v] of Object.entries(values())) {
-        if (v !== (current.fields[k] || "")) fields[k] = v === "" ? null : v;
+      const fields = Object.fromEntries(Object.entries(changed()).map(([k, v]) => [k, v === "" ? null : v]));
+      if (!Object.keys(fields).length) return;
+      try {
+        render(await api("PATCH", "/cases/" + id, { version: current.version, fields }));
+      } catch (e) {
+        if (e.code === "version_conflict") {
+          keepUnsaved();
+          location.reload();
+        }
+        throw e;
       }
-      if (Object.keys(fields).length) render(await api("PATCH", "/cases/" + id, { version: current.version, fields }));
     }
+
+    const showFailure = (e) => (e.fields.length ? showServerProblems(e.fields) : showErrors([{ message: e.message }]));
 
     try {
       render(await api("GET", "/cases/" + id));
@@ -379,11 +435,6 @@
       return;
     }
 
-    // Edits not yet saved when the sign-in ran out are kept here over the new sign-in.
-    const unsavedKey = "unsaved:" + id;
-    beforeSignIn = () => {
-      if (editing && dirty()) sessionStorage.setItem(unsavedKey, JSON.stringify(values()));
-    };
     const unsaved = JSON.parse(sessionStorage.getItem(unsavedKey) || "null");
     sessionStorage.removeItem(unsavedKey);
     if (unsaved && ["draft", "returned"].includes(current.status)) {
@@ -431,10 +482,11 @@
     const confirm = $("#confirm-dialog");
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
+      message.textContent = "";
       try {
         await save();
       } catch (e) {
-        if (e.fields.length) showServerProblems(e.fields); else showErrors([{ message: e.message }]);
+        showFailure(e);
         return;
       }
       const problems = checkAll();
@@ -450,21 +502,23 @@
       showErrors([]);
       confirm.showModal();
     });
-    $("#confirm-cancel").addEventListener("click", () => {
-      confirm.close();
-      message.textContent = "Anmälan är sparad men inte skickad (Ej skickat). Nätbolaget kan inte se den förrän du skickar den.";
-      $("#save").focus();
-    });
-    $("#confirm-ok").addEventListener("click", async () => {
-      confirm.close();
+    $("#confirm-cancel").addEventListener("click", () => confirm.close("cancel"));
+    $("#confirm-ok").addEventListener("click", () => confirm.close("ok"));
+    // Avbryt, Esc and the phone's back button all close the dialog without sending.
+    confirm.addEventListener("close", async () => {
+      if (confirm.returnValue !== "ok") {
+        message.textContent = "Anmälan är sparad men inte skickad (Ej skickat). Nätbolaget kan inte se den förrän du skickar den.";
+        $("#save").focus();
+        return;
+      }
+      confirm.returnValue = "";
       try {
         render(await api("POST", "/cases/" + id + "/submit", { version: current.version }));
         setEditing(false);
-        showErrors([]);
         message.textContent = "Anmälan är skickad till " + form.dataset.companyName + ".";
-        status.focus();
+        $("h1").focus();
       } catch (e) {
-        if (e.fields.length) showServerProblems(e.fields); else showErrors([{ message: e.message }]);
+        showFailure(e);
       }
     });
 
@@ -477,13 +531,13 @@
     const request = () => ({
       version: current.version,
       meter_number: $("#lookup-meter").value.trim() || null,
-      ean: $("#lookup-ean").value.trim() || null,
+      ean: $("#lookup-ean").value.replace(/\s+/g, "") || null,
       overwrite: lookupForm.elements.overwrite.value === "yes",
     });
     const labelOf = (field) => {
       const label = $("label[for='" + keyOf(field) + "']");
       const section = label && label.closest("fieldset").querySelector("legend");
-      return label ? section.textContent + ": " + label.firstChild.textContent.trim() : field;
+      return label ? section.textContent + ": " + labelText(label.htmlFor) : field;
     };
     const fail = (text) => {
       lookupError.textContent = text;
@@ -493,11 +547,12 @@
       try {
         if (editing && dirty()) await save();
       } catch (e) {
-        showErrors([{ message: e.message }]);
+        showFailure(e);
         return;
       }
       fail("");
       result.replaceChildren();
+      $("#lookup-found").textContent = "";
       apply.hidden = true;
       $("#lookup-meter").value = current.fields["installation.meter_number"] || "";
       $("#lookup-ean").value = current.fields["installation.ean"] || "";
@@ -509,6 +564,7 @@
       event.preventDefault();
       fail("");
       result.replaceChildren();
+      $("#lookup-found").textContent = "";
       apply.hidden = true;
       const r = request();
       if (!r.meter_number && !r.ean) return fail("Fyll i Mätarnummer eller Anläggnings-ID (EAN).");
@@ -519,7 +575,7 @@
       try {
         const found = await api("POST", "/cases/" + id + "/lookup", { ...r, apply: false });
         const box = el("div", undefined, { class: "found" });
-        box.append(el("p", found.message));
+        $("#lookup-found").textContent = found.message;
         const who = found.installation["owner.name"];
         if (who) box.append(el("p", "Fastighetsägare: " + who + ". Kontrollera att det är rätt kund."));
         for (const w of found.warnings) box.append(el("p", w, { class: "error" }));

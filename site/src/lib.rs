@@ -92,7 +92,6 @@ struct PageField {
     input_type: &'static str,
     inputmode: Option<&'static str>,
     pattern: Option<String>,
-    check_digit: Option<&'static str>,
     min: Option<i64>,
     max: Option<i64>,
     unit: Option<String>,
@@ -138,11 +137,6 @@ fn page_sections(form: &Form) -> Vec<PageSection> {
                         input_type,
                         inputmode,
                         pattern: prop["pattern"].as_str().map(str::to_string),
-                        check_digit: match field.kind {
-                            FieldKind::Gsrn => Some("gs1"),
-                            FieldKind::IdentityNumber => Some("luhn"),
-                            _ => None,
-                        },
                         min: field.min,
                         max: field.max,
                         unit: field.unit.clone(),
@@ -194,8 +188,8 @@ fn forms_json(defs: &Definitions) -> String {
             })
         })
         .collect();
-    // `</` cannot end the script element it is embedded in.
-    serde_json::json!({"companies": companies}).to_string().replace("</", "<\\/")
+    // No `<` at all, so nothing in it can end the script element it is embedded in.
+    serde_json::json!({"companies": companies}).to_string().replace('<', "\\u003c")
 }
 
 /// Renders the whole site.

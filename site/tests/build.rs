@@ -49,40 +49,46 @@ fn every_form_has_a_page_and_a_schema_and_assets_are_fingerprinted() {
 #[test]
 fn pages_use_the_manuals_words_and_no_inline_script_or_style() {
     let site = build(Definitions::builtin(), &SignIn::Local).unwrap();
+    // Each control with exactly the manual's words as its label, legend or text.
     let new_case = page(&site, "ny/index.html");
-    for words in [
-        "Ny anmälan",
-        "Nätbolag",
-        "Installationstyp",
-        "Jobbtyp",
-        "Nätområde",
-        "Anläggning",
-        "Skapa anmälan",
+    for control in [
+        "<h1>Ny anmälan</h1>",
+        "<label for=\"company\">Nätbolag</label>",
+        "<label for=\"installation_type\">Installationstyp</label>",
+        "<label for=\"job_type\">Jobbtyp</label>",
+        "<legend>Anläggning</legend>",
+        "<label for=\"network_area\">Nätområde</label>",
+        "<button type=\"submit\" class=\"primary\">Skapa anmälan</button>",
     ] {
-        assert!(new_case.contains(words), "{words}");
+        assert!(new_case.contains(control), "{control}");
     }
     let case = page(&site, "anmalan/oresundskraft/service_change/index.html");
-    for words in [
-        "Hämta anl-data",
-        "Mätarnummer",
-        "Anläggnings-ID (EAN)",
-        "Skriv över fält i anmälan?",
-        "> Ja</label>",
-        "> Nej</label>",
-        "Hämta data",
-        "Uppdatera och Stäng",
-        "Redigera",
-        "Anläggning",
-        "Fastighetsägare",
-        "Betalningsansvarig",
-        "Kopiera från ägare",
-        "Önskad mätarplacering",
-        "Spara",
-        ">OK<",
-        ">Avbryt<",
+    for control in [
+        "<button type=\"button\" id=\"open-lookup\">Hämta anl-data</button>",
+        "<label for=\"lookup-meter\">Mätarnummer</label>",
+        "<label for=\"lookup-ean\">Anläggnings-ID (EAN)</label>",
+        "<legend>Skriv över fält i anmälan?</legend>",
+        "value=\"yes\" checked> Ja</label>",
+        "value=\"no\"> Nej</label>",
+        "id=\"lookup-fetch\">Hämta data</button>",
+        "id=\"lookup-apply\" hidden>Uppdatera och Stäng</button>",
+        "<button type=\"button\" id=\"edit\">Redigera</button>",
+        "<legend>Anläggning</legend>",
+        "<legend>Fastighetsägare</legend>",
+        "<legend>Betalningsansvarig</legend>",
+        "id=\"copy-from-owner\"",
+        ">Kopiera från ägare</button>",
+        "<label for=\"installation-desired_meter_placement\">Önskad mätarplacering",
+        "id=\"save\">Spara</button>",
+        "id=\"confirm-ok\">OK</button>",
+        "id=\"confirm-cancel\">Avbryt</button>",
     ] {
-        assert!(case.contains(words), "{words}");
+        assert!(case.contains(control), "{control}");
     }
+    // "Kopiera från ägare" is at the bottom of Betalningsansvarig.
+    let payer = &case[case.find("<legend>Betalningsansvarig</legend>").unwrap()..];
+    let payer = &payer[..payer.find("</fieldset>").unwrap()];
+    assert!(payer.trim_end().ends_with(">Kopiera från ägare</button>"), "{payer}");
     for (path, bytes) in &site.files {
         if path.ends_with(".html") {
             let html = String::from_utf8(bytes.clone()).unwrap();

@@ -184,6 +184,15 @@ impl Company {
 }
 
 impl Field {
+    /// A value as it is stored: trimmed, and an anläggnings-ID without the spaces it is often
+    /// written or pasted with ("735 999 100 ...").
+    pub fn normalize(&self, value: &str) -> String {
+        match self.kind {
+            FieldKind::Gsrn => value.split_whitespace().collect(),
+            _ => value.trim().to_string(),
+        }
+    }
+
     pub fn appears_in(&self, installation_type: &str) -> bool {
         self.installation_types
             .as_ref()
