@@ -77,6 +77,11 @@ pub enum GsrnError {
     OtherCompany,
 }
 
+/// An anläggnings-ID without the spaces it is often written or pasted with ("735 999 100 ...").
+pub fn normalize_gsrn(value: &str) -> String {
+    value.split_whitespace().collect()
+}
+
 /// Checks an anläggnings-ID: 18 digits, `735999`, GS1 check digit, one of the company's prefixes.
 pub fn check_gsrn(value: &str, company_prefixes: &[String]) -> Result<(), GsrnError> {
     if value.len() != 18

@@ -9,6 +9,7 @@ use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use forms::form::gsrn_problem;
+use forms::formats::normalize_gsrn;
 use forms::{Action, Case, Change, FieldValues, Form, Problem, ProblemCode, Role, Status};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -485,9 +486,7 @@ pub async fn lookup<S: Store>(
 ) -> ApiResult<LookupAnswer> {
     let mut case = load_for_edit(&state, &caller, &id, request.version).await?;
     let form = form_or_gone(&state, &case)?;
-    // An EAN is often written in groups of digits: "735 999 100 ...".
-    let ean: Option<String> =
-        request.ean.map(|e| e.split_whitespace().collect()).filter(|e: &String| !e.is_empty());
+    let ean = request.ean.as_deref().map(normalize_gsrn).filter(|e| !e.is_empty());
     let ean = ean.as_deref();
     let meter = request.meter_number.as_deref().map(str::trim).filter(|s| !s.is_empty());
     if ean.is_none() && meter.is_none() {

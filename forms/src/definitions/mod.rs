@@ -184,11 +184,10 @@ impl Company {
 }
 
 impl Field {
-    /// A value as it is stored: trimmed, and an anläggnings-ID without the spaces it is often
-    /// written or pasted with ("735 999 100 ...").
+    /// A value as it is stored: trimmed, and an anläggnings-ID without spaces.
     pub fn normalize(&self, value: &str) -> String {
         match self.kind {
-            FieldKind::Gsrn => value.split_whitespace().collect(),
+            FieldKind::Gsrn => crate::formats::normalize_gsrn(value),
             _ => value.trim().to_string(),
         }
     }
