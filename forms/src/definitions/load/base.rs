@@ -1,0 +1,102 @@
+//! The parts of `base.toml` besides its fields: sections, lookup rules, "Kopiera från ägare".
+
+use std::collections::BTreeSet;
+
+use super::fields::field_ref;
+use super::{BASE, Report, check_new_id};
+use crate::definitions::format::{self, FieldKind};
+use crate::definitions::{Field, LookupRules, Section};
+use crate::registry::REGISTRY_COLUMNS;
+
+pub(super) fn check_sections(report: &mut Report, base: &format::BaseFile) -> Vec<Section> {
+    let mut seen = BTreeSet::new();
+    base.sections
+        .iter()
+        .filter(|s| check_new_id(report, BASE, &s.id, "section id", &mut seen))
+        .map(|s| Section { id: s.id.get_ref().clone(), title: s.title.clone() })
+        .collect()
+}
+
+pub(super) fn check_lookup(
+    report: &mut Report,
+    def: &format::LookupDef,
+    fields: &[Field],
+) -> LookupRules {
+    for id in def.always_overwrite.iter().chain(&def.never_returned) {
+        field_ref(report, BASE, fields, id);
+    }
+    let never: BTreeSet<&str> = def.never_returned.iter().map(|t| t.get_ref().as_str()).collect();
+    let mut targets = BTreeSet::new();
+    for (column, field) in &def.projection {
+        if !REGISTRY_COLUMNS.contains(&column.get_ref().as_str()) {
+            report.at_text(
+                BASE,
+                column,
+                format!(
+                    "unknown registry column `{}`; use one of: {}",
+                    column.get_ref(),
+                    REGISTRY_COLUMNS.join(", ")
+                ),
+            );
+        }
+        if let Some(f) = field_ref(report, BASE, fields, field) {
+            if never.contains(f.id.as_str()) || f.kind == FieldKind::IdentityNumber {
+                report.at_text(
+                    BASE,
+                    field,
+                    format!("`{}` must never be returned by a lookup; remove this line", f.id),
+                );
+            }
+            if !targets.insert(f.id.as_str()) {
+                report.at_text(
+                    BASE,
+                    field,
+                    format!("`{}` is already filled from another column", f.id),
+                );
+            }
+        }
+    }
+    LookupRules {
+        always_overwrite: def.always_overwrite.iter().map(|t| t.get_ref().clone()).collect(),
+        never_returned: def.never_returned.iter().map(|t| t.get_ref().clone()).collect(),
+        projection: def
+            .projection
+            .iter()
+            .map(|(c, f)| (c.get_ref().clone(), f.get_ref().clone()))
+            .collect(),
+    }
+}
+
+pub(super) fn check_copy_from_owner(
+    report: &mut Report,
+    base: &format::BaseFile,
+    fields: &[Field],
+) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    for (from, to) in &base.copy_from_owner {
+        let source = field_ref(report, BASE, fields, from);
+        let target = field_ref(report, BASE, fields, to);
+        let (Some(source), Some(target)) = (source, target) else {
+            continue;
+        };
+        if source.section != "owner" || target.section != "payer" {
+            report.at_text(
+                BASE,
+                from,
+                "copy_from_owner copies from owner.* fields to payer.* fields",
+            );
+        } else if source.kind != target.kind {
+            report.at_text(
+                BASE,
+                to,
+                format!(
+                    "`{}` and `{}` have different types and cannot be copied",
+                    source.id, target.id
+                ),
+            );
+        } else {
+            pairs.push((source.id.clone(), target.id.clone()));
+        }
+    }
+    pairs
+}

@@ -1,0 +1,160 @@
+//! `companies/<id>.toml`: one network company, its prefixes, areas, offers and own fields.
+
+use std::collections::BTreeSet;
+
+use super::fields::{check_field, field_ref};
+use super::{INSTALLATION_TYPES, Report, check_new_id};
+use crate::definitions::format;
+use crate::definitions::{Company, Field, InstallationType, NetworkArea, Offer};
+
+/// What a company file is checked against: its path and what the shared files define.
+pub(super) struct CompanyContext<'a> {
+    pub(super) path: &'a str,
+    pub(super) section_ids: &'a BTreeSet<&'a str>,
+    pub(super) base_fields: &'a [Field],
+    pub(super) base_ids: &'a BTreeSet<String>,
+    pub(super) installation_types: &'a [InstallationType],
+}
+
+pub(super) fn check_company(
+    report: &mut Report,
+    cx: &CompanyContext,
+    id: &str,
+    file: &format::CompanyFile,
+    prefixes_seen: &mut Vec<(String, String)>,
+) -> Company {
+    let path = cx.path;
+    for prefix in &file.gsrn_prefixes {
+        let p = prefix.get_ref();
+        if p.len() != 9 || !p.starts_with("735999") || !p.bytes().all(|b| b.is_ascii_digit()) {
+            report.at_text(
+                path,
+                prefix,
+                format!("GSRN prefix `{p}` must be 735999 followed by three digits"),
+            );
+        } else if let Some((_, other)) = prefixes_seen.iter().find(|(q, _)| q == p) {
+            let message = if other == id {
+                format!("GSRN prefix `{p}` is listed twice; remove one")
+            } else {
+                format!("GSRN prefix `{p}` is already used by network company `{other}`")
+            };
+            report.at_text(path, prefix, message);
+        } else {
+            prefixes_seen.push((p.clone(), id.to_string()));
+        }
+    }
+    if file.gsrn_prefixes.is_empty() {
+        report.at(
+            path,
+            None,
+            "gsrn_prefixes is empty; give the company's prefix, e.g. \"735999123\"",
+        );
+    }
+
+    let mut area_seen = BTreeSet::new();
+    let network_areas = file
+        .network_areas
+        .iter()
+        .filter(|a| check_new_id(report, path, &a.id, "network area id", &mut area_seen))
+        .map(|a| NetworkArea { id: a.id.get_ref().clone(), name: a.name.clone() })
+        .collect();
+
+    let type_ids: BTreeSet<&str> = cx.installation_types.iter().map(|t| t.id.as_str()).collect();
+    let mut ids = cx.base_ids.clone();
+    let extra: Vec<Field> = file
+        .fields
+        .iter()
+        .filter_map(|f| check_field(report, path, f, cx.section_ids, &type_ids, &mut ids))
+        .collect();
+    let all_fields: Vec<Field> = cx.base_fields.iter().chain(&extra).cloned().collect();
+    for m in &file.mandatory {
+        field_ref(report, path, &all_fields, m);
+    }
+
+    let mut offer_seen = BTreeSet::new();
+    let mut offers = Vec::new();
+    for def in &file.installation_types {
+        let Some(kind) = cx.installation_types.iter().find(|t| &t.id == def.id.get_ref()) else {
+            report.at_text(
+                path,
+                &def.id,
+                format!(
+                    "unknown installation type `{}`; it must be defined in {INSTALLATION_TYPES}",
+                    def.id.get_ref()
+                ),
+            );
+            continue;
+        };
+        if !offer_seen.insert(kind.id.clone()) {
+            report.at_text(
+                path,
+                &def.id,
+                format!("installation type `{}` is offered twice", kind.id),
+            );
+            continue;
+        }
+        let job_types = match &def.job_types {
+            None => kind.job_types.iter().map(|j| j.id.clone()).collect(),
+            Some(list) => {
+                if list.is_empty() {
+                    report.at_text(
+                        path,
+                        &def.id,
+                        format!(
+                            "`{}` is offered without job types; list at least one, or leave \
+                             job_types out to offer all",
+                            kind.id
+                        ),
+                    );
+                }
+                let mut listed = BTreeSet::new();
+                for j in list {
+                    if !listed.insert(j.get_ref().as_str()) {
+                        report.at_text(
+                            path,
+                            j,
+                            format!("job type `{}` is listed twice", j.get_ref()),
+                        );
+                    } else if !kind.job_types.iter().any(|k| &k.id == j.get_ref()) {
+                        report.at_text(
+                            path,
+                            j,
+                            format!("`{}` is not a job type of `{}`", j.get_ref(), kind.id),
+                        );
+                    }
+                }
+                list.iter().map(|j| j.get_ref().clone()).collect()
+            }
+        };
+        for m in &def.mandatory {
+            if let Some(field) = field_ref(report, path, &all_fields, m)
+                && !field.appears_in(&kind.id)
+            {
+                let message =
+                    format!("`{}` does not appear in installation type `{}`", field.id, kind.id);
+                report.at_text(path, m, message);
+            }
+        }
+        offers.push(Offer {
+            installation_type: kind.id.clone(),
+            job_types,
+            mandatory: def.mandatory.iter().map(|m| m.get_ref().clone()).collect(),
+        });
+    }
+    if file.installation_types.is_empty() {
+        report.at(path, None, "the company offers no installation type; add [[installation_type]]");
+    }
+    if file.network_areas.is_empty() {
+        report.at(path, None, "the company has no network area; add [[network_area]]");
+    }
+
+    Company {
+        id: id.to_string(),
+        name: file.name.clone(),
+        gsrn_prefixes: file.gsrn_prefixes.iter().map(|p| p.get_ref().clone()).collect(),
+        mandatory: file.mandatory.iter().map(|m| m.get_ref().clone()).collect(),
+        network_areas,
+        offers,
+        fields: extra,
+    }
+}

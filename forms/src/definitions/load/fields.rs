@@ -1,0 +1,177 @@
+//! Field definitions, in `base.toml` and in a company's own file, and references to fields.
+
+use std::collections::BTreeSet;
+
+use super::{IDENTIFIER_HINT, INSTALLATION_TYPES, Report, is_identifier};
+use crate::definitions::format::{FieldDef, FieldKind, Text};
+use crate::definitions::{Choice, Field};
+
+fn default_max_length(kind: FieldKind) -> u32 {
+    match kind {
+        FieldKind::Text | FieldKind::Choice => 100,
+        FieldKind::Textarea => 2000,
+        FieldKind::Number => 12,
+        FieldKind::Date => 10,
+        FieldKind::Email => 254,
+        FieldKind::Phone => 20,
+        FieldKind::PostalCode => 6,
+        FieldKind::Gsrn => 18,
+        FieldKind::IdentityNumber => 13,
+    }
+}
+
+pub(super) fn check_field(
+    report: &mut Report,
+    file: &str,
+    def: &FieldDef,
+    section_ids: &BTreeSet<&str>,
+    type_ids: &BTreeSet<&str>,
+    seen: &mut BTreeSet<String>,
+) -> Option<Field> {
+    let id = def.id.get_ref();
+    let Some((section, name)) = id.split_once('.') else {
+        report.at_text(
+            file,
+            &def.id,
+            format!("field id `{id}` must be section.name, e.g. owner.email"),
+        );
+        return None;
+    };
+    if !section_ids.contains(section) {
+        let known = section_ids.iter().copied().collect::<Vec<_>>().join(", ");
+        report.at_text(
+            file,
+            &def.id,
+            format!("field id `{id}` names an unknown section `{section}`; use one of: {known}"),
+        );
+        return None;
+    }
+    if !is_identifier(name) {
+        report.at_text(file, &def.id, format!("field id `{id}`: {IDENTIFIER_HINT} after the dot"));
+        return None;
+    }
+    if !seen.insert(id.clone()) {
+        report.at_text(
+            file,
+            &def.id,
+            format!("field `{id}` is already defined; remove the duplicate or change its id"),
+        );
+        return None;
+    }
+    let is_number = def.kind == FieldKind::Number;
+    if !is_number && (def.min.is_some() || def.max.is_some() || def.unit.is_some()) {
+        report.at_text(
+            file,
+            &def.id,
+            format!("`{id}`: min, max and unit apply only to type = \"number\""),
+        );
+    }
+    if let (Some(min), Some(max)) = (def.min, def.max)
+        && min > max
+    {
+        report.at_text(file, &def.id, format!("`{id}`: min ({min}) is greater than max ({max})"));
+    }
+    let choices = match (def.kind, &def.choices) {
+        (FieldKind::Choice, Some(choices)) if !choices.is_empty() => {
+            let mut values = BTreeSet::new();
+            for c in choices {
+                if !values.insert(c.value.as_str()) {
+                    report.at_text(
+                        file,
+                        &def.id,
+                        format!("`{id}`: choice `{}` appears twice", c.value),
+                    );
+                }
+            }
+            choices
+                .iter()
+                .map(|c| Choice { value: c.value.clone(), label: c.label.clone() })
+                .collect()
+        }
+        (FieldKind::Choice, _) => {
+            report.at_text(
+                file,
+                &def.id,
+                format!("`{id}` is a choice without choices; add at least one"),
+            );
+            Vec::new()
+        }
+        (_, Some(_)) => {
+            report.at_text(
+                file,
+                &def.id,
+                format!("`{id}`: choices apply only to type = \"choice\""),
+            );
+            Vec::new()
+        }
+        (_, None) => Vec::new(),
+    };
+    let mut check_types = |list: &Option<Vec<Text>>| -> Option<Vec<String>> {
+        let list = list.as_ref()?;
+        for t in list {
+            if !type_ids.contains(t.get_ref().as_str()) {
+                report.at_text(
+                    file,
+                    t,
+                    format!("unknown installation type `{}`; it must be defined in {INSTALLATION_TYPES}", t.get_ref()),
+                );
+            }
+        }
+        Some(list.iter().map(|t| t.get_ref().clone()).collect())
+    };
+    let installation_types = check_types(&def.installation_types);
+    let mandatory_in = check_types(&def.mandatory_in).unwrap_or_default();
+    if def.mandatory && !mandatory_in.is_empty() {
+        report.at_text(
+            file,
+            &def.id,
+            format!("`{id}`: give either mandatory = true or mandatory_in, not both"),
+        );
+    }
+    if let Some(types) = &installation_types {
+        for (t, text) in mandatory_in.iter().zip(def.mandatory_in.iter().flatten()) {
+            if !types.contains(t) {
+                report.at_text(
+                    file,
+                    text,
+                    format!(
+                        "`{id}` is mandatory in `{t}` but `{t}` is not in its installation_types"
+                    ),
+                );
+            }
+        }
+    }
+    Some(Field {
+        id: id.clone(),
+        section: section.to_string(),
+        label: def.label.clone(),
+        help: def.help.clone(),
+        kind: def.kind,
+        max_length: def.max_length.unwrap_or_else(|| default_max_length(def.kind)),
+        min: def.min,
+        max: def.max,
+        unit: def.unit.clone(),
+        choices,
+        installation_types,
+        mandatory: def.mandatory,
+        mandatory_in,
+    })
+}
+
+/// Reports a reference to a field that does not exist; returns the field when it does.
+pub(super) fn field_ref<'f>(
+    report: &mut Report,
+    file: &str,
+    fields: &'f [Field],
+    id: &Text,
+) -> Option<&'f Field> {
+    let found = fields.iter().find(|f| &f.id == id.get_ref());
+    if found.is_none() {
+        report.at_text(
+            file,
+            id,
+            format!("field `{}` is not defined; correct the id or define the field", id.get_ref()),
+        );
+    }
+    found
+}
