@@ -379,26 +379,16 @@ fn too_long(field: &Field, value: &str) -> Option<Problem> {
 
 /// The problem with an anläggnings-ID for `company`, if any; also used before a lookup.
 pub fn gsrn_problem(field: &Field, value: &str, company: &Company) -> Option<Problem> {
-    let (code, message) = match formats::check_gsrn(value, &company.gsrn_prefixes) {
-        Ok(()) => return None,
-        Err(GsrnError::Format) => (
-            ProblemCode::InvalidFormat,
-            format!("{} ska vara 18 siffror som börjar med 735999.", field.label),
-        ),
-        Err(GsrnError::CheckDigit) => (
-            ProblemCode::InvalidCheckDigit,
-            format!(
-                "Kontrollsiffran i {} stämmer inte. Kontrollera numret mot kundens elräkning.",
-                field.label
-            ),
-        ),
-        Err(GsrnError::OtherCompany) => (
-            ProblemCode::WrongCompany,
-            format!(
-                "{} tillhör ett annat nätbolag än {}. Kontrollera numret eller välj rätt nätbolag.",
-                field.label, company.name
-            ),
-        ),
+    let error = formats::check_gsrn(value, &company.gsrn_prefixes).err()?;
+    let code = match error {
+        GsrnError::Format => ProblemCode::InvalidFormat,
+        GsrnError::CheckDigit => ProblemCode::InvalidCheckDigit,
+        GsrnError::OtherCompany => ProblemCode::WrongCompany,
+    };
+    let what = error.describe(&field.label, &company.name);
+    let message = match error.advice() {
+        Some(advice) => format!("{what}. {advice}"),
+        None => format!("{what}."),
     };
     Some(Problem { field: field.id.clone(), code, message })
 }

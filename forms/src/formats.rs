@@ -68,6 +68,20 @@ pub fn gs1_check_digit(digits: &str) -> u32 {
     (10 - sum % 10) % 10
 }
 
+/// GS1's prefix of the GSRNs of Swedish electricity grids: every anläggnings-ID starts with it.
+pub const GSRN_COUNTRY_PREFIX: &str = "735999";
+
+/// A network company's GSRN prefix: [`GSRN_COUNTRY_PREFIX`] and three digits.
+pub fn is_company_gsrn_prefix(prefix: &str) -> bool {
+    prefix.len() == GSRN_COUNTRY_PREFIX.len() + 3
+        && is_digits(prefix)
+        && prefix.starts_with(GSRN_COUNTRY_PREFIX)
+}
+
+fn is_digits(value: &str) -> bool {
+    value.bytes().all(|b| b.is_ascii_digit())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GsrnError {
     /// Not 18 digits starting with 735999.
@@ -77,6 +91,31 @@ pub enum GsrnError {
     OtherCompany,
 }
 
+impl GsrnError {
+    /// What is wrong, naming the number by `label`: one clause without a full stop, so that the
+    /// form and the registry import can each finish it their way.
+    pub fn describe(self, label: &str, company_name: &str) -> String {
+        match self {
+            GsrnError::Format => {
+                format!("{label} ska vara 18 siffror som börjar med {GSRN_COUNTRY_PREFIX}")
+            }
+            GsrnError::CheckDigit => format!("Kontrollsiffran i {label} stämmer inte"),
+            GsrnError::OtherCompany => {
+                format!("{label} tillhör ett annat nätbolag än {company_name}")
+            }
+        }
+    }
+
+    /// What the installer can do about it, when there is more to say than [`Self::describe`].
+    pub fn advice(self) -> Option<&'static str> {
+        match self {
+            GsrnError::Format => None,
+            GsrnError::CheckDigit => Some("Kontrollera numret mot kundens elräkning."),
+            GsrnError::OtherCompany => Some("Kontrollera numret eller välj rätt nätbolag."),
+        }
+    }
+}
+
 /// An anläggnings-ID without the spaces it is often written or pasted with ("735 999 100 ...").
 pub fn normalize_gsrn(value: &str) -> String {
     value.split_whitespace().collect()
@@ -84,10 +123,7 @@ pub fn normalize_gsrn(value: &str) -> String {
 
 /// Checks an anläggnings-ID: 18 digits, `735999`, GS1 check digit, one of the company's prefixes.
 pub fn check_gsrn(value: &str, company_prefixes: &[String]) -> Result<(), GsrnError> {
-    if value.len() != 18
-        || !value.bytes().all(|b| b.is_ascii_digit())
-        || !value.starts_with("735999")
-    {
+    if value.len() != 18 || !is_digits(value) || !value.starts_with(GSRN_COUNTRY_PREFIX) {
         return Err(GsrnError::Format);
     }
     let (body, check) = value.split_at(17);
@@ -105,22 +141,33 @@ pub fn complete_gsrn(first17: &str) -> String {
     format!("{first17}{}", gs1_check_digit(first17))
 }
 
+/// The Luhn (mod 10) check digit for a string of ASCII digits, as the last digit of a
+/// personnummer or organisationsnummer. Callers check that `digits` holds only digits.
+pub fn luhn_check_digit(digits: &str) -> u32 {
+    // With the check digit appended, the last of `digits` is the first doubled.
+    (10 - luhn_sum(digits.bytes().map(|b| b - b'0'), true) % 10) % 10
+}
+
 fn luhn_valid(digits: &[u8]) -> bool {
-    let sum: u32 = digits
-        .iter()
+    luhn_sum(digits.iter().copied(), false).is_multiple_of(10)
+}
+
+/// The Luhn sum of digit values, doubling every other one from the right, starting with the
+/// rightmost when `double_last`.
+fn luhn_sum(digits: impl DoubleEndedIterator<Item = u8>, double_last: bool) -> u32 {
+    digits
         .rev()
         .enumerate()
         .map(|(i, d)| {
-            let d = u32::from(*d);
-            if i % 2 == 1 {
+            let d = u32::from(d);
+            if (i % 2 == 0) == double_last {
                 let doubled = d * 2;
                 if doubled > 9 { doubled - 9 } else { doubled }
             } else {
                 d
             }
         })
-        .sum();
-    sum.is_multiple_of(10)
+        .sum()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,6 +274,48 @@ mod tests {
         let ean = complete_gsrn("73599990100000001");
         assert_eq!(check_gsrn(&ean, &prefixes(&["735999100"])), Err(GsrnError::OtherCompany));
         assert_eq!(check_gsrn(&ean, &prefixes(&["735999100", "735999901"])), Ok(()));
+    }
+
+    #[test]
+    fn company_gsrn_prefixes_are_the_country_prefix_and_three_digits() {
+        assert!(is_company_gsrn_prefix("735999100"));
+        assert!(!is_company_gsrn_prefix("73599910"));
+        assert!(!is_company_gsrn_prefix("7359991000"));
+        assert!(!is_company_gsrn_prefix("735998100"));
+        assert!(!is_company_gsrn_prefix("73599910a"));
+    }
+
+    #[test]
+    fn gsrn_errors_name_the_number_and_the_company() {
+        assert_eq!(
+            GsrnError::Format.describe("ean", "Öresundskraft"),
+            "ean ska vara 18 siffror som börjar med 735999"
+        );
+        assert_eq!(
+            GsrnError::CheckDigit.describe("ean", "Öresundskraft"),
+            "Kontrollsiffran i ean stämmer inte"
+        );
+        assert_eq!(
+            GsrnError::OtherCompany.describe("ean", "Öresundskraft"),
+            "ean tillhör ett annat nätbolag än Öresundskraft"
+        );
+        assert_eq!(GsrnError::Format.advice(), None);
+        assert!(
+            GsrnError::CheckDigit.advice().is_some() && GsrnError::OtherCompany.advice().is_some()
+        );
+    }
+
+    #[test]
+    fn luhn_check_digit_completes_valid_identity_numbers() {
+        // Skatteverket's 121212-1212, Volvo Personvagnar's 556074-3089, a samordningsnummer.
+        for (nine, check) in [("121212121", 2), ("556074308", 9), ("701279239", 1)] {
+            assert_eq!(luhn_check_digit(nine), check, "{nine}");
+            let mut digits: Vec<u8> = nine.bytes().map(|b| b - b'0').collect();
+            digits.push(check as u8);
+            assert!(luhn_valid(&digits));
+            *digits.last_mut().unwrap() = (check as u8 + 1) % 10;
+            assert!(!luhn_valid(&digits));
+        }
     }
 
     #[test]

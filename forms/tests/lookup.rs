@@ -33,7 +33,8 @@ fn projected_fields() -> Vec<(&'static str, String)> {
     REGISTRY_COLUMNS.iter().filter_map(|c| Some((*c, contract_field(c)?))).collect()
 }
 
-/// A registry row for Öresundskraft; owner_email and technical_number are empty.
+/// A registry row for Öresundskraft as the import stores it (padded cells trimmed);
+/// owner_email and technical_number are empty.
 fn registry_row() -> Installation {
     Installation {
         ean: ean(ORESUNDSKRAFT_PREFIX, 4711),
@@ -53,6 +54,7 @@ fn registry_row() -> Installation {
         owner_phone: "042-12 34 56".into(),
         owner_email: "   ".into(),
     }
+    .trimmed()
 }
 
 /// A case from an earlier lookup of another installation, partly edited by the installer.
@@ -275,7 +277,7 @@ fn copy_from_owner_makes_the_payer_equal_the_owner() {
 }
 
 fn row_in(area: &str) -> Installation {
-    Installation { network_area: area.into(), ..registry_row() }
+    Installation { network_area: area.into(), ..registry_row() }.trimmed()
 }
 
 #[test]
@@ -337,7 +339,7 @@ mod properties {
         )
     }
 
-    /// A registry cell: often empty or blank, sometimes padded.
+    /// A registry cell as imported: often empty or blank, sometimes padded, then trimmed.
     fn registry_value() -> impl Strategy<Value = String> {
         prop_oneof![
             Just(String::new()),
@@ -371,6 +373,7 @@ mod properties {
                 owner_phone: next(),
                 owner_email: next(),
             }
+            .trimmed()
         })
     }
 

@@ -6,6 +6,7 @@ use super::fields::{check_field, field_ref};
 use super::{INSTALLATION_TYPES, Report, check_new_id};
 use crate::definitions::format;
 use crate::definitions::{Company, Field, InstallationType, NetworkArea, Offer};
+use crate::formats::{GSRN_COUNTRY_PREFIX, is_company_gsrn_prefix};
 
 /// What a company file is checked against: its path and what the shared files define.
 pub(super) struct CompanyContext<'a> {
@@ -26,11 +27,11 @@ pub(super) fn check_company(
     let path = cx.path;
     for prefix in &file.gsrn_prefixes {
         let p = prefix.get_ref();
-        if p.len() != 9 || !p.starts_with("735999") || !p.bytes().all(|b| b.is_ascii_digit()) {
+        if !is_company_gsrn_prefix(p) {
             report.at_text(
                 path,
                 prefix,
-                format!("GSRN prefix `{p}` must be 735999 followed by three digits"),
+                format!("GSRN prefix `{p}` must be {GSRN_COUNTRY_PREFIX} followed by three digits"),
             );
         } else if let Some((_, other)) = prefixes_seen.iter().find(|(q, _)| q == p) {
             let message = if other == id {
