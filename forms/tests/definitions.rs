@@ -8,16 +8,29 @@ use std::{
 };
 
 use forms::Definitions;
-use forms::definitions::{Source, builtin_sources};
+use forms::definitions::{DefinitionErrors, Source, builtin_sources};
 
 fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Loads a definitions folder as a tool does: the walker reads the files, the core parses them.
+fn load_dir(dir: &Path) -> Result<Definitions, DefinitionErrors> {
+    let files = definition_files::read(dir).map_err(|e| {
+        DefinitionErrors::single(
+            e.path.display().to_string(),
+            format!("cannot be read: {}", e.source),
+        )
+    })?;
+    let sources: Vec<Source> =
+        files.into_iter().map(|(path, text)| Source { path, text }).collect();
+    Definitions::parse(&dir.display().to_string(), &sources)
+}
+
 #[test]
 fn builtin_and_load_dir_give_the_same_definitions() {
     let builtin = Definitions::builtin();
-    let loaded = Definitions::load_dir(&manifest_dir().join("definitions"))
+    let loaded = load_dir(&manifest_dir().join("definitions"))
         .unwrap_or_else(|errors| panic!("definitions/ does not load:\n{errors}"));
     // Definitions has no PartialEq; its Debug form shows every value it holds.
     assert_eq!(format!("{builtin:#?}"), format!("{loaded:#?}"));
@@ -32,13 +45,13 @@ fn builtin_and_load_dir_give_the_same_definitions() {
 #[test]
 fn load_dir_reads_a_relative_path() {
     // Integration tests run in the package folder.
-    let loaded = Definitions::load_dir(Path::new("definitions")).unwrap();
+    let loaded = load_dir(Path::new("definitions")).unwrap();
     assert_eq!(loaded.companies.len(), Definitions::builtin().companies.len());
 }
 
 #[test]
 fn load_dir_of_a_missing_folder_is_an_error_naming_it() {
-    let errors = Definitions::load_dir(Path::new("no/such/folder")).unwrap_err();
+    let errors = load_dir(Path::new("no/such/folder")).unwrap_err();
     let text = errors.to_string();
     assert!(text.starts_with("no/such/folder: cannot be read"), "{text}");
 }
@@ -57,9 +70,11 @@ fn embedded_sources_are_the_files_on_disk() {
             "installation_types.toml",
         ]
     );
-    for source in &sources {
-        let on_disk = fs::read_to_string(manifest_dir().join("definitions").join(&source.path));
-        assert_eq!(on_disk.unwrap(), source.text, "{} is embedded stale", source.path);
+    let on_disk = definition_files::read(&manifest_dir().join("definitions")).unwrap();
+    assert_eq!(on_disk.len(), sources.len());
+    for (source, (path, text)) in sources.iter().zip(&on_disk) {
+        assert_eq!(&source.path, path);
+        assert!(&source.text == text, "{path} is embedded stale");
     }
 }
 
@@ -321,11 +336,10 @@ fn form_fields_come_in_section_order() {
 const FIXTURES: &str = "tests/fixtures/broken";
 
 /// The shipped sources with the fixture's files replacing or joining them, sorted by path as
-/// `Definitions::load_dir` reads them.
+/// `definition_files::read` gives them.
 fn overlay(fixture: &Path) -> Vec<Source> {
     let mut sources = builtin_sources();
-    let mut files = Vec::new();
-    collect_toml(fixture, fixture, &mut files);
+    let files = definition_files::read(fixture).unwrap_or_else(|e| panic!("{e}"));
     assert!(!files.is_empty(), "{} holds no .toml file", fixture.display());
     for (path, text) in files {
         match sources.iter_mut().find(|s| s.path == path) {
@@ -343,18 +357,6 @@ fn overlay(fixture: &Path) -> Vec<Source> {
     }
     sources.sort_by(|a, b| a.path.cmp(&b.path));
     sources
-}
-
-fn collect_toml(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
-    for entry in fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            collect_toml(root, &path, out);
-        } else if path.extension().is_some_and(|e| e == "toml") {
-            let rel = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
-            out.push((rel, fs::read_to_string(&path).unwrap()));
-        }
-    }
 }
 
 fn fixture_dirs() -> Vec<PathBuf> {

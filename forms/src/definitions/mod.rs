@@ -3,8 +3,6 @@
 pub mod format;
 mod load;
 
-use std::{fs, path::Path};
-
 use serde::Serialize;
 
 pub use format::FieldKind;
@@ -124,16 +122,8 @@ impl Definitions {
         })
     }
 
-    /// Reads every `.toml` file under `dir`.
-    pub fn load_dir(dir: &Path) -> Result<Definitions, DefinitionErrors> {
-        let mut sources = Vec::new();
-        read_sources(dir, dir, &mut sources).map_err(|e| {
-            DefinitionErrors::single(dir.display().to_string(), format!("cannot be read: {e}"))
-        })?;
-        Definitions::parse(&dir.display().to_string(), &sources)
-    }
-
     /// Parses and checks a set of files; `root` prefixes the file names in error messages.
+    /// The core reads no files: `definition-files` finds and reads them in a folder.
     pub fn parse(root: &str, sources: &[Source]) -> Result<Definitions, DefinitionErrors> {
         load::load(root, sources)
     }
@@ -153,24 +143,6 @@ pub fn builtin_sources() -> Vec<Source> {
         .iter()
         .map(|(path, text)| Source { path: path.to_string(), text: text.to_string() })
         .collect()
-}
-
-fn read_sources(root: &Path, dir: &Path, out: &mut Vec<Source>) -> std::io::Result<()> {
-    let mut entries: Vec<_> = fs::read_dir(dir)?.collect::<Result<_, _>>()?;
-    entries.sort_by_key(|e| e.path());
-    for entry in entries {
-        let path = entry.path();
-        if path.is_dir() {
-            read_sources(root, &path, out)?;
-        } else if path.extension().is_some_and(|e| e == "toml") {
-            let rel = path.strip_prefix(root).unwrap_or(&path);
-            out.push(Source {
-                path: rel.to_string_lossy().replace('\\', "/"),
-                text: fs::read_to_string(&path)?,
-            });
-        }
-    }
-    Ok(())
 }
 
 impl Company {

@@ -43,7 +43,8 @@ impl fmt::Display for DefinitionError {
 pub struct DefinitionErrors(pub Vec<DefinitionError>);
 
 impl DefinitionErrors {
-    pub(super) fn single(file: String, message: String) -> Self {
+    /// One problem with a file or folder as a whole, e.g. that it cannot be read.
+    pub fn single(file: String, message: String) -> Self {
         DefinitionErrors(vec![DefinitionError { file, line: 0, column: 0, message }])
     }
 }
