@@ -174,6 +174,22 @@ impl<'d> Form<'d> {
         }
     }
 
+    /// The pattern a field's value must match, if its type has one: the same in the JSON
+    /// Schema and in the page, so the browser checks what the server checks.
+    pub fn pattern(&self, field: &Field) -> Option<String> {
+        let pattern = match field.kind {
+            FieldKind::Text | FieldKind::Textarea | FieldKind::Choice => return None,
+            FieldKind::Gsrn => return Some(formats::gsrn_pattern(&self.company.gsrn_prefixes)),
+            FieldKind::Number => formats::NUMBER_PATTERN,
+            FieldKind::Date => formats::DATE_PATTERN,
+            FieldKind::Email => formats::EMAIL_PATTERN,
+            FieldKind::Phone => formats::PHONE_PATTERN,
+            FieldKind::PostalCode => formats::POSTAL_CODE_PATTERN,
+            FieldKind::IdentityNumber => formats::IDENTITY_NUMBER_PATTERN,
+        };
+        Some(pattern.to_string())
+    }
+
     /// The problem with one non-empty value, if any.
     pub fn check_value(&self, field: &Field, value: &str) -> Option<Problem> {
         if let Some(problem) = too_long(field, value) {

@@ -136,6 +136,12 @@ pub fn check_gsrn(value: &str, company_prefixes: &[String]) -> Result<(), GsrnEr
     Ok(())
 }
 
+/// The pattern of a company's anläggnings-ID: one of its prefixes, then nine digits (18 in all).
+/// The check digit is not a pattern; the schema carries it as `x-check-digit`.
+pub fn gsrn_pattern(company_prefixes: &[String]) -> String {
+    format!("^(?:{})[0-9]{{9}}$", company_prefixes.join("|"))
+}
+
 /// Appends the check digit to 17 digits: a valid GSRN (for demo data and tests).
 pub fn complete_gsrn(first17: &str) -> String {
     format!("{first17}{}", gs1_check_digit(first17))
@@ -267,6 +273,16 @@ mod tests {
                 assert_eq!(check_gsrn(&bad, &p), Err(GsrnError::CheckDigit), "{bad}");
             }
         }
+    }
+
+    #[test]
+    fn the_gsrn_pattern_takes_the_companys_prefixes_and_18_digits() {
+        let pattern = gsrn_pattern(&prefixes(&["735999902", "735999903"]));
+        assert_eq!(pattern, "^(?:735999902|735999903)[0-9]{9}$");
+        let regex = Regex::new(&pattern).unwrap();
+        assert!(regex.is_match(&complete_gsrn("73599990300000001")));
+        assert!(!regex.is_match(&complete_gsrn("73599910000000001")));
+        assert!(!regex.is_match(&complete_gsrn("73599990300000001")[..17]));
     }
 
     #[test]

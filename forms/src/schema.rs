@@ -8,7 +8,6 @@ use serde_json::{Map, Value, json};
 
 use crate::definitions::{Field, FieldKind};
 use crate::form::Form;
-use crate::formats;
 
 impl Form<'_> {
     /// The JSON Schema of this form's field values, with Swedish titles.
@@ -43,13 +42,14 @@ impl Form<'_> {
         if let Some(help) = &field.help {
             s.insert("description".into(), help.clone().into());
         }
+        if let Some(pattern) = self.pattern(field) {
+            s.insert("pattern".into(), pattern.into());
+        }
         let mut set = |key: &str, value: Value| {
             s.insert(key.into(), value);
         };
         match field.kind {
-            FieldKind::Text | FieldKind::Textarea => {}
             FieldKind::Number => {
-                set("pattern", formats::NUMBER_PATTERN.into());
                 if let Some(min) = field.min {
                     set("x-minimum", min.into());
                 }
@@ -60,10 +60,7 @@ impl Form<'_> {
                     set("x-unit", unit.clone().into());
                 }
             }
-            FieldKind::Date => {
-                set("format", "date".into());
-                set("pattern", formats::DATE_PATTERN.into());
-            }
+            FieldKind::Date => set("format", "date".into()),
             FieldKind::Choice => {
                 let choices: Vec<Value> = field
                     .choices
@@ -72,21 +69,10 @@ impl Form<'_> {
                     .collect();
                 set("oneOf", choices.into());
             }
-            FieldKind::Email => {
-                set("format", "email".into());
-                set("pattern", formats::EMAIL_PATTERN.into());
-            }
-            FieldKind::Phone => set("pattern", formats::PHONE_PATTERN.into()),
-            FieldKind::PostalCode => set("pattern", formats::POSTAL_CODE_PATTERN.into()),
-            FieldKind::Gsrn => {
-                let prefixes = self.company.gsrn_prefixes.join("|");
-                set("pattern", format!("^(?:{prefixes})[0-9]{{9}}$").into());
-                set("x-check-digit", "gs1".into());
-            }
-            FieldKind::IdentityNumber => {
-                set("pattern", formats::IDENTITY_NUMBER_PATTERN.into());
-                set("x-check-digit", "luhn".into());
-            }
+            FieldKind::Email => set("format", "email".into()),
+            FieldKind::Gsrn => set("x-check-digit", "gs1".into()),
+            FieldKind::IdentityNumber => set("x-check-digit", "luhn".into()),
+            FieldKind::Text | FieldKind::Textarea | FieldKind::Phone | FieldKind::PostalCode => {}
         }
         schema
     }

@@ -106,7 +106,6 @@ struct PageSection {
 }
 
 fn page_sections(form: &Form) -> Vec<PageSection> {
-    let schema = form.json_schema();
     form.sections()
         .into_iter()
         .map(|(section, fields)| PageSection {
@@ -116,7 +115,6 @@ fn page_sections(form: &Form) -> Vec<PageSection> {
                 .iter()
                 .map(|f| {
                     let field = f.field;
-                    let prop = &schema["properties"][&field.id];
                     let (input_type, inputmode) = match field.kind {
                         FieldKind::Date => ("date", None),
                         FieldKind::Email => ("email", None),
@@ -136,7 +134,7 @@ fn page_sections(form: &Form) -> Vec<PageSection> {
                         max_length: field.max_length,
                         input_type,
                         inputmode,
-                        pattern: prop["pattern"].as_str().map(str::to_string),
+                        pattern: form.pattern(field),
                         min: field.min,
                         max: field.max,
                         unit: field.unit.clone(),
