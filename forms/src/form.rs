@@ -13,6 +13,9 @@ use crate::registry::Installation;
 /// A case's field values by field id. An empty value is never stored: it is absent.
 pub type FieldValues = BTreeMap<String, String>;
 
+/// An edit of a case's fields by field id: `Some` sets a field, `None` clears it.
+pub type Edits = BTreeMap<String, Option<String>>;
+
 /// Something that would stop a case from being sent, in Swedish, tied to a field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Problem {
@@ -144,10 +147,41 @@ impl<'d> Form<'d> {
         problems
     }
 
+    /// Reads an edit sent as JSON: a string sets a field, `null` clears it, and a number is
+    /// taken only for a field of type number, as a whole number (`12.0` is 12). Anything else
+    /// is a problem naming the field. Ids the form lacks pass as text, for
+    /// [`Form::check_edit`] to name them.
+    pub fn edits_from_json(
+        &self,
+        json: BTreeMap<String, serde_json::Value>,
+    ) -> Result<Edits, Vec<Problem>> {
+        use serde_json::Value;
+        let mut edits = Edits::new();
+        let mut problems = Vec::new();
+        for (id, value) in json {
+            let field = self.field(&id).map(|f| f.field);
+            let number_field = field.is_some_and(|f| f.kind == FieldKind::Number);
+            let edit = match value {
+                Value::Null => Some(None),
+                Value::String(s) => Some(Some(s)),
+                Value::Number(n) if field.is_none() => Some(Some(n.to_string())),
+                Value::Number(n) if number_field => whole_number(&n).map(Some),
+                _ => None,
+            };
+            match edit {
+                Some(edit) => {
+                    edits.insert(id, edit);
+                }
+                None => problems.push(wrong_json_type(id, field)),
+            }
+        }
+        if problems.is_empty() { Ok(edits) } else { Err(problems) }
+    }
+
     /// The problems an edit may not have even in a draft: unknown fields (except to clear them)
     /// and over-long values (measured as they would be stored).
     /// Format problems are allowed while the case is being filled in; they stop a submit.
-    pub fn check_edit(&self, changes: &BTreeMap<String, Option<String>>) -> Vec<Problem> {
+    pub fn check_edit(&self, changes: &Edits) -> Vec<Problem> {
         changes
             .iter()
             .filter_map(|(id, value)| match self.field(id) {
@@ -161,7 +195,7 @@ impl<'d> Form<'d> {
 
     /// Applies an edit: a value sets a field as [`Field::normalize`] makes it, `None` or an
     /// empty value clears it. Ids the form does not have are only ever cleared.
-    pub fn apply_edit(&self, values: &mut FieldValues, changes: BTreeMap<String, Option<String>>) {
+    pub fn apply_edit(&self, values: &mut FieldValues, changes: Edits) {
         for (id, value) in changes {
             let value = match (self.field(&id), value) {
                 (Some(f), Some(v)) => Some(f.field.normalize(&v)),
@@ -383,6 +417,27 @@ fn unknown_field(id: &str) -> Problem {
         code: ProblemCode::UnknownField,
         message: format!("Fältet {id} finns inte i den här anmälan."),
     }
+}
+
+/// A JSON number as the text of a whole number, if it is one.
+fn whole_number(n: &serde_json::Number) -> Option<String> {
+    if n.is_i64() || n.is_u64() {
+        return Some(n.to_string());
+    }
+    // 12.0 is 12; `as` is exact for whole numbers in i64's range.
+    let f = n.as_f64().filter(|f| f.fract() == 0.0)?;
+    (f >= i64::MIN as f64 && f < i64::MAX as f64).then(|| (f as i64).to_string())
+}
+
+fn wrong_json_type(id: String, field: Option<&Field>) -> Problem {
+    let message = match field {
+        Some(f) if f.kind == FieldKind::Number => {
+            format!("Fältet {} ska vara ett heltal.", f.label)
+        }
+        Some(f) => format!("Fältet {} ska vara text.", f.label),
+        None => format!("Fältet {id} ska vara text."),
+    };
+    Problem { field: id, code: ProblemCode::InvalidFormat, message }
 }
 
 fn too_long(field: &Field, value: &str) -> Option<Problem> {

@@ -15,5 +15,5 @@ mod schema;
 
 pub use case::{Action, Case, CaseError, HistoryEntry, Role, Status, TransitionError};
 pub use definitions::{Definitions, FieldKind};
-pub use form::{Change, FieldValues, Form, FormField, Problem, ProblemCode};
+pub use form::{Change, Edits, FieldValues, Form, FormField, Problem, ProblemCode};
 pub use registry::{Installation, REGISTRY_COLUMNS};

@@ -403,6 +403,99 @@ fn check_edit_measures_the_value_that_apply_edit_stores() {
     assert_eq!(form.check_edit(&changes), [], "the stored value is within max_length");
 }
 
+fn json_edit(json: serde_json::Value) -> BTreeMap<String, serde_json::Value> {
+    serde_json::from_value(json).unwrap()
+}
+
+#[test]
+fn edits_from_json_set_with_strings_and_clear_with_null() {
+    let form = form("oresundskraft", "fuse_change");
+    let edits = form.edits_from_json(json_edit(serde_json::json!({
+        "owner.name": "Anna",
+        "owner.phone": null,
+        "owner.email": "",
+        // Unknown ids pass, for check_edit to name them.
+        "owner.shoe_size": 44,
+        "owner.fax": "042-123456",
+    })));
+    assert_eq!(
+        edits,
+        Ok(edit([
+            ("owner.email", Some("")),
+            ("owner.fax", Some("042-123456")),
+            ("owner.name", Some("Anna")),
+            ("owner.phone", None),
+            ("owner.shoe_size", Some("44")),
+        ]))
+    );
+    let problems = form.check_edit(&edits.unwrap());
+    assert_eq!(
+        codes(&problems),
+        [("owner.fax", ProblemCode::UnknownField), ("owner.shoe_size", ProblemCode::UnknownField)]
+    );
+}
+
+#[test]
+fn edits_from_json_take_whole_numbers_only_for_number_fields() {
+    let form = form("oresundskraft", "fuse_change");
+    let main_fuse = |value: serde_json::Value| {
+        form.edits_from_json(json_edit(serde_json::json!({"installation.main_fuse": value})))
+    };
+    for (json, text) in [
+        (serde_json::json!(16), "16"),
+        (serde_json::json!(16.0), "16"),
+        (serde_json::json!(-3), "-3"),
+        (serde_json::json!(1e3), "1000"),
+        (serde_json::json!("16"), "16"),
+    ] {
+        assert_eq!(
+            main_fuse(json.clone()),
+            Ok(edit([("installation.main_fuse", Some(text))])),
+            "{json}"
+        );
+    }
+    for json in [
+        serde_json::json!(16.5),
+        serde_json::json!(true),
+        serde_json::json!([16]),
+        serde_json::json!(1e300),
+    ] {
+        let problems = main_fuse(json.clone()).unwrap_err();
+        assert_eq!(
+            codes(&problems),
+            [("installation.main_fuse", ProblemCode::InvalidFormat)],
+            "{json}"
+        );
+        assert_eq!(problems[0].message, "Fältet Befintlig huvudsäkring ska vara ett heltal.");
+    }
+}
+
+#[test]
+fn edits_from_json_refuse_numbers_and_other_types_for_text_fields_naming_each() {
+    let form = form("oresundskraft", "fuse_change");
+    let problems = form
+        .edits_from_json(json_edit(serde_json::json!({
+            "owner.name": 12,
+            "owner.phone": ["042"],
+            "owner.email": {"address": "anna@exempel.se"},
+            "owner.city": "Helsingborg",
+            "owner.shoe_size": true,
+        })))
+        .unwrap_err();
+    let messages: Vec<(&str, &str)> =
+        problems.iter().map(|p| (p.field.as_str(), p.message.as_str())).collect();
+    assert_eq!(
+        messages,
+        [
+            ("owner.email", "Fältet E-post ska vara text."),
+            ("owner.name", "Fältet Namn ska vara text."),
+            ("owner.phone", "Fältet Telefon ska vara text."),
+            ("owner.shoe_size", "Fältet owner.shoe_size ska vara text."),
+        ]
+    );
+    assert!(problems.iter().all(|p| p.code == ProblemCode::InvalidFormat));
+}
+
 #[test]
 fn apply_edit_trims_and_clears() {
     let mut values = values([
