@@ -175,6 +175,72 @@ impl Action {
     }
 }
 
+/// The network company's answer to a submitted case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approve,
+    Return,
+    Reject,
+}
+
+/// Longest message to the installer; every message stays in the case's history.
+pub const MESSAGE_MAX_CHARS: usize = 2000;
+
+/// Why a decision's message was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DecisionError {
+    #[error("a return or a rejection needs a message")]
+    MessageRequired,
+    #[error("the message is longer than {MESSAGE_MAX_CHARS} characters")]
+    MessageTooLong,
+}
+
+impl DecisionError {
+    pub fn code(self) -> &'static str {
+        match self {
+            DecisionError::MessageRequired => "message_required",
+            DecisionError::MessageTooLong => "message_too_long",
+        }
+    }
+
+    /// The Swedish explanation for the network company's case handler.
+    pub fn message(self) -> String {
+        match self {
+            DecisionError::MessageRequired => "Skriv ett meddelande till installatören: vad som \
+                ska kompletteras eller varför anmälan inte godkänns."
+                .into(),
+            DecisionError::MessageTooLong => {
+                format!("Meddelandet får vara högst {MESSAGE_MAX_CHARS} tecken.")
+            }
+        }
+    }
+}
+
+impl Decision {
+    pub fn action(self) -> Action {
+        match self {
+            Decision::Approve => Action::Approve,
+            Decision::Return => Action::Return,
+            Decision::Reject => Action::Reject,
+        }
+    }
+
+    /// The message that goes with this decision: trimmed, absent when empty, at most
+    /// [`MESSAGE_MAX_CHARS`]. A return or a rejection needs one: the installer must learn what
+    /// to complete, or why.
+    pub fn checked_message(self, message: Option<&str>) -> Result<Option<String>, DecisionError> {
+        let message = message.map(str::trim).filter(|m| !m.is_empty());
+        if message.is_some_and(|m| m.chars().count() > MESSAGE_MAX_CHARS) {
+            return Err(DecisionError::MessageTooLong);
+        }
+        if message.is_none() && self != Decision::Approve {
+            return Err(DecisionError::MessageRequired);
+        }
+        Ok(message.map(str::to_string))
+    }
+}
+
 /// One step in a case's life.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct HistoryEntry {
@@ -366,6 +432,65 @@ mod tests {
             TransitionError::WrongStatus { action: Action::Approve, status: Status::Approved }
                 .message()
                 .contains("Godkänd")
+        );
+    }
+
+    #[test]
+    fn decisions_are_their_actions_and_serialize_in_snake_case() {
+        for (decision, action, json) in [
+            (Decision::Approve, Action::Approve, "approve"),
+            (Decision::Return, Action::Return, "return"),
+            (Decision::Reject, Action::Reject, "reject"),
+        ] {
+            assert_eq!(decision.action(), action);
+            assert_eq!(serde_json::to_value(decision).unwrap(), json);
+            assert_eq!(serde_json::from_value::<Decision>(json.into()).unwrap(), decision);
+        }
+    }
+
+    #[test]
+    fn a_return_or_a_rejection_needs_a_message() {
+        for decision in [Decision::Return, Decision::Reject] {
+            for missing in [None, Some(""), Some(" \n\t ")] {
+                assert_eq!(
+                    decision.checked_message(missing),
+                    Err(DecisionError::MessageRequired),
+                    "{decision:?} {missing:?}"
+                );
+            }
+            assert_eq!(
+                decision.checked_message(Some("  Bifoga situationsplan.\n")),
+                Ok(Some("Bifoga situationsplan.".to_string()))
+            );
+        }
+        assert_eq!(Decision::Approve.checked_message(None), Ok(None));
+        assert_eq!(Decision::Approve.checked_message(Some("  ")), Ok(None));
+        assert_eq!(Decision::Approve.checked_message(Some(" Bra! ")), Ok(Some("Bra!".into())));
+    }
+
+    #[test]
+    fn a_message_has_at_most_2000_characters_after_trimming() {
+        let longest = "å".repeat(MESSAGE_MAX_CHARS);
+        let padded = format!("  {longest}  ");
+        for decision in [Decision::Approve, Decision::Return, Decision::Reject] {
+            assert_eq!(decision.checked_message(Some(&padded)), Ok(Some(longest.clone())));
+            let over = format!("{longest}å");
+            assert_eq!(decision.checked_message(Some(&over)), Err(DecisionError::MessageTooLong));
+        }
+    }
+
+    #[test]
+    fn decision_errors_have_codes_and_swedish_messages() {
+        assert_eq!(DecisionError::MessageRequired.code(), "message_required");
+        assert_eq!(
+            DecisionError::MessageRequired.message(),
+            "Skriv ett meddelande till installatören: vad som ska kompletteras eller varför \
+             anmälan inte godkänns."
+        );
+        assert_eq!(DecisionError::MessageTooLong.code(), "message_too_long");
+        assert_eq!(
+            DecisionError::MessageTooLong.message(),
+            "Meddelandet får vara högst 2000 tecken."
         );
     }
 

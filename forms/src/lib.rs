@@ -13,7 +13,10 @@ pub mod formats;
 pub mod registry;
 mod schema;
 
-pub use case::{Action, Case, CaseError, HistoryEntry, Role, Status, TransitionError};
+pub use case::{
+    Action, Case, CaseError, Decision, DecisionError, HistoryEntry, MESSAGE_MAX_CHARS, Role,
+    Status, TransitionError,
+};
 pub use definitions::{Definitions, FieldKind};
 pub use form::{Change, Edits, FieldValues, Form, FormField, Problem, ProblemCode};
 pub use registry::{Installation, REGISTRY_COLUMNS};
