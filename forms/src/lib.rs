@@ -7,6 +7,7 @@
 //! status machine. No I/O runtime, no HTTP, no AWS: adapters live in `handler` and `site`.
 
 pub mod case;
+pub mod catalog;
 pub mod definitions;
 pub mod form;
 pub mod formats;
@@ -17,6 +18,7 @@ pub use case::{
     Action, Case, CaseError, Decision, DecisionError, HistoryEntry, MESSAGE_MAX_CHARS, Role,
     Status, TransitionError,
 };
+pub use catalog::Catalog;
 pub use definitions::{Definitions, FieldKind};
 pub use form::{Change, Edits, FieldValues, Form, FormField, Problem, ProblemCode};
 pub use registry::{Installation, REGISTRY_COLUMNS};

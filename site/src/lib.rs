@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use forms::definitions::FieldKind;
-use forms::{Definitions, Form};
+use forms::{Catalog, Definitions, Form};
 use minijinja::value::Serde;
 use minijinja::{Environment, UndefinedBehavior, Value, context};
 use serde::Serialize;
@@ -158,36 +158,11 @@ fn copy_map(form: &Form) -> String {
     pairs.join(",")
 }
 
-/// The data the pages' script needs to fill the "Ny anmälan" choices and name things.
-fn forms_json(defs: &Definitions) -> String {
-    let companies: Vec<serde_json::Value> = defs
-        .companies
-        .iter()
-        .map(|c| {
-            let types: Vec<serde_json::Value> = c
-                .offers
-                .iter()
-                .filter_map(|o| {
-                    let t = defs.installation_type(&o.installation_type)?;
-                    let jobs: Vec<_> = t
-                        .job_types
-                        .iter()
-                        .filter(|j| o.job_types.contains(&j.id))
-                        .map(|j| serde_json::json!({"id": j.id, "name": j.name}))
-                        .collect();
-                    Some(serde_json::json!({"id": t.id, "name": t.name, "job_types": jobs}))
-                })
-                .collect();
-            serde_json::json!({
-                "id": c.id,
-                "name": c.name,
-                "network_areas": c.network_areas,
-                "installation_types": types,
-            })
-        })
-        .collect();
+/// The catalog as the pages' script reads it, to fill the "Ny anmälan" choices and name things.
+fn forms_json(catalog: &Catalog) -> String {
+    let json = serde_json::to_string(catalog).expect("the catalog serializes");
     // No `<` at all, so nothing in it can end the script element it is embedded in.
-    serde_json::json!({"companies": companies}).to_string().replace('<', "\\u003c")
+    json.replace('<', "\\u003c")
 }
 
 /// Renders the whole site.
@@ -212,7 +187,8 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
     files.insert(format!("assets/{}", assets.css), STYLE_CSS.as_bytes().to_vec());
     files.insert(format!("assets/{}", assets.js), APP_JS.as_bytes().to_vec());
 
-    let forms_json = forms_json(defs);
+    let catalog = defs.catalog();
+    let forms_json = forms_json(&catalog);
     let auth = match sign_in {
         SignIn::Local => context! { mode => "local" },
         SignIn::Oidc { authority, client_id } => {
@@ -227,12 +203,10 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
             Ok(())
         };
     page("index.html".into(), "cases.html", context! { forms_json => &forms_json })?;
-    let companies: Vec<_> =
-        defs.companies.iter().map(|c| context! { id => &c.id, name => &c.name }).collect();
     page(
         "ny/index.html".into(),
         "new_case.html",
-        context! { companies, forms_json => &forms_json },
+        context! { companies => Value::from(Serde(&catalog.companies)), forms_json => &forms_json },
     )?;
     page("logga-in/index.html".into(), "sign_in.html", context! {})?;
     for form in defs.forms() {

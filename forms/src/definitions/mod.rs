@@ -63,7 +63,7 @@ pub struct InstallationType {
     pub job_types: Vec<JobType>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct JobType {
     pub id: String,
     pub name: String,
@@ -81,7 +81,7 @@ pub struct Company {
     pub fields: Vec<Field>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct NetworkArea {
     pub id: String,
     pub name: String,
