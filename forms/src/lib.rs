@@ -4,13 +4,16 @@
 //! parsed strictly and checked ([`Definitions`]); a [`Form`] is one company's definition of one
 //! installation type and knows its fields, what is mandatory, how to validate a case, merge a
 //! lookup, copy from owner and describe itself as JSON Schema. [`Case`] is a notification and its
-//! status machine. No I/O runtime, no HTTP, no AWS: adapters live in `handler` and `site`.
+//! status machine, [`Decision`] the network company's answer. [`lookup`] checks and resolves
+//! "Hämta anl-data", [`Catalog`] is what a new case can be made of. No I/O runtime, no HTTP, no
+//! AWS, no files: adapters live in `handler` and `site`.
 
 pub mod case;
 pub mod catalog;
 pub mod definitions;
 pub mod form;
 pub mod formats;
+pub mod lookup;
 pub mod registry;
 mod schema;
 
@@ -21,4 +24,5 @@ pub use case::{
 pub use catalog::Catalog;
 pub use definitions::{Definitions, FieldKind};
 pub use form::{Change, Edits, FieldValues, Form, FormField, Problem, ProblemCode};
+pub use lookup::{LookupError, LookupKey, LookupOutcome, LookupQuery};
 pub use registry::{Installation, REGISTRY_COLUMNS};
