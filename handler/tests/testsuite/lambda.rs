@@ -1,0 +1,55 @@
+//! Lambda mode: API Gateway v2 events, identity from the JWT authorizer's claims.
+
+use serde_json::Value;
+
+use crate::support::cases::id_of;
+use crate::support::fixture;
+use crate::support::server::assert_error_shape;
+
+async fn lambda_call(app: &axum::Router, event: &str) -> (u16, Value) {
+    use tower::ServiceExt;
+    let request = lambda_http::request::from_str(event).expect("an API Gateway v2 event");
+    let response = app.clone().oneshot(request).await.expect("the router answers");
+    let status = response.status().as_u16();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn lambda_mode_reads_the_authorizers_claims() {
+    use handler::app::{AppState, router};
+    use handler::auth::Auth;
+    use handler::store::sqlite::SqliteStore;
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("lambda.sqlite3")).expect("a SQLite store");
+    let app = router(AppState::new(store, Auth::ApiGateway));
+
+    let (status, forms) = lambda_call(&app, &fixture("apigw/get_forms_installer.json")).await;
+    assert_eq!(status, 200, "{forms}");
+    assert!(forms["companies"].as_array().unwrap().iter().any(|c| c["id"] == "oresundskraft"));
+
+    let (status, case) = lambda_call(&app, &fixture("apigw/post_case_installer.json")).await;
+    assert_eq!(status, 201, "{case}");
+    assert_eq!(case["status"], "draft");
+    assert_eq!(case["firm"], "demo_el", "the firm comes from custom:org");
+    assert_eq!(case["created_by"], "7c2d3e4f-1111-4a5b-9c8d-anna00000001", "the user is the sub");
+    let id = id_of(&case);
+
+    let (status, body) = lambda_call(&app, &fixture("apigw/get_cases_no_authorizer.json")).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["error"]["code"], "unauthorized");
+    assert_error_shape(&body);
+
+    let other_firm = fixture("apigw/get_case_other_firm.json").replace("{CASE_ID}", &id);
+    let (status, body) = lambda_call(&app, &other_firm).await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"]["code"], "case_not_found");
+    // The same request as the owning firm finds it: the 404 is about the claims.
+    let own_firm = other_firm
+        .replace("\"custom:org\": \"annan_el\"", "\"custom:org\": \"demo_el\"")
+        .replace("8d3e4f5a-2222-4b6c-8d9e-bertil000001", "7c2d3e4f-1111-4a5b-9c8d-anna00000001");
+    let (status, body) = lambda_call(&app, &own_firm).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["id"], id.as_str());
+}

@@ -1,0 +1,21 @@
+//! The handler's integration tests, one test binary with a module per area (the layout of
+//! mdBook's `tests/testsuite`), so that the handler and the AWS SDK are linked once.
+//!
+//! End-to-end tests of the API run the real `handler` binary over HTTP, with SQLite and with
+//! DynamoDB Local (DESIGN.md sections 4-5, CONTRACT.md sections 1-3); each walk is written once
+//! and run against both stores. The storage contract runs against both stores directly. DynamoDB
+//! Local must be running (`scripts/test` starts it), else the DynamoDB tests fail.
+
+mod support;
+
+mod bad_input;
+mod concurrent_edits;
+mod installers_walk;
+mod lambda;
+mod network_company;
+mod odd_requests;
+mod openapi;
+mod rate_limit;
+mod registry_import;
+mod store_contract;
+mod store_unavailable;
