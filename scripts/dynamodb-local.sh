@@ -5,6 +5,9 @@
 #   eval "$(scripts/dynamodb-local.sh start)"   # starts it and exports the SDK's variables
 #   scripts/dynamodb-local.sh stop              # stops it by its PID
 #
+# An optional second argument names an instance of its own (`start fault`, `stop fault`), for a
+# test that freezes or kills its DynamoDB Local without disturbing the others.
+#
 # `start` prints only `export` lines on stdout; everything else goes to stderr, so its output can
 # be eval'ed. Calling `start` while it runs prints the variables of the running instance.
 set -euo pipefail
@@ -12,9 +15,11 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/target/tools"
 DIR="$TOOLS/dynamodb-local"
-PID_FILE="$TOOLS/dynamodb-local.pid"
-PORT_FILE="$TOOLS/dynamodb-local.port"
-LOG_FILE="$TOOLS/dynamodb-local.log"
+INSTANCE="dynamodb-local${2:+-$2}"
+[[ "$INSTANCE" =~ ^[A-Za-z0-9_-]+$ ]] || { echo "dynamodb-local: bad instance name" >&2; exit 1; }
+PID_FILE="$TOOLS/$INSTANCE.pid"
+PORT_FILE="$TOOLS/$INSTANCE.port"
+LOG_FILE="$TOOLS/$INSTANCE.log"
 READY_SECONDS=30
 
 say() { echo "dynamodb-local: $*" >&2; }
@@ -32,7 +37,8 @@ running_pid() {
 }
 
 print_exports() {
-    local port="$1"
+    local port="$1" pid="$2"
+    echo "export DYNAMODB_LOCAL_PID=$pid"
     echo "export AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:$port"
     echo "export AWS_REGION=eu-north-1"
     echo "export AWS_ACCESS_KEY_ID=local"
@@ -48,7 +54,7 @@ start() {
     mkdir -p "$TOOLS"
     if pid="$(running_pid)" && [[ -f "$PORT_FILE" ]]; then
         say "already running (PID $pid)"
-        print_exports "$(cat "$PORT_FILE")"
+        print_exports "$(cat "$PORT_FILE")" "$pid"
         return
     fi
     command -v java >/dev/null || die "java (17 or newer) is needed but not on PATH"
@@ -98,7 +104,7 @@ start() {
         waited=$((waited + 1))
     done
     say "running on 127.0.0.1:$port (PID $pid)"
-    print_exports "$port"
+    print_exports "$port" "$pid"
 }
 
 stop() {
@@ -123,5 +129,5 @@ stop() {
 case "${1:-}" in
     start) start ;;
     stop) stop ;;
-    *) die "usage: $0 start|stop" ;;
+    *) die "usage: $0 start|stop [instance name]" ;;
 esac

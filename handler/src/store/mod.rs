@@ -1,5 +1,5 @@
 //! Storage ports: small traits the domain logic is written against, with two adapters that
-//! share one contract test suite (`tests/store_contract.rs`): SQLite (embedded default) and
+//! share one contract test suite (`tests/testsuite/store_contract.rs`): SQLite (embedded default) and
 //! DynamoDB (production).
 
 pub mod dynamodb;
@@ -7,7 +7,7 @@ pub mod sqlite;
 
 use std::future::Future;
 
-use forms::{Case, Installation, Status};
+use forms::{Case, Installation, LookupKey, Status};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -20,9 +20,12 @@ pub enum StoreError {
     /// A case with this id exists already.
     #[error("already exists")]
     AlreadyExists,
-    /// The store cannot be reached or failed; the client may retry later (503).
+    /// The store cannot be reached or failed, and did nothing; the client may retry later (503).
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// The store did not answer in time: a write may still have been done (503).
+    #[error("store did not answer: {0}")]
+    Unanswered(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -53,6 +56,8 @@ pub trait CaseStore: Send + Sync {
 /// A network company's installation registry.
 pub trait RegistryStore: Send + Sync {
     /// Inserts or replaces installations by EAN; writing the same rows again changes nothing.
+    /// Rows come trimmed (`Installation::trimmed`, at the import); numbers are looked up as
+    /// given.
     fn put_installations(
         &self,
         company: &str,
@@ -89,8 +94,8 @@ pub struct AuditEntry {
     pub user: String,
     pub firm: String,
     pub case_id: String,
-    /// `ean` or `meter_number`, or `ean_and_meter_number`.
-    pub by: String,
+    /// What the installer looked up by; never the number itself.
+    pub by: LookupKey,
     pub found: bool,
 }
 

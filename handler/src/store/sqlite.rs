@@ -335,9 +335,7 @@ impl RegistryStore for SqliteStore {
         let company = company.to_string();
         let rows = rows
             .iter()
-            .map(|row| {
-                Ok((row.ean.trim().to_string(), row.meter_number.trim().to_string(), to_doc(row)?))
-            })
+            .map(|row| Ok((row.ean.clone(), row.meter_number.clone(), to_doc(row)?)))
             .collect::<StoreResult<Vec<_>>>()?;
         self.write("write installations", move |tx| {
             let mut stmt = tx
@@ -361,7 +359,7 @@ impl RegistryStore for SqliteStore {
         company: &str,
         ean: &str,
     ) -> StoreResult<Option<Installation>> {
-        let (company, ean) = (company.to_string(), ean.trim().to_string());
+        let (company, ean) = (company.to_string(), ean.to_string());
         self.run(move |conn| {
             query_doc(
                 conn,
@@ -378,7 +376,7 @@ impl RegistryStore for SqliteStore {
         company: &str,
         meter_number: &str,
     ) -> StoreResult<Vec<Installation>> {
-        let (company, meter) = (company.to_string(), meter_number.trim().to_string());
+        let (company, meter) = (company.to_string(), meter_number.to_string());
         if meter.is_empty() {
             return Ok(Vec::new());
         }

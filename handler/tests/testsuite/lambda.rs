@@ -2,23 +2,66 @@
 
 use serde_json::Value;
 
-use crate::support::cases::id_of;
+use crate::support::cases::{id_of, oresundskraft_registry};
 use crate::support::fixture;
 use crate::support::server::assert_error_shape;
 
+/// Sends an API Gateway v2 event through the router; every answer, whatever its status, must
+/// forbid caching and sniffing: on Lambda nothing else adds those headers.
 async fn lambda_call(app: &axum::Router, event: &str) -> (u16, Value) {
     use tower::ServiceExt;
     let request = lambda_http::request::from_str(event).expect("an API Gateway v2 event");
     let response = app.clone().oneshot(request).await.expect("the router answers");
     let status = response.status().as_u16();
+    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok());
+    assert_eq!(header("cache-control"), Some("no-store"), "{status}: Cache-Control");
+    assert_eq!(header("x-content-type-options"), Some("nosniff"), "{status}: nosniff");
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
     (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
 
+/// `post_case_installer.json` turned into a POST of `body` to `path`.
+fn post_event(path: &str, body: &Value) -> String {
+    let mut event: Value =
+        serde_json::from_str(&fixture("apigw/post_case_installer.json")).unwrap();
+    event["rawPath"] = path.into();
+    event["requestContext"]["http"]["path"] = path.into();
+    event["pathParameters"]["proxy"] = path.trim_start_matches("/api/").into();
+    event["body"] = body.to_string().into();
+    event["isBase64Encoded"] = false.into();
+    event["headers"].as_object_mut().unwrap().remove("content-length");
+    event.to_string()
+}
+
+#[tokio::test]
+async fn a_customers_data_is_never_cached_in_lambda_mode() {
+    use handler::http::{AppState, Auth, router};
+    use handler::store::RegistryStore;
+    use handler::store::sqlite::SqliteStore;
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("lambda.sqlite3")).expect("a SQLite store");
+    let registry = oresundskraft_registry();
+    store.put_installations("oresundskraft", &registry).await.unwrap();
+    let app = router(AppState::new(store, Auth::ApiGateway));
+
+    let (status, case) = lambda_call(&app, &fixture("apigw/post_case_installer.json")).await;
+    assert_eq!(status, 201, "{case}");
+    let lookup = serde_json::json!({"version": 1, "ean": registry[0].ean, "apply": true});
+    let path = format!("/api/v1/cases/{}/lookup", id_of(&case));
+    let (status, found) = lambda_call(&app, &post_event(&path, &lookup)).await;
+    assert_eq!(status, 200, "{found}");
+    // The answer that must not be cached: the customer's name and address.
+    assert_eq!(found["case"]["fields"]["owner.name"], registry[0].owner_name.as_str());
+    assert_eq!(
+        found["installation"]["installation.street_address"],
+        registry[0].street_address.as_str()
+    );
+}
+
 #[tokio::test]
 async fn lambda_mode_reads_the_authorizers_claims() {
-    use handler::app::{AppState, router};
-    use handler::auth::Auth;
+    use handler::http::{AppState, Auth, router};
     use handler::store::sqlite::SqliteStore;
 
     let dir = tempfile::tempdir().unwrap();

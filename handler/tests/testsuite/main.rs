@@ -10,6 +10,8 @@ mod support;
 
 mod bad_input;
 mod concurrent_edits;
+mod errors;
+mod faults;
 mod installers_walk;
 mod lambda;
 mod network_company;

@@ -1,4 +1,4 @@
-//! Odd requests and registries: clear answers, never a crash.
+//! Odd requests and registries, and stopping the server: clear answers, never a crash.
 
 use forms::formats::complete_gsrn;
 use serde_json::json;
@@ -48,4 +48,16 @@ async fn odd_requests_get_clear_answers() {
     let warnings = other.expect(200)["warnings"].to_string();
     assert!(warnings.contains("Fastighetsägaren i registret (Eva Ek)"), "{warnings}");
     assert!(warnings.contains("(Nils Strand)"), "{warnings}");
+}
+
+/// A service manager stops `handler serve` with SIGTERM, a person with Ctrl-C (SIGINT): both
+/// end it cleanly, with exit status 0.
+#[test]
+fn serve_stops_cleanly_on_sigterm_and_ctrl_c() {
+    for signal in ["-TERM", "-INT"] {
+        let mut server = Server::sqlite();
+        let status = server.stop_with(signal);
+        assert!(status.success(), "{signal}: {status}");
+        assert!(server.log().contains("stopped"), "{signal}: {}", server.log());
+    }
 }

@@ -112,7 +112,7 @@ async fn the_openapi_document_describes_the_real_api() {
 
     // Real answers validate against the components.
     let forms = anna.get("/forms").await;
-    assert_component(&doc, "FormsAnswer", forms.expect(200));
+    assert_component(&doc, "Catalog", forms.expect(200));
     assert_documented(&doc, "/forms", "get", &forms);
     let created = anna.post("/cases", serde_json::from_str(NEW_CASE).unwrap()).await;
     assert_component(&doc, "CaseView", created.expect(201));

@@ -12,7 +12,7 @@ async fn audit_lookups_by_time_range<S: Store>(s: &S) {
         user: "user-1".into(),
         firm: "firm-a".into(),
         case_id: "c1".into(),
-        by: "ean".into(),
+        by: forms::LookupKey::Ean,
         found: true,
     };
     // Across midnight, so that more than one day is read.

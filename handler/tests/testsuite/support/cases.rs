@@ -29,7 +29,7 @@ pub async fn submitted_case(anna: &Api) -> (String, u64) {
 pub fn oresundskraft_registry() -> Vec<Installation> {
     let companies = &Definitions::builtin().companies;
     let position = companies.iter().position(|c| c.id == "oresundskraft").expect("Öresundskraft");
-    handler::demo::installations(&companies[position], position)
+    handler::local::demo::installations(&companies[position], position)
 }
 
 pub const NEW_CASE: &str = r#"{"company": "oresundskraft", "installation_type": "service_change",

@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use forms::Role;
-use handler::auth::LocalKey;
+use handler::local::LocalKey;
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
@@ -24,7 +24,7 @@ pub const NOT_RUNNING: &str = "AWS_ENDPOINT_URL_DYNAMODB is not set, so DynamoDB
 /// How long a server may take to print its address (DynamoDB retries included).
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// A demo user (see `handler::demo::DEMO_USERS`).
+/// A demo user (see `handler::local::demo::DEMO_USERS`).
 #[derive(Debug, Clone, Copy)]
 pub struct User {
     pub role: Role,
@@ -168,6 +168,20 @@ impl Server {
         Api { base: format!("{}/api/v1", self.url), token: None, client: self.client.clone() }
     }
 
+    /// Sends `signal` (e.g. `-TERM`) and waits up to 10 s for the server to exit.
+    pub fn stop_with(&mut self, signal: &str) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args([signal, &pid]).status().expect("kill");
+        assert!(sent.success(), "kill {signal} {pid}");
+        for _ in 0..100 {
+            if let Some(status) = self.child.try_wait().expect("the server's status") {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("handler serve did not stop within 10 s of {signal}; its log:\n{}", self.log());
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(log_path(self.data_dir.path())).unwrap_or_default()
     }
@@ -270,10 +284,16 @@ impl Answer {
     }
 }
 
-/// `{"error": {"code": "snake_case", "message": "<Swedish>", "fields"?: [...]}}`.
+/// Exactly `{"error": {"code": "snake_case", "message": "<Swedish>", "fields": [...]}}`, with
+/// `fields` always a list, and none of serde's or axum's English in the text.
 #[track_caller]
 pub fn assert_error_shape(body: &Value) {
+    assert_eq!(body.as_object().map(|o| o.len()), Some(1), "not only an error object: {body}");
     let error = body.get("error").unwrap_or_else(|| panic!("no error object in {body}"));
+    let mut keys: Vec<&str> =
+        error.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
+    keys.sort_unstable();
+    assert_eq!(keys, ["code", "fields", "message"], "not the documented shape: {body}");
     let code = error["code"].as_str().unwrap_or_else(|| panic!("no error code in {body}"));
     assert!(
         !code.is_empty() && code.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
@@ -281,12 +301,18 @@ pub fn assert_error_shape(body: &Value) {
     );
     let message = error["message"].as_str().unwrap_or_else(|| panic!("no message in {body}"));
     assert_swedish(message);
-    if let Some(fields) = error.get("fields") {
-        for problem in fields.as_array().unwrap_or_else(|| panic!("fields is not a list: {body}")) {
-            assert!(problem["field"].as_str().is_some_and(|f| !f.is_empty()), "{body}");
-            assert!(problem["code"].as_str().is_some_and(|c| !c.is_empty()), "{body}");
-            assert_swedish(problem["message"].as_str().unwrap_or_default());
-        }
+    let fields =
+        error["fields"].as_array().unwrap_or_else(|| panic!("fields is not a list: {body}"));
+    for problem in fields {
+        assert!(problem["field"].as_str().is_some_and(|f| !f.is_empty()), "{body}");
+        assert!(problem["code"].as_str().is_some_and(|c| !c.is_empty()), "{body}");
+        assert_swedish(problem["message"].as_str().unwrap_or_default());
+    }
+    let text = body.to_string();
+    for english in
+        ["expected", "invalid type", " at line ", "column ", "Failed to", "missing field"]
+    {
+        assert!(!text.contains(english), "English in an error answer: {text}");
     }
 }
 

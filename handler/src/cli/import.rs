@@ -3,9 +3,48 @@
 
 use std::collections::HashMap;
 use std::io::Read;
+use std::path::Path;
+use std::process::ExitCode;
 
 use forms::definitions::Company;
-use forms::{Installation, REGISTRY_COLUMNS};
+use forms::{Definitions, Installation, REGISTRY_COLUMNS};
+
+use super::Failure;
+use crate::store::RegistryStore;
+
+/// Rows written to the store at a time.
+const CHUNK: usize = 500;
+
+pub(super) async fn import<S: RegistryStore>(
+    store: S,
+    company_id: &str,
+    file: &Path,
+) -> Result<ExitCode, Failure> {
+    let defs = Definitions::builtin();
+    let company = defs.company(company_id).ok_or_else(|| {
+        let known: Vec<&str> = defs.companies.iter().map(|c| c.id.as_str()).collect();
+        format!("unknown network company {company_id}; use one of: {}", known.join(", "))
+    })?;
+    let input =
+        std::fs::File::open(file).map_err(|e| format!("cannot open {}: {e}", file.display()))?;
+    let plan = plan(input, company).map_err(|e| format!("{}: {e}", file.display()))?;
+    for line in plan.report() {
+        eprintln!("{line}");
+    }
+    let progress = indicatif::ProgressBar::new(plan.good.len() as u64);
+    for chunk in plan.good.chunks(CHUNK) {
+        store.put_installations(&company.id, chunk).await.map_err(|e| e.to_string())?;
+        progress.inc(chunk.len() as u64);
+    }
+    progress.finish_and_clear();
+    println!(
+        "{} anläggningar importerade till {}, {} rader refuserade.",
+        plan.good.len(),
+        company.name,
+        plan.refused.len()
+    );
+    Ok(if plan.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
 
 /// The rows of a CSV file, sorted into those to write and those refused.
 #[derive(Debug, Default)]
@@ -70,7 +109,7 @@ pub fn plan(input: impl Read, company: &Company) -> Result<ImportPlan, ImportErr
             continue;
         }
         let row: Installation = match record.deserialize(Some(&headers)) {
-            Ok(row) => trimmed(row),
+            Ok(row) => Installation::trimmed(row),
             Err(e) => {
                 plan.refused.push((line, format!("raden kan inte läsas: {e}")));
                 continue;
@@ -78,11 +117,11 @@ pub fn plan(input: impl Read, company: &Company) -> Result<ImportPlan, ImportErr
         };
         let mut problems = row.problems(company);
         if let Some(first) = eans.get(&row.ean) {
-            problems.push(format!("ean {} finns redan på rad {first}", row.ean));
+            problems.push(format!("samma ean som rad {first}"));
         }
         if let Some(first) = meters.get(&row.meter_number).filter(|_| !row.meter_number.is_empty())
         {
-            problems.push(format!("meter_number {} finns redan på rad {first}", row.meter_number));
+            problems.push(format!("samma meter_number som rad {first}"));
         }
         if problems.is_empty() {
             eans.insert(row.ean.clone(), line);
@@ -93,26 +132,4 @@ pub fn plan(input: impl Read, company: &Company) -> Result<ImportPlan, ImportErr
         }
     }
     Ok(plan)
-}
-
-fn trimmed(row: Installation) -> Installation {
-    let t = |s: String| s.trim().to_string();
-    Installation {
-        ean: t(row.ean),
-        meter_number: t(row.meter_number),
-        technical_number: t(row.technical_number),
-        street_address: t(row.street_address),
-        postal_code: t(row.postal_code),
-        city: t(row.city),
-        property_designation: t(row.property_designation),
-        network_area: t(row.network_area),
-        main_fuse_a: t(row.main_fuse_a),
-        owner_name: t(row.owner_name),
-        owner_identity_number: t(row.owner_identity_number),
-        owner_street_address: t(row.owner_street_address),
-        owner_postal_code: t(row.owner_postal_code),
-        owner_city: t(row.owner_city),
-        owner_phone: t(row.owner_phone),
-        owner_email: t(row.owner_email),
-    }
 }

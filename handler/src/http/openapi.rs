@@ -1,15 +1,15 @@
 //! The OpenAPI 3.1 document of the API, built from the same Rust types the routes use
-//! (schemars), so it cannot drift from the code; `tests/api.rs` checks real answers against it.
+//! (schemars), so it cannot drift from the code; the API tests check real answers against it.
 
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::{JsonSchema, Schema};
 use serde_json::{Map, Value, json};
 
-use crate::api::{
-    AuditAnswer, CaseList, CaseView, CompletionRequest, DecisionRequest, EditRequest, FormsAnswer,
-    LookupAnswer, LookupRequest, NewCase, VersionRequest,
-};
-use crate::error::ErrorBody;
+use super::audit::AuditAnswer;
+use super::cases::{CaseList, CaseView, EditRequest, NewCase, VersionRequest};
+use super::error::ErrorBody;
+use super::lookup::{LookupAnswer, LookupRequest};
+use super::moves::{CompletionRequest, DecisionRequest};
 
 struct Components {
     requests: SchemaGenerator,
@@ -51,7 +51,7 @@ fn operation(summary: &str, request: Option<Value>, ok: (&str, Value), errors: &
     responses.insert(ok.0.to_string(), ok.1);
     for code in errors {
         let description = match *code {
-            "400" => "Malformed JSON",
+            "400" => "Malformed JSON or query string",
             "401" => "No or bad token",
             "403" => "The caller's role may not do this",
             "404" => "Unknown, or not the caller's",
@@ -80,6 +80,10 @@ fn public(mut operation: Value) -> Value {
 
 const BODY_ERRORS: [&str; 8] = ["400", "401", "403", "404", "409", "413", "415", "422"];
 
+pub async fn serve() -> axum::Json<Value> {
+    axum::Json(document())
+}
+
 /// The whole document.
 pub fn document() -> Value {
     let mut c = Components::new();
@@ -94,7 +98,7 @@ pub fn document() -> Value {
     let forms = operation(
         "Network companies, their network areas, installation and job types",
         None,
-        ("200", c.answer::<FormsAnswer>("The forms")),
+        ("200", c.answer::<forms::Catalog>("The forms")),
         &[],
     );
     paths.insert("/forms".into(), json!({ "get": public(forms) }));
@@ -106,12 +110,13 @@ pub fn document() -> Value {
         "get": public(operation("JSON Schema (Draft 2020-12) of a form's fields", None, ("200", json!({"description": "The schema", "content": {"application/json": {"schema": {"type": "object"}}}})), &["404"]))
     }));
     let new_case = c.request::<NewCase>();
+    let status = c.answers.subschema_for::<forms::Status>();
     paths.insert("/cases".into(), json!({
         "post": operation("Create a draft (installer)", Some(new_case), ("201", c.answer::<CaseView>("The new draft")), &BODY_ERRORS),
         "get": {
-            "parameters": [{"name": "status", "in": "query", "required": false, "schema": {"type": "string"}}],
+            "parameters": [{"name": "status", "in": "query", "required": false, "schema": status}],
             "summary": "The firm's cases (installer) or the company's cases that are not drafts (network company)",
-            "responses": operation("", None, ("200", c.answer::<CaseList>("The cases")), &["401", "422"])["responses"].clone()
+            "responses": operation("", None, ("200", c.answer::<CaseList>("The cases")), &["400", "401", "422"])["responses"].clone()
         }
     }));
     let edit = c.request::<EditRequest>();
@@ -148,7 +153,7 @@ pub fn document() -> Value {
             {"name": "from", "in": "query", "required": false, "schema": {"type": "string", "format": "date"}},
             {"name": "to", "in": "query", "required": false, "schema": {"type": "string", "format": "date"}}
         ],
-        "responses": operation("", None, ("200", c.answer::<AuditAnswer>("Audit entries")), &["401", "403", "422"])["responses"].clone()
+        "responses": operation("", None, ("200", c.answer::<AuditAnswer>("Audit entries")), &["400", "401", "403", "422"])["responses"].clone()
     }}));
 
     c.answers.subschema_for::<ErrorBody>();

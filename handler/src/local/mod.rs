@@ -1,21 +1,27 @@
-//! What only `handler serve` has: the generated site on the same origin as the API, and a
-//! sign-in for the demo users (local mode has no identity provider).
+//! What only `handler serve` has: the generated site on the same origin as the API, a sign-in
+//! for the demo users (local mode has no identity provider), the key that signs their tokens,
+//! the demo registry, and a trace of every request on the console.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, Request, header};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
-use crate::app::JsonBody;
-use crate::auth::LocalKey;
-use crate::demo::DEMO_USERS;
-use crate::error::ApiError;
+pub use self::key::LocalKey;
+use crate::http::body::JsonBody;
+use crate::http::{ApiError, ErrorCode};
+use demo::DEMO_USERS;
+
+pub mod demo;
+mod key;
 
 /// No inline scripts or styles anywhere, so the policy needs no `unsafe-inline`.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
@@ -49,26 +55,41 @@ async fn sign_in(
     JsonBody(request): JsonBody<SignInRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let user = DEMO_USERS.iter().find(|u| u.user == request.user).ok_or_else(|| {
-        ApiError::unprocessable("unknown_user", "Det finns ingen sådan demoanvändare.")
+        ApiError::new(ErrorCode::UnknownUser, "Det finns ingen sådan demoanvändare.")
     })?;
     let token = key.mint(user.role, user.org, user.user, Some(user.name));
     Ok(Json(serde_json::json!({ "token": token })))
 }
 
-/// The API router plus the demo sign-in and the site in `site_dir`.
+/// The API router plus the demo sign-in and the site in `site_dir`, with a trace of each
+/// request: method, path, status and time, never the query string (it may hold a search).
 pub fn with_site(api: Router, key: Arc<LocalKey>, site_dir: &Path) -> Router {
     let local = Router::new()
         .route("/api/v1/local/users", get(users))
         .route("/api/v1/local/sign-in", post(sign_in))
-        .with_state(key);
+        .with_state(key)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
     let site = Router::new().fallback_service(ServeDir::new(site_dir)).layer(
         SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
         ),
     );
-    local.merge(api).merge(site).layer(SetResponseHeaderLayer::if_not_present(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    ))
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|request: &Request<_>| {
+            tracing::info_span!("request", method = %request.method(), path = request.uri().path())
+        })
+        .on_request(())
+        .on_response(DefaultOnResponse::new().level(Level::INFO));
+    local
+        .merge(api)
+        .merge(site)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(trace)
 }

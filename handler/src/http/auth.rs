@@ -1,23 +1,18 @@
 //! Who is calling. In Lambda mode API Gateway's JWT authorizer has verified the Cognito token and
 //! the handler reads only the verified claims from the request context; locally the handler
-//! verifies a JWT it signed itself with a key kept in the data directory (`handler token`).
-
-use std::{fs, io::Write, path::Path};
+//! verifies a JWT signed with the data directory's key (`crate::local::LocalKey`).
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use base64::Engine;
 use forms::Role;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
-use crate::error::ApiError;
+use super::AppState;
+use super::error::ApiError;
 
-const ISSUER: &str = "elanmalan-local";
-const KEY_FILE: &str = "jwt-secret";
-/// A local token lasts a working day.
-const TOKEN_LIFETIME_SECONDS: i64 = 12 * 3600;
+/// The issuer of local mode's tokens (`handler token`, the demo sign-in).
+pub(crate) const ISSUER: &str = "elanmalan-local";
 
 /// The verified identity of the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,64 +43,17 @@ pub enum Auth {
     ApiGateway,
 }
 
+/// A local token's claims.
 #[derive(Debug, Serialize, Deserialize)]
-struct Claims {
-    sub: String,
-    role: Role,
-    org: String,
+pub(crate) struct Claims {
+    pub sub: String,
+    pub role: Role,
+    pub org: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<String>,
-    iss: String,
-    iat: i64,
-    exp: i64,
-}
-
-/// The signing key of local mode, created on first use.
-pub struct LocalKey(Vec<u8>);
-
-impl LocalKey {
-    pub fn load_or_create(data_dir: &Path) -> std::io::Result<LocalKey> {
-        let path = data_dir.join(KEY_FILE);
-        if let Ok(text) = fs::read_to_string(&path) {
-            let key = base64::engine::general_purpose::STANDARD
-                .decode(text.trim())
-                .map_err(|e| std::io::Error::other(format!("{}: {e}", path.display())))?;
-            return Ok(LocalKey(key));
-        }
-        fs::create_dir_all(data_dir)?;
-        let key: [u8; 32] = rand::random();
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&path)?;
-        writeln!(file, "{}", base64::engine::general_purpose::STANDARD.encode(key))?;
-        Ok(LocalKey(key.to_vec()))
-    }
-
-    pub fn auth(&self) -> Auth {
-        Auth::Local { decoding: DecodingKey::from_secret(&self.0) }
-    }
-
-    /// A signed token for local mode.
-    pub fn mint(&self, role: Role, org: &str, user: &str, name: Option<&str>) -> String {
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let claims = Claims {
-            sub: user.to_string(),
-            role,
-            org: org.to_string(),
-            name: name.map(str::to_string),
-            iss: ISSUER.to_string(),
-            iat: now,
-            exp: now + TOKEN_LIFETIME_SECONDS,
-        };
-        jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &EncodingKey::from_secret(&self.0),
-        )
-        .expect("HS256 signing cannot fail")
-    }
+    pub name: Option<String>,
+    pub iss: String,
+    pub iat: i64,
+    pub exp: i64,
 }
 
 impl Auth {

@@ -2,7 +2,7 @@
 //! with valid GSRNs, and the demo users to sign in as.
 
 use forms::definitions::Company;
-use forms::formats::complete_gsrn;
+use forms::formats::{complete_gsrn, luhn_check_digit};
 use forms::{Installation, Role};
 
 /// A demo user: role, organisation, user id, name.
@@ -87,15 +87,8 @@ fn demo_personnummer(i: u32) -> String {
         born.day(),
         100 + i
     );
-    let sum: u32 = nine
-        .bytes()
-        .enumerate()
-        .map(|(k, b)| {
-            let d = u32::from(b - b'0') * if k % 2 == 0 { 2 } else { 1 };
-            if d > 9 { d - 9 } else { d }
-        })
-        .sum();
-    format!("{}{}-{}{}", born.year(), &nine[2..6], &nine[6..], (10 - sum % 10) % 10)
+    let check = luhn_check_digit(&nine);
+    format!("{}{}-{}{check}", born.year(), &nine[2..6], &nine[6..])
 }
 
 #[cfg(test)]

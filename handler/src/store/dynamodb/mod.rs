@@ -13,16 +13,15 @@
 //! no longer has (a draft's GSI2 keys) disappear with the old item. Queries on the GSIs are
 //! eventually consistent in AWS: a case written a moment ago may be missing from a list.
 
+mod table;
+
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, IndexStatus,
-    KeySchemaElement, KeyType, Projection, ProjectionType, PutRequest, ReturnValue,
-    ScalarAttributeType, Select, TableStatus, TimeToLiveSpecification, WriteRequest,
-};
+use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, ReturnValue, Select, WriteRequest};
 use forms::{Case, Installation, Status};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -30,6 +29,7 @@ use time::OffsetDateTime;
 
 use super::sortable_time;
 use super::{AuditEntry, AuditStore, CaseStore, RegistryStore, StoreError, StoreResult};
+pub use table::create_table;
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -41,6 +41,27 @@ const COUNTER_LIFETIME: time::Duration = time::Duration::hours(1);
 const BATCH_SIZE: usize = 25;
 /// Rounds of retrying a batch's unprocessed items before giving up.
 const BATCH_TRIES: u32 = 8;
+
+/// How long one DynamoDB call may take, retries included. A store that accepts connections but
+/// does not answer then costs a request this long and a 503 with Retry-After, not a hang; the
+/// next request tries again, so the store's return needs no restart.
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long one attempt may take before the SDK retries it.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(1200);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// A client from the standard AWS configuration (environment, profile, region), with the
+/// timeouts above.
+pub async fn client_from_env() -> Client {
+    let shared = aws_config::load_from_env().await;
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .operation_timeout(OPERATION_TIMEOUT)
+        .build();
+    let config = aws_sdk_dynamodb::config::Builder::from(&shared).timeout_config(timeouts).build();
+    Client::from_conf(config)
+}
 
 /// The DynamoDB store. Cloning is cheap (the SDK client is shared).
 #[derive(Clone)]
@@ -56,103 +77,21 @@ impl DynamoStore {
     }
 }
 
-/// Creates the table with its three indexes and waits until it and they are ACTIVE; also
-/// switches on TTL on `ttl`. A table that exists already is left as it is (only waited for).
-/// The error is an operator-facing message.
-pub async fn create_table(client: &Client, table: &str) -> Result<(), String> {
-    let string_attribute = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .map_err(|e| e.to_string())
-    };
-    let key = |name: &str, key_type: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(key_type)
-            .build()
-            .map_err(|e| e.to_string())
-    };
-    let gsi = |name: &str| -> Result<GlobalSecondaryIndex, String> {
-        GlobalSecondaryIndex::builder()
-            .index_name(name)
-            .key_schema(key(&format!("{name}PK"), KeyType::Hash)?)
-            .key_schema(key(&format!("{name}SK"), KeyType::Range)?)
-            .projection(Projection::builder().projection_type(ProjectionType::All).build())
-            .build()
-            .map_err(|e| e.to_string())
-    };
-
-    let mut request = client
-        .create_table()
-        .table_name(table)
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(key("PK", KeyType::Hash)?)
-        .key_schema(key("SK", KeyType::Range)?);
-    for name in ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK"] {
-        request = request.attribute_definitions(string_attribute(name)?);
-    }
-    for name in ["GSI1", "GSI2", "GSI3"] {
-        request = request.global_secondary_indexes(gsi(name)?);
-    }
-    let created = match request.send().await {
-        Ok(_) => true,
-        Err(e) if e.as_service_error().is_some_and(|e| e.is_resource_in_use_exception()) => false,
-        Err(e) => {
-            return Err(format!("could not create table {table}: {}", DisplayErrorContext(&e)));
-        }
-    };
-    wait_until_active(client, table).await?;
-    if created {
-        client
-            .update_time_to_live()
-            .table_name(table)
-            .time_to_live_specification(
-                TimeToLiveSpecification::builder()
-                    .enabled(true)
-                    .attribute_name("ttl")
-                    .build()
-                    .map_err(|e| e.to_string())?,
-            )
-            .send()
-            .await
-            .map_err(|e| {
-                format!("could not enable TTL on table {table}: {}", DisplayErrorContext(&e))
-            })?;
-    }
-    Ok(())
-}
-
-/// Polls until the table and all its indexes are ACTIVE (bounded: about two minutes).
-async fn wait_until_active(client: &Client, table: &str) -> Result<(), String> {
-    for _ in 0..240 {
-        let described = client.describe_table().table_name(table).send().await.map_err(|e| {
-            format!("could not describe table {table}: {}", DisplayErrorContext(&e))
-        })?;
-        if let Some(description) = described.table() {
-            let table_active = description.table_status() == Some(&TableStatus::Active);
-            let indexes_active = description
-                .global_secondary_indexes()
-                .iter()
-                .all(|index| index.index_status() == Some(&IndexStatus::Active));
-            if table_active && indexes_active {
-                return Ok(());
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    Err(format!("table {table} did not become ACTIVE in time"))
-}
-
 /// Maps an SDK error to `Unavailable` with a short text: the error code or kind, never a
 /// message (which may quote values, i.e. personal data).
 fn unavailable<E: ProvideErrorMetadata, R>(what: &str, error: &SdkError<E, R>) -> StoreError {
     let reason = match error {
         SdkError::ServiceError(e) => e.err().code().unwrap_or("service error"),
-        SdkError::TimeoutError(_) => "timeout",
+        // Sent, but not answered: the write may have been done.
+        SdkError::TimeoutError(_) => {
+            return StoreError::Unanswered(format!("dynamodb did not {what} in time"));
+        }
+        SdkError::ResponseError(_) => {
+            return StoreError::Unanswered(format!(
+                "dynamodb could not {what}: unreadable response"
+            ));
+        }
         SdkError::DispatchFailure(_) => "not reachable",
-        SdkError::ResponseError(_) => "unreadable response",
         SdkError::ConstructionFailure(_) => "request not built",
         _ => "unknown error",
     };
@@ -216,8 +155,8 @@ fn registry_key(company: &str, ean: &str) -> Item {
 }
 
 fn registry_item(company: &str, row: &Installation) -> StoreResult<Item> {
-    let ean = row.ean.trim();
-    let meter = row.meter_number.trim();
+    let ean = row.ean.as_str();
+    let meter = row.meter_number.as_str();
     let mut item = registry_key(company, ean);
     item.insert("doc".into(), to_doc(row)?);
     // GSI1 lists a company's installations (to count them).
@@ -235,6 +174,36 @@ fn audit_partition(company: &str, day: time::Date) -> String {
 }
 
 impl DynamoStore {
+    /// Writes `item` only if `condition` holds; when it does not, the answer is `refused`.
+    async fn put_if(
+        &self,
+        what: &str,
+        item: Item,
+        condition: &str,
+        values: &[(&str, AttributeValue)],
+        refused: StoreError,
+    ) -> StoreResult<()> {
+        let mut request = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition);
+        for (name, value) in values {
+            request = request.expression_attribute_values(*name, value.clone());
+        }
+        match request.send().await {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(refused)
+            }
+            Err(e) => Err(unavailable(what, &e)),
+        }
+    }
+
     /// All items of a query on `index`, in index order, every page.
     async fn query_all(
         &self,
@@ -290,24 +259,9 @@ impl DynamoStore {
 
 impl CaseStore for DynamoStore {
     async fn create_case(&self, case: &Case) -> StoreResult<()> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(case_item(case)?))
-            .condition_expression("attribute_not_exists(PK)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::AlreadyExists)
-            }
-            Err(e) => Err(unavailable("create a case", &e)),
-        }
+        let item = case_item(case)?;
+        let condition = "attribute_not_exists(PK)";
+        self.put_if("create a case", item, condition, &[], StoreError::AlreadyExists).await
     }
 
     async fn get_case(&self, id: &str) -> StoreResult<Option<Case>> {
@@ -328,25 +282,10 @@ impl CaseStore for DynamoStore {
             return Err(StoreError::VersionConflict);
         };
         // A missing item has no version, so the condition also fails for a deleted case.
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(case_item(case)?))
-            .condition_expression("version = :expected")
-            .expression_attribute_values(":expected", n(expected))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::VersionConflict)
-            }
-            Err(e) => Err(unavailable("update a case", &e)),
-        }
+        let item = case_item(case)?;
+        let values = [(":expected", n(expected))];
+        let refused = StoreError::VersionConflict;
+        self.put_if("update a case", item, "version = :expected", &values, refused).await
     }
 
     async fn firm_cases(&self, firm: &str) -> StoreResult<Vec<Case>> {
@@ -401,7 +340,7 @@ impl RegistryStore for DynamoStore {
         // One batch may not name a key twice: the last row of an EAN wins, as in SQLite.
         let mut by_ean: BTreeMap<&str, &Installation> = BTreeMap::new();
         for row in rows {
-            by_ean.insert(row.ean.trim(), row);
+            by_ean.insert(row.ean.as_str(), row);
         }
         let requests = by_ean
             .values()
@@ -430,7 +369,7 @@ impl RegistryStore for DynamoStore {
             .client
             .get_item()
             .table_name(&self.table)
-            .set_key(Some(registry_key(company, ean.trim())))
+            .set_key(Some(registry_key(company, ean)))
             .send()
             .await
             .map_err(|e| unavailable("read an installation", &e))?;
@@ -442,7 +381,7 @@ impl RegistryStore for DynamoStore {
         company: &str,
         meter_number: &str,
     ) -> StoreResult<Vec<Installation>> {
-        let meter = meter_number.trim();
+        let meter = meter_number;
         if meter.is_empty() {
             return Ok(Vec::new());
         }
@@ -490,24 +429,8 @@ impl AuditStore for DynamoStore {
             ("ttl".to_string(), n((at + AUDIT_RETENTION).unix_timestamp())),
         ]);
         // The audit log is append-only: an entry is never replaced.
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(PK)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::AlreadyExists)
-            }
-            Err(e) => Err(unavailable("record a lookup", &e)),
-        }
+        let condition = "attribute_not_exists(PK)";
+        self.put_if("record a lookup", item, condition, &[], StoreError::AlreadyExists).await
     }
 
     async fn lookups(

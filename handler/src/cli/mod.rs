@@ -1,0 +1,151 @@
+//! The command line (CONTRACT.md section 1): `serve`, `create-table`, `import-registry`, `token`.
+//! Every failure is a one-line reason for the operator, in English.
+
+mod import;
+mod serve;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use forms::Role;
+
+pub use self::import::{ImportError, ImportPlan, plan};
+use crate::local::LocalKey;
+use crate::store::dynamodb::{self, DynamoStore};
+use crate::store::sqlite::SqliteStore;
+
+#[derive(Parser)]
+#[command(name = "handler", about = "Elanmälan: API, local server and tools")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API and the site on one origin (loopback only).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Create the DynamoDB table with its indexes.
+    CreateTable {
+        #[arg(long, default_value = "elanmalan", env = "ELANMALAN_TABLE")]
+        table: String,
+    },
+    /// Load a network company's installation registry from CSV.
+    ImportRegistry {
+        #[arg(long)]
+        company: String,
+        file: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Print a signed token for local mode.
+    Token {
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        #[arg(long)]
+        org: String,
+        #[arg(long, default_value = "user")]
+        sub: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, default_value = "data", env = "ELANMALAN_DATA_DIR")]
+        data_dir: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct StoreArgs {
+    #[arg(long, default_value = "data", env = "ELANMALAN_DATA_DIR")]
+    data_dir: PathBuf,
+    #[arg(long, value_enum, default_value_t = StoreKind::Sqlite)]
+    store: StoreKind,
+    #[arg(long, default_value = "elanmalan", env = "ELANMALAN_TABLE")]
+    table: String,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StoreKind {
+    Sqlite,
+    Dynamodb,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Installer,
+    #[value(name = "network_company")]
+    NetworkCompany,
+}
+
+type Failure = String;
+
+/// Logs for a person at a console: compact, `RUST_LOG` to change what is shown.
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,aws_config=warn,aws_smithy_runtime=warn".into());
+    // Colours only for a terminal: a log file gets plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        .compact()
+        .init();
+}
+
+pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    match cli.command {
+        Command::Serve { addr, store } => {
+            let key = local_key(&store.data_dir)?;
+            match store.store {
+                StoreKind::Sqlite => {
+                    serve::serve(open_sqlite(&store.data_dir)?, key, &addr, &store).await
+                }
+                StoreKind::Dynamodb => {
+                    let s = DynamoStore::new(dynamodb::client_from_env().await, &store.table);
+                    serve::serve(s, key, &addr, &store).await
+                }
+            }
+        }
+        Command::CreateTable { table } => {
+            dynamodb::create_table(&dynamodb::client_from_env().await, &table).await?;
+            println!("Table {table} is ready.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ImportRegistry { company, file, store } => match store.store {
+            StoreKind::Sqlite => {
+                import::import(open_sqlite(&store.data_dir)?, &company, &file).await
+            }
+            StoreKind::Dynamodb => {
+                let s = DynamoStore::new(dynamodb::client_from_env().await, &store.table);
+                import::import(s, &company, &file).await
+            }
+        },
+        Command::Token { role, org, sub, name, data_dir } => {
+            let role = match role {
+                RoleArg::Installer => Role::Installer,
+                RoleArg::NetworkCompany => Role::NetworkCompany,
+            };
+            println!("{}", local_key(&data_dir)?.mint(role, &org, &sub, name.as_deref()));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn local_key(data_dir: &Path) -> Result<LocalKey, Failure> {
+    LocalKey::load_or_create(data_dir).map_err(|e| {
+        format!("cannot read or create the signing key in {}: {e}", data_dir.display())
+    })
+}
+
+fn open_sqlite(data_dir: &Path) -> Result<SqliteStore, Failure> {
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+    let path = data_dir.join("elanmalan.sqlite3");
+    SqliteStore::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))
+}

@@ -1,0 +1,112 @@
+//! `handler serve`: the site and the API on one loopback origin, with demo data.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use forms::Definitions;
+use site::SignIn;
+
+use super::{Failure, StoreArgs, StoreKind};
+use crate::http::{AppState, router};
+use crate::local::{self, LocalKey, demo};
+use crate::store::{RegistryStore, Store};
+
+pub(super) async fn serve<S: Store>(
+    store: S,
+    key: LocalKey,
+    addr: &str,
+    args: &StoreArgs,
+) -> Result<ExitCode, Failure> {
+    // A store that is down must not keep the server from starting: it answers 503 with
+    // Retry-After until the store is back, and the demo registry is seeded on a later start.
+    if let Err(reason) = seed_demo_registry(&store).await {
+        tracing::warn!(%reason, "could not seed the demo registry; serving without it");
+    }
+    // Anyone who reaches the demo sign-in is signed in, so it stays on this machine.
+    let socket: std::net::SocketAddr = addr
+        .parse()
+        .map_err(|_| format!("--addr {addr}: give an address such as 127.0.0.1:8080"))?;
+    if !socket.ip().is_loopback() {
+        return Err(format!(
+            "--addr {addr}: handler serve signs anyone in as a demo user, so it listens only on \
+             loopback addresses (127.0.0.1, ::1)"
+        ));
+    }
+    // The site is rebuilt from the definitions on every start, so it always matches them.
+    let site_dir = args.data_dir.join("site");
+    site::build(Definitions::builtin(), &SignIn::Local)
+        .and_then(|built| built.write_to(&site_dir))
+        .map_err(|e| format!("cannot build the site: {e}"))?;
+    let key = Arc::new(key);
+    let app = local::with_site(router(AppState::new(store, key.auth())), key.clone(), &site_dir);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let url = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+    let stop = stop_signal()?;
+    print_welcome(&url, &key, args);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(stop)
+        .await
+        .map_err(|e| format!("server: {e}"))?;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C (SIGINT), or SIGTERM as a service manager or `kill` sends it. The handlers are
+/// installed at once, before the address is printed: a signal sent as soon as the server is
+/// up must stop it cleanly, not kill it.
+fn stop_signal() -> Result<impl std::future::Future<Output = ()>, Failure> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let listen = |kind| signal(kind).map_err(|e| format!("cannot listen for signals: {e}"));
+    let mut interrupt = listen(SignalKind::interrupt())?;
+    let mut terminate = listen(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
+}
+
+/// Seeds each company's demo registry unless it has installations already.
+async fn seed_demo_registry<S: RegistryStore>(store: &S) -> Result<(), Failure> {
+    for (position, company) in Definitions::builtin().companies.iter().enumerate() {
+        let count = store.installation_count(&company.id).await.map_err(|e| e.to_string())?;
+        if count == 0 {
+            let rows = demo::installations(company, position);
+            store.put_installations(&company.id, &rows).await.map_err(|e| e.to_string())?;
+            tracing::info!(company = %company.id, installations = rows.len(), "demo registry seeded");
+        }
+    }
+    Ok(())
+}
+
+fn print_welcome(url: &str, key: &LocalKey, args: &StoreArgs) {
+    let store = match args.store {
+        StoreKind::Sqlite => format!("SQLite in {}", args.data_dir.display()),
+        StoreKind::Dynamodb => format!("DynamoDB table {}", args.table),
+    };
+    println!("Elanmälan is running at {url}  (store: {store}; stop with Ctrl+C)");
+    println!("API: {url}/api/v1  (OpenAPI: {url}/api/v1/openapi.json)");
+    println!();
+    println!("Open {url}/ in a browser and choose a demo user to sign in. For the API, use one of");
+    println!("these tokens (valid 12 hours; Authorization: Bearer <token>):");
+    for user in &demo::DEMO_USERS {
+        println!("  {}:", user.name);
+        println!("    {}", key.mint(user.role, user.org, user.user, Some(user.name)));
+    }
+    let defs = Definitions::builtin();
+    // The seeded registry numbers its meters by the company's position among all companies.
+    if let Some((position, company)) =
+        defs.companies.iter().enumerate().find(|(_, c)| c.id == "oresundskraft")
+    {
+        let first = &demo::installations(company, position)[0];
+        println!();
+        println!(
+            "Demo installation at Öresundskraft: Anläggnings-ID (EAN) {}, Mätarnummer {}.",
+            first.ean, first.meter_number
+        );
+    }
+    println!("Try: curl -H \"Authorization: Bearer <token>\" {url}/api/v1/forms");
+}

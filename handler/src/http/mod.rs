@@ -1,0 +1,113 @@
+//! The HTTP API, one router for both modes: run by `lambda_http::run` on AWS Lambda and by
+//! `axum::serve` in `handler serve`. Every route is a thin function over the forms core and the
+//! store; everything here holds on Lambda exactly as locally.
+
+mod audit;
+pub mod auth;
+pub mod body;
+mod cases;
+pub mod error;
+mod forms;
+mod lookup;
+mod moves;
+pub mod openapi;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use self::auth::{Auth, Caller};
+pub use self::body::BODY_LIMIT;
+pub use self::error::{ApiError, ErrorCode};
+use crate::store::Store;
+
+/// What every request handler shares: the store, the definitions and how callers are known.
+pub struct AppState<S> {
+    pub store: S,
+    pub definitions: &'static ::forms::Definitions,
+    pub auth: Arc<Auth>,
+    /// Lookups one user may make in one minute.
+    pub lookups_per_minute: u64,
+}
+
+impl<S: Clone> Clone for AppState<S> {
+    fn clone(&self) -> Self {
+        AppState {
+            store: self.store.clone(),
+            definitions: self.definitions,
+            auth: self.auth.clone(),
+            lookups_per_minute: self.lookups_per_minute,
+        }
+    }
+}
+
+impl<S> AppState<S> {
+    pub fn new(store: S, auth: Auth) -> Self {
+        AppState {
+            store,
+            definitions: ::forms::Definitions::builtin(),
+            auth: Arc::new(auth),
+            lookups_per_minute: 30,
+        }
+    }
+}
+
+/// The API under `/api/v1`. Answers carry personal data, so no cache may keep them, and none
+/// may be sniffed into another type.
+pub fn router<S: Store>(state: AppState<S>) -> Router {
+    let api = Router::new()
+        .route("/openapi.json", get(openapi::serve))
+        .route("/forms", get(forms::catalog))
+        .route("/forms/{company}/{installation_type}/schema", get(forms::schema))
+        .route("/cases", post(cases::create::<S>).get(cases::list::<S>))
+        .route("/cases/{id}", get(cases::get::<S>).patch(cases::edit::<S>))
+        .route("/cases/{id}/lookup", post(lookup::lookup::<S>))
+        .route("/cases/{id}/copy-from-owner", post(cases::copy_from_owner::<S>))
+        .route("/cases/{id}/submit", post(moves::submit::<S>))
+        .route("/cases/{id}/withdraw", post(moves::withdraw::<S>))
+        .route("/cases/{id}/decision", post(moves::decision::<S>))
+        .route("/cases/{id}/completion", post(moves::completion::<S>))
+        .route("/cases/{id}/close", post(moves::close::<S>))
+        .route("/audit", get(audit::lookups::<S>))
+        // After the routes: it applies to the routes registered so far.
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(no_such_route)
+        .with_state(state);
+    Router::new()
+        .nest("/api/v1", api)
+        // The JSON extractor enforces the limit with a Swedish answer; this is a backstop.
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(CatchPanicLayer::custom(panic_answer))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+}
+
+async fn no_such_route() -> ApiError {
+    ApiError::new(ErrorCode::NoSuchRoute, "Den adressen finns inte i API:t.")
+}
+
+/// A known address with a method it does not have (axum adds the `Allow` header).
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        "Adressen finns i API:t, men inte med den metoden. Se Allow-huvudet.",
+    )
+}
+
+/// A bug must still answer in the API's shape, and must not take the server down.
+fn panic_answer(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    ApiError::internal().into_response()
+}

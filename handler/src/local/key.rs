@@ -1,0 +1,62 @@
+//! The signing key of local mode, kept in the data directory, and the tokens it signs
+//! (`handler token`, the demo sign-in).
+
+use std::{fs, io::Write, path::Path};
+
+use base64::Engine;
+use forms::Role;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
+
+use crate::http::auth::{Auth, Claims, ISSUER};
+
+const KEY_FILE: &str = "jwt-secret";
+/// A local token lasts a working day.
+const TOKEN_LIFETIME_SECONDS: i64 = 12 * 3600;
+
+/// The signing key of local mode, created on first use.
+pub struct LocalKey(Vec<u8>);
+
+impl LocalKey {
+    pub fn load_or_create(data_dir: &Path) -> std::io::Result<LocalKey> {
+        let path = data_dir.join(KEY_FILE);
+        if let Ok(text) = fs::read_to_string(&path) {
+            let key = base64::engine::general_purpose::STANDARD
+                .decode(text.trim())
+                .map_err(|e| std::io::Error::other(format!("{}: {e}", path.display())))?;
+            return Ok(LocalKey(key));
+        }
+        fs::create_dir_all(data_dir)?;
+        let key: [u8; 32] = rand::random();
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&path)?;
+        writeln!(file, "{}", base64::engine::general_purpose::STANDARD.encode(key))?;
+        Ok(LocalKey(key.to_vec()))
+    }
+
+    pub fn auth(&self) -> Auth {
+        Auth::Local { decoding: DecodingKey::from_secret(&self.0) }
+    }
+
+    /// A signed token for local mode.
+    pub fn mint(&self, role: Role, org: &str, user: &str, name: Option<&str>) -> String {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let claims = Claims {
+            sub: user.to_string(),
+            role,
+            org: org.to_string(),
+            name: name.map(str::to_string),
+            iss: ISSUER.to_string(),
+            iat: now,
+            exp: now + TOKEN_LIFETIME_SECONDS,
+        };
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(&self.0),
+        )
+        .expect("HS256 signing cannot fail")
+    }
+}
