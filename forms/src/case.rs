@@ -109,6 +109,8 @@ pub enum Action {
     Reject,
     Complete,
     Close,
+    /// A message from either side on a sent case; the status stays.
+    Message,
 }
 
 /// Why an action is not allowed. `WrongRole` is a 403, `WrongStatus` a 409.
@@ -139,14 +141,16 @@ impl TransitionError {
 }
 
 impl Action {
-    fn actor(self) -> Role {
+    /// Who may take this action; `None`: either side.
+    fn actor(self) -> Option<Role> {
         match self {
             Action::Create | Action::Submit | Action::Withdraw | Action::Complete => {
-                Role::Installer
+                Some(Role::Installer)
             }
             Action::Approve | Action::Return | Action::Reject | Action::Close => {
-                Role::NetworkCompany
+                Some(Role::NetworkCompany)
             }
+            Action::Message => None,
         }
     }
 
@@ -162,13 +166,16 @@ impl Action {
             (Action::Complete, Approved) => Some(Completed),
             // Also an approved case whose work is never done.
             (Action::Close, Approved | Completed | Rejected) => Some(Closed),
+            // Both sides may write once the case was sent, whatever came after.
+            (Action::Message, Draft) => None,
+            (Action::Message, status) => Some(status),
             _ => None,
         }
     }
 
     /// The status machine: the status after `role` does this action from `from`.
     pub fn transition(self, from: Status, role: Role) -> Result<Status, TransitionError> {
-        if self.actor() != role {
+        if self.actor().is_some_and(|actor| actor != role) {
             return Err(TransitionError::WrongRole { action: self, role });
         }
         self.target(from).ok_or(TransitionError::WrongStatus { action: self, status: from })
@@ -247,18 +254,27 @@ pub struct HistoryEntry {
     #[serde(with = "time::serde::rfc3339")]
     #[schemars(with = "String")]
     pub at: OffsetDateTime,
-    /// The user id of who did it.
+    /// The user id of who did it, or [`AUTOMATIC`] for a rule of the network company's.
     pub by: String,
+    /// The side that did it; `None` for an automatic step.
+    #[serde(default)]
+    pub role: Option<Role>,
     pub action: Action,
     pub from: Option<Status>,
     pub to: Status,
     pub message: Option<String>,
 }
 
+/// Who did what the network company's own rules did, as the history names it.
+pub const AUTOMATIC: &str = "automatiskt";
+
 /// One notification (anmälan) and its life, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Case {
     pub id: String,
+    /// The number people say on the phone, unique per network company: `ÖK-2026-00042`.
+    #[serde(default)]
+    pub number: String,
     pub company: String,
     pub installation_type: String,
     pub job_type: String,
@@ -281,6 +297,9 @@ pub struct Case {
     pub submitted_at: Option<OffsetDateTime>,
     pub fields: FieldValues,
     pub history: Vec<HistoryEntry>,
+    /// The sides with news from the other side that they have not read yet.
+    #[serde(default)]
+    pub unread_by: Vec<Role>,
 }
 
 /// Why an action on a case was refused.
@@ -295,8 +314,10 @@ pub enum CaseError {
 
 impl Case {
     /// A new draft, version 1.
+    #[allow(clippy::too_many_arguments)]
     pub fn new_draft(
         id: String,
+        number: String,
         form: &Form,
         job_type: String,
         network_area: String,
@@ -306,6 +327,7 @@ impl Case {
     ) -> Case {
         Case {
             id,
+            number,
             company: form.company.id.clone(),
             installation_type: form.installation_type.id.clone(),
             job_type,
@@ -321,16 +343,18 @@ impl Case {
             history: vec![HistoryEntry {
                 at,
                 by,
+                role: Some(Role::Installer),
                 action: Action::Create,
                 from: None,
                 to: Status::Draft,
                 message: None,
             }],
+            unread_by: Vec::new(),
         }
     }
 
-    /// Moves the case by the status machine; a submit and a completion notice need a case
-    /// without problems.
+    /// Moves the case by the status machine; a submit needs a notice without problems, a
+    /// completion notice a complete notice and completion part. The other side has news.
     pub fn act(
         &mut self,
         form: &Form,
@@ -343,26 +367,65 @@ impl Case {
         let to = action.transition(self.status, role)?;
         // What the network company sees must be complete, at the submit and at the completion
         // notice alike.
-        if matches!(action, Action::Submit | Action::Complete) {
-            let problems = form.validate(&self.fields);
-            if !problems.is_empty() {
-                return Err(CaseError::Invalid(problems));
-            }
+        let problems = match action {
+            Action::Submit => form.validate(&self.fields),
+            Action::Complete => form.validate_completion(&self.fields),
+            _ => Vec::new(),
+        };
+        if !problems.is_empty() {
+            return Err(CaseError::Invalid(problems));
         }
         if action == Action::Submit {
             self.submitted_at.get_or_insert(at);
         }
-        self.history.push(HistoryEntry {
-            at,
-            by: by.to_string(),
-            action,
-            from: Some(self.status),
-            to,
-            message,
-        });
-        self.status = to;
+        self.record(at, by, Some(role), action, to, message);
         self.touch(at);
+        let other = match role {
+            Role::Installer => Role::NetworkCompany,
+            Role::NetworkCompany => Role::Installer,
+        };
+        if !self.unread_by.contains(&other) {
+            self.unread_by.push(other);
+        }
         Ok(())
+    }
+
+    /// Approves a just submitted case by a rule of the network company's (`description` says
+    /// which), with no one acting; the installer has news. Part of the submit's change: the
+    /// version stays, as both are stored in one write.
+    pub fn approve_automatically(&mut self, description: &str, at: OffsetDateTime) {
+        debug_assert_eq!(self.status, Status::Submitted);
+        let message = format!("Godkänd automatiskt enligt nätbolagets regel: {description}.");
+        self.record(at, AUTOMATIC, None, Action::Approve, Status::Approved, Some(message));
+        if !self.unread_by.contains(&Role::Installer) {
+            self.unread_by.push(Role::Installer);
+        }
+    }
+
+    fn record(
+        &mut self,
+        at: OffsetDateTime,
+        by: &str,
+        role: Option<Role>,
+        action: Action,
+        to: Status,
+        message: Option<String>,
+    ) {
+        let from = Some(self.status);
+        self.history.push(HistoryEntry { at, by: by.to_string(), role, action, from, to, message });
+        self.status = to;
+    }
+
+    /// Whether `role` has news it has not read.
+    pub fn unread_for(&self, role: Role) -> bool {
+        self.unread_by.contains(&role)
+    }
+
+    /// `role` has read what there is; `false` when there was nothing new (nothing to store).
+    pub fn mark_read(&mut self, role: Role) -> bool {
+        let before = self.unread_by.len();
+        self.unread_by.retain(|r| *r != role);
+        self.unread_by.len() != before
     }
 
     /// A network company sees only what was sent to it: never a draft, not even that it exists,

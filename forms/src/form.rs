@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::definitions::{Company, Definitions, Field, FieldKind, InstallationType, Section};
+use crate::definitions::{
+    AutoApproveRule, Company, Definitions, Field, FieldKind, InstallationType, Section,
+};
 use crate::formats::{self, GsrnError, IdentityError};
 use crate::registry::Installation;
 
@@ -45,6 +47,27 @@ pub enum ProblemCode {
 pub struct FormField<'d> {
     pub field: &'d Field,
     pub mandatory: bool,
+}
+
+/// The section of the definitions that is the completion notice (färdiganmälan).
+pub const COMPLETION_SECTION: &str = "completion";
+
+/// The two parts of a form: the notice the installer sends before the work, and the completion
+/// notice sent when the network company has approved it and the work is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormPart {
+    Notice,
+    Completion,
+}
+
+impl FormField<'_> {
+    pub fn part(&self) -> FormPart {
+        if self.field.section == COMPLETION_SECTION {
+            FormPart::Completion
+        } else {
+            FormPart::Notice
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -120,14 +143,44 @@ impl<'d> Form<'d> {
             .collect()
     }
 
+    /// The company's rule that approves a case of this form with `job_type` and `values` at
+    /// once, if one does.
+    pub fn auto_approval(
+        &self,
+        job_type: &str,
+        values: &FieldValues,
+    ) -> Option<&'d AutoApproveRule> {
+        self.company.auto_approve.iter().find(|rule| {
+            rule.installation_type == self.installation_type.id
+                && rule.job_types.as_ref().is_none_or(|jobs| jobs.iter().any(|j| j == job_type))
+                && rule.conditions.iter().all(|c| c.holds(values.get(&c.field).map(String::as_str)))
+        })
+    }
+
     pub fn offers_job_type(&self, job_type: &str) -> bool {
         self.company
             .offer(&self.installation_type.id)
             .is_some_and(|o| o.job_types.iter().any(|j| j == job_type))
     }
 
-    /// Everything that would stop `values` from being sent, in form order.
+    /// Everything that would stop `values` from being sent, in form order: values the form
+    /// does not have or of the wrong form, and the notice's mandatory fields left empty. The
+    /// completion notice's fields become mandatory when it is sent ([`Form::validate_completion`]).
     pub fn validate(&self, values: &FieldValues) -> Vec<Problem> {
+        self.problems(values, FormPart::Notice)
+    }
+
+    /// What would stop the completion notice: the notice's problems and the completion part's
+    /// mandatory fields left empty.
+    pub fn validate_completion(&self, values: &FieldValues) -> Vec<Problem> {
+        let mut problems = self.validate(values);
+        let empty = self.problems(values, FormPart::Completion);
+        problems.extend(empty.into_iter().filter(|p| p.code == ProblemCode::Required));
+        problems
+    }
+
+    /// Unknown fields, values of the wrong form, and `mandatory` part's empty fields.
+    fn problems(&self, values: &FieldValues, mandatory: FormPart) -> Vec<Problem> {
         let mut problems: Vec<Problem> = values
             .keys()
             .filter(|id| self.field(id).is_none())
@@ -135,7 +188,7 @@ impl<'d> Form<'d> {
             .collect();
         for f in &self.fields {
             match values.get(&f.field.id) {
-                None if f.mandatory => problems.push(Problem {
+                None if f.mandatory && f.part() == mandatory => problems.push(Problem {
                     field: f.field.id.clone(),
                     code: ProblemCode::Required,
                     message: format!("Fyll i {}.", f.field.label),
@@ -178,16 +231,30 @@ impl<'d> Form<'d> {
         if problems.is_empty() { Ok(edits) } else { Err(problems) }
     }
 
-    /// The problems an edit may not have even in a draft: unknown fields (except to clear them)
-    /// and over-long values (measured as they would be stored).
-    /// Format problems are allowed while the case is being filled in; they stop a submit.
-    pub fn check_edit(&self, changes: &Edits) -> Vec<Problem> {
+    /// The problems an edit of `part` may not have even in a draft: unknown fields (except to
+    /// clear them), fields of the other part, and over-long values (measured as they would be
+    /// stored). Format problems are allowed while the case is being filled in; they stop a
+    /// submit.
+    pub fn check_edit(&self, part: FormPart, changes: &Edits) -> Vec<Problem> {
         changes
             .iter()
             .filter_map(|(id, value)| match self.field(id) {
                 // Clearing a field the form no longer has (the definitions changed) is fine.
                 None if value.is_none() => None,
                 None => Some(unknown_field(id)),
+                Some(f) if f.part() != part => Some(Problem {
+                    field: id.clone(),
+                    code: ProblemCode::UnknownField,
+                    message: match f.part() {
+                        FormPart::Completion => format!(
+                            "{} fylls i med färdiganmälan, när nätbolaget har godkänt anmälan.",
+                            f.field.label
+                        ),
+                        FormPart::Notice => {
+                            format!("{} hör till anmälan, inte till färdiganmälan.", f.field.label)
+                        }
+                    },
+                }),
                 Some(f) => value.as_deref().and_then(|v| too_long(f.field, &f.field.normalize(v))),
             })
             .collect()

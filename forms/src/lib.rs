@@ -18,11 +18,13 @@ pub mod registry;
 mod schema;
 
 pub use case::{
-    Action, Case, CaseError, Decision, DecisionError, HistoryEntry, MESSAGE_MAX_CHARS, Role,
-    Status, TransitionError,
+    AUTOMATIC, Action, Case, CaseError, Decision, DecisionError, HistoryEntry, MESSAGE_MAX_CHARS,
+    Role, Status, TransitionError,
 };
 pub use catalog::Catalog;
 pub use definitions::{Definitions, FieldKind};
-pub use form::{Change, Edits, FieldValues, Form, FormField, Problem, ProblemCode};
+pub use form::{
+    COMPLETION_SECTION, Change, Edits, FieldValues, Form, FormField, FormPart, Problem, ProblemCode,
+};
 pub use lookup::{LookupError, LookupKey, LookupOutcome, LookupQuery};
 pub use registry::{Installation, REGISTRY_COLUMNS};

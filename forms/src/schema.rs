@@ -7,7 +7,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::definitions::{Field, FieldKind};
-use crate::form::Form;
+use crate::form::{Form, FormPart};
 
 impl Form<'_> {
     /// The JSON Schema of this form's field values, with Swedish titles.
@@ -17,7 +17,12 @@ impl Form<'_> {
             properties.insert(f.field.id.clone(), self.field_schema(f.field));
         }
         let required: Vec<&str> =
-            self.fields.iter().filter(|f| f.mandatory).map(|f| f.field.id.as_str()).collect();
+            // The notice's: the completion notice's fields are required when it is sent.
+            self.fields
+                .iter()
+                .filter(|f| f.mandatory && f.part() == FormPart::Notice)
+                .map(|f| f.field.id.as_str())
+                .collect();
         json!({
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": format!("schemas/{}/{}.json", self.company.id, self.installation_type.id),

@@ -90,6 +90,7 @@ fn base_sections_and_contract_fields() {
             ("owner", "Fastighetsägare"),
             ("payer", "Betalningsansvarig"),
             ("work", "Arbete och övrigt"),
+            ("completion", "Färdiganmälan"),
         ]
     );
     // CONTRACT.md section 3: the base fields.
@@ -99,7 +100,8 @@ fn base_sections_and_contract_fields() {
         installation.desired_meter_placement owner.name owner.identity_number \
         owner.street_address owner.postal_code owner.city owner.phone owner.email payer.name \
         payer.identity_number payer.street_address payer.postal_code payer.city payer.phone \
-        payer.email work.description work.planned_start work.requested_main_fuse";
+        payer.email work.description work.planned_start work.requested_main_fuse \
+        completion.date completion.meter_reading completion.notes";
     let base: BTreeSet<&str> = d.fields.iter().map(|f| f.id.as_str()).collect();
     let contract: BTreeSet<&str> = contract.split_whitespace().collect();
     assert_eq!(base, contract);
@@ -308,7 +310,7 @@ fn form_fields_come_in_section_order() {
             form.fields.iter().map(|f| section_index(&f.field.section)).collect();
         assert!(order.is_sorted(), "{}/{}", form.company.id, form.installation_type.id);
         let sections: Vec<&str> = form.sections().iter().map(|(s, _)| s.id.as_str()).collect();
-        assert_eq!(sections, ["installation", "owner", "payer", "work"]);
+        assert_eq!(sections, ["installation", "owner", "payer", "work", "completion"]);
         let ids: BTreeSet<&str> = form.fields.iter().map(|f| f.field.id.as_str()).collect();
         assert_eq!(ids.len(), form.fields.len(), "a field appears twice");
     }

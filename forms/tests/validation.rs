@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::*;
-use forms::{Action, Case, CaseError, Form, Problem, ProblemCode, Role, Status};
+use forms::{Action, Case, CaseError, Form, FormPart, Problem, ProblemCode, Role, Status};
 
 const TYPES: [&str; 2] = ["fuse_change", "service_change"];
 
@@ -119,19 +119,28 @@ fn every_shipped_form_accepts_its_full_case_and_requires_its_mandatory_fields() 
     for form in forms::Definitions::builtin().forms() {
         let name = format!("{}/{}", form.company.id, form.installation_type.id);
         assert_eq!(form.validate(&full_case(&form)), [], "{name}");
-        let mandatory = form.fields.iter().filter(|f| f.mandatory).count();
-        let required = form.validate(&Default::default());
-        assert_eq!(required.len(), mandatory, "{name}");
-        assert!(required.iter().all(|p| p.code == ProblemCode::Required), "{name}");
-        // Leaving out one mandatory field gives exactly that problem.
-        for f in form.fields.iter().filter(|f| f.mandatory) {
-            let mut values = full_case(&form);
-            values.remove(&f.field.id);
-            assert_eq!(
-                codes(&form.validate(&values)),
-                [(f.field.id.as_str(), ProblemCode::Required)],
-                "{name}"
-            );
+        assert_eq!(form.validate_completion(&full_case(&form)), [], "{name}");
+        for part in [FormPart::Notice, FormPart::Completion] {
+            let validate = |form: &Form, values: &forms::FieldValues| match part {
+                FormPart::Notice => form.validate(values),
+                FormPart::Completion => form.validate_completion(values),
+            };
+            let mandatory = |f: &&forms::FormField| {
+                f.mandatory && (f.part() == FormPart::Notice || part == FormPart::Completion)
+            };
+            let required = validate(&form, &Default::default());
+            assert_eq!(required.len(), form.fields.iter().filter(mandatory).count(), "{name}");
+            assert!(required.iter().all(|p| p.code == ProblemCode::Required), "{name}");
+            // Leaving out one mandatory field gives exactly that problem.
+            for f in form.fields.iter().filter(mandatory) {
+                let mut values = full_case(&form);
+                values.remove(&f.field.id);
+                assert_eq!(
+                    codes(&validate(&form, &values)),
+                    [(f.field.id.as_str(), ProblemCode::Required)],
+                    "{name} {part:?}"
+                );
+            }
         }
     }
 }
@@ -342,13 +351,16 @@ fn edit<const N: usize>(pairs: [(&str, Option<&str>); N]) -> BTreeMap<String, Op
 #[test]
 fn check_edit_refuses_unknown_fields_and_over_long_values() {
     let form = form("oresundskraft", "fuse_change");
-    let problems = form.check_edit(&edit([
-        ("owner.fax", Some("042-123456")),
-        ("installation.meter_number", Some(&"9".repeat(21))),
-        // Clearing a field the form does not have is allowed: definitions change over time.
-        ("work.production_kw", None),
-        ("owner.name", Some("Anna")),
-    ]));
+    let problems = form.check_edit(
+        FormPart::Notice,
+        &edit([
+            ("owner.fax", Some("042-123456")),
+            ("installation.meter_number", Some(&"9".repeat(21))),
+            // Clearing a field the form does not have is allowed: definitions change over time.
+            ("work.production_kw", None),
+            ("owner.name", Some("Anna")),
+        ]),
+    );
     assert_eq!(
         codes(&problems),
         [
@@ -371,7 +383,7 @@ fn check_edit_allows_format_problems_and_clearing() {
         ("owner.phone", None),
         ("owner.name", Some("")),
     ]);
-    assert_eq!(form.check_edit(&draft), []);
+    assert_eq!(form.check_edit(FormPart::Notice, &draft), []);
     // The same values stop a submit.
     let mut values = full_case(&form);
     form.apply_edit(&mut values, draft);
@@ -400,7 +412,11 @@ fn check_edit_measures_the_value_that_apply_edit_stores() {
     let mut values = forms::FieldValues::new();
     form.apply_edit(&mut values, changes.clone());
     assert_eq!(values["installation.meter_number"].chars().count(), 20);
-    assert_eq!(form.check_edit(&changes), [], "the stored value is within max_length");
+    assert_eq!(
+        form.check_edit(FormPart::Notice, &changes),
+        [],
+        "the stored value is within max_length"
+    );
 }
 
 fn json_edit(json: serde_json::Value) -> BTreeMap<String, serde_json::Value> {
@@ -428,7 +444,7 @@ fn edits_from_json_set_with_strings_and_clear_with_null() {
             ("owner.shoe_size", Some("44")),
         ]))
     );
-    let problems = form.check_edit(&edits.unwrap());
+    let problems = form.check_edit(FormPart::Notice, &edits.unwrap());
     assert_eq!(
         codes(&problems),
         [("owner.fax", ProblemCode::UnknownField), ("owner.shoe_size", ProblemCode::UnknownField)]
@@ -532,6 +548,7 @@ fn a_submit_needs_a_case_without_problems() {
     let at = time::OffsetDateTime::UNIX_EPOCH;
     let mut case = Case::new_draft(
         "c1".into(),
+        "ÖK-2026-00001".into(),
         &form,
         "increase_main_fuse".into(),
         "helsingborg".into(),
@@ -556,7 +573,11 @@ fn an_ean_is_stored_without_the_spaces_it_was_written_with() {
     let ean = forms::formats::complete_gsrn("73599910012345678");
     let spaced = format!(" {} {} {} ", &ean[..6], &ean[6..9], &ean[9..]);
     let changes = edit([("installation.ean", Some(spaced.as_str()))]);
-    assert_eq!(form.check_edit(&changes), [], "not too long once the spaces are gone");
+    assert_eq!(
+        form.check_edit(FormPart::Notice, &changes),
+        [],
+        "not too long once the spaces are gone"
+    );
     let mut values = forms::FieldValues::new();
     form.apply_edit(&mut values, changes);
     assert_eq!(values["installation.ean"], ean);

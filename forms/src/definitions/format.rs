@@ -173,6 +173,45 @@ pub struct CompanyFile {
     /// Fields of this company's own, in the same format as in `base.toml`.
     #[serde(rename = "field", default)]
     pub fields: Vec<FieldDef>,
+    /// How the company's case numbers begin, e.g. "ÖK" in ÖK-2026-00042: 1 to 4 capital letters.
+    /// Left out: the first letters of the company's name.
+    #[schemars(with = "Option<String>")]
+    pub case_number_prefix: Option<Text>,
+    /// The address that gets an e-mail for every case sent and every message from an
+    /// installer.
+    #[schemars(with = "Option<String>")]
+    pub inbox_email: Option<Text>,
+    /// Rules under which a sent case is approved at once, without a case handler.
+    #[serde(rename = "auto_approve", default)]
+    pub auto_approve: Vec<AutoApproveDef>,
+}
+
+/// A rule for automatic approval: every condition must hold.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AutoApproveDef {
+    /// Shown in the case's history, e.g. "Säkringsändring till högst 25 A".
+    pub description: String,
+    /// The installation type the rule is for.
+    #[schemars(with = "String")]
+    pub installation_type: Text,
+    /// Only these job types; all of the type's when left out.
+    #[schemars(with = "Option<Vec<String>>")]
+    pub job_types: Option<Vec<Text>>,
+    /// The conditions on the case's fields, e.g. `{ field = "work.requested_main_fuse",
+    /// at_most = 25 }`.
+    pub when: Vec<ConditionDef>,
+}
+
+/// A condition on one field: a number at most or at least a limit, or a choice equal to a value.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionDef {
+    #[schemars(with = "String")]
+    pub field: Text,
+    pub at_most: Option<i64>,
+    pub at_least: Option<i64>,
+    pub equals: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -79,6 +79,51 @@ pub struct Company {
     pub offers: Vec<Offer>,
     /// The company's own fields, besides those of `base.toml`.
     pub fields: Vec<Field>,
+    /// How its case numbers begin: "ÖK" in ÖK-2026-00042.
+    pub case_number_prefix: String,
+    /// Where e-mails about its cases go.
+    pub inbox_email: Option<String>,
+    pub auto_approve: Vec<AutoApproveRule>,
+}
+
+/// A rule under which a sent case is approved at once (checked: the type is offered, the
+/// fields exist in it, limits are on number fields and values are choices).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AutoApproveRule {
+    pub description: String,
+    pub installation_type: String,
+    /// `None`: every job type of the installation type.
+    pub job_types: Option<Vec<String>>,
+    pub conditions: Vec<Condition>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    pub field: String,
+    pub at_most: Option<i64>,
+    pub at_least: Option<i64>,
+    pub equals: Option<String>,
+}
+
+impl Condition {
+    /// Whether `value` (absent: never) meets the condition.
+    pub fn holds(&self, value: Option<&str>) -> bool {
+        let Some(value) = value else {
+            return false;
+        };
+        if let Some(expected) = &self.equals
+            && value != expected
+        {
+            return false;
+        }
+        if self.at_most.is_none() && self.at_least.is_none() {
+            return true;
+        }
+        let Some(n) = crate::formats::parse_number(value) else {
+            return false;
+        };
+        self.at_most.is_none_or(|max| n <= max) && self.at_least.is_none_or(|min| n >= min)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -146,6 +191,12 @@ pub fn builtin_sources() -> Vec<Source> {
 }
 
 impl Company {
+    /// The case number people say on the phone: prefix, year, and the company's `n`th case of
+    /// that year, e.g. `ÖK-2026-00042`.
+    pub fn case_number(&self, year: i32, n: u64) -> String {
+        format!("{}-{year}-{n:05}", self.case_number_prefix)
+    }
+
     pub fn offer(&self, installation_type: &str) -> Option<&Offer> {
         self.offers.iter().find(|o| o.installation_type == installation_type)
     }

@@ -7,7 +7,9 @@ use axum::Json;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use forms::{Case, Form, Problem, ProblemCode, Role, Status};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use forms::{Case, Form, FormPart, Problem, ProblemCode, Role, Status};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -16,7 +18,7 @@ use super::AppState;
 use super::auth::Caller;
 use super::body::{JsonBody, Params, whole_number};
 use super::error::{ApiError, ErrorCode};
-use crate::store::Store;
+use crate::store::{CaseQuery, Page, PageRequest, Store, is_list_key};
 
 pub type ApiResult<T> = Result<Json<T>, ApiError>;
 
@@ -29,24 +31,90 @@ pub struct NewCase {
     pub network_area: String,
 }
 
-/// A case as the API shows it: the stored case, its status in Swedish, and what would stop a
-/// submit right now.
+/// A case as the API shows it: the stored case, its status in Swedish, what would stop a
+/// submit right now, and whether the caller has news from the other side.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct CaseView {
     #[serde(flatten)]
     pub case: Case,
     pub status_label: String,
     pub problems: Vec<Problem>,
+    pub unread: bool,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct CaseList {
     pub cases: Vec<CaseView>,
+    /// Give it as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
+/// A list's page and filters (CONTRACT section 5).
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListQuery {
     pub status: Option<Status>,
+    pub network_area: Option<String>,
+    pub installation_type: Option<String>,
+    /// The installer firm (a network company's inbox).
+    pub firm: Option<String>,
+    /// Found anywhere in the case number, anläggnings-ID or address.
+    pub q: Option<String>,
+    #[serde(flatten)]
+    pub page: PageQuery,
+}
+
+/// Where a page starts and how long it is.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct PageQuery {
+    /// 1 to 100, default 50.
+    pub limit: Option<String>,
+    /// `next_cursor` of the page before.
+    pub cursor: Option<String>,
+}
+
+const DEFAULT_PAGE: usize = 50;
+const LARGEST_PAGE: usize = 100;
+
+impl PageQuery {
+    /// The store's page request; a limit out of range or a cursor that is no list key of
+    /// ours is a 400 naming the parameter.
+    pub fn request(&self, is_key: fn(&str) -> bool) -> Result<PageRequest, ApiError> {
+        let bad = |field: &str, message: &str| {
+            let problem = Problem {
+                field: field.into(),
+                code: ProblemCode::InvalidFormat,
+                message: message.into(),
+            };
+            ApiError::new(ErrorCode::InvalidQuery, message).with_fields(vec![problem])
+        };
+        let limit = match &self.limit {
+            None => DEFAULT_PAGE,
+            Some(text) => text
+                .parse()
+                .ok()
+                .filter(|n| (1..=LARGEST_PAGE).contains(n))
+                .ok_or_else(|| bad("limit", "Ange limit som ett heltal från 1 till 100."))?,
+        };
+        let after = match &self.cursor {
+            None => None,
+            Some(cursor) => Some(
+                URL_SAFE_NO_PAD
+                    .decode(cursor)
+                    .ok()
+                    .and_then(|bytes| String::from_utf8(bytes).ok())
+                    .filter(|key| is_key(key))
+                    .ok_or_else(|| {
+                        bad("cursor", "Sidan kunde inte hittas. Börja om från första sidan.")
+                    })?,
+            ),
+        };
+        Ok(PageRequest { limit, after })
+    }
+}
+
+/// The cursor for the page after `page`.
+pub fn next_cursor<T>(page: &Page<T>) -> Option<String> {
+    page.next.as_ref().map(|key| URL_SAFE_NO_PAD.encode(key))
 }
 
 /// Field values to set; `null` or `""` clears a field. Number fields may be sent as numbers.
@@ -77,9 +145,10 @@ fn form_of<'d, S>(state: &'d AppState<S>, case: &Case) -> Option<Form<'d>> {
     state.definitions.case_form(&case.company, &case.installation_type)
 }
 
-pub fn view<S>(state: &AppState<S>, case: Case) -> CaseView {
+pub fn view<S>(state: &AppState<S>, caller: &Caller, case: Case) -> CaseView {
     let problems = form_of(state, &case).map(|f| f.validate(&case.fields)).unwrap_or_default();
-    CaseView { status_label: case.status.label().to_string(), problems, case }
+    let unread = case.unread_for(caller.role);
+    CaseView { status_label: case.status.label().to_string(), problems, unread, case }
 }
 
 /// A case id from the path. Ids are UUIDs: anything far from one (or not even UTF-8) is
@@ -180,18 +249,21 @@ pub async fn create<S: Store>(
     if company.network_area(&new.network_area).is_none() {
         return Err(unknown("network_area", "Välj ett av nätbolagets nätområden."));
     }
+    let at = now();
+    let n = state.store.next_case_number(&company.id, at.year()).await?;
     let case = Case::new_draft(
         uuid::Uuid::new_v4().to_string(),
+        company.case_number(at.year(), n),
         &form,
         new.job_type,
         new.network_area,
         caller.org.clone(),
         caller.user.clone(),
-        now(),
+        at,
     );
     state.store.create_case(&case).await?;
     tracing::info!(case = %case.id, company = %case.company, "case created");
-    Ok((StatusCode::CREATED, Json(view(&state, case))))
+    Ok((StatusCode::CREATED, Json(view(&state, &caller, case))))
 }
 
 pub async fn list<S: Store>(
@@ -199,16 +271,38 @@ pub async fn list<S: Store>(
     caller: Caller,
     Params(query): Params<ListQuery>,
 ) -> ApiResult<CaseList> {
-    let status = query.status;
-    let cases = match caller.role {
-        Role::Installer => {
-            let all = state.store.firm_cases(&caller.org).await?;
-            all.into_iter().filter(|c| status.is_none_or(|s| c.status == s)).collect()
-        }
-        Role::NetworkCompany => state.store.company_cases(&caller.org, status).await?,
+    let page = query.page.request(is_list_key)?;
+    let text = query.q.as_deref().map(search_query).filter(|q| !q.is_empty());
+    let filter = CaseQuery {
+        status: query.status,
+        network_area: query.network_area.filter(|a| !a.is_empty()),
+        installation_type: query.installation_type.filter(|t| !t.is_empty()),
+        firm: query.firm.filter(|f| !f.is_empty()),
+        text,
     };
-    let cases = cases.into_iter().filter(|c| caller.can_see(c)).map(|c| view(&state, c)).collect();
-    Ok(Json(CaseList { cases }))
+    let page = match caller.role {
+        Role::Installer => state.store.firm_cases(&caller.org, &filter, &page).await?,
+        Role::NetworkCompany => state.store.company_cases(&caller.org, &filter, &page).await?,
+    };
+    let next_cursor = next_cursor(&page);
+    let cases = page
+        .items
+        .into_iter()
+        .filter(|c| caller.can_see(c))
+        .map(|c| view(&state, &caller, c))
+        .collect();
+    Ok(Json(CaseList { cases, next_cursor }))
+}
+
+/// What a search looks for: lower case, and digits without the spaces an anläggnings-ID is
+/// often written with.
+fn search_query(q: &str) -> String {
+    let q = q.trim().to_lowercase();
+    if q.chars().all(|c| c.is_ascii_digit() || c.is_whitespace()) {
+        q.split_whitespace().collect()
+    } else {
+        q
+    }
 }
 
 pub async fn get<S: Store>(
@@ -217,16 +311,21 @@ pub async fn get<S: Store>(
     CaseId(id): CaseId,
 ) -> ApiResult<CaseView> {
     let case = load(&state, &caller, &id).await?;
-    Ok(Json(view(&state, case)))
+    Ok(Json(view(&state, &caller, case)))
 }
 
 /// Checks and applies field edits to a case's values.
-pub fn apply_edits(form: &Form, case: &mut Case, edits: FieldEdits) -> Result<(), ApiError> {
+pub fn apply_edits(
+    form: &Form,
+    part: FormPart,
+    case: &mut Case,
+    edits: FieldEdits,
+) -> Result<(), ApiError> {
     let edits = form.edits_from_json(edits).map_err(|problems| {
         ApiError::new(ErrorCode::InvalidFields, "Några fält har fel typ. Se listan.")
             .with_fields(problems)
     })?;
-    let problems = form.check_edit(&edits);
+    let problems = form.check_edit(part, &edits);
     if !problems.is_empty() {
         let message = if problems.iter().any(|p| p.code == ProblemCode::UnknownField) {
             "Anmälan har inte alla fälten som skickades. Se listan."
@@ -247,10 +346,10 @@ pub async fn edit<S: Store>(
 ) -> ApiResult<CaseView> {
     let mut case = load_for_edit(&state, &caller, &id, request.version).await?;
     let form = form_or_gone(&state, &case)?;
-    apply_edits(&form, &mut case, request.fields)?;
+    apply_edits(&form, FormPart::Notice, &mut case, request.fields)?;
     case.touch(now());
     state.store.update_case(&case).await?;
-    Ok(Json(view(&state, case)))
+    Ok(Json(view(&state, &caller, case)))
 }
 
 pub async fn copy_from_owner<S: Store>(
@@ -264,5 +363,5 @@ pub async fn copy_from_owner<S: Store>(
     case.fields = form.copy_from_owner(&case.fields);
     case.touch(now());
     state.store.update_case(&case).await?;
-    Ok(Json(view(&state, case)))
+    Ok(Json(view(&state, &caller, case)))
 }

@@ -75,6 +75,7 @@ pub async fn lookup<S: Store>(
         user: caller.user.clone(),
         firm: caller.org.clone(),
         case_id: case.id.clone(),
+        case_number: case.number.clone(),
         by: query.key(),
         found: found.is_ok(),
     };
@@ -94,7 +95,7 @@ pub async fn lookup<S: Store>(
         installation: outcome.installation,
         changes: outcome.changes,
         warnings: outcome.warnings,
-        case: view(&state, case),
+        case: view(&state, &caller, case),
     }))
 }
 

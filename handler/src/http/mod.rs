@@ -9,6 +9,7 @@ mod cases;
 pub mod error;
 mod forms;
 mod lookup;
+mod messages;
 mod moves;
 pub mod openapi;
 
@@ -74,7 +75,10 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/cases/{id}/decision", post(moves::decision::<S>))
         .route("/cases/{id}/completion", post(moves::completion::<S>))
         .route("/cases/{id}/close", post(moves::close::<S>))
+        .route("/cases/{id}/messages", post(messages::write::<S>))
+        .route("/cases/{id}/read", post(messages::read::<S>))
         .route("/audit", get(audit::lookups::<S>))
+        .route("/audit.csv", get(audit::csv::<S>))
         // After the routes: it applies to the routes registered so far.
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(no_such_route)

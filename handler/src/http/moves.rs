@@ -2,7 +2,7 @@
 //! decision, completion notice, close.
 
 use axum::extract::State;
-use forms::{Action, Decision};
+use forms::{Action, Decision, FormPart};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -68,13 +68,21 @@ async fn act<S: Store>(
     step.action.transition(case.status, caller.role)?;
     let form = form_or_gone(state, &case)?;
     if !step.edits.is_empty() {
-        apply_edits(&form, &mut case, step.edits)?;
+        apply_edits(&form, FormPart::Completion, &mut case, step.edits)?;
     }
-    case.act(&form, step.action, caller.role, &caller.user, now(), step.message)?;
+    let at = now();
+    case.act(&form, step.action, caller.role, &caller.user, at, step.message)?;
+    // A rule of the company's may approve a sent case at once; it is stored with the submit,
+    // so no one ever sees it waiting.
+    if step.action == Action::Submit
+        && let Some(rule) = form.auto_approval(&case.job_type, &case.fields)
+    {
+        case.approve_automatically(&rule.description, at);
+    }
     state.store.update_case(&case).await?;
     let status = case.status.as_str();
     tracing::info!(case = %case.id, action = ?step.action, status, "case moved");
-    Ok(axum::Json(view(state, case)))
+    Ok(axum::Json(view(state, caller, case)))
 }
 
 pub async fn submit<S: Store>(

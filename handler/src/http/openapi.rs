@@ -9,6 +9,7 @@ use super::audit::AuditAnswer;
 use super::cases::{CaseList, CaseView, EditRequest, NewCase, VersionRequest};
 use super::error::ErrorBody;
 use super::lookup::{LookupAnswer, LookupRequest};
+use super::messages::MessageRequest;
 use super::moves::{CompletionRequest, DecisionRequest};
 
 struct Components {
@@ -72,6 +73,28 @@ fn operation(summary: &str, request: Option<Value>, ok: (&str, Value), errors: &
     op
 }
 
+/// `limit` and `cursor` of a paginated list.
+fn page_parameters() -> Vec<Value> {
+    vec![
+        json!({"name": "limit", "in": "query", "required": false, "description": "1 to 100, default 50", "schema": {"type": "string", "pattern": "^[0-9]+$"}}),
+        json!({"name": "cursor", "in": "query", "required": false, "description": "next_cursor of the page before", "schema": {"type": "string"}}),
+    ]
+}
+
+/// The filters of the case lists, and the page.
+fn list_parameters(status: Schema) -> Vec<Value> {
+    let text = |name: &str, description: &str| json!({"name": name, "in": "query", "required": false, "description": description, "schema": {"type": "string"}});
+    let mut parameters = vec![
+        json!({"name": "status", "in": "query", "required": false, "schema": status}),
+        text("network_area", "Nätområde"),
+        text("installation_type", "Installationstyp"),
+        text("firm", "The installer firm (a network company's inbox)"),
+        text("q", "Found in the case number, anläggnings-ID or address"),
+    ];
+    parameters.extend(page_parameters());
+    parameters
+}
+
 /// The form definitions are public: they hold no personal data.
 fn public(mut operation: Value) -> Value {
     operation["security"] = json!([]);
@@ -114,7 +137,7 @@ pub fn document() -> Value {
     paths.insert("/cases".into(), json!({
         "post": operation("Create a draft (installer)", Some(new_case), ("201", c.answer::<CaseView>("The new draft")), &BODY_ERRORS),
         "get": {
-            "parameters": [{"name": "status", "in": "query", "required": false, "schema": status}],
+            "parameters": list_parameters(status),
             "summary": "The firm's cases (installer) or the company's cases that are not drafts (network company)",
             "responses": operation("", None, ("200", c.answer::<CaseList>("The cases")), &["400", "401", "422"])["responses"].clone()
         }
@@ -147,13 +170,24 @@ pub fn document() -> Value {
     paths.insert("/cases/{id}/decision".into(), json!({"parameters": id, "post": with_case(&mut c, "Approve, return or reject (network company)", decision)}));
     let completion = c.request::<CompletionRequest>();
     paths.insert("/cases/{id}/completion".into(), json!({"parameters": id, "post": with_case(&mut c, "Completion notice (installer, after approval)", completion)}));
+    let message = c.request::<MessageRequest>();
+    paths.insert("/cases/{id}/messages".into(), json!({"parameters": id, "post": with_case(&mut c, "Write a message to the other side (a sent case; no version needed)", message)}));
+    paths.insert("/cases/{id}/read".into(), json!({"parameters": id, "post": operation("The caller has read the case's news (the version stays)", None, ("200", c.answer::<CaseView>("The case")), &["401", "404", "409"])}));
+    let period = json!([
+        {"name": "from", "in": "query", "required": false, "schema": {"type": "string", "format": "date"}},
+        {"name": "to", "in": "query", "required": false, "schema": {"type": "string", "format": "date"}}
+    ]);
+    let mut paged = period.as_array().unwrap().clone();
+    paged.extend(page_parameters());
     paths.insert("/audit".into(), json!({"get": {
-        "summary": "The company's lookup audit log (network company)",
-        "parameters": [
-            {"name": "from", "in": "query", "required": false, "schema": {"type": "string", "format": "date"}},
-            {"name": "to", "in": "query", "required": false, "schema": {"type": "string", "format": "date"}}
-        ],
+        "summary": "The company's lookup audit log, oldest first (network company)",
+        "parameters": paged,
         "responses": operation("", None, ("200", c.answer::<AuditAnswer>("Audit entries")), &["400", "401", "403", "422"])["responses"].clone()
+    }}));
+    paths.insert("/audit.csv".into(), json!({"get": {
+        "summary": "The same audit entries as a CSV file (no cell is a formula)",
+        "parameters": period,
+        "responses": operation("", None, ("200", json!({"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}})), &["400", "401", "403", "422"])["responses"].clone()
     }}));
 
     c.answers.subschema_for::<ErrorBody>();

@@ -13,7 +13,7 @@ pub struct DemoUser {
     pub name: &'static str,
 }
 
-pub const DEMO_USERS: [DemoUser; 3] = [
+pub const DEMO_USERS: [DemoUser; 4] = [
     DemoUser {
         role: Role::Installer,
         org: "demo_el",
@@ -31,6 +31,12 @@ pub const DEMO_USERS: [DemoUser; 3] = [
         org: "oresundskraft",
         user: "karin",
         name: "Karin Karlsson (Öresundskraft)",
+    },
+    DemoUser {
+        role: Role::NetworkCompany,
+        org: "oresundskraft",
+        user: "olle",
+        name: "Olle Olsson (Öresundskraft)",
     },
 ];
 

@@ -41,16 +41,142 @@ pub trait CaseStore: Send + Sync {
     /// `VersionConflict`.
     fn update_case(&self, case: &Case) -> impl Future<Output = StoreResult<()>> + Send;
 
-    /// A firm's cases, most recently updated first ("Mina ärenden").
-    fn firm_cases(&self, firm: &str) -> impl Future<Output = StoreResult<Vec<Case>>> + Send;
+    /// Stores `case` as it is, its version unchanged, if the stored version is still
+    /// `case.version`: for what is no edit of the case and must not make anyone's open page
+    /// stale, such as read marks. `VersionConflict` otherwise.
+    fn keep_version_update(&self, case: &Case) -> impl Future<Output = StoreResult<()>> + Send;
 
-    /// A network company's cases that are not drafts, newest submitted first, optionally of
-    /// one status. Drafts are not even in the index this reads.
+    /// The next number of the company's cases in `year`, from 1 (atomic: never given twice).
+    fn next_case_number(
+        &self,
+        company: &str,
+        year: i32,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
+
+    /// One page of a firm's cases that match `query`, last changed first ("Mina ärenden").
+    fn firm_cases(
+        &self,
+        firm: &str,
+        query: &CaseQuery,
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<Case>>> + Send;
+
+    /// One page of a network company's cases that match `query` ("Inkorg"): never drafts
+    /// (they are not even in the index this reads); "För godkännande" first, then by status
+    /// ([`inbox_rank`]), oldest sent first.
     fn company_cases(
         &self,
         company: &str,
-        status: Option<Status>,
-    ) -> impl Future<Output = StoreResult<Vec<Case>>> + Send;
+        query: &CaseQuery,
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<Case>>> + Send;
+}
+
+/// What a list of cases is narrowed to. Filters are exact; `text` is found anywhere in the
+/// case's number, anläggnings-ID and address ([`search_text`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseQuery {
+    pub status: Option<Status>,
+    pub network_area: Option<String>,
+    pub installation_type: Option<String>,
+    /// The installer firm (for a network company's list).
+    pub firm: Option<String>,
+    /// Lower case, as [`search_text`] is.
+    pub text: Option<String>,
+}
+
+impl CaseQuery {
+    /// Whether `case` matches (the adapters filter in their query language; this says what
+    /// they must agree with).
+    pub fn matches(&self, case: &Case) -> bool {
+        self.status.is_none_or(|s| case.status == s)
+            && self.network_area.as_ref().is_none_or(|a| &case.network_area == a)
+            && self.installation_type.as_ref().is_none_or(|t| &case.installation_type == t)
+            && self.firm.as_ref().is_none_or(|f| &case.firm == f)
+            && self.text.as_ref().is_none_or(|t| search_text(case).contains(t.as_str()))
+    }
+}
+
+/// Where a page starts and how long it is. `after` is the list key ([`firm_list_key`] or
+/// [`inbox_key`]) of the last item of the page before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub limit: usize,
+    pub after: Option<String>,
+}
+
+/// One page of a list; `next` is where the next page starts, `None` on the last page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// The page from up to `limit + 1` items in list order: the extra item only says that
+    /// more follow, and `key` gives the last shown item's list key.
+    pub fn from_items(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> String) -> Page<T> {
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let next = if more { items.last().map(key) } else { None };
+        Page { items, next }
+    }
+}
+
+/// A firm's list is ordered by this key, descending: last changed first, ties by id.
+pub fn firm_list_key(case: &Case) -> String {
+    format!("{}#{}", sortable_time(case.updated_at), case.id)
+}
+
+/// Where a status comes in the inbox: what awaits the company first, what is done last.
+pub fn inbox_rank(status: Status) -> u8 {
+    match status {
+        Status::Submitted => 0,
+        Status::Returned => 1,
+        Status::Approved => 2,
+        Status::Completed => 3,
+        Status::Rejected => 4,
+        Status::Withdrawn => 5,
+        Status::Closed => 6,
+        Status::Draft => 9,
+    }
+}
+
+/// The inbox is ordered by this key, ascending: by [`inbox_rank`], then oldest sent first.
+pub fn inbox_key(case: &Case) -> String {
+    let submitted = case.submitted_at.map(sortable_time).unwrap_or_default();
+    format!("{}#{submitted}#{}", inbox_rank(case.status), case.id)
+}
+
+/// Whether `key` has the shape of a list key (a cursor from outside is checked before any
+/// store sees it): `<time>#<id>` or `<rank>#<time>#<id>`.
+pub fn is_list_key(key: &str) -> bool {
+    let id_ok = |id: &str| {
+        (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    let time_ok =
+        |t: &str| t.len() == 30 && t.bytes().all(|b| b.is_ascii_digit() || b"-:.TZ".contains(&b));
+    match key.split('#').collect::<Vec<_>>()[..] {
+        [time, id] => time_ok(time) && id_ok(id),
+        [rank, time, id] => {
+            rank.len() == 1 && rank.as_bytes()[0].is_ascii_digit() && time_ok(time) && id_ok(id)
+        }
+        _ => false,
+    }
+}
+
+/// What a search finds a case by, lower case: its number, anläggnings-ID and address.
+pub fn search_text(case: &Case) -> String {
+    let field = |id: &str| case.fields.get(id).map(String::as_str).unwrap_or_default();
+    [
+        case.number.as_str(),
+        field("installation.ean"),
+        field("installation.street_address"),
+        field("installation.postal_code"),
+        field("installation.city"),
+    ]
+    .join(" ")
+    .to_lowercase()
 }
 
 /// A network company's installation registry.
@@ -94,22 +220,34 @@ pub struct AuditEntry {
     pub user: String,
     pub firm: String,
     pub case_id: String,
+    /// The case's number, as people know it.
+    #[serde(default)]
+    pub case_number: String,
     /// What the installer looked up by; never the number itself.
     pub by: LookupKey,
     pub found: bool,
+}
+
+impl AuditEntry {
+    /// The audit log is ordered by this key, ascending: time, then id.
+    pub fn list_key(&self) -> String {
+        format!("{}#{}", sortable_time(self.at), self.id)
+    }
 }
 
 /// The lookup audit log and the lookup rate limit.
 pub trait AuditStore: Send + Sync {
     fn record_lookup(&self, entry: &AuditEntry) -> impl Future<Output = StoreResult<()>> + Send;
 
-    /// A company's audit entries from `from` up to, not including, `to`, oldest first.
+    /// One page of a company's audit entries from `from` up to, not including, `to`, oldest
+    /// first; `page.after` is the [`AuditEntry::list_key`] of the last entry before.
     fn lookups(
         &self,
         company: &str,
         from: OffsetDateTime,
         to: OffsetDateTime,
-    ) -> impl Future<Output = StoreResult<Vec<AuditEntry>>> + Send;
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<AuditEntry>>> + Send;
 
     /// Counts one more use of `key` (e.g. a user's lookups in one minute) and returns the
     /// count so far; counters expire by themselves.
@@ -118,7 +256,7 @@ pub trait AuditStore: Send + Sync {
 
 /// Fixed-width UTC timestamp whose string order is time order (used as a sort key by both
 /// adapters). Nanoseconds, so nothing is rounded away.
-pub(crate) fn sortable_time(at: OffsetDateTime) -> String {
+pub fn sortable_time(at: OffsetDateTime) -> String {
     let format = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:9]Z"
     );

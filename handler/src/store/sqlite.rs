@@ -8,14 +8,15 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use forms::{Case, Installation, Status};
+use forms::{Case, Installation};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
 use super::{
-    AuditEntry, AuditStore, CaseStore, RegistryStore, StoreError, StoreResult, sortable_time,
+    AuditEntry, AuditStore, CaseQuery, CaseStore, Page, PageRequest, RegistryStore, StoreError,
+    StoreResult, firm_list_key, inbox_key, search_text, sortable_time,
 };
 
 /// How long a `count_use` counter lives after its first use.
@@ -32,10 +33,10 @@ CREATE TABLE IF NOT EXISTS cases (
     version      INTEGER NOT NULL,
     doc          TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS cases_by_firm ON cases (firm, updated_at);
--- The company inbox: only what was sent; drafts are not even in the index.
-CREATE INDEX IF NOT EXISTS cases_by_company ON cases (company, status, submitted_at)
-    WHERE submitted_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS counters (
+    key   TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS registry (
     company      TEXT NOT NULL,
@@ -90,10 +91,11 @@ impl SqliteStore {
         Self::init(Connection::open_in_memory().map_err(db_error("open the database"))?)
     }
 
-    fn init(conn: Connection) -> StoreResult<SqliteStore> {
+    fn init(mut conn: Connection) -> StoreResult<SqliteStore> {
         // Another process holding the write lock makes us wait instead of failing at once.
         conn.busy_timeout(Duration::from_secs(5)).map_err(db_error("set the busy timeout"))?;
         conn.execute_batch(SCHEMA).map_err(db_error("create the schema"))?;
+        add_list_columns(&mut conn)?;
         Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)) })
     }
 
@@ -169,6 +171,55 @@ fn version_param(version: u64) -> StoreResult<i64> {
     i64::try_from(version).map_err(|_| StoreError::Unavailable("version out of range".into()))
 }
 
+/// The columns the lists filter, search and page by (schema version 2), and their indexes.
+/// A database of version 1 gets them, filled from each case's document, in one transaction.
+const LIST_COLUMNS: &str = "
+ALTER TABLE cases ADD COLUMN network_area TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN installation_type TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN search TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN firm_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN inbox_key TEXT;
+DROP INDEX IF EXISTS cases_by_firm;
+DROP INDEX IF EXISTS cases_by_company;
+CREATE INDEX cases_by_firm ON cases (firm, firm_key);
+-- The company inbox: only what was sent; drafts are not even in the index.
+CREATE INDEX cases_by_company ON cases (company, inbox_key) WHERE inbox_key IS NOT NULL;
+";
+
+fn add_list_columns(conn: &mut Connection) -> StoreResult<()> {
+    let what = "add the list columns";
+    let version: i64 =
+        conn.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(db_error(what))?;
+    if version >= 2 {
+        return Ok(());
+    }
+    let tx =
+        conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error(what))?;
+    tx.execute_batch(LIST_COLUMNS).map_err(db_error(what))?;
+    let docs: Vec<String> = tx
+        .prepare("SELECT doc FROM cases")
+        .and_then(|mut stmt| stmt.query_map([], |row| row.get(0))?.collect())
+        .map_err(db_error(what))?;
+    for doc in docs {
+        let row = CaseRow::new(&from_doc::<Case>(&doc)?)?;
+        tx.execute(
+            "UPDATE cases SET network_area = ?2, installation_type = ?3, search = ?4,
+                    firm_key = ?5, inbox_key = ?6 WHERE id = ?1",
+            params![
+                row.id,
+                row.network_area,
+                row.installation_type,
+                row.search,
+                row.firm_key,
+                row.inbox_key
+            ],
+        )
+        .map_err(db_error(what))?;
+    }
+    tx.execute_batch("PRAGMA user_version = 2").map_err(db_error(what))?;
+    tx.commit().map_err(db_error(what))
+}
+
 /// The columns a case is stored with, computed before moving into the blocking task.
 struct CaseRow {
     id: String,
@@ -179,6 +230,12 @@ struct CaseRow {
     submitted_at: Option<String>,
     version: i64,
     doc: String,
+    network_area: String,
+    installation_type: String,
+    search: String,
+    firm_key: String,
+    /// Only for what the company may see.
+    inbox_key: Option<String>,
 }
 
 impl CaseRow {
@@ -192,9 +249,66 @@ impl CaseRow {
             submitted_at: case.submitted_at.map(sortable_time),
             version: version_param(case.version)?,
             doc: to_doc(case)?,
+            network_area: case.network_area.clone(),
+            installation_type: case.installation_type.clone(),
+            search: search_text(case),
+            firm_key: firm_list_key(case),
+            inbox_key: case.visible_to_company().then(|| inbox_key(case)),
         })
     }
+
+    /// Writes the row: a new one, or over the one whose version is `expected`. Whether a row
+    /// was written.
+    fn write(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        expected: Option<i64>,
+    ) -> rusqlite::Result<bool> {
+        let values = params![
+            self.id,
+            self.firm,
+            self.company,
+            self.status,
+            self.updated_at,
+            self.submitted_at,
+            self.version,
+            self.doc,
+            self.network_area,
+            self.installation_type,
+            self.search,
+            self.firm_key,
+            self.inbox_key,
+            expected,
+        ];
+        let sql = if expected.is_none() {
+            "INSERT INTO cases (id, firm, company, status, updated_at, submitted_at, version, doc,
+                                network_area, installation_type, search, firm_key, inbox_key)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13 WHERE ?14 IS NULL"
+        } else {
+            "UPDATE cases SET firm = ?2, company = ?3, status = ?4, updated_at = ?5,
+                    submitted_at = ?6, version = ?7, doc = ?8, network_area = ?9,
+                    installation_type = ?10, search = ?11, firm_key = ?12, inbox_key = ?13
+             WHERE id = ?1 AND version = ?14"
+        };
+        Ok(tx.execute(sql, values)? > 0)
+    }
 }
+
+/// The optional filters of a list as SQL parameters, in the order `?f1..?f5` of
+/// [`FILTERS_SQL`].
+fn filter_params(query: &CaseQuery) -> [Option<String>; 5] {
+    [
+        query.status.map(|s| s.as_str().to_string()),
+        query.network_area.clone(),
+        query.installation_type.clone(),
+        query.firm.clone(),
+        query.text.clone(),
+    ]
+}
+
+const FILTERS_SQL: &str = "(?3 IS NULL OR status = ?3) AND (?4 IS NULL OR network_area = ?4)
+    AND (?5 IS NULL OR installation_type = ?5) AND (?6 IS NULL OR firm = ?6)
+    AND (?7 IS NULL OR instr(search, ?7) > 0)";
 
 /// Reads the `doc` column of every row of `sql`.
 fn query_docs<T: DeserializeOwned>(
@@ -228,27 +342,10 @@ fn query_doc<T: DeserializeOwned>(
 impl CaseStore for SqliteStore {
     async fn create_case(&self, case: &Case) -> StoreResult<()> {
         let row = CaseRow::new(case)?;
-        self.write("create a case", move |tx| {
-            let inserted = tx.execute(
-                "INSERT INTO cases
-                     (id, firm, company, status, updated_at, submitted_at, version, doc)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    row.id,
-                    row.firm,
-                    row.company,
-                    row.status,
-                    row.updated_at,
-                    row.submitted_at,
-                    row.version,
-                    row.doc
-                ],
-            );
-            match inserted {
-                Ok(_) => Ok(()),
-                Err(e) if is_unique_violation(&e) => Err(StoreError::AlreadyExists),
-                Err(e) => Err(db_error("create a case")(e)),
-            }
+        self.write("create a case", move |tx| match row.write(tx, None) {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::AlreadyExists),
+            Err(e) => Err(db_error("create a case")(e)),
         })
         .await
     }
@@ -265,68 +362,95 @@ impl CaseStore for SqliteStore {
         let Some(expected) = case.version.checked_sub(1) else {
             return Err(StoreError::VersionConflict);
         };
+        self.write_if_version(case, expected).await
+    }
+
+    async fn keep_version_update(&self, case: &Case) -> StoreResult<()> {
+        self.write_if_version(case, case.version).await
+    }
+
+    async fn next_case_number(&self, company: &str, year: i32) -> StoreResult<u64> {
+        let key = format!("case_number#{company}#{year}");
+        self.write("number a case", move |tx| {
+            let value: i64 = tx
+                .query_row(
+                    "INSERT INTO counters (key, value) VALUES (?1, 1)
+                     ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value",
+                    [key],
+                    |row| row.get(0),
+                )
+                .map_err(db_error("number a case"))?;
+            Ok(value.unsigned_abs())
+        })
+        .await
+    }
+
+    async fn firm_cases(
+        &self,
+        firm: &str,
+        query: &CaseQuery,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Case>> {
+        let sql = format!(
+            "SELECT doc FROM cases WHERE firm = ?1 AND (?2 IS NULL OR firm_key < ?2) AND {FILTERS_SQL}
+             ORDER BY firm_key DESC LIMIT ?8"
+        );
+        self.list("list a firm's cases", sql, firm, query, page, firm_list_key).await
+    }
+
+    async fn company_cases(
+        &self,
+        company: &str,
+        query: &CaseQuery,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Case>> {
+        // `inbox_key IS NOT NULL` is spelled out so that the partial index applies.
+        let sql = format!(
+            "SELECT doc FROM cases WHERE company = ?1 AND inbox_key IS NOT NULL
+                 AND (?2 IS NULL OR inbox_key > ?2) AND {FILTERS_SQL}
+             ORDER BY inbox_key LIMIT ?8"
+        );
+        self.list("list a company's cases", sql, company, query, page, inbox_key).await
+    }
+}
+
+impl SqliteStore {
+    async fn write_if_version(&self, case: &Case, expected: u64) -> StoreResult<()> {
         let expected = version_param(expected)?;
         let row = CaseRow::new(case)?;
         self.write("update a case", move |tx| {
-            let changed = tx
-                .execute(
-                    "UPDATE cases SET firm = ?2, company = ?3, status = ?4, updated_at = ?5,
-                            submitted_at = ?6, version = ?7, doc = ?8
-                     WHERE id = ?1 AND version = ?9",
-                    params![
-                        row.id,
-                        row.firm,
-                        row.company,
-                        row.status,
-                        row.updated_at,
-                        row.submitted_at,
-                        row.version,
-                        row.doc,
-                        expected
-                    ],
-                )
-                .map_err(db_error("update a case"))?;
+            let written = row.write(tx, Some(expected)).map_err(db_error("update a case"))?;
             // No row: changed by someone else since it was read, or gone.
-            if changed == 0 { Err(StoreError::VersionConflict) } else { Ok(()) }
+            if written { Ok(()) } else { Err(StoreError::VersionConflict) }
         })
         .await
     }
 
-    async fn firm_cases(&self, firm: &str) -> StoreResult<Vec<Case>> {
-        let firm = firm.to_string();
-        // Ties are broken by id descending, the order of DynamoDB's `<updated_at>#<id>` key.
-        self.run(move |conn| {
-            query_docs(
-                conn,
-                "list a firm's cases",
-                "SELECT doc FROM cases WHERE firm = ?1 ORDER BY updated_at DESC, id DESC",
-                [firm],
-            )
-        })
-        .await
-    }
-
-    async fn company_cases(&self, company: &str, status: Option<Status>) -> StoreResult<Vec<Case>> {
-        let company = company.to_string();
-        // `submitted_at IS NOT NULL` is spelled out so that the partial index applies; a missing
-        // submitted_at (never the case after a submit) sorts last, as in DynamoDB.
-        self.run(move |conn| match status {
-            None => query_docs(
-                conn,
-                "list a company's cases",
-                "SELECT doc FROM cases WHERE company = ?1 AND submitted_at IS NOT NULL
-                 ORDER BY submitted_at DESC, id DESC",
-                [company],
-            ),
-            Some(status) => query_docs(
-                conn,
-                "list a company's cases",
-                "SELECT doc FROM cases WHERE company = ?1 AND submitted_at IS NOT NULL AND status = ?2
-                 ORDER BY submitted_at DESC, id DESC",
-                [company, status.as_str().to_string()],
-            ),
-        })
-        .await
+    /// One page of `sql`, which takes the owner (?1), where to start (?2), the filters (?3 to
+    /// ?7) and how many rows (?8).
+    async fn list(
+        &self,
+        what: &'static str,
+        sql: String,
+        owner: &str,
+        query: &CaseQuery,
+        page: &PageRequest,
+        key: fn(&Case) -> String,
+    ) -> StoreResult<Page<Case>> {
+        let [status, area, kind, firm, text] = filter_params(query);
+        let (owner, after, limit) = (owner.to_string(), page.after.clone(), page.limit);
+        let more = i64::try_from(limit + 1).unwrap_or(i64::MAX);
+        let cases: Vec<Case> = self
+            .run(move |conn| {
+                query_docs(
+                    conn,
+                    what,
+                    &sql,
+                    params![owner, after, status, area, kind, firm, text, more],
+                )
+            })
+            .await?;
+        Ok(Page::from_items(cases, limit, key))
     }
 }
 
@@ -429,18 +553,24 @@ impl AuditStore for SqliteStore {
         company: &str,
         from: OffsetDateTime,
         to: OffsetDateTime,
-    ) -> StoreResult<Vec<AuditEntry>> {
+        page: &PageRequest,
+    ) -> StoreResult<Page<AuditEntry>> {
         let (company, from, to) = (company.to_string(), sortable_time(from), sortable_time(to));
-        self.run(move |conn| {
-            query_docs(
-                conn,
-                "read the audit log",
-                "SELECT doc FROM audit WHERE company = ?1 AND at >= ?2 AND at < ?3
-                 ORDER BY at, id",
-                [company, from, to],
-            )
-        })
-        .await
+        let after = page.after.clone();
+        let (limit, more) = (page.limit, i64::try_from(page.limit + 1).unwrap_or(i64::MAX));
+        let entries: Vec<AuditEntry> = self
+            .run(move |conn| {
+                query_docs(
+                    conn,
+                    "read the audit log",
+                    "SELECT doc FROM audit WHERE company = ?1 AND at >= ?2 AND at < ?3
+                         AND (?4 IS NULL OR at || '#' || id > ?4)
+                     ORDER BY at, id LIMIT ?5",
+                    params![company, from, to, after, more],
+                )
+            })
+            .await?;
+        Ok(Page::from_items(entries, limit, AuditEntry::list_key))
     }
 
     async fn count_use(&self, key: &str) -> StoreResult<u64> {

@@ -348,12 +348,16 @@ async fn installers_walk(server: Server) {
     assert_eq!(approved["status"], "approved");
     assert_eq!(approved["status_label"], "Godkänd");
     let completed = anna
-        .post(&format!("/cases/{id}/completion"), json!({"version": 10, "fields": {}}))
+        .post(
+            &format!("/cases/{id}/completion"),
+            json!({"version": 10, "fields": {"completion.date": "2026-12-20", "completion.meter_reading": 4711}}),
+        )
         .await
         .expect(200)
         .clone();
     assert_eq!(completed["status"], "completed");
     assert_eq!(completed["status_label"], "Färdiganmäld");
+    assert_eq!(completed["fields"]["completion.meter_reading"], "4711");
     let closed =
         karin.post(&format!("/cases/{id}/close"), json!({"version": 11})).await.expect(200).clone();
     assert_eq!(closed["status"], "closed");

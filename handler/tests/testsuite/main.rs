@@ -9,6 +9,7 @@
 mod support;
 
 mod bad_input;
+mod case_life;
 mod concurrent_edits;
 mod errors;
 mod faults;

@@ -47,16 +47,17 @@ async fn the_network_companys_answers(server: Server) {
     let approved = decide(&id, json!({"version": v + 3, "decision": "approve"})).await;
     assert_eq!(approved.expect(200)["status"], "approved");
 
-    // A completion notice must leave a complete case, and only the installer files it.
-    let broken =
+    // A completion notice sets only the completion part's fields, needs its mandatory ones,
+    // and only the installer files it.
+    let notice_fields =
         json!({"version": v + 4, "fields": {"installation.ean": "123", "owner.name": null}});
-    let refused = anna.post(&format!("/cases/{id}/completion"), broken).await;
+    let refused = anna.post(&format!("/cases/{id}/completion"), notice_fields).await;
+    refused.expect_error(422, "invalid_fields");
+    assert_eq!(refused.error_fields(), ["installation.ean", "owner.name"]);
+    let empty = json!({"version": v + 4, "fields": {"completion.notes": "Klart."}});
+    let refused = anna.post(&format!("/cases/{id}/completion"), empty).await;
     refused.expect_error(422, "validation_failed");
-    let named = refused.error_fields();
-    assert!(
-        named.iter().any(|f| f == "installation.ean") && named.iter().any(|f| f == "owner.name"),
-        "{named:?}"
-    );
+    assert_eq!(refused.error_fields(), ["completion.date", "completion.meter_reading"]);
     let ok = json!({"version": v + 4, "fields": {}});
     karin.post(&format!("/cases/{id}/completion"), ok).await.expect_error(403, "forbidden");
     let unchanged = anna.get(&format!("/cases/{id}")).await.expect(200).clone();

@@ -5,7 +5,9 @@ use std::collections::BTreeSet;
 use super::fields::{check_field, field_ref};
 use super::{INSTALLATION_TYPES, Report, check_new_id};
 use crate::definitions::format;
-use crate::definitions::{Company, Field, InstallationType, NetworkArea, Offer};
+use crate::definitions::{
+    AutoApproveRule, Company, Condition, Field, FieldKind, InstallationType, NetworkArea, Offer,
+};
 use crate::formats::{GSRN_COUNTRY_PREFIX, is_company_gsrn_prefix};
 
 /// What a company file is checked against: its path and what the shared files define.
@@ -149,6 +151,41 @@ pub(super) fn check_company(
         report.at(path, None, "the company has no network area; add [[network_area]]");
     }
 
+    let case_number_prefix = match &file.case_number_prefix {
+        Some(prefix) => {
+            let p = prefix.get_ref();
+            if !(1..=4).contains(&p.chars().count()) || !p.chars().all(char::is_uppercase) {
+                report.at_text(
+                    path,
+                    prefix,
+                    format!("case_number_prefix `{p}` must be 1 to 4 capital letters, e.g. \"ÖK\""),
+                );
+            }
+            p.clone()
+        }
+        None => file
+            .name
+            .chars()
+            .filter(|c| c.is_alphabetic())
+            .take(2)
+            .collect::<String>()
+            .to_uppercase(),
+    };
+    if let Some(email) = &file.inbox_email
+        && !crate::formats::is_email(email.get_ref())
+    {
+        report.at_text(
+            path,
+            email,
+            "inbox_email must be an e-mail address, e.g. \"anmalan@natbolag.se\"",
+        );
+    }
+    let auto_approve = file
+        .auto_approve
+        .iter()
+        .map(|rule| check_auto_approve(report, path, rule, &offers, &all_fields))
+        .collect();
+
     Company {
         id: id.to_string(),
         name: file.name.clone(),
@@ -157,5 +194,99 @@ pub(super) fn check_company(
         network_areas,
         offers,
         fields: extra,
+        case_number_prefix,
+        inbox_email: file.inbox_email.as_ref().map(|e| e.get_ref().clone()),
+        auto_approve,
+    }
+}
+
+/// Checks a rule of automatic approval: an offered installation type and its job types, fields
+/// that appear in it, limits on number fields, values that are choices.
+fn check_auto_approve(
+    report: &mut Report,
+    path: &str,
+    rule: &format::AutoApproveDef,
+    offers: &[Offer],
+    fields: &[Field],
+) -> AutoApproveRule {
+    let kind = rule.installation_type.get_ref();
+    let offer = offers.iter().find(|o| &o.installation_type == kind);
+    if offer.is_none() {
+        report.at_text(
+            path,
+            &rule.installation_type,
+            format!("auto_approve names `{kind}`, which the company does not offer; use one of its [[installation_type]]"),
+        );
+    }
+    for job in rule.job_types.iter().flatten() {
+        if offer.is_some_and(|o| !o.job_types.contains(job.get_ref())) {
+            report.at_text(
+                path,
+                job,
+                format!("`{}` is not a job type the company offers in `{kind}`", job.get_ref()),
+            );
+        }
+    }
+    if rule.when.is_empty() {
+        report.at_text(
+            path,
+            &rule.installation_type,
+            "auto_approve needs at least one condition in `when`; without one every case would be approved",
+        );
+    }
+    let mut conditions = Vec::new();
+    for c in &rule.when {
+        let Some(field) = field_ref(report, path, fields, &c.field) else {
+            continue;
+        };
+        if !field.appears_in(kind) {
+            report.at_text(
+                path,
+                &c.field,
+                format!("`{}` does not appear in installation type `{kind}`", field.id),
+            );
+        }
+        let limits = c.at_most.is_some() || c.at_least.is_some();
+        if limits && field.kind != FieldKind::Number {
+            report.at_text(
+                path,
+                &c.field,
+                format!(
+                    "at_most and at_least apply only to number fields; `{}` is not one",
+                    field.id
+                ),
+            );
+        }
+        match &c.equals {
+            Some(value)
+                if field.kind == FieldKind::Choice
+                    && !field.choices.iter().any(|ch| &ch.value == value) =>
+            {
+                report.at_text(
+                    path,
+                    &c.field,
+                    format!("`{value}` is not a choice of `{}`", field.id),
+                );
+            }
+            None if !limits => {
+                report.at_text(path, &c.field, "a condition needs at_most, at_least or equals")
+            }
+            _ => {}
+        }
+        conditions.push(Condition {
+            field: field.id.clone(),
+            at_most: c.at_most,
+            at_least: c.at_least,
+            equals: c.equals.clone(),
+        });
+    }
+    AutoApproveRule {
+        description: rule.description.clone(),
+        installation_type: kind.clone(),
+        job_types: rule
+            .job_types
+            .as_ref()
+            .map(|list| list.iter().map(|j| j.get_ref().clone()).collect()),
+        conditions,
     }
 }

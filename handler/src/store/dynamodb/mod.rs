@@ -28,7 +28,10 @@ use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
 use super::sortable_time;
-use super::{AuditEntry, AuditStore, CaseStore, RegistryStore, StoreError, StoreResult};
+use super::{
+    AuditEntry, AuditStore, CaseQuery, CaseStore, Page, PageRequest, RegistryStore, StoreError,
+    StoreResult, firm_list_key, inbox_key, inbox_rank, search_text,
+};
 pub use table::create_table;
 
 type Item = HashMap<String, AttributeValue>;
@@ -129,25 +132,65 @@ fn case_key(id: &str) -> Item {
     HashMap::from([("PK".into(), s(format!("CASE#{id}"))), ("SK".into(), s("CASE"))])
 }
 
-/// The GSI2 sort key: a missing submitted_at (never the case after a submit) sorts lowest.
-fn inbox_sort_key(case: &Case) -> String {
-    let submitted = case.submitted_at.map(sortable_time).unwrap_or_default();
-    format!("{}#{submitted}#{}", case.status.as_str(), case.id)
-}
-
 fn case_item(case: &Case) -> StoreResult<Item> {
     let mut item = case_key(&case.id);
     item.insert("version".into(), n(case.version));
     item.insert("doc".into(), to_doc(case)?);
     item.insert("GSI1PK".into(), s(format!("FIRM#{}", case.firm)));
-    item.insert("GSI1SK".into(), s(format!("{}#{}", sortable_time(case.updated_at), case.id)));
+    item.insert("GSI1SK".into(), s(firm_list_key(case)));
     // Sparse index: a draft carries no GSI2 keys, so the company cannot even query it. As the
     // whole item is replaced on every write, a draft's item never keeps old GSI2 keys.
     if case.visible_to_company() {
         item.insert("GSI2PK".into(), s(format!("COMPANY#{}", case.company)));
-        item.insert("GSI2SK".into(), s(inbox_sort_key(case)));
+        item.insert("GSI2SK".into(), s(inbox_key(case)));
     }
+    // What the lists filter and search by (CaseQuery), beside the document.
+    item.insert("status".into(), s(case.status.as_str()));
+    item.insert("network_area".into(), s(&case.network_area));
+    item.insert("installation_type".into(), s(&case.installation_type));
+    item.insert("firm".into(), s(&case.firm));
+    item.insert("search".into(), s(search_text(case)));
     Ok(item)
+}
+
+/// A list's query on one index partition: where it starts and what it filters.
+struct ListQuery<'a> {
+    what: &'static str,
+    index: &'static str,
+    partition: String,
+    /// Only keys that begin so (a status's rank in the inbox).
+    key_prefix: Option<String>,
+    forward: bool,
+    query: &'a CaseQuery,
+    page: &'a PageRequest,
+}
+
+/// The FilterExpression and its values for the filters of `query` that the key does not
+/// already apply (`by_key`: the status is in the key).
+fn case_filter(
+    query: &CaseQuery,
+    status_by_key: bool,
+) -> (Option<String>, Vec<(&'static str, AttributeValue)>) {
+    let mut conditions = Vec::new();
+    let mut values = Vec::new();
+    let mut equal = |name: &'static str, placeholder: &'static str, value: Option<&str>| {
+        if let Some(value) = value {
+            conditions.push(format!("#{name} = {placeholder}"));
+            values.push((placeholder, s(value)));
+        }
+    };
+    if !status_by_key {
+        equal("status", ":status", query.status.map(|st| st.as_str()));
+    }
+    equal("network_area", ":area", query.network_area.as_deref());
+    equal("installation_type", ":type", query.installation_type.as_deref());
+    equal("firm", ":firm", query.firm.as_deref());
+    if let Some(text) = &query.text {
+        conditions.push("contains(#search, :text)".to_string());
+        values.push((":text", s(text)));
+    }
+    let expression = (!conditions.is_empty()).then(|| conditions.join(" AND "));
+    (expression, values)
 }
 
 fn registry_key(company: &str, ean: &str) -> Item {
@@ -202,34 +245,6 @@ impl DynamoStore {
             }
             Err(e) => Err(unavailable(what, &e)),
         }
-    }
-
-    /// All items of a query on `index`, in index order, every page.
-    async fn query_all(
-        &self,
-        what: &str,
-        index: &str,
-        key_condition: &str,
-        values: &[(&str, String)],
-        forward: bool,
-    ) -> StoreResult<Vec<Item>> {
-        let mut request = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(index)
-            .key_condition_expression(key_condition)
-            .scan_index_forward(forward);
-        for (name, value) in values {
-            request = request.expression_attribute_values(*name, s(value));
-        }
-        request
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| unavailable(what, &e))
     }
 
     async fn put_batch(&self, mut requests: Vec<WriteRequest>) -> StoreResult<()> {
@@ -288,50 +303,131 @@ impl CaseStore for DynamoStore {
         self.put_if("update a case", item, "version = :expected", &values, refused).await
     }
 
-    async fn firm_cases(&self, firm: &str) -> StoreResult<Vec<Case>> {
-        // Newest first by `<updated_at>#<id>`: ties by id descending.
-        let items = self
-            .query_all(
-                "list a firm's cases",
-                "GSI1",
-                "GSI1PK = :pk",
-                &[(":pk", format!("FIRM#{firm}"))],
-                false,
-            )
-            .await?;
-        items.iter().map(from_doc).collect()
+    async fn keep_version_update(&self, case: &Case) -> StoreResult<()> {
+        let item = case_item(case)?;
+        let values = [(":expected", n(case.version))];
+        let refused = StoreError::VersionConflict;
+        self.put_if("update a case", item, "version = :expected", &values, refused).await
     }
 
-    async fn company_cases(&self, company: &str, status: Option<Status>) -> StoreResult<Vec<Case>> {
-        let pk = format!("COMPANY#{company}");
-        let items = match status {
-            Some(Status::Draft) => return Ok(Vec::new()),
-            Some(status) => {
-                self.query_all(
-                    "list a company's cases",
-                    "GSI2",
-                    "GSI2PK = :pk AND begins_with(GSI2SK, :status)",
-                    &[(":pk", pk), (":status", format!("{}#", status.as_str()))],
-                    false,
-                )
-                .await?
+    async fn next_case_number(&self, company: &str, year: i32) -> StoreResult<u64> {
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("PK", s(format!("COUNTER#case_number#{company}#{year}")))
+            .key("SK", s("COUNTER"))
+            .update_expression("ADD #value :one")
+            .expression_attribute_names("#value", "value")
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(|e| unavailable("number a case", &e))?;
+        output
+            .attributes()
+            .and_then(|a| a.get("value"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| StoreError::Unavailable("dynamodb returned no case number".into()))
+    }
+
+    async fn firm_cases(
+        &self,
+        firm: &str,
+        query: &CaseQuery,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Case>> {
+        // Last changed first by `<updated_at>#<id>`: ties by id descending.
+        self.list(ListQuery {
+            what: "list a firm's cases",
+            index: "GSI1",
+            partition: format!("FIRM#{firm}"),
+            key_prefix: None,
+            forward: false,
+            query,
+            page,
+        })
+        .await
+    }
+
+    async fn company_cases(
+        &self,
+        company: &str,
+        query: &CaseQuery,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Case>> {
+        if query.status == Some(Status::Draft) {
+            return Ok(Page { items: Vec::new(), next: None });
+        }
+        self.list(ListQuery {
+            what: "list a company's cases",
+            index: "GSI2",
+            partition: format!("COMPANY#{company}"),
+            key_prefix: query.status.map(|st| format!("{}#", inbox_rank(st))),
+            forward: true,
+            query,
+            page,
+        })
+        .await
+    }
+}
+
+impl DynamoStore {
+    /// One page of a list: queries the index from the page's start until `limit + 1`
+    /// matching cases are found (a filter may leave a query page short) or the partition ends.
+    async fn list(&self, list: ListQuery<'_>) -> StoreResult<Page<Case>> {
+        let (pk, sk) = (format!("{}PK", list.index), format!("{}SK", list.index));
+        let (filter, filter_values) = case_filter(list.query, list.key_prefix.is_some());
+        let mut start = list.page.after.as_ref().map(|after| {
+            // The index key and the table key of the case the last page ended with.
+            let id = after.rsplit('#').next().unwrap_or_default();
+            let mut key = case_key(id);
+            key.insert(pk.clone(), s(&list.partition));
+            key.insert(sk.clone(), s(after));
+            key
+        });
+        let mut cases = Vec::new();
+        loop {
+            let mut request = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(list.index)
+                .scan_index_forward(list.forward)
+                .limit(i32::try_from(list.page.limit + 1).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start.take())
+                .expression_attribute_names("#pk", &pk)
+                .expression_attribute_values(":pk", s(&list.partition));
+            request = match &list.key_prefix {
+                Some(prefix) => request
+                    .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                    .expression_attribute_names("#sk", &sk)
+                    .expression_attribute_values(":prefix", s(prefix)),
+                None => request.key_condition_expression("#pk = :pk"),
+            };
+            if let Some(filter) = &filter {
+                request = request.filter_expression(filter);
+                for name in ["status", "network_area", "installation_type", "firm", "search"] {
+                    if filter.contains(&format!("#{name}")) {
+                        request = request.expression_attribute_names(format!("#{name}"), name);
+                    }
+                }
+                for (placeholder, value) in &filter_values {
+                    request = request.expression_attribute_values(*placeholder, value.clone());
+                }
             }
-            None => {
-                self.query_all(
-                    "list a company's cases",
-                    "GSI2",
-                    "GSI2PK = :pk",
-                    &[(":pk", pk)],
-                    false,
-                )
-                .await?
+            let output = request.send().await.map_err(|e| unavailable(list.what, &e))?;
+            for item in output.items() {
+                cases.push(from_doc::<Case>(item)?);
             }
-        };
-        let mut cases: Vec<Case> = items.iter().map(from_doc).collect::<StoreResult<_>>()?;
-        // GSI2SK sorts by status first; across statuses, order by submitted_at (then id), both
-        // descending, as the key does within one status.
-        cases.sort_by(|a, b| (b.submitted_at, &b.id).cmp(&(a.submitted_at, &a.id)));
-        Ok(cases)
+            start = output.last_evaluated_key().cloned();
+            if cases.len() > list.page.limit || start.is_none() {
+                break;
+            }
+        }
+        let key = if list.index == "GSI1" { firm_list_key } else { inbox_key };
+        Ok(Page::from_items(cases, list.page.limit, key))
     }
 }
 
@@ -438,41 +534,55 @@ impl AuditStore for DynamoStore {
         company: &str,
         from: OffsetDateTime,
         to: OffsetDateTime,
-    ) -> StoreResult<Vec<AuditEntry>> {
+        page: &PageRequest,
+    ) -> StoreResult<Page<AuditEntry>> {
         let (from, to) = (from.to_offset(time::UtcOffset::UTC), to.to_offset(time::UtcOffset::UTC));
+        let empty = Page { items: Vec::new(), next: None };
         if from >= to {
-            return Ok(Vec::new());
+            return Ok(empty);
         }
         // SK is `<at>#<id>`: every entry at `to` sorts after the bare `to`, every earlier one
-        // before it, so BETWEEN (inclusive) gives [from, to).
-        let (low, high) = (sortable_time(from), sortable_time(to));
+        // before it, so BETWEEN (inclusive) gives [from, to). A page goes on after the key of
+        // the last entry shown, in that entry's day.
+        let high = sortable_time(to);
+        let after = page.after.clone().unwrap_or_default();
+        let low = sortable_time(from).max(after.clone());
+        let Some(mut day) = forms::formats::parse_date(low.get(..10).unwrap_or_default()) else {
+            return Ok(empty);
+        };
         let last_day = (to - time::Duration::NANOSECOND).date();
-        let mut day = from.date();
-        let mut entries = Vec::new();
-        loop {
-            let items = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk AND SK BETWEEN :low AND :high")
-                .expression_attribute_values(":pk", s(audit_partition(company, day)))
-                .expression_attribute_values(":low", s(&low))
-                .expression_attribute_values(":high", s(&high))
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
-                .await
-                .map_err(|e| unavailable("read the audit log", &e))?;
-            for item in &items {
-                entries.push(from_doc(item)?);
+        let mut entries: Vec<AuditEntry> = Vec::new();
+        while day <= last_day && entries.len() <= page.limit {
+            let mut start = None;
+            loop {
+                let output = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .key_condition_expression("PK = :pk AND SK BETWEEN :low AND :high")
+                    .expression_attribute_values(":pk", s(audit_partition(company, day)))
+                    .expression_attribute_values(":low", s(&low))
+                    .expression_attribute_values(":high", s(&high))
+                    .limit(i32::try_from(page.limit + 2).unwrap_or(i32::MAX))
+                    .set_exclusive_start_key(start.take())
+                    .send()
+                    .await
+                    .map_err(|e| unavailable("read the audit log", &e))?;
+                for item in output.items() {
+                    let entry: AuditEntry = from_doc(item)?;
+                    if entry.list_key() > after {
+                        entries.push(entry);
+                    }
+                }
+                start = output.last_evaluated_key().cloned();
+                if start.is_none() || entries.len() > page.limit {
+                    break;
+                }
             }
-            if day >= last_day {
-                break;
-            }
-            day = day.next_day().unwrap_or(last_day);
+            let Some(next) = day.next_day() else { break };
+            day = next;
         }
-        Ok(entries)
+        Ok(Page::from_items(entries, page.limit, AuditEntry::list_key))
     }
 
     /// Counts a use of `key` in a counter that lives one hour from its first use. DynamoDB's

@@ -1,8 +1,29 @@
 //! The lookup audit log and the usage counters behind the rate limit.
 
-use handler::store::{AuditEntry, Store, StoreError};
+use handler::store::{AuditEntry, PageRequest, Store, StoreError};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
+
+/// Every page of a company's audit log in [from, to), `limit` at a time.
+async fn all_lookups<S: Store>(
+    s: &S,
+    company: &str,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+    limit: usize,
+) -> Vec<AuditEntry> {
+    let mut all = Vec::new();
+    let mut page = PageRequest { limit, after: None };
+    loop {
+        let got = s.lookups(company, from, to, &page).await.unwrap();
+        assert!(got.items.len() <= limit);
+        all.extend(got.items);
+        match got.next {
+            Some(after) => page.after = Some(after),
+            None => return all,
+        }
+    }
+}
 
 async fn audit_lookups_by_time_range<S: Store>(s: &S) {
     let entry = |id: &str, company: &str, at: OffsetDateTime| AuditEntry {
@@ -12,6 +33,7 @@ async fn audit_lookups_by_time_range<S: Store>(s: &S) {
         user: "user-1".into(),
         firm: "firm-a".into(),
         case_id: "c1".into(),
+        case_number: "ÖK-2026-00001".into(),
         by: forms::LookupKey::Ean,
         found: true,
     };
@@ -26,14 +48,20 @@ async fn audit_lookups_by_time_range<S: Store>(s: &S) {
     for e in [&early, &to, &before, &other, &late, &from] {
         s.record_lookup(e).await.unwrap();
     }
-    let got = s.lookups("co-x", from.at, to.at).await.unwrap();
+    let got = all_lookups(s, "co-x", from.at, to.at, 50).await;
     assert_eq!(got, [from.clone(), late.clone(), early.clone()], "[from, to), oldest first");
-    let other_company = s.lookups("co-y", from.at, to.at).await.unwrap();
+    let other_company = all_lookups(s, "co-y", from.at, to.at, 50).await;
     assert_eq!(other_company, std::slice::from_ref(&other));
-    assert!(s.lookups("co-z", from.at, to.at).await.unwrap().is_empty());
-    assert!(s.lookups("co-x", to.at, from.at).await.unwrap().is_empty());
-    let whole_days = s.lookups("co-x", midnight - Duration::days(2), midnight + Duration::days(2));
-    assert_eq!(whole_days.await.unwrap(), [before, from, late, early, to]);
+    assert!(all_lookups(s, "co-z", from.at, to.at, 50).await.is_empty());
+    assert!(all_lookups(s, "co-x", to.at, from.at, 50).await.is_empty());
+    let (two_days_before, two_days_after) =
+        (midnight - Duration::days(2), midnight + Duration::days(2));
+    let whole_days = [before, from, late, early, to];
+    // One at a time, across the days' partitions: the same entries, each once.
+    for limit in [1, 2, 50] {
+        let got = all_lookups(s, "co-x", two_days_before, two_days_after, limit).await;
+        assert_eq!(got, whole_days, "pages of {limit}");
+    }
 
     // The log is append-only.
     assert!(matches!(s.record_lookup(&other).await, Err(StoreError::AlreadyExists)));

@@ -2,7 +2,7 @@
 
 use forms::formats::complete_gsrn;
 use forms::{Case, Definitions, Status};
-use handler::store::{Store, StoreError};
+use handler::store::{CaseQuery, PageRequest, Store, StoreError};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
@@ -14,6 +14,7 @@ fn draft(id: &str, firm: &str, at: OffsetDateTime) -> Case {
     let job_type = form.installation_type.job_types[0].id.clone();
     Case::new_draft(
         id.to_string(),
+        format!("ÖK-2026-{id}"),
         &form,
         job_type,
         "area".to_string(),
@@ -35,6 +36,44 @@ fn sent(id: &str, company: &str, status: Status, submitted_at: OffsetDateTime) -
 
 fn ids(cases: &[Case]) -> Vec<&str> {
     cases.iter().map(|c| c.id.as_str()).collect()
+}
+
+/// Every page of a firm's list that matches `query`, `limit` at a time.
+async fn firm_list<S: Store>(s: &S, firm: &str, query: &CaseQuery, limit: usize) -> Vec<Case> {
+    let mut all = Vec::new();
+    let mut page = PageRequest { limit, after: None };
+    loop {
+        let got = s.firm_cases(firm, query, &page).await.unwrap();
+        assert!(got.items.len() <= limit);
+        all.extend(got.items);
+        match got.next {
+            Some(after) => page.after = Some(after),
+            None => return all,
+        }
+    }
+}
+
+/// Every page of a company's inbox that matches `query`, `limit` at a time.
+async fn inbox_list<S: Store>(s: &S, company: &str, query: &CaseQuery, limit: usize) -> Vec<Case> {
+    let mut all = Vec::new();
+    let mut page = PageRequest { limit, after: None };
+    loop {
+        let got = s.company_cases(company, query, &page).await.unwrap();
+        assert!(got.items.len() <= limit);
+        all.extend(got.items);
+        match got.next {
+            Some(after) => page.after = Some(after),
+            None => return all,
+        }
+    }
+}
+
+async fn firm<S: Store>(s: &S, firm: &str) -> Vec<Case> {
+    firm_list(s, firm, &CaseQuery::default(), 50).await
+}
+
+async fn inbox<S: Store>(s: &S, company: &str, status: Option<Status>) -> Vec<Case> {
+    inbox_list(s, company, &CaseQuery { status, ..CaseQuery::default() }, 50).await
 }
 
 async fn create_then_get_round_trips<S: Store>(s: &S) {
@@ -127,14 +166,14 @@ async fn firm_cases_are_the_firms_own_newest_first<S: Store>(s: &S) {
     {
         s.create_case(&draft(id, firm, T0 + Duration::minutes(minute))).await.unwrap();
     }
-    assert_eq!(ids(&s.firm_cases("firm-a").await.unwrap()), ["c", "a", "b"]);
-    assert_eq!(ids(&s.firm_cases("firm-b").await.unwrap()), ["x"]);
-    assert!(s.firm_cases("firm-c").await.unwrap().is_empty());
+    assert_eq!(ids(&firm(s, "firm-a").await), ["c", "a", "b"]);
+    assert_eq!(ids(&firm(s, "firm-b").await), ["x"]);
+    assert!(firm(s, "firm-c").await.is_empty());
 
     let mut b = s.get_case("b").await.unwrap().unwrap();
     b.touch(T0 + Duration::minutes(40));
     s.update_case(&b).await.unwrap();
-    let listed = s.firm_cases("firm-a").await.unwrap();
+    let listed = firm(s, "firm-a").await;
     assert_eq!(ids(&listed), ["b", "c", "a"], "an update moves the case to the top");
     assert_eq!(listed[0], b, "the list holds the stored cases");
 }
@@ -148,7 +187,7 @@ async fn company_cases_never_show_drafts<S: Store>(s: &S) {
     withdrawn.company = "co-x".into();
     withdrawn.status = Status::Withdrawn;
     s.create_case(&withdrawn).await.unwrap();
-    assert!(s.company_cases("co-x", Some(Status::Withdrawn)).await.unwrap().is_empty());
+    assert!(inbox(s, "co-x", Some(Status::Withdrawn)).await.is_empty());
     let cases = [
         sent("s1", "co-x", Status::Submitted, T0 + Duration::minutes(1)),
         sent("a1", "co-x", Status::Approved, T0 + Duration::minutes(2)),
@@ -159,41 +198,129 @@ async fn company_cases_never_show_drafts<S: Store>(s: &S) {
     for case in &cases {
         s.create_case(case).await.unwrap();
     }
-    let all = s.company_cases("co-x", None).await.unwrap();
-    assert_eq!(ids(&all), ["s2", "r1", "a1", "s1"], "newest submitted first, no draft");
-    assert_eq!(all[0], cases[3]);
-    assert_eq!(ids(&s.company_cases("co-x", Some(Status::Submitted)).await.unwrap()), ["s2", "s1"]);
-    assert_eq!(ids(&s.company_cases("co-x", Some(Status::Approved)).await.unwrap()), ["a1"]);
-    assert!(s.company_cases("co-x", Some(Status::Closed)).await.unwrap().is_empty());
-    assert!(s.company_cases("co-x", Some(Status::Draft)).await.unwrap().is_empty());
-    assert_eq!(ids(&s.company_cases("co-y", None).await.unwrap()), ["y1"]);
-    assert!(s.company_cases("co-z", None).await.unwrap().is_empty());
+    let all = inbox(s, "co-x", None).await;
+    assert_eq!(ids(&all), ["s1", "s2", "r1", "a1"], "waiting first, oldest sent first, no draft");
+    assert_eq!(all[1], cases[3]);
+    assert_eq!(ids(&inbox(s, "co-x", Some(Status::Submitted)).await), ["s1", "s2"]);
+    assert_eq!(ids(&inbox(s, "co-x", Some(Status::Approved)).await), ["a1"]);
+    assert!(inbox(s, "co-x", Some(Status::Closed)).await.is_empty());
+    assert!(inbox(s, "co-x", Some(Status::Draft)).await.is_empty());
+    assert_eq!(ids(&inbox(s, "co-y", None).await), ["y1"]);
+    assert!(inbox(s, "co-z", None).await.is_empty());
 }
 
 async fn a_submitted_draft_reaches_the_inbox<S: Store>(s: &S) {
     let mut case = draft("c1", "firm-a", T0);
     s.create_case(&case).await.unwrap();
-    assert!(s.company_cases(&case.company, None).await.unwrap().is_empty());
+    assert!(inbox(s, &case.company, None).await.is_empty());
 
     case.status = Status::Submitted;
     case.submitted_at = Some(T0 + Duration::minutes(5));
     case.touch(T0 + Duration::minutes(5));
     s.update_case(&case).await.unwrap();
-    assert_eq!(s.company_cases(&case.company, None).await.unwrap(), [case.clone()]);
-    assert_eq!(
-        s.company_cases(&case.company, Some(Status::Submitted)).await.unwrap(),
-        [case.clone()]
-    );
+    assert_eq!(inbox(s, &case.company, None).await, [case.clone()]);
+    assert_eq!(inbox(s, &case.company, Some(Status::Submitted)).await, [case.clone()]);
 
     // A status change moves it between the status filters.
     case.status = Status::Approved;
     case.touch(T0 + Duration::minutes(9));
     s.update_case(&case).await.unwrap();
-    assert!(s.company_cases(&case.company, Some(Status::Submitted)).await.unwrap().is_empty());
-    assert_eq!(s.company_cases(&case.company, Some(Status::Approved)).await.unwrap(), [case]);
+    assert!(inbox(s, &case.company, Some(Status::Submitted)).await.is_empty());
+    assert_eq!(inbox(s, &case.company, Some(Status::Approved)).await, [case]);
+}
+
+/// 120 cases in pages of 50: three pages, every case once, in list order, on both lists; and
+/// the filters applied by the store, page by page.
+async fn lists_come_in_pages_with_every_case_once<S: Store>(s: &S) {
+    let statuses = [Status::Submitted, Status::Approved, Status::Returned];
+    let mut made = Vec::new();
+    for i in 0..120 {
+        let mut case =
+            sent(&format!("p{i:03}"), "co-x", statuses[i % 3], T0 + Duration::minutes(i as i64));
+        case.network_area = if i % 4 == 0 { "north".into() } else { "south".into() };
+        case.firm = if i % 5 == 0 { "firm-b".into() } else { "firm-a".into() };
+        case.fields.insert("installation.street_address".into(), format!("Storgatan {i}"));
+        s.create_case(&case).await.unwrap();
+        made.push(case);
+    }
+    let all = CaseQuery::default();
+    let first =
+        s.company_cases("co-x", &all, &PageRequest { limit: 50, after: None }).await.unwrap();
+    assert_eq!(first.items.len(), 50);
+    let second = PageRequest { limit: 50, after: first.next.clone() };
+    let second = s.company_cases("co-x", &all, &second).await.unwrap();
+    assert_eq!(second.items.len(), 50);
+    let third = PageRequest { limit: 50, after: second.next.clone() };
+    let third = s.company_cases("co-x", &all, &third).await.unwrap();
+    assert_eq!((third.items.len(), third.next), (20, None));
+
+    let listed = inbox_list(s, "co-x", &all, 50).await;
+    let mut expected = made.clone();
+    expected.sort_by_key(|c| (handler::store::inbox_rank(c.status), c.submitted_at, c.id.clone()));
+    assert_eq!(ids(&listed), ids(&expected), "each case once, waiting first, oldest first");
+    let firm_a = firm_list(s, "firm-a", &all, 50).await;
+    assert_eq!(firm_a.len(), 96);
+    assert!(firm_a.windows(2).all(|w| w[0].updated_at >= w[1].updated_at), "last changed first");
+
+    let narrow = CaseQuery {
+        status: Some(Status::Approved),
+        network_area: Some("north".into()),
+        firm: Some("firm-a".into()),
+        ..CaseQuery::default()
+    };
+    let filtered = inbox_list(s, "co-x", &narrow, 7).await;
+    let expected: Vec<&Case> = made.iter().filter(|c| narrow.matches(c)).collect();
+    assert_eq!(filtered.len(), expected.len());
+    assert!(!filtered.is_empty() && filtered.iter().all(|c| narrow.matches(c)));
+    let found = CaseQuery { text: Some("storgatan 11".into()), ..CaseQuery::default() };
+    let hits = inbox_list(s, "co-x", &found, 50).await;
+    assert_eq!(ids(&hits).len(), 11, "Storgatan 11 and 110 to 119");
+    let by_number = CaseQuery { text: Some("ök-2026-p042".into()), ..CaseQuery::default() };
+    assert_eq!(ids(&inbox_list(s, "co-x", &by_number, 50).await), ["p042"]);
+    assert_eq!(firm_list(s, "firm-b", &found, 3).await.len(), 2, "110 and 115 are firm-b's");
+}
+
+async fn case_numbers_are_given_once_and_in_order<S: Store>(s: &S) {
+    assert_eq!(s.next_case_number("co-x", 2026).await.unwrap(), 1);
+    assert_eq!(s.next_case_number("co-x", 2026).await.unwrap(), 2);
+    assert_eq!(s.next_case_number("co-y", 2026).await.unwrap(), 1, "per company");
+    assert_eq!(s.next_case_number("co-x", 2027).await.unwrap(), 1, "per year");
+    let at_once: Vec<u64> = futures_join(s, 20).await;
+    let mut sorted = at_once.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted, (3..=22).collect::<Vec<u64>>(), "20 at once: each number once");
+}
+
+async fn futures_join<S: Store>(s: &S, n: usize) -> Vec<u64> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let s = s.clone();
+        tasks.spawn(async move { s.next_case_number("co-x", 2026).await.unwrap() });
+    }
+    tasks.join_all().await
+}
+
+async fn a_read_mark_keeps_the_version<S: Store>(s: &S) {
+    let mut case = sent("c1", "co-x", Status::Submitted, T0);
+    case.unread_by = vec![forms::Role::NetworkCompany];
+    s.create_case(&case).await.unwrap();
+    case.mark_read(forms::Role::NetworkCompany);
+    s.keep_version_update(&case).await.unwrap();
+    let stored = s.get_case("c1").await.unwrap().unwrap();
+    assert_eq!((stored.version, stored.unread_by.len()), (case.version, 0));
+    // After an edit the old version is stale for a read mark too.
+    let mut edited = stored.clone();
+    edited.touch(T0 + Duration::minutes(1));
+    s.update_case(&edited).await.unwrap();
+    assert!(matches!(s.keep_version_update(&case).await, Err(StoreError::VersionConflict)));
+    assert_eq!(s.get_case("c1").await.unwrap(), Some(edited));
 }
 
 contract!(
+    lists_come_in_pages_with_every_case_once,
+    case_numbers_are_given_once_and_in_order,
+    a_read_mark_keeps_the_version,
     create_then_get_round_trips,
     create_twice_is_refused,
     update_with_the_read_version_is_stored,

@@ -38,6 +38,8 @@ pub const ANNA: User = User { role: Role::Installer, org: "demo_el", id: "anna" 
 pub const BERTIL: User = User { role: Role::Installer, org: "annan_el", id: "bertil" };
 /// Case handler at Öresundskraft.
 pub const KARIN: User = User { role: Role::NetworkCompany, org: "oresundskraft", id: "karin" };
+/// Another case handler at Öresundskraft.
+pub const OLLE: User = User { role: Role::NetworkCompany, org: "oresundskraft", id: "olle" };
 
 /// A running `handler serve`.
 pub struct Server {

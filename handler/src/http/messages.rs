@@ -1,0 +1,83 @@
+//! Meddelanden: either side writes to the other on a sent case; the message is a step in the
+//! case's history (action `message`) and news for the other side until it is read.
+
+use axum::extract::State;
+use forms::{Action, MESSAGE_MAX_CHARS, Problem, ProblemCode};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::AppState;
+use super::auth::Caller;
+use super::body::JsonBody;
+use super::cases::{ApiResult, CaseId, CaseView, form_or_gone, load, now, view};
+use super::error::{ApiError, ErrorCode};
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessageRequest {
+    /// At most 2000 characters.
+    pub text: String,
+}
+
+/// How often a message is retried against a case that changed meanwhile: a message needs no
+/// version, as it changes nothing the writer could have seen differently.
+const TRIES: usize = 3;
+
+pub async fn write<S: Store>(
+    State(state): State<AppState<S>>,
+    caller: Caller,
+    CaseId(id): CaseId,
+    JsonBody(request): JsonBody<MessageRequest>,
+) -> ApiResult<CaseView> {
+    let text = request.text.trim().to_string();
+    let refused = |code, message: String| {
+        let problem = Problem { field: "text".into(), code, message: message.clone() };
+        ApiError::new(ErrorCode::InvalidFields, message).with_fields(vec![problem])
+    };
+    if text.is_empty() {
+        return Err(refused(
+            ProblemCode::Required,
+            "Skriv ett meddelande först: det är tomt.".into(),
+        ));
+    }
+    if text.chars().count() > MESSAGE_MAX_CHARS {
+        let message = format!("Meddelandet får vara högst {MESSAGE_MAX_CHARS} tecken.");
+        return Err(refused(ProblemCode::TooLong, message));
+    }
+    for _ in 0..TRIES {
+        let mut case = load(&state, &caller, &id).await?;
+        let form = form_or_gone(&state, &case)?;
+        case.act(&form, Action::Message, caller.role, &caller.user, now(), Some(text.clone()))?;
+        match state.store.update_case(&case).await {
+            Ok(()) => {
+                tracing::info!(case = %case.id, "message written");
+                return Ok(axum::Json(view(&state, &caller, case)));
+            }
+            Err(StoreError::VersionConflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::version_conflict())
+}
+
+/// The caller has read the case's news. The case's version stays, so no one's open page goes
+/// stale by it.
+pub async fn read<S: Store>(
+    State(state): State<AppState<S>>,
+    caller: Caller,
+    CaseId(id): CaseId,
+) -> ApiResult<CaseView> {
+    for _ in 0..TRIES {
+        let mut case = load(&state, &caller, &id).await?;
+        if !case.mark_read(caller.role) {
+            return Ok(axum::Json(view(&state, &caller, case)));
+        }
+        match state.store.keep_version_update(&case).await {
+            Ok(()) => return Ok(axum::Json(view(&state, &caller, case))),
+            Err(StoreError::VersionConflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::version_conflict())
+}
