@@ -297,6 +297,9 @@ pub struct Case {
     pub submitted_at: Option<OffsetDateTime>,
     pub fields: FieldValues,
     pub history: Vec<HistoryEntry>,
+    /// Where the installer's news about the case is mailed: the address of whoever created it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_email: Option<String>,
     /// The sides with news from the other side that they have not read yet.
     #[serde(default)]
     pub unread_by: Vec<Role>,
@@ -349,6 +352,7 @@ impl Case {
                 to: Status::Draft,
                 message: None,
             }],
+            contact_email: None,
             unread_by: Vec::new(),
         }
     }

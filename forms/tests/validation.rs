@@ -583,3 +583,73 @@ fn an_ean_is_stored_without_the_spaces_it_was_written_with() {
     assert_eq!(values["installation.ean"], ean);
     assert_eq!(form.validate(&values).iter().find(|p| p.field == "installation.ean"), None);
 }
+
+#[test]
+fn a_company_rule_approves_only_what_it_names() {
+    let fuse = form("oresundskraft", "fuse_change");
+    let mut values = full_case(&fuse);
+    values.insert("work.requested_main_fuse".into(), "25".into());
+    let rule = fuse.auto_approval("increase_main_fuse", &values).expect("25 A is within the rule");
+    assert_eq!(rule.description, "Säkringsändring till högst 25 A");
+    values.insert("work.requested_main_fuse".into(), "35".into());
+    assert!(fuse.auto_approval("increase_main_fuse", &values).is_none(), "over the limit");
+    values.remove("work.requested_main_fuse");
+    assert!(fuse.auto_approval("increase_main_fuse", &values).is_none(), "no value, no approval");
+    let other = form("oresundskraft", "service_change");
+    assert!(other.auto_approval("move_service", &full_case(&other)).is_none(), "another type");
+}
+
+#[test]
+fn messages_keep_the_status_and_are_news_for_the_other_side() {
+    let form = form("oresundskraft", "fuse_change");
+    let at = time::OffsetDateTime::UNIX_EPOCH;
+    let mut case = Case::new_draft(
+        "c1".into(),
+        "ÖK-2026-00001".into(),
+        &form,
+        "increase_main_fuse".into(),
+        "helsingborg".into(),
+        "firm1".into(),
+        "u1".into(),
+        at,
+    );
+    let on_draft = case.act(&form, Action::Message, Role::Installer, "u1", at, Some("Hej".into()));
+    assert!(on_draft.is_err(), "nothing to write about before it is sent");
+    case.fields = full_case(&form);
+    case.act(&form, Action::Submit, Role::Installer, "u1", at, None).unwrap();
+    assert!(case.unread_for(Role::NetworkCompany) && !case.unread_for(Role::Installer));
+    assert!(case.mark_read(Role::NetworkCompany));
+    assert!(!case.mark_read(Role::NetworkCompany), "nothing more to read");
+    let version = case.version;
+    case.act(&form, Action::Message, Role::NetworkCompany, "k", at, Some("Foto?".into())).unwrap();
+    assert_eq!((case.status, case.version), (Status::Submitted, version + 1));
+    assert!(case.unread_for(Role::Installer));
+    let last = case.history.last().unwrap();
+    assert_eq!(
+        (last.action, last.role, last.message.as_deref()),
+        (Action::Message, Some(Role::NetworkCompany), Some("Foto?"))
+    );
+}
+
+#[test]
+fn the_completion_notice_is_its_own_part_of_the_form() {
+    let form = form("oresundskraft", "fuse_change");
+    let edit = |id: &str| -> forms::Edits { [(id.to_string(), Some("1".to_string()))].into() };
+    let notice = form.check_edit(FormPart::Notice, &edit("completion.meter_reading"));
+    assert_eq!(codes(&notice), [("completion.meter_reading", ProblemCode::UnknownField)]);
+    let completion = form.check_edit(FormPart::Completion, &edit("owner.name"));
+    assert_eq!(codes(&completion), [("owner.name", ProblemCode::UnknownField)]);
+    assert_eq!(form.check_edit(FormPart::Completion, &edit("completion.meter_reading")), []);
+    // The notice can be sent without them; the completion notice cannot.
+    let mut values = full_case(&form);
+    values.retain(|id, _| !id.starts_with("completion."));
+    assert_eq!(form.validate(&values), []);
+    let missing = form.validate_completion(&values);
+    assert_eq!(
+        codes(&missing),
+        [
+            ("completion.date", ProblemCode::Required),
+            ("completion.meter_reading", ProblemCode::Required)
+        ]
+    );
+}

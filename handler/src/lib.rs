@@ -12,4 +12,5 @@ pub mod cli;
 pub mod http;
 pub mod lambda;
 pub mod local;
+pub mod notify;
 pub mod store;

@@ -11,15 +11,35 @@ use minijinja::{Environment, UndefinedBehavior, Value, context};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-const TEMPLATES: [(&str, &str); 5] = [
+const TEMPLATES: [(&str, &str); 7] = [
     ("layout.html", include_str!("../templates/layout.html")),
     ("cases.html", include_str!("../templates/cases.html")),
+    ("inbox.html", include_str!("../templates/inbox.html")),
+    ("audit.html", include_str!("../templates/audit.html")),
     ("new_case.html", include_str!("../templates/new_case.html")),
     ("case.html", include_str!("../templates/case.html")),
     ("sign_in.html", include_str!("../templates/sign_in.html")),
 ];
-const APP_JS: &str = include_str!("../assets/app.js");
-const STYLE_CSS: &str = include_str!("../assets/style.css");
+/// The scripts: `common` on every page (sign-in state, the API, the menu, small helpers), `paged`
+/// on the pages with a list that the server pages, and one per kind of page, so that each page
+/// loads only what it needs.
+const SCRIPTS: [(&str, &str); 7] = [
+    ("common", include_str!("../assets/common.js")),
+    ("paged", include_str!("../assets/paged.js")),
+    ("sign-in", include_str!("../assets/sign-in.js")),
+    ("list", include_str!("../assets/list.js")),
+    ("new-case", include_str!("../assets/new-case.js")),
+    ("case", include_str!("../assets/case.js")),
+    ("audit", include_str!("../assets/audit.js")),
+];
+/// The stylesheets: `style` on every page, `lists` on the pages with a list of cases or lookups.
+const STYLES: [(&str, &str); 2] = [
+    ("style", include_str!("../assets/style.css")),
+    ("lists", include_str!("../assets/lists.css")),
+];
+/// The definitions' section that is the completion notice (färdiganmälan): not part of the
+/// notice the installer edits and sends, but a form of its own once the case is approved.
+const COMPLETION_SECTION: &str = "completion";
 
 /// How people sign in, fixed at build time.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -65,8 +85,10 @@ impl Site {
 
 #[derive(Serialize)]
 struct Assets {
-    css: String,
-    js: String,
+    /// Stylesheet name (`style`, `lists`) -> its fingerprinted file name.
+    css: BTreeMap<&'static str, String>,
+    /// Script name (`common`, `case`, ...) -> its fingerprinted file name.
+    js: BTreeMap<&'static str, String>,
 }
 
 /// `name.<first 10 hex digits of SHA-256>.ext`, so a changed file gets a new name and the old one
@@ -75,6 +97,43 @@ fn fingerprint(name: &str, ext: &str, content: &str) -> String {
     let hash = Sha256::digest(content.as_bytes());
     let hex: String = hash.iter().take(5).map(|b| format!("{b:02x}")).collect();
     format!("{name}.{hex}.{ext}")
+}
+
+/// The script as it is sent: without its comment lines and indentation, which only the people
+/// reading the source need (a phone on a weak connection pays for every byte). Conservative: a
+/// line is dropped only when it is nothing but a comment, so code and strings are never touched.
+fn minify_js(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut in_block = false;
+    for line in source.lines() {
+        let line = line.trim();
+        if in_block {
+            in_block = !line.ends_with("*/");
+            continue;
+        }
+        if line.starts_with("/*") {
+            in_block = !line.ends_with("*/");
+            continue;
+        }
+        if line.is_empty() || line.starts_with("//") {
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// The stylesheet as it is sent: without comments and line breaks.
+fn minify_css(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut rest = source;
+    while let Some(start) = rest.find("/*") {
+        out.push_str(&rest[..start]);
+        rest = rest[start..].find("*/").map_or("", |end| &rest[start + end + 2..]);
+    }
+    out.push_str(rest);
+    out.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n") + "\n"
 }
 
 /// One field as the case page template needs it.
@@ -134,7 +193,15 @@ fn page_sections(form: &Form) -> Vec<PageSection> {
                         max_length: field.max_length,
                         input_type,
                         inputmode,
-                        pattern: form.pattern(field),
+                        // The script checks these kinds by their own rules (check digits,
+                        // real dates, ranges), and the rest by the server's pattern.
+                        pattern: match field.kind {
+                            FieldKind::Gsrn
+                            | FieldKind::IdentityNumber
+                            | FieldKind::Date
+                            | FieldKind::Number => None,
+                            _ => form.pattern(field),
+                        },
                         min: field.min,
                         max: field.max,
                         unit: field.unit.clone(),
@@ -179,13 +246,22 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
     for (name, source) in TEMPLATES {
         env.add_template(name, source)?;
     }
-    let assets = Assets {
-        css: fingerprint("style", "css", STYLE_CSS),
-        js: fingerprint("app", "js", APP_JS),
-    };
     let mut files = BTreeMap::new();
-    files.insert(format!("assets/{}", assets.css), STYLE_CSS.as_bytes().to_vec());
-    files.insert(format!("assets/{}", assets.js), APP_JS.as_bytes().to_vec());
+    let mut css = BTreeMap::new();
+    for (name, source) in STYLES {
+        let style = minify_css(source);
+        let file = fingerprint(name, "css", &style);
+        files.insert(format!("assets/{file}"), style.into_bytes());
+        css.insert(name, file);
+    }
+    let mut js = BTreeMap::new();
+    for (name, source) in SCRIPTS {
+        let script = minify_js(source);
+        let file = fingerprint(name, "js", &script);
+        files.insert(format!("assets/{file}"), script.into_bytes());
+        js.insert(name, file);
+    }
+    let assets = Assets { css, js };
 
     let catalog = defs.catalog();
     let forms_json = forms_json(&catalog);
@@ -196,19 +272,43 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
         }
     };
     let base = context! { assets => Value::from(Serde(&assets)), auth => auth };
-    let mut page =
-        |path: String, template: &str, ctx: minijinja::Value| -> Result<(), BuildError> {
-            let html = env.get_template(template)?.render(context! { ..ctx, ..base.clone() })?;
-            files.insert(path, html.into_bytes());
-            Ok(())
-        };
-    page("index.html".into(), "cases.html", context! { forms_json => &forms_json })?;
+    // Each page names itself (`<body data-page>`, the menu's current link) and the scripts it
+    // loads after `common`, in order; a page with a list (`paged`) has the lists' stylesheet.
+    let mut page = |path: String,
+                    template: &str,
+                    name: &str,
+                    scripts: &[&'static str],
+                    ctx: minijinja::Value|
+     -> Result<(), BuildError> {
+        let lists = scripts.contains(&"paged");
+        let ctx = context! { ..context! { page => name, scripts => scripts.to_vec(), lists => lists }, ..ctx, ..base.clone() };
+        let html = env.get_template(template)?.render(ctx)?;
+        files.insert(path, html.into_bytes());
+        Ok(())
+    };
+    page(
+        "index.html".into(),
+        "cases.html",
+        "cases",
+        &["paged", "list"],
+        context! { forms_json => &forms_json },
+    )?;
+    page(
+        "inkorg/index.html".into(),
+        "inbox.html",
+        "inbox",
+        &["paged", "list"],
+        context! { forms_json => &forms_json },
+    )?;
+    page("uppslag/index.html".into(), "audit.html", "audit", &["paged", "audit"], context! {})?;
     page(
         "ny/index.html".into(),
         "new_case.html",
+        "new-case",
+        &["new-case"],
         context! { companies => Value::from(Serde(&catalog.companies)), forms_json => &forms_json },
     )?;
-    page("logga-in/index.html".into(), "sign_in.html", context! {})?;
+    page("logga-in/index.html".into(), "sign_in.html", "sign-in", &["sign-in"], context! {})?;
     for form in defs.forms() {
         let company = context! {
             id => &form.company.id,
@@ -217,10 +317,20 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
         };
         let installation_type =
             context! { id => &form.installation_type.id, name => &form.installation_type.name };
+        let (completion, sections): (Vec<PageSection>, Vec<PageSection>) =
+            page_sections(&form).into_iter().partition(|s| s.id == COMPLETION_SECTION);
         page(
             format!("anmalan/{}/{}/index.html", form.company.id, form.installation_type.id),
             "case.html",
-            context! { company, installation_type, sections => Value::from(Serde(page_sections(&form))), copy_map => copy_map(&form) },
+            "case",
+            &["case"],
+            context! {
+                company,
+                installation_type,
+                sections => Value::from(Serde(sections)),
+                completion => Value::from(Serde(completion.into_iter().next())),
+                copy_map => copy_map(&form),
+            },
         )?;
     }
     for form in defs.forms() {

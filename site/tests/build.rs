@@ -35,14 +35,77 @@ fn every_form_has_a_page_and_a_schema_and_assets_are_fingerprinted() {
             serde_json::from_slice(&site.files[&format!("schemas/{c}/{t}.json")]).unwrap();
         assert_eq!(schema, form.json_schema());
     }
+    // The stylesheets (one for every page, one for the lists) and the scripts (a common one and
+    // one per kind of page), each named by its content.
     let assets: Vec<&String> = site.files.keys().filter(|k| k.starts_with("assets/")).collect();
-    assert_eq!(assets.len(), 2);
+    let names: Vec<&str> = assets.iter().map(|a| a.split('.').next().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "assets/audit",
+            "assets/case",
+            "assets/common",
+            "assets/list",
+            "assets/lists",
+            "assets/new-case",
+            "assets/paged",
+            "assets/sign-in",
+            "assets/style"
+        ]
+    );
+    let pages: Vec<String> =
+        site.files.keys().filter(|k| k.ends_with(".html")).map(|p| page(&site, p)).collect();
     for asset in assets {
         let name = asset.trim_start_matches("assets/");
         let parts: Vec<&str> = name.split('.').collect();
         assert_eq!(parts.len(), 3, "{name}");
         assert_eq!(parts[1].len(), 10, "{name}");
-        assert!(page(&site, "index.html").contains(&format!("/assets/{name}")), "{name}");
+        let used = pages.iter().filter(|html| html.contains(&format!("/assets/{name}"))).count();
+        assert!(used > 0, "{name} is loaded by a page");
+        if parts[0] == "style" || parts[0] == "common" {
+            assert_eq!(used, pages.len(), "{name} is loaded by every page");
+        }
+    }
+}
+
+#[test]
+fn each_page_loads_only_its_own_scripts() {
+    let site = build(Definitions::builtin(), &SignIn::Local).unwrap();
+    let scripts = |path: &str| -> Vec<String> {
+        page(&site, path)
+            .split("<script src=\"/assets/")
+            .skip(1)
+            .map(|s| s.split('.').next().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(scripts("index.html"), ["common", "paged", "list"]);
+    assert_eq!(scripts("inkorg/index.html"), ["common", "paged", "list"]);
+    assert_eq!(scripts("uppslag/index.html"), ["common", "paged", "audit"]);
+    assert_eq!(scripts("ny/index.html"), ["common", "new-case"]);
+    assert_eq!(scripts("logga-in/index.html"), ["common", "sign-in"]);
+    assert_eq!(scripts("anmalan/oresundskraft/service_change/index.html"), ["common", "case"]);
+    // The lists' stylesheet only where there is a list.
+    for (path, lists) in [
+        ("index.html", true),
+        ("inkorg/index.html", true),
+        ("uppslag/index.html", true),
+        ("ny/index.html", false),
+        ("logga-in/index.html", false),
+        ("anmalan/oresundskraft/service_change/index.html", false),
+    ] {
+        assert_eq!(page(&site, path).contains("href=\"/assets/lists."), lists, "{path}");
+    }
+}
+
+#[test]
+fn sent_scripts_and_styles_have_no_comment_lines() {
+    let site = build(Definitions::builtin(), &SignIn::Local).unwrap();
+    for (path, bytes) in site.files.iter().filter(|(p, _)| p.starts_with("assets/")) {
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        for line in text.lines() {
+            assert!(!line.starts_with("//") && !line.starts_with("/*"), "{path}: {line}");
+            assert_eq!(line, line.trim(), "{path}: indented");
+        }
     }
 }
 
@@ -85,6 +148,29 @@ fn pages_use_the_manuals_words_and_no_inline_script_or_style() {
     ] {
         assert!(case.contains(control), "{control}");
     }
+    // The network company's and the case's later controls (CONTRACT.md section 5).
+    for control in [
+        "data-action=\"approve\">Godkänn</button>",
+        "data-action=\"return\">Åter för komplettering</button>",
+        "data-action=\"reject\">Ej godkänd</button>",
+        "data-action=\"close\">Avsluta</button>",
+        "data-action=\"withdraw\">Makulera</button>",
+        "<h2 id=\"completion-title\">Färdiganmälan</h2>",
+        ">Skicka färdiganmälan</button>",
+        "<h2 id=\"history-title\" tabindex=\"-1\">Händelser</h2>",
+        "<h2 id=\"messages-title\">Meddelanden</h2>",
+        ">Skicka meddelande</button>",
+    ] {
+        assert!(case.contains(control), "{control}");
+    }
+    let menu = page(&site, "index.html");
+    for link in [">Mina ärenden</a>", ">Ny anmälan</a>", ">Inkorg</a>", ">Uppslag</a>"] {
+        assert!(menu.contains(link), "{link}");
+    }
+    assert!(page(&site, "inkorg/index.html").contains("<h1>Inkorg</h1>"));
+    let audit = page(&site, "uppslag/index.html");
+    assert!(audit.contains("<h1>Uppslag</h1>"));
+    assert!(audit.contains("id=\"csv\">Ladda ner CSV</button>"));
     // "Kopiera från ägare" is at the bottom of Betalningsansvarig.
     let payer = &case[case.find("<legend>Betalningsansvarig</legend>").unwrap()..];
     let payer = &payer[..payer.find("</fieldset>").unwrap()];
@@ -103,6 +189,27 @@ fn pages_use_the_manuals_words_and_no_inline_script_or_style() {
             }
         }
     }
+}
+
+#[test]
+fn the_completion_notice_is_a_form_of_its_own() {
+    let site = build(Definitions::builtin(), &SignIn::Local).unwrap();
+    let case = page(&site, "anmalan/oresundskraft/service_change/index.html");
+    let form = Definitions::builtin().form("oresundskraft", "service_change").unwrap();
+    let notice = &case[case.find("<form id=\"case-form\"").unwrap()..];
+    let notice = &notice[..notice.find("</form>").unwrap()];
+    let completion = &case[case.find("<form id=\"completion-form\"").unwrap()..];
+    let completion = &completion[..completion.find("</form>").unwrap()];
+    let completion_fields: Vec<_> =
+        form.fields.iter().filter(|f| f.field.section == "completion").collect();
+    assert!(!completion_fields.is_empty(), "the definitions have a completion section");
+    for f in &form.fields {
+        let name = format!("name=\"{}\"", f.field.id);
+        let in_completion = f.field.section == "completion";
+        assert_eq!(completion.contains(&name), in_completion, "{}", f.field.id);
+        assert_eq!(notice.contains(&name), !in_completion, "{}", f.field.id);
+    }
+    assert!(!notice.contains("<legend>Färdiganmälan</legend>"));
 }
 
 #[test]
@@ -139,6 +246,8 @@ fn snapshots_of_one_companys_pages() {
     let site = build(Definitions::builtin(), &SignIn::Local).unwrap();
     for path in [
         "index.html",
+        "inkorg/index.html",
+        "uppslag/index.html",
         "ny/index.html",
         "logga-in/index.html",
         "anmalan/oresundskraft/service_change/index.html",

@@ -1,9 +1,7 @@
 // axe-core (WCAG 2.0/2.1 A and AA) on every page in the states a person meets them in: zero
 // violations, at a desktop width and at a phone's width.
-import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { AxeBuilder } from "@axe-core/playwright";
-import { DEMO, assertNoHorizontalScroll, launchBrowser, openPage, startServer } from "./support.mjs";
+import { DEMO, axeCheck, launchBrowser, openPage, startServer } from "./support.mjs";
 
 let browser;
 
@@ -15,37 +13,10 @@ after(async () => {
   await browser?.close();
 });
 
-const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
-
-/** One violation a line, with the elements it was found on and how to fix it. */
-function describe(violations) {
-  return violations
-    .map((v) => {
-      const nodes = v.nodes
-        .map((n) => `      at ${n.target.join(" ")}\n        ${(n.failureSummary || "").replace(/\n/g, "\n        ")}\n        ${n.html.slice(0, 160)}`)
-        .join("\n");
-      return `  [${v.impact}] ${v.id}: ${v.help}\n    ${v.helpUrl}\n${nodes}`;
-    })
-    .join("\n");
-}
-
-/**
- * Runs axe on the page as it is now and fails with a readable list of violations. On a narrow
- * screen, also fails if the page or an open dialog scrolls sideways.
- */
+/** axeCheck (support.mjs), and a note of the state checked. */
 async function check(page, state, checked) {
-  const { violations } = await new AxeBuilder({ page }).withTags(TAGS).analyze();
   checked.push(state);
-  if (page.viewportSize().width <= 400) {
-    await assertNoHorizontalScroll(page, state);
-    const wide = await page.evaluate(() =>
-      Array.from(document.querySelectorAll("dialog[open]"))
-        .filter((d) => d.scrollWidth > d.clientWidth)
-        .map((d) => `${d.id}: ${d.scrollWidth} > ${d.clientWidth}`),
-    );
-    assert.deepEqual(wide, [], `${state}: a dialog scrolls sideways`);
-  }
-  assert.equal(violations.length, 0, `${state} (${page.url()}): ${violations.length} accessibility violation(s)\n${describe(violations)}`);
+  await axeCheck(page, state);
 }
 
 const VIEWPORTS = [
@@ -158,6 +129,27 @@ for (const [name, viewport] of VIEWPORTS) {
       await page.goto(caseUrl);
       await status.filter({ hasText: "Anmälan finns inte" }).waitFor();
       await check(page, "case page, not yours", checked);
+
+      // The network company: Inkorg, the sent case with its decisions and a decision dialog,
+      // Uppslag.
+      await page.evaluate(() => sessionStorage.clear());
+      await page.goto("/logga-in/");
+      await page.getByRole("button", { name: `Logga in som ${DEMO.karin}` }).click();
+      await page.waitForURL((u) => u.pathname === "/inkorg/");
+      await page.locator("#cases tbody tr").first().waitFor();
+      await check(page, "Inkorg, with a case", checked);
+      await page.locator("#cases tbody a").first().click();
+      await status.filter({ hasText: "För godkännande" }).waitFor();
+      await check(page, "case page, network company, decisions", checked);
+      await page.getByRole("button", { name: "Ej godkänd" }).click();
+      const decision = page.getByRole("dialog", { name: "Ej godkänd?" });
+      await decision.getByRole("button", { name: "OK" }).click();
+      await decision.locator(".error").filter({ hasText: "Skriv" }).waitFor();
+      await check(page, "decision dialog, message missing", checked);
+      await decision.getByRole("button", { name: "Avbryt" }).click();
+      await page.getByRole("navigation", { name: "Huvudmeny" }).getByRole("link", { name: "Uppslag" }).click();
+      await page.locator("#audit tbody tr").first().waitFor();
+      await check(page, "Uppslag, with lookups", checked);
       app.assertClean();
     } finally {
       console.log(`# ${name}: checked ${checked.length} states: ${checked.join("; ")}`);

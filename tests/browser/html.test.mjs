@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { DEMO, ROOT, SITE, launchBrowser, need, openPage, signIn, startServer } from "./support.mjs";
+import { caseUrl, confirmMove, fileCase, listSays, openCase } from "./workspace.mjs";
 
 const VNU = path.join(ROOT, "tests", "node_modules", "vnu-jar", "build", "dist", "vnu.jar");
 
@@ -104,6 +105,62 @@ test("the pages as the script leaves them are valid HTML too", async () => {
     app.assertClean();
   } finally {
     await app.context.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the network company's pages and the later life of a case, as the script leaves them, are valid HTML", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "elanmalan-dom-"));
+  const files = [];
+  const snapshot = async (page, name) => {
+    const file = path.join(dir, name + ".html");
+    writeFileSync(file, "<!doctype html>\n" + (await page.evaluate(() => document.documentElement.outerHTML)));
+    files.push(file);
+  };
+  const anna = await openPage(browser, { baseURL: server.url });
+  const karin = await openPage(browser, { baseURL: server.url });
+  try {
+    await signIn(anna.page, DEMO.anna);
+    const [returned, approved] = [await fileCase(anna.page, 11), await fileCase(anna.page, 12)];
+    await signIn(karin.page, DEMO.karin);
+    await listSays(karin.page, /ärende/);
+    await snapshot(karin.page, "inkorg");
+    await openCase(karin.page, returned, "För godkännande");
+    await karin.page.getByRole("button", { name: "Åter för komplettering" }).click();
+    await karin.page.getByRole("dialog", { name: "Åter för komplettering?" }).getByRole("button", { name: "OK" }).click();
+    await karin.page.locator("#err-action-message").filter({ hasText: "Skriv" }).waitFor();
+    await snapshot(karin.page, "decision-dialog-error");
+    await karin.page.getByRole("dialog").getByRole("textbox").fill("Komplettera.");
+    await karin.page.getByRole("dialog").getByRole("button", { name: "OK" }).click();
+    await karin.page.locator("#case-status").filter({ hasText: "Åter för komplettering" }).waitFor();
+    await snapshot(karin.page, "decided");
+    await openCase(karin.page, approved, "För godkännande");
+    await confirmMove(karin.page, "Godkänn", { title: "Godkänn anmälan?" });
+    await karin.page.locator("#case-status").filter({ hasText: "Godkänd" }).waitFor();
+    await karin.page.goto("/uppslag/");
+    await listSays(karin.page, /uppslag/, "#audit-status");
+    await snapshot(karin.page, "uppslag");
+
+    await openCase(anna.page, returned, "Åter för komplettering");
+    await snapshot(anna.page, "returned");
+    await anna.page.goto(caseUrl(approved));
+    await anna.page.getByRole("button", { name: "Skicka färdiganmälan" }).click();
+    await anna.page.locator("#error-summary").waitFor();
+    await snapshot(anna.page, "completion-errors");
+    await anna.page.getByRole("textbox", { name: "Nytt meddelande" }).fill("Hej.");
+    await anna.page.getByRole("button", { name: "Skicka meddelande" }).click();
+    await anna.page.waitForFunction(() => document.querySelector("#history li:last-child")?.textContent.includes("Hej."));
+    await snapshot(anna.page, "message");
+    await anna.page.goto("/");
+    await listSays(anna.page, /ärende/);
+    await snapshot(anna.page, "cases-with-news");
+    const errors = vnu(files);
+    assert.deepEqual(errors, [], `${errors.length} HTML error(s):\n${errors.join("\n")}`);
+    anna.assertClean();
+    karin.assertClean();
+  } finally {
+    await anna.context.close();
+    await karin.context.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -5,6 +5,7 @@ import { after, before, describe, test } from "node:test";
 import {
   DEMO,
   PHONE,
+  apiFromPage,
   assertNoHorizontalScroll,
   launchBrowser,
   openPage,
@@ -33,20 +34,6 @@ const RED = "rgb(177, 14, 30)"; // #b10e1e, the colour of "missing" and "invalid
 /** The visible texts of a select's real options (not its "Välj ..." prompt). */
 const optionTexts = (select) =>
   select.locator("option").evaluateAll((options) => options.filter((o) => o.value).map((o) => o.textContent.trim()));
-
-/** Calls the API from inside the page, with the token the page signed in with. */
-const apiFromPage = (page, method, path, body) =>
-  page.evaluate(
-    async ({ method, path, body }) => {
-      const response = await fetch("/api/v1" + path, {
-        method,
-        headers: { Authorization: "Bearer " + sessionStorage.getItem("token"), "Content-Type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return { status: response.status, body: await response.json() };
-    },
-    { method, path, body },
-  );
 
 async function waitFor(check, what, timeout = 5_000) {
   const end = Date.now() + timeout;
@@ -369,11 +356,13 @@ describe("the installer's manual, steps 1-21, on a phone (390x844)", () => {
       await rows.first().waitFor();
       const table = await rows.evaluateAll((trs) => trs.map((r) => Array.from(r.cells, (c) => c.textContent.trim())));
       assert.equal(table.length, 2);
+      // Ärende, Ärendenummer, Status, Ändrad.
       assert.match(table[0][0], /^Säkringsändring – adress saknas ännu/);
-      assert.equal(table[0][1], "Ej skickat");
+      assert.equal(table[0][2], "Ej skickat");
       assert.match(table[1][0], new RegExp("^Servisändring – " + street));
       assert.match(table[1][0], /Öresundskraft$/);
-      assert.equal(table[1][1], "För godkännande");
+      assert.equal(table[1][2], "För godkännande");
+      for (const row of table) assert.match(row[1], /^ÖK-\d{4}-\d{5}$/, "each case with its number");
       await assertNoHorizontalScroll(page);
       // The link opens the case.
       await page.getByRole("link", { name: /^Servisändring / }).click();
@@ -466,7 +455,7 @@ test("keyboard only at 320 px: Ny anmälan and Hämta anl-data", async () => {
     await tabTo(page, (f) => f.tag === "button" && f.text === `Logga in som ${DEMO.anna}`, "Anna's sign-in button");
     await page.keyboard.press("Enter");
     await page.waitForURL((u) => u.pathname === "/");
-    await page.locator("#cases-status").filter({ hasText: /ärenden/ }).waitFor();
+    await page.locator("#cases-status").filter({ hasText: /ärende/ }).waitFor();
     await narrow();
 
     // "Ny anmälan" from the list.

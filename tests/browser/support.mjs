@@ -1,10 +1,12 @@
 // Shared by the browser tests: the real `handler serve` on a free loopback port with a fresh data
 // directory, and Debian's Chromium driven by playwright-core (RECIPES.md, "Browsers").
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
+import assert from "node:assert/strict";
+import { AxeBuilder } from "@axe-core/playwright";
 import { chromium } from "playwright-core";
 
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
@@ -16,6 +18,9 @@ export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 export const DEMO = {
   anna: "Anna Andersson (Demo El AB)",
   bertil: "Bertil Berg (Annan El AB)",
+  // Case handlers at Öresundskraft.
+  karin: "Karin Karlsson (Öresundskraft)",
+  olle: /^Logga in som Olle .*\(Öresundskraft\)$/,
   // Öresundskraft is company position 2, so its first installation has these numbers.
   meter: "30000001",
   ean: "735999100000000010",
@@ -134,12 +139,68 @@ export async function openPage(browser, { viewport = PHONE, baseURL } = {}) {
   };
 }
 
-/** The demo sign-in at /logga-in/, as a person does it. */
+/** The accessible name of a demo user's sign-in button (a name, or a pattern). */
+const signInButton = (name) => (name instanceof RegExp ? name : `Logga in som ${name}`);
+
+/**
+ * The demo sign-in at /logga-in/, as a person does it. An installer lands on "Mina ärenden", a
+ * network company's case handler on "Inkorg".
+ */
 export async function signIn(page, name) {
   await page.goto("/logga-in/");
-  await page.getByRole("button", { name: `Logga in som ${name}` }).click();
-  await page.waitForURL((u) => u.pathname === "/");
-  await page.getByRole("heading", { name: "Mina ärenden", level: 1 }).waitFor();
+  await page.getByRole("button", { name: signInButton(name) }).click();
+  await page.waitForURL((u) => u.pathname === "/" || u.pathname === "/inkorg/");
+  await page.getByRole("heading", { name: /^(Mina ärenden|Inkorg)$/, level: 1 }).waitFor();
+}
+
+/**
+ * Opens a page (openPage), runs `body(app)` with it, checks it stayed clean (no CSP violation,
+ * no uncaught error) and closes it, also when `body` fails.
+ */
+export async function withPage(browser, options, body) {
+  const app = await openPage(browser, options);
+  try {
+    const result = await body(app);
+    app.assertClean();
+    return result;
+  } finally {
+    await app.context.close();
+  }
+}
+
+/** Calls the API from inside the page, with the token the page signed in with. */
+export const apiFromPage = (page, method, path, body) =>
+  page.evaluate(
+    async ({ method, path, body }) => {
+      const response = await fetch("/api/v1" + path, {
+        method,
+        headers: { Authorization: "Bearer " + sessionStorage.getItem("token"), "Content-Type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      let json;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = text;
+      }
+      return { status: response.status, body: json };
+    },
+    { method, path, body },
+  );
+
+/** Where the test runs save their screenshots: target/screenshots/. */
+export const SCREENSHOTS = path.join(ROOT, "target", "screenshots");
+
+/**
+ * A screenshot of a page (the whole page, or with `fullPage: false` what is in view, e.g. an
+ * open dialog) or of one element (a locator), as target/screenshots/<name>.png.
+ */
+export async function screenshot(target, name, { fullPage = true } = {}) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const file = path.join(SCREENSHOTS, name + ".png");
+  await target.screenshot(target.url ? { path: file, fullPage } : { path: file });
+  return file;
 }
 
 /** Fails if the page scrolls sideways at its current width. */
@@ -156,4 +217,37 @@ export async function assertNoHorizontalScroll(page, where = page.url()) {
         .map((e) => `<${e.tagName.toLowerCase()}${e.id ? "#" + e.id : ""}${e.className ? "." + e.className : ""}> ${e.textContent.trim().slice(0, 60)}`), width);
     throw new Error(`${where}: scrolls sideways (scrollWidth ${scroll} > ${width}); too wide:\n  ${wide.join("\n  ")}`);
   }
+}
+
+/** The WCAG levels that axe checks: 2.0 and 2.1, A and AA. */
+export const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+
+/** One violation a line, with the elements it was found on and how to fix it. */
+export function describeViolations(violations) {
+  return violations
+    .map((v) => {
+      const nodes = v.nodes
+        .map((n) => `      at ${n.target.join(" ")}\n        ${(n.failureSummary || "").replace(/\n/g, "\n        ")}\n        ${n.html.slice(0, 160)}`)
+        .join("\n");
+      return `  [${v.impact}] ${v.id}: ${v.help}\n    ${v.helpUrl}\n${nodes}`;
+    })
+    .join("\n");
+}
+
+/**
+ * Runs axe on the page as it is now and fails with a readable list of violations. On a narrow
+ * screen (400 px or less), also fails if the page or an open dialog scrolls sideways.
+ */
+export async function axeCheck(page, state) {
+  const { violations } = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
+  if (page.viewportSize().width <= 400) {
+    await assertNoHorizontalScroll(page, state);
+    const wide = await page.evaluate(() =>
+      Array.from(document.querySelectorAll("dialog[open]"))
+        .filter((d) => d.scrollWidth > d.clientWidth)
+        .map((d) => `${d.id}: ${d.scrollWidth} > ${d.clientWidth}`),
+    );
+    assert.deepEqual(wide, [], `${state}: a dialog scrolls sideways`);
+  }
+  assert.equal(violations.length, 0, `${state} (${page.url()}): ${violations.length} accessibility violation(s)\n${describeViolations(violations)}`);
 }

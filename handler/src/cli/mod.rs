@@ -54,6 +54,9 @@ enum Command {
         sub: String,
         #[arg(long)]
         name: Option<String>,
+        /// Where the user's news is mailed.
+        #[arg(long)]
+        email: Option<String>,
         #[arg(long, default_value = "data", env = "ELANMALAN_DATA_DIR")]
         data_dir: PathBuf,
     },
@@ -126,12 +129,15 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 import::import(s, &company, &file).await
             }
         },
-        Command::Token { role, org, sub, name, data_dir } => {
+        Command::Token { role, org, sub, name, email, data_dir } => {
             let role = match role {
                 RoleArg::Installer => Role::Installer,
                 RoleArg::NetworkCompany => Role::NetworkCompany,
             };
-            println!("{}", local_key(&data_dir)?.mint(role, &org, &sub, name.as_deref()));
+            println!(
+                "{}",
+                local_key(&data_dir)?.mint(role, &org, &sub, name.as_deref(), email.as_deref())
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -9,6 +9,7 @@ use site::SignIn;
 use super::{Failure, StoreArgs, StoreKind};
 use crate::http::{AppState, router};
 use crate::local::{self, LocalKey, demo};
+use crate::notify::{self, Mailer};
 use crate::store::{RegistryStore, Store};
 
 pub(super) async fn serve<S: Store>(
@@ -38,11 +39,16 @@ pub(super) async fn serve<S: Store>(
         .and_then(|built| built.write_to(&site_dir))
         .map_err(|e| format!("cannot build the site: {e}"))?;
     let key = Arc::new(key);
-    let app = local::with_site(router(AppState::new(store, key.auth())), key.clone(), &site_dir);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let url = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+    let mut state = AppState::new(store.clone(), key.auth());
+    state.site_url = url.clone();
+    // E-mails to the other side of a case become .eml files here.
+    let mailer = Arc::new(Mailer::Files(args.data_dir.join("mail")));
+    tokio::spawn(notify::deliver(store, mailer, state.mail_ready.clone()));
+    let app = local::with_site(router(state), key.clone(), &site_dir);
     let stop = stop_signal()?;
     print_welcome(&url, &key, args);
     axum::serve(listener, app)
@@ -94,7 +100,10 @@ fn print_welcome(url: &str, key: &LocalKey, args: &StoreArgs) {
     println!("these tokens (valid 12 hours; Authorization: Bearer <token>):");
     for user in &demo::DEMO_USERS {
         println!("  {}:", user.name);
-        println!("    {}", key.mint(user.role, user.org, user.user, Some(user.name)));
+        println!(
+            "    {}",
+            key.mint(user.role, user.org, user.user, Some(user.name), Some(user.email))
+        );
     }
     let defs = Definitions::builtin();
     // The seeded registry numbers its meters by the company's position among all companies.
@@ -109,4 +118,8 @@ fn print_welcome(url: &str, key: &LocalKey, args: &StoreArgs) {
         );
     }
     println!("Try: curl -H \"Authorization: Bearer <token>\" {url}/api/v1/forms");
+    println!(
+        "E-mails to installers and network companies: {}",
+        args.data_dir.join("mail").display()
+    );
 }

@@ -21,6 +21,9 @@ pub struct Caller {
     pub role: Role,
     /// The installer firm or the network company the user belongs to.
     pub org: String,
+    /// The user's e-mail address, when the identity provider gives one: an installer's news
+    /// about its cases goes there.
+    pub email: Option<String>,
 }
 
 impl Caller {
@@ -51,6 +54,9 @@ pub(crate) struct Claims {
     pub org: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Where the case's news is mailed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
     pub iss: String,
     pub iat: i64,
     pub exp: i64,
@@ -75,7 +81,12 @@ impl Auth {
                         )
                     })?
                     .claims;
-                Ok(Caller { user: claims.sub, role: claims.role, org: claims.org })
+                Ok(Caller {
+                    user: claims.sub,
+                    role: claims.role,
+                    org: claims.org,
+                    email: claims.email,
+                })
             }
             Auth::ApiGateway => api_gateway_caller(parts)
                 .ok_or_else(|| ApiError::unauthorized("Logga in för att fortsätta.")),
@@ -96,7 +107,12 @@ fn api_gateway_caller(parts: &Parts) -> Option<Caller> {
         "network_company" => Role::NetworkCompany,
         _ => return None,
     };
-    Some(Caller { user: claims.get("sub")?.clone(), role, org: claims.get("custom:org")?.clone() })
+    Some(Caller {
+        user: claims.get("sub")?.clone(),
+        role,
+        org: claims.get("custom:org")?.clone(),
+        email: claims.get("email").cloned(),
+    })
 }
 
 impl<S: Send + Sync> FromRequestParts<AppState<S>> for Caller {

@@ -251,7 +251,7 @@ pub async fn create<S: Store>(
     }
     let at = now();
     let n = state.store.next_case_number(&company.id, at.year()).await?;
-    let case = Case::new_draft(
+    let mut case = Case::new_draft(
         uuid::Uuid::new_v4().to_string(),
         company.case_number(at.year(), n),
         &form,
@@ -261,6 +261,7 @@ pub async fn create<S: Store>(
         caller.user.clone(),
         at,
     );
+    case.contact_email = caller.email.clone();
     state.store.create_case(&case).await?;
     tracing::info!(case = %case.id, company = %case.company, "case created");
     Ok((StatusCode::CREATED, Json(view(&state, &caller, case))))

@@ -11,6 +11,7 @@ use super::auth::Caller;
 use super::body::JsonBody;
 use super::cases::{ApiResult, CaseId, CaseView, form_or_gone, load, now, view};
 use super::error::{ApiError, ErrorCode};
+use crate::notify;
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -48,9 +49,12 @@ pub async fn write<S: Store>(
     for _ in 0..TRIES {
         let mut case = load(&state, &caller, &id).await?;
         let form = form_or_gone(&state, &case)?;
-        case.act(&form, Action::Message, caller.role, &caller.user, now(), Some(text.clone()))?;
-        match state.store.update_case(&case).await {
+        let (at, before) = (now(), case.history.len());
+        case.act(&form, Action::Message, caller.role, &caller.user, at, Some(text.clone()))?;
+        let mail = notify::notifications(&case, form.company, before, &state.site_url, at);
+        match state.store.update_case_notifying(&case, &mail).await {
             Ok(()) => {
+                state.mail_ready.notify_one();
                 tracing::info!(case = %case.id, "message written");
                 return Ok(axum::Json(view(&state, &caller, case)));
             }

@@ -20,6 +20,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use tokio::sync::Notify;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -35,6 +36,10 @@ pub struct AppState<S> {
     pub auth: Arc<Auth>,
     /// Lookups one user may make in one minute.
     pub lookups_per_minute: u64,
+    /// Told when a change put e-mails in the outbox (`notify::deliver` waits on it).
+    pub mail_ready: Arc<Notify>,
+    /// The site's address, for links in e-mails (e.g. `https://elanmalan.example`).
+    pub site_url: String,
 }
 
 impl<S: Clone> Clone for AppState<S> {
@@ -44,6 +49,8 @@ impl<S: Clone> Clone for AppState<S> {
             definitions: self.definitions,
             auth: self.auth.clone(),
             lookups_per_minute: self.lookups_per_minute,
+            mail_ready: self.mail_ready.clone(),
+            site_url: self.site_url.clone(),
         }
     }
 }
@@ -55,6 +62,8 @@ impl<S> AppState<S> {
             definitions: ::forms::Definitions::builtin(),
             auth: Arc::new(auth),
             lookups_per_minute: 30,
+            mail_ready: Arc::new(Notify::new()),
+            site_url: String::new(),
         }
     }
 }

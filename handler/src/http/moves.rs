@@ -14,6 +14,7 @@ use super::cases::{
     view,
 };
 use super::error::ApiError;
+use crate::notify;
 use crate::store::Store;
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -71,6 +72,7 @@ async fn act<S: Store>(
         apply_edits(&form, FormPart::Completion, &mut case, step.edits)?;
     }
     let at = now();
+    let before = case.history.len();
     case.act(&form, step.action, caller.role, &caller.user, at, step.message)?;
     // A rule of the company's may approve a sent case at once; it is stored with the submit,
     // so no one ever sees it waiting.
@@ -79,7 +81,9 @@ async fn act<S: Store>(
     {
         case.approve_automatically(&rule.description, at);
     }
-    state.store.update_case(&case).await?;
+    let mail = notify::notifications(&case, form.company, before, &state.site_url, at);
+    state.store.update_case_notifying(&case, &mail).await?;
+    state.mail_ready.notify_one();
     let status = case.status.as_str();
     tracing::info!(case = %case.id, action = ?step.action, status, "case moved");
     Ok(axum::Json(view(state, caller, case)))

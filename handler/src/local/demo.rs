@@ -11,6 +11,7 @@ pub struct DemoUser {
     pub org: &'static str,
     pub user: &'static str,
     pub name: &'static str,
+    pub email: &'static str,
 }
 
 pub const DEMO_USERS: [DemoUser; 4] = [
@@ -19,24 +20,28 @@ pub const DEMO_USERS: [DemoUser; 4] = [
         org: "demo_el",
         user: "anna",
         name: "Anna Andersson (Demo El AB)",
+        email: "anna@demo-el.example",
     },
     DemoUser {
         role: Role::Installer,
         org: "annan_el",
         user: "bertil",
         name: "Bertil Berg (Annan El AB)",
+        email: "bertil@annan-el.example",
     },
     DemoUser {
         role: Role::NetworkCompany,
         org: "oresundskraft",
         user: "karin",
         name: "Karin Karlsson (Öresundskraft)",
+        email: "karin@oresundskraft.example",
     },
     DemoUser {
         role: Role::NetworkCompany,
         org: "oresundskraft",
         user: "olle",
         name: "Olle Olsson (Öresundskraft)",
+        email: "olle@oresundskraft.example",
     },
 ];
 

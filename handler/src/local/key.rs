@@ -41,13 +41,21 @@ impl LocalKey {
     }
 
     /// A signed token for local mode.
-    pub fn mint(&self, role: Role, org: &str, user: &str, name: Option<&str>) -> String {
+    pub fn mint(
+        &self,
+        role: Role,
+        org: &str,
+        user: &str,
+        name: Option<&str>,
+        email: Option<&str>,
+    ) -> String {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let claims = Claims {
             sub: user.to_string(),
             role,
             org: org.to_string(),
             name: name.map(str::to_string),
+            email: email.map(str::to_string),
             iss: ISSUER.to_string(),
             iat: now,
             exp: now + TOKEN_LIFETIME_SECONDS,

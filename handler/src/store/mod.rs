@@ -39,7 +39,18 @@ pub trait CaseStore: Send + Sync {
 
     /// Replaces the stored case if its version is still `case.version - 1`, else
     /// `VersionConflict`.
-    fn update_case(&self, case: &Case) -> impl Future<Output = StoreResult<()>> + Send;
+    fn update_case(&self, case: &Case) -> impl Future<Output = StoreResult<()>> + Send {
+        self.update_case_notifying(case, &[])
+    }
+
+    /// Like [`CaseStore::update_case`], and puts `outbox` in the outbox in the same
+    /// transaction: a change is never stored without its e-mails, nor an e-mail without its
+    /// change.
+    fn update_case_notifying(
+        &self,
+        case: &Case,
+        outbox: &[Notification],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// Stores `case` as it is, its version unchanged, if the stored version is still
     /// `case.version`: for what is no edit of the case and must not make anyone's open page
@@ -235,6 +246,48 @@ impl AuditEntry {
     }
 }
 
+/// An e-mail about a case, kept in the store's outbox until it is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    pub id: String,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Sending attempts so far.
+    pub attempts: u32,
+    /// Not to be tried before then.
+    #[serde(with = "time::serde::rfc3339")]
+    pub retry_at: OffsetDateTime,
+}
+
+impl Notification {
+    /// The outbox is ordered by this key: oldest first.
+    pub fn list_key(&self) -> String {
+        format!("{}#{}", sortable_time(self.created_at), self.id)
+    }
+}
+
+/// E-mails waiting to be sent: the sender takes what is due, and removes what went out.
+pub trait OutboxStore: Send + Sync {
+    /// Up to `limit` notifications whose `retry_at` has come, oldest first.
+    fn due_notifications(
+        &self,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<Notification>>> + Send;
+
+    /// Sent: gone from the outbox.
+    fn notification_sent(&self, id: &Notification) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Not sent this time: stored with its new `attempts` and `retry_at`.
+    fn notification_failed(
+        &self,
+        notification: &Notification,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
 /// The lookup audit log and the lookup rate limit.
 pub trait AuditStore: Send + Sync {
     fn record_lookup(&self, entry: &AuditEntry) -> impl Future<Output = StoreResult<()>> + Send;
@@ -266,6 +319,6 @@ pub fn sortable_time(at: OffsetDateTime) -> String {
 }
 
 /// Everything the handler needs from a store.
-pub trait Store: CaseStore + RegistryStore + AuditStore + Clone + 'static {}
+pub trait Store: CaseStore + RegistryStore + AuditStore + OutboxStore + Clone + 'static {}
 
-impl<T: CaseStore + RegistryStore + AuditStore + Clone + 'static> Store for T {}
+impl<T: CaseStore + RegistryStore + AuditStore + OutboxStore + Clone + 'static> Store for T {}

@@ -15,8 +15,8 @@ use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
 use super::{
-    AuditEntry, AuditStore, CaseQuery, CaseStore, Page, PageRequest, RegistryStore, StoreError,
-    StoreResult, firm_list_key, inbox_key, search_text, sortable_time,
+    AuditEntry, AuditStore, CaseQuery, CaseStore, Notification, OutboxStore, Page, PageRequest,
+    RegistryStore, StoreError, StoreResult, firm_list_key, inbox_key, search_text, sortable_time,
 };
 
 /// How long a `count_use` counter lives after its first use.
@@ -33,6 +33,13 @@ CREATE TABLE IF NOT EXISTS cases (
     version      INTEGER NOT NULL,
     doc          TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS outbox (
+    id       TEXT PRIMARY KEY,
+    list_key TEXT NOT NULL,
+    retry_at TEXT NOT NULL,
+    doc      TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS outbox_by_time ON outbox (list_key);
 CREATE TABLE IF NOT EXISTS counters (
     key   TEXT PRIMARY KEY,
     value INTEGER NOT NULL
@@ -358,15 +365,15 @@ impl CaseStore for SqliteStore {
         .await
     }
 
-    async fn update_case(&self, case: &Case) -> StoreResult<()> {
+    async fn update_case_notifying(&self, case: &Case, outbox: &[Notification]) -> StoreResult<()> {
         let Some(expected) = case.version.checked_sub(1) else {
             return Err(StoreError::VersionConflict);
         };
-        self.write_if_version(case, expected).await
+        self.write_if_version(case, expected, outbox).await
     }
 
     async fn keep_version_update(&self, case: &Case) -> StoreResult<()> {
-        self.write_if_version(case, case.version).await
+        self.write_if_version(case, case.version, &[]).await
     }
 
     async fn next_case_number(&self, company: &str, year: i32) -> StoreResult<u64> {
@@ -415,13 +422,32 @@ impl CaseStore for SqliteStore {
 }
 
 impl SqliteStore {
-    async fn write_if_version(&self, case: &Case, expected: u64) -> StoreResult<()> {
+    async fn write_if_version(
+        &self,
+        case: &Case,
+        expected: u64,
+        outbox: &[Notification],
+    ) -> StoreResult<()> {
         let expected = version_param(expected)?;
         let row = CaseRow::new(case)?;
+        let mail = outbox
+            .iter()
+            .map(|n| Ok((n.id.clone(), n.list_key(), sortable_time(n.retry_at), to_doc(n)?)))
+            .collect::<StoreResult<Vec<_>>>()?;
         self.write("update a case", move |tx| {
             let written = row.write(tx, Some(expected)).map_err(db_error("update a case"))?;
             // No row: changed by someone else since it was read, or gone.
-            if written { Ok(()) } else { Err(StoreError::VersionConflict) }
+            if !written {
+                return Err(StoreError::VersionConflict);
+            }
+            for (id, key, retry_at, doc) in mail {
+                tx.execute(
+                    "INSERT INTO outbox (id, list_key, retry_at, doc) VALUES (?1, ?2, ?3, ?4)",
+                    params![id, key, retry_at, doc],
+                )
+                .map_err(db_error("put e-mails in the outbox"))?;
+            }
+            Ok(())
         })
         .await
     }
@@ -591,6 +617,49 @@ impl AuditStore for SqliteStore {
                 )
                 .map_err(db_error("count a use"))?;
             Ok(count.unsigned_abs())
+        })
+        .await
+    }
+}
+
+impl OutboxStore for SqliteStore {
+    async fn due_notifications(
+        &self,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> StoreResult<Vec<Notification>> {
+        let (now, limit) = (sortable_time(now), i64::try_from(limit).unwrap_or(i64::MAX));
+        self.run(move |conn| {
+            query_docs(
+                conn,
+                "read the outbox",
+                "SELECT doc FROM outbox WHERE retry_at <= ?1 ORDER BY list_key LIMIT ?2",
+                params![now, limit],
+            )
+        })
+        .await
+    }
+
+    async fn notification_sent(&self, notification: &Notification) -> StoreResult<()> {
+        let id = notification.id.clone();
+        self.write("empty the outbox", move |tx| {
+            tx.execute("DELETE FROM outbox WHERE id = ?1", [id])
+                .map_err(db_error("empty the outbox"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn notification_failed(&self, notification: &Notification) -> StoreResult<()> {
+        let (id, retry_at) = (notification.id.clone(), sortable_time(notification.retry_at));
+        let doc = to_doc(notification)?;
+        self.write("keep an e-mail for later", move |tx| {
+            tx.execute(
+                "UPDATE outbox SET retry_at = ?2, doc = ?3 WHERE id = ?1",
+                params![id, retry_at, doc],
+            )
+            .map_err(db_error("keep an e-mail for later"))?;
+            Ok(())
         })
         .await
     }

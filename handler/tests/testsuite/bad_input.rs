@@ -97,7 +97,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
     edit(&forged, &id, 2, fields.clone()).await.expect_error(401, "unauthorized");
     let elsewhere = tempfile::tempdir().unwrap();
     let other_key = handler::local::LocalKey::load_or_create(elsewhere.path()).unwrap();
-    let stranger = anna.with_token(&other_key.mint(ANNA.role, ANNA.org, ANNA.id, None));
+    let stranger = anna.with_token(&other_key.mint(ANNA.role, ANNA.org, ANNA.id, None, None));
     edit(&stranger, &id, 2, fields.clone()).await.expect_error(401, "unauthorized");
     let garbage = anna.with_token("not-a-token");
     garbage.get("/cases").await.expect_error(401, "unauthorized");

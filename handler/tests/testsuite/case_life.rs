@@ -12,7 +12,12 @@ use crate::support::cases::{
 };
 use crate::support::server::{ANNA, Api, KARIN, OLLE, Server, User};
 
-both_stores!(the_life_of_a_case, lists_come_in_pages, a_rule_approves_small_fuse_changes);
+both_stores!(
+    the_life_of_a_case,
+    lists_come_in_pages,
+    a_rule_approves_small_fuse_changes,
+    every_step_mails_the_other_side,
+);
 
 /// A Säkringsändring asking for `fuse` A, filled in from the registry and sent.
 async fn sent_fuse_change(anna: &Api, fuse: &str) -> Value {
@@ -172,4 +177,67 @@ async fn lists_come_in_pages(server: Server) {
     assert_eq!((case_ids(&none).len(), none["next_cursor"].clone()), (0, Value::Null));
     anna.get("/cases?limit=0").await.expect_error(400, "invalid_query");
     anna.get("/cases?limit=101").await.expect_error(400, "invalid_query");
+}
+
+/// The e-mails `handler serve` has written, as (To, Subject) pairs, waiting up to 10 s for
+/// `count` of them: the outbox is sent in the background.
+async fn mails(server: &Server, count: usize) -> Vec<(String, String)> {
+    let dir = server.data_dir.path().join("mail");
+    for _ in 0..100 {
+        let mut found: Vec<(String, String, String)> = std::fs::read_dir(&dir)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| {
+                        let path = e.ok()?.path();
+                        let text = std::fs::read_to_string(&path).ok()?;
+                        let header = |name: &str| {
+                            text.lines()
+                                .find_map(|l| l.strip_prefix(name))
+                                .unwrap_or_default()
+                                .to_string()
+                        };
+                        let name = path.file_name()?.to_string_lossy().to_string();
+                        Some((name, header("To: "), header("Subject: ")))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if found.len() >= count {
+            found.sort();
+            return found.into_iter().map(|(_, to, subject)| (to, subject)).collect();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("fewer than {count} e-mails in {}", dir.display());
+}
+
+/// Every status change and message mails the other side: the installer who created the case,
+/// or the company's inbox address from its definitions.
+async fn every_step_mails_the_other_side(server: Server) {
+    let (anna, karin) = (server.api(ANNA), server.api(KARIN));
+    let (id, v) = submitted_case(&anna).await;
+    let path = |action: &str| format!("/cases/{id}/{action}");
+    karin.post(&path("messages"), json!({"text": "Finns det ett foto?"})).await.expect(200);
+    let back = json!({"version": v + 1, "decision": "return", "message": "Komplettera."});
+    karin.post(&path("decision"), back).await.expect(200);
+    anna.post(&path("submit"), json!({"version": v + 2})).await.expect(200);
+    karin
+        .post(&path("decision"), json!({"version": v + 3, "decision": "approve"}))
+        .await
+        .expect(200);
+    let done = json!({"version": v + 4, "fields": {"completion.date": "2026-12-20", "completion.meter_reading": "4711"}});
+    anna.post(&path("completion"), done).await.expect(200);
+    karin.post(&path("close"), json!({"version": v + 5})).await.expect(200);
+
+    let sent = mails(&server, 7).await;
+    let inbox = "anmalningar@oresundskraft.example";
+    let anna_mail = "anna@demo-el.example";
+    let to: Vec<&str> = sent.iter().map(|(to, _)| to.as_str()).collect();
+    assert_eq!(to, [inbox, anna_mail, anna_mail, inbox, anna_mail, inbox, anna_mail], "{sent:?}");
+    // Subjects are RFC 2047 encoded (Swedish letters); they name the case.
+    assert!(sent.iter().all(|(_, subject)| subject.starts_with("=?UTF-8?B?")), "{sent:?}");
+    let file =
+        std::fs::read_dir(server.data_dir.path().join("mail")).unwrap().next().unwrap().unwrap();
+    let text = std::fs::read_to_string(file.path()).unwrap();
+    assert!(text.contains("Öppna ärendet i Elanmälan: http://127.0.0.1:"), "{text}");
 }

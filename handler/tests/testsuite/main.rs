@@ -15,6 +15,7 @@ mod errors;
 mod faults;
 mod installers_walk;
 mod lambda;
+mod mail_ses;
 mod network_company;
 mod odd_requests;
 mod openapi;

@@ -21,7 +21,10 @@ use std::time::Duration;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, ReturnValue, Select, WriteRequest};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Put, PutRequest, ReturnValue, Select, TransactWriteItem, WriteRequest,
+};
 use forms::{Case, Installation, Status};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -29,8 +32,8 @@ use time::OffsetDateTime;
 
 use super::sortable_time;
 use super::{
-    AuditEntry, AuditStore, CaseQuery, CaseStore, Page, PageRequest, RegistryStore, StoreError,
-    StoreResult, firm_list_key, inbox_key, inbox_rank, search_text,
+    AuditEntry, AuditStore, CaseQuery, CaseStore, Notification, OutboxStore, Page, PageRequest,
+    RegistryStore, StoreError, StoreResult, firm_list_key, inbox_key, inbox_rank, search_text,
 };
 pub use table::create_table;
 
@@ -193,6 +196,17 @@ fn case_filter(
     (expression, values)
 }
 
+/// The outbox is one partition, oldest first: a few thousand e-mails a day at the most.
+fn outbox_item(notification: &Notification) -> StoreResult<Item> {
+    let mut item = HashMap::from([
+        ("PK".to_string(), s("OUTBOX")),
+        ("SK".to_string(), s(notification.list_key())),
+        ("retry_at".to_string(), s(sortable_time(notification.retry_at))),
+    ]);
+    item.insert("doc".into(), to_doc(notification)?);
+    Ok(item)
+}
+
 fn registry_key(company: &str, ean: &str) -> Item {
     HashMap::from([("PK".into(), s(format!("REG#{company}#EAN#{ean}"))), ("SK".into(), s("REG"))])
 }
@@ -292,7 +306,7 @@ impl CaseStore for DynamoStore {
         output.item().map(from_doc).transpose()
     }
 
-    async fn update_case(&self, case: &Case) -> StoreResult<()> {
+    async fn update_case_notifying(&self, case: &Case, outbox: &[Notification]) -> StoreResult<()> {
         let Some(expected) = case.version.checked_sub(1) else {
             return Err(StoreError::VersionConflict);
         };
@@ -300,7 +314,54 @@ impl CaseStore for DynamoStore {
         let item = case_item(case)?;
         let values = [(":expected", n(expected))];
         let refused = StoreError::VersionConflict;
-        self.put_if("update a case", item, "version = :expected", &values, refused).await
+        if outbox.is_empty() {
+            return self
+                .put_if("update a case", item, "version = :expected", &values, refused)
+                .await;
+        }
+        // The case and its e-mails in one transaction (at most 100 items, far more than one
+        // change's e-mails).
+        let build = |e: aws_sdk_dynamodb::error::BuildError| {
+            StoreError::Unavailable(format!("could not build a transaction: {e}"))
+        };
+        let put_case = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("version = :expected")
+            .expression_attribute_values(":expected", n(expected))
+            .build()
+            .map_err(build)?;
+        let mut items = vec![TransactWriteItem::builder().put(put_case).build()];
+        for notification in outbox {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(outbox_item(notification)?))
+                .build()
+                .map_err(build)?;
+            items.push(TransactWriteItem::builder().put(put).build());
+        }
+        let result =
+            self.client.transact_write_items().set_transact_items(Some(items)).send().await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let conflict = e
+                    .as_service_error()
+                    .and_then(|e| match e {
+                        TransactWriteItemsError::TransactionCanceledException(cancelled) => {
+                            Some(cancelled.cancellation_reasons())
+                        }
+                        _ => None,
+                    })
+                    .and_then(|reasons| reasons.first())
+                    .is_some_and(|reason| reason.code() == Some("ConditionalCheckFailed"));
+                if conflict {
+                    Err(StoreError::VersionConflict)
+                } else {
+                    Err(unavailable("update a case", &e))
+                }
+            }
+        }
     }
 
     async fn keep_version_update(&self, case: &Case) -> StoreResult<()> {
@@ -647,5 +708,61 @@ impl AuditStore for DynamoStore {
             }
         }
         Err(StoreError::Unavailable("dynamodb could not count a use: too much contention".into()))
+    }
+}
+
+impl OutboxStore for DynamoStore {
+    async fn due_notifications(
+        &self,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> StoreResult<Vec<Notification>> {
+        let mut due = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk")
+                .filter_expression("retry_at <= :now")
+                .expression_attribute_values(":pk", s("OUTBOX"))
+                .expression_attribute_values(":now", s(sortable_time(now)))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| unavailable("read the outbox", &e))?;
+            for item in output.items() {
+                due.push(from_doc::<Notification>(item)?);
+            }
+            start = output.last_evaluated_key().cloned();
+            if start.is_none() || due.len() >= limit {
+                due.truncate(limit);
+                return Ok(due);
+            }
+        }
+    }
+
+    async fn notification_sent(&self, notification: &Notification) -> StoreResult<()> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("PK", s("OUTBOX"))
+            .key("SK", s(notification.list_key()))
+            .send()
+            .await
+            .map_err(|e| unavailable("empty the outbox", &e))?;
+        Ok(())
+    }
+
+    async fn notification_failed(&self, notification: &Notification) -> StoreResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(outbox_item(notification)?))
+            .send()
+            .await
+            .map_err(|e| unavailable("keep an e-mail for later", &e))?;
+        Ok(())
     }
 }

@@ -32,6 +32,7 @@ macro_rules! contract {
 
 mod audit;
 mod cases;
+mod outbox;
 mod registry;
 
 /// The table as production needs it; creating it again changes nothing.

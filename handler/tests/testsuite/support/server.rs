@@ -153,7 +153,8 @@ impl Server {
     }
 
     pub fn token(&self, user: User) -> String {
-        self.key.mint(user.role, user.org, user.id, None)
+        let email = format!("{}@{}.example", user.id, user.org.replace('_', "-"));
+        self.key.mint(user.role, user.org, user.id, None, Some(&email))
     }
 
     /// The API as `user` sees it.

@@ -1,0 +1,131 @@
+//! E-mail to the other side of a case: every status change and message produces one, put in the
+//! store's outbox with the change itself, and sent from there by [`deliver`], retried until it
+//! goes out. Sending never blocks or fails the action that caused it.
+//!
+//! Where e-mails go: the installer who created the case (`Case::contact_email`), and the
+//! network company's `inbox_email` in its definitions. `handler serve` writes them as `.eml`
+//! files under the data directory; on AWS they go through Amazon SES.
+
+mod mailer;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use forms::definitions::Company;
+use forms::{Action, Case, HistoryEntry, Role};
+use time::OffsetDateTime;
+use tokio::sync::Notify;
+
+pub use self::mailer::Mailer;
+use crate::store::{Notification, OutboxStore};
+
+/// The e-mails that the newest steps of `case` (those after `before` steps) give, one per step.
+/// `site` is the site's address, for a link to the case.
+pub fn notifications(
+    case: &Case,
+    company: &Company,
+    before: usize,
+    site: &str,
+    now: OffsetDateTime,
+) -> Vec<Notification> {
+    case.history
+        .iter()
+        .skip(before)
+        .filter_map(|step| {
+            // The side that did not take the step hears of it; an automatic step is news for
+            // the installer.
+            let to = match step.role {
+                Some(Role::Installer) => company.inbox_email.clone()?,
+                Some(Role::NetworkCompany) | None => case.contact_email.clone()?,
+            };
+            let (subject, body) = text(case, company, step, site);
+            Some(Notification {
+                id: uuid::Uuid::new_v4().to_string(),
+                to,
+                subject,
+                body,
+                created_at: now,
+                attempts: 0,
+                retry_at: now,
+            })
+        })
+        .collect()
+}
+
+/// The subject and the text of the e-mail about `step`, in Swedish.
+fn text(case: &Case, company: &Company, step: &HistoryEntry, site: &str) -> (String, String) {
+    let what = match step.action {
+        Action::Message => "Nytt meddelande".to_string(),
+        Action::Submit => "Ny anmälan att handlägga".to_string(),
+        _ => format!("Status: {}", step.to.label()),
+    };
+    let subject = format!("{} – {what}", case.number);
+    let mut body = format!("Ärende {} hos {}.\n\n{what}.\n", case.number, company.name);
+    if let Some(message) = &step.message {
+        body.push_str(&format!("\nMeddelande:\n{message}\n"));
+    }
+    let link =
+        format!("{site}/anmalan/{}/{}/?id={}", case.company, case.installation_type, case.id);
+    body.push_str(&format!(
+        "\nÖppna ärendet i Elanmälan: {link}\n\nDet här e-postmeddelandet skickades automatiskt; \
+         svara i Elanmälan, inte på det här brevet.\n"
+    ));
+    (subject, body)
+}
+
+/// How many e-mails one round of [`deliver`] takes from the outbox.
+const ROUND: usize = 20;
+
+/// Sends what is due in the outbox now, and again whenever `ready` is notified (a change put
+/// e-mails in the outbox) or a while has passed. Failed e-mails wait longer each time. Runs
+/// until the process ends. Logs name no address: only counts and reasons.
+pub async fn deliver<S: OutboxStore>(store: S, mailer: Arc<Mailer>, ready: Arc<Notify>) {
+    loop {
+        let now = OffsetDateTime::now_utc();
+        match store.due_notifications(now, ROUND).await {
+            Ok(due) => {
+                for mut notification in due {
+                    match mailer.send(&notification).await {
+                        Ok(()) => {
+                            if let Err(e) = store.notification_sent(&notification).await {
+                                tracing::warn!(error = %e, "sent e-mail left in the outbox");
+                            }
+                        }
+                        Err(reason) => {
+                            notification.attempts += 1;
+                            notification.retry_at = now + backoff(notification.attempts);
+                            tracing::warn!(%reason, attempts = notification.attempts, "e-mail not sent; will retry");
+                            if let Err(e) = store.notification_failed(&notification).await {
+                                tracing::warn!(error = %e, "could not reschedule an e-mail");
+                            }
+                        }
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not read the outbox"),
+        }
+        tokio::select! {
+            () = ready.notified() => {}
+            () = tokio::time::sleep(Duration::from_secs(10)) => {}
+        }
+    }
+}
+
+/// 30 s, 1 min, 2 min, ... up to 6 hours between attempts.
+fn backoff(attempts: u32) -> time::Duration {
+    let seconds = 30i64.saturating_mul(1 << attempts.clamp(1, 20).saturating_sub(1));
+    time::Duration::seconds(seconds.min(6 * 3600))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_wait_longer_each_time_up_to_six_hours() {
+        assert_eq!(backoff(1), time::Duration::seconds(30));
+        assert_eq!(backoff(2), time::Duration::seconds(60));
+        assert_eq!(backoff(5), time::Duration::seconds(480));
+        assert_eq!(backoff(40), time::Duration::hours(6));
+    }
+}

@@ -1,0 +1,67 @@
+//! The outbox: e-mails stored with the change that caused them, or not at all; taken when due,
+//! removed when sent, kept for later when not.
+
+use forms::{Case, Definitions, Status};
+use handler::store::{Notification, Store, StoreError};
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+
+const T0: OffsetDateTime = datetime!(2026-11-28 09:00 UTC);
+
+fn mail(id: &str, at: OffsetDateTime) -> Notification {
+    Notification {
+        id: id.into(),
+        to: "anna@demo-el.example".into(),
+        subject: "ÖK-2026-00001 – Status: Godkänd".into(),
+        body: "Ärende ÖK-2026-00001.".into(),
+        created_at: at,
+        attempts: 0,
+        retry_at: at,
+    }
+}
+
+fn sent_case() -> Case {
+    let form = Definitions::builtin().form("oresundskraft", "fuse_change").unwrap();
+    let job = form.installation_type.job_types[0].id.clone();
+    let mut case = Case::new_draft(
+        "c1".into(),
+        "ÖK-2026-00001".into(),
+        &form,
+        job,
+        "helsingborg".into(),
+        "firm-a".into(),
+        "anna".into(),
+        T0,
+    );
+    case.status = Status::Submitted;
+    case.submitted_at = Some(T0);
+    case
+}
+
+async fn e_mails_are_stored_with_their_change_or_not_at_all<S: Store>(s: &S) {
+    let mut case = sent_case();
+    s.create_case(&case).await.unwrap();
+    let stale = case.clone();
+    case.touch(T0 + Duration::minutes(1));
+    s.update_case_notifying(&case, &[mail("m1", T0), mail("m2", T0 + Duration::seconds(1))])
+        .await
+        .unwrap();
+    let mut stale = stale;
+    stale.touch(T0 + Duration::minutes(2));
+    let refused = s.update_case_notifying(&stale, &[mail("m3", T0)]).await;
+    assert!(matches!(refused, Err(StoreError::VersionConflict)));
+    let due = s.due_notifications(T0 + Duration::minutes(5), 10).await.unwrap();
+    assert_eq!(due, [mail("m1", T0), mail("m2", T0 + Duration::seconds(1))], "m3 never stored");
+    assert_eq!(s.due_notifications(T0 + Duration::minutes(5), 1).await.unwrap().len(), 1);
+
+    // Sent: gone. Failed: back when its time comes.
+    s.notification_sent(&due[0]).await.unwrap();
+    let mut later = due[1].clone();
+    later.attempts = 1;
+    later.retry_at = T0 + Duration::hours(1);
+    s.notification_failed(&later).await.unwrap();
+    assert!(s.due_notifications(T0 + Duration::minutes(5), 10).await.unwrap().is_empty());
+    assert_eq!(s.due_notifications(T0 + Duration::hours(2), 10).await.unwrap(), [later]);
+}
+
+contract!(e_mails_are_stored_with_their_change_or_not_at_all);
