@@ -397,13 +397,19 @@ impl Case {
     /// Approves a just submitted case by a rule of the network company's (`description` says
     /// which), with no one acting; the installer has news. Part of the submit's change: the
     /// version stays, as both are stored in one write.
-    pub fn approve_automatically(&mut self, description: &str, at: OffsetDateTime) {
-        debug_assert_eq!(self.status, Status::Submitted);
+    /// The rule acts for the network company, so the status machine decides as for a person.
+    pub fn approve_automatically(
+        &mut self,
+        description: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), TransitionError> {
+        let to = Action::Approve.transition(self.status, Role::NetworkCompany)?;
         let message = format!("Godkänd automatiskt enligt nätbolagets regel: {description}.");
-        self.record(at, AUTOMATIC, None, Action::Approve, Status::Approved, Some(message));
+        self.record(at, AUTOMATIC, None, Action::Approve, to, Some(message));
         if !self.unread_by.contains(&Role::Installer) {
             self.unread_by.push(Role::Installer);
         }
+        Ok(())
     }
 
     fn record(

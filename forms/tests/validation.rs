@@ -542,20 +542,25 @@ fn apply_edit_trims_and_clears() {
     );
 }
 
-#[test]
-fn a_submit_needs_a_case_without_problems() {
-    let form = form("oresundskraft", "fuse_change");
-    let at = time::OffsetDateTime::UNIX_EPOCH;
-    let mut case = Case::new_draft(
+/// A new draft of Öresundskraft's Säkringsändring by user u1 of firm1.
+fn fuse_change_draft(form: &Form, at: time::OffsetDateTime) -> Case {
+    Case::new_draft(
         "c1".into(),
         "ÖK-2026-00001".into(),
-        &form,
+        form,
         "increase_main_fuse".into(),
         "helsingborg".into(),
         "firm1".into(),
         "u1".into(),
         at,
-    );
+    )
+}
+
+#[test]
+fn a_submit_needs_a_case_without_problems() {
+    let form = form("oresundskraft", "fuse_change");
+    let at = time::OffsetDateTime::UNIX_EPOCH;
+    let mut case = fuse_change_draft(&form, at);
     let err = case.act(&form, Action::Submit, Role::Installer, "u1", at, None).unwrap_err();
     let CaseError::Invalid(problems) = err else { panic!("{err:?}") };
     assert_eq!(problems, form.validate(&Default::default()));
@@ -603,16 +608,7 @@ fn a_company_rule_approves_only_what_it_names() {
 fn messages_keep_the_status_and_are_news_for_the_other_side() {
     let form = form("oresundskraft", "fuse_change");
     let at = time::OffsetDateTime::UNIX_EPOCH;
-    let mut case = Case::new_draft(
-        "c1".into(),
-        "ÖK-2026-00001".into(),
-        &form,
-        "increase_main_fuse".into(),
-        "helsingborg".into(),
-        "firm1".into(),
-        "u1".into(),
-        at,
-    );
+    let mut case = fuse_change_draft(&form, at);
     let on_draft = case.act(&form, Action::Message, Role::Installer, "u1", at, Some("Hej".into()));
     assert!(on_draft.is_err(), "nothing to write about before it is sent");
     case.fields = full_case(&form);

@@ -151,7 +151,7 @@
     show("#toolbar", editable);
     if (!editable) setEditing(false);
     show("#decisions", handler && is("submitted"));
-    show("#closing", handler && is("completed"));
+    show("#closing", handler && is("approved", "completed", "rejected"));
     show("#withdrawing", !handler && is("draft", "submitted", "returned"));
     // The completion notice: filled in once approved, read by both sides afterwards.
     if (done) {

@@ -55,7 +55,7 @@ pub struct ListQuery {
     pub status: Option<Status>,
     pub network_area: Option<String>,
     pub installation_type: Option<String>,
-    /// The installer firm (a network company's inbox).
+    /// Part of the installer firm's id, any case (a network company's inbox).
     pub firm: Option<String>,
     /// Found anywhere in the case number, anläggnings-ID or address.
     pub q: Option<String>,
@@ -278,7 +278,7 @@ pub async fn list<S: Store>(
         status: query.status,
         network_area: query.network_area.filter(|a| !a.is_empty()),
         installation_type: query.installation_type.filter(|t| !t.is_empty()),
-        firm: query.firm.filter(|f| !f.is_empty()),
+        firm: query.firm.map(|f| f.trim().to_lowercase()).filter(|f| !f.is_empty()),
         text,
     };
     let page = match caller.role {

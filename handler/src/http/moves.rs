@@ -79,7 +79,7 @@ async fn act<S: Store>(
     if step.action == Action::Submit
         && let Some(rule) = form.auto_approval(&case.job_type, &case.fields)
     {
-        case.approve_automatically(&rule.description, at);
+        case.approve_automatically(&rule.description, at)?;
     }
     let mail = notify::notifications(&case, form.company, before, &state.site_url, at);
     state.store.update_case_notifying(&case, &mail).await?;

@@ -90,7 +90,7 @@ pub struct CaseQuery {
     pub status: Option<Status>,
     pub network_area: Option<String>,
     pub installation_type: Option<String>,
-    /// The installer firm (for a network company's list).
+    /// Part of the installer firm's id, lower case (for a network company's list).
     pub firm: Option<String>,
     /// Lower case, as [`search_text`] is.
     pub text: Option<String>,
@@ -103,7 +103,7 @@ impl CaseQuery {
         self.status.is_none_or(|s| case.status == s)
             && self.network_area.as_ref().is_none_or(|a| &case.network_area == a)
             && self.installation_type.as_ref().is_none_or(|t| &case.installation_type == t)
-            && self.firm.as_ref().is_none_or(|f| &case.firm == f)
+            && self.firm.as_ref().is_none_or(|f| case.firm.to_lowercase().contains(f.as_str()))
             && self.text.as_ref().is_none_or(|t| search_text(case).contains(t.as_str()))
     }
 }

@@ -314,7 +314,7 @@ fn filter_params(query: &CaseQuery) -> [Option<String>; 5] {
 }
 
 const FILTERS_SQL: &str = "(?3 IS NULL OR status = ?3) AND (?4 IS NULL OR network_area = ?4)
-    AND (?5 IS NULL OR installation_type = ?5) AND (?6 IS NULL OR firm = ?6)
+    AND (?5 IS NULL OR installation_type = ?5) AND (?6 IS NULL OR instr(lower(firm), ?6) > 0)
     AND (?7 IS NULL OR instr(search, ?7) > 0)";
 
 /// Reads the `doc` column of every row of `sql`.

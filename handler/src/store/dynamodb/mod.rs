@@ -151,7 +151,7 @@ fn case_item(case: &Case) -> StoreResult<Item> {
     item.insert("status".into(), s(case.status.as_str()));
     item.insert("network_area".into(), s(&case.network_area));
     item.insert("installation_type".into(), s(&case.installation_type));
-    item.insert("firm".into(), s(&case.firm));
+    item.insert("firm_search".into(), s(case.firm.to_lowercase()));
     item.insert("search".into(), s(search_text(case)));
     Ok(item)
 }
@@ -187,7 +187,10 @@ fn case_filter(
     }
     equal("network_area", ":area", query.network_area.as_deref());
     equal("installation_type", ":type", query.installation_type.as_deref());
-    equal("firm", ":firm", query.firm.as_deref());
+    if let Some(firm) = &query.firm {
+        conditions.push("contains(#firm_search, :firm)".to_string());
+        values.push((":firm", s(firm)));
+    }
     if let Some(text) = &query.text {
         conditions.push("contains(#search, :text)".to_string());
         values.push((":text", s(text)));
@@ -469,7 +472,8 @@ impl DynamoStore {
             };
             if let Some(filter) = &filter {
                 request = request.filter_expression(filter);
-                for name in ["status", "network_area", "installation_type", "firm", "search"] {
+                for name in ["status", "network_area", "installation_type", "firm_search", "search"]
+                {
                     if filter.contains(&format!("#{name}")) {
                         request = request.expression_attribute_names(format!("#{name}"), name);
                     }

@@ -278,6 +278,8 @@ async fn lists_come_in_pages_with_every_case_once<S: Store>(s: &S) {
     let by_number = CaseQuery { text: Some("ök-2026-p042".into()), ..CaseQuery::default() };
     assert_eq!(ids(&inbox_list(s, "co-x", &by_number, 50).await), ["p042"]);
     assert_eq!(firm_list(s, "firm-b", &found, 3).await.len(), 2, "110 and 115 are firm-b's");
+    let part_of_firm = CaseQuery { firm: Some("m-b".into()), ..CaseQuery::default() };
+    assert_eq!(inbox_list(s, "co-x", &part_of_firm, 50).await.len(), 24, "part of the firm's id");
 }
 
 async fn case_numbers_are_given_once_and_in_order<S: Store>(s: &S) {
