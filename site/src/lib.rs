@@ -232,6 +232,21 @@ fn forms_json(catalog: &Catalog) -> String {
     json.replace('<', "\\u003c")
 }
 
+/// The definitions in the folder `dir` (`base.toml`, `installation_types.toml`,
+/// `companies/*.toml`), parsed and checked; every problem named by file, line and column.
+pub fn definitions_from(dir: &Path) -> Result<Definitions, forms::definitions::DefinitionErrors> {
+    let root = dir.display().to_string();
+    let files = definition_files::read(dir).map_err(|e| {
+        forms::definitions::DefinitionErrors::single(
+            e.path.display().to_string(),
+            format!("cannot be read: {}", e.source),
+        )
+    })?;
+    let sources: Vec<forms::definitions::Source> =
+        files.into_iter().map(|(path, text)| forms::definitions::Source { path, text }).collect();
+    Definitions::parse(&root, &sources)
+}
+
 /// Renders the whole site.
 pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
     let mut env = Environment::new();

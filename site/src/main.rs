@@ -25,16 +25,37 @@ enum Command {
         oidc_authority: Option<String>,
         #[arg(long, requires = "oidc_authority")]
         oidc_client_id: Option<String>,
+        /// A definitions folder; without it, the definitions shipped in forms/definitions/.
+        #[arg(long)]
+        definitions: Option<PathBuf>,
     },
 }
 
 fn main() -> ExitCode {
-    let Command::Build { out, oidc_authority, oidc_client_id } = Cli::parse().command;
+    let Command::Build { out, oidc_authority, oidc_client_id, definitions } = Cli::parse().command;
     let sign_in = match (oidc_authority, oidc_client_id) {
         (Some(authority), Some(client_id)) => SignIn::Oidc { authority, client_id },
         _ => SignIn::Local,
     };
-    let result = site::build(Definitions::builtin(), &sign_in).and_then(|s| {
+    let read;
+    let definitions = match definitions {
+        None => Definitions::builtin(),
+        Some(dir) => match site::definitions_from(&dir) {
+            Ok(found) => {
+                read = found;
+                &read
+            }
+            Err(problems) => {
+                eprintln!(
+                    "{problems}\nsite: {} problems in {}; nothing was built",
+                    problems.0.len(),
+                    dir.display()
+                );
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let result = site::build(definitions, &sign_in).and_then(|s| {
         s.write_to(&out)?;
         Ok(s.files.len())
     });

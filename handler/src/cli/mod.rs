@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use forms::Role;
+use forms::{Definitions, Role};
 
 pub use self::import::{ImportError, ImportPlan, plan};
 use crate::local::LocalKey;
@@ -30,7 +30,12 @@ enum Command {
         addr: String,
         #[command(flatten)]
         store: StoreArgs,
+        /// A definitions folder; without it, the definitions shipped in forms/definitions/.
+        #[arg(long)]
+        definitions: Option<PathBuf>,
     },
+    /// Check a definitions folder: every problem as file:line:column, exit 1 on any.
+    CheckDefinitions { dir: PathBuf },
     /// Create the DynamoDB table with its indexes.
     CreateTable {
         #[arg(long, default_value = "elanmalan", env = "ELANMALAN_TABLE")]
@@ -103,18 +108,46 @@ pub fn init_tracing() {
 
 pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
-        Command::Serve { addr, store } => {
+        Command::Serve { addr, store, definitions } => {
+            let definitions = match definitions {
+                None => Definitions::builtin(),
+                // Read once, for the life of the process.
+                Some(dir) => {
+                    Box::leak(Box::new(site::definitions_from(&dir).map_err(|problems| {
+                        format!("{problems}\n{} problems in {}", problems.0.len(), dir.display())
+                    })?))
+                }
+            };
             let key = local_key(&store.data_dir)?;
             match store.store {
                 StoreKind::Sqlite => {
-                    serve::serve(open_sqlite(&store.data_dir)?, key, &addr, &store).await
+                    let s = open_sqlite(&store.data_dir)?;
+                    serve::serve(s, key, &addr, &store, definitions).await
                 }
                 StoreKind::Dynamodb => {
                     let s = DynamoStore::new(dynamodb::client_from_env().await, &store.table);
-                    serve::serve(s, key, &addr, &store).await
+                    serve::serve(s, key, &addr, &store, definitions).await
                 }
             }
         }
+        Command::CheckDefinitions { dir } => match site::definitions_from(&dir) {
+            Ok(definitions) => {
+                let forms = definitions.forms().count();
+                let companies = definitions.companies.len();
+                println!(
+                    "{}: no problems; {companies} network companies, {forms} forms.",
+                    dir.display()
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(problems) => {
+                println!("{problems}");
+                let n = problems.0.len();
+                let noun = if n == 1 { "problem" } else { "problems" };
+                println!("{n} {noun} in {}; each line says where and what to do.", dir.display());
+                Ok(ExitCode::FAILURE)
+            }
+        },
         Command::CreateTable { table } => {
             dynamodb::create_table(&dynamodb::client_from_env().await, &table).await?;
             println!("Table {table} is ready.");

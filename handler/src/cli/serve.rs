@@ -17,10 +17,11 @@ pub(super) async fn serve<S: Store>(
     key: LocalKey,
     addr: &str,
     args: &StoreArgs,
+    definitions: &'static Definitions,
 ) -> Result<ExitCode, Failure> {
     // A store that is down must not keep the server from starting: it answers 503 with
     // Retry-After until the store is back, and the demo registry is seeded on a later start.
-    if let Err(reason) = seed_demo_registry(&store).await {
+    if let Err(reason) = seed_demo_registry(&store, definitions).await {
         tracing::warn!(%reason, "could not seed the demo registry; serving without it");
     }
     // Anyone who reaches the demo sign-in is signed in, so it stays on this machine.
@@ -35,7 +36,7 @@ pub(super) async fn serve<S: Store>(
     }
     // The site is rebuilt from the definitions on every start, so it always matches them.
     let site_dir = args.data_dir.join("site");
-    site::build(Definitions::builtin(), &SignIn::Local)
+    site::build(definitions, &SignIn::Local)
         .and_then(|built| built.write_to(&site_dir))
         .map_err(|e| format!("cannot build the site: {e}"))?;
     let key = Arc::new(key);
@@ -44,13 +45,14 @@ pub(super) async fn serve<S: Store>(
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let url = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
     let mut state = AppState::new(store.clone(), key.auth());
+    state.definitions = definitions;
     state.site_url = url.clone();
     // E-mails to the other side of a case become .eml files here.
     let mailer = Arc::new(Mailer::Files(args.data_dir.join("mail")));
     tokio::spawn(notify::deliver(store, mailer, state.mail_ready.clone()));
     let app = local::with_site(router(state), key.clone(), &site_dir);
     let stop = stop_signal()?;
-    print_welcome(&url, &key, args);
+    print_welcome(&url, &key, args, definitions);
     axum::serve(listener, app)
         .with_graceful_shutdown(stop)
         .await
@@ -76,8 +78,11 @@ fn stop_signal() -> Result<impl std::future::Future<Output = ()>, Failure> {
 }
 
 /// Seeds each company's demo registry unless it has installations already.
-async fn seed_demo_registry<S: RegistryStore>(store: &S) -> Result<(), Failure> {
-    for (position, company) in Definitions::builtin().companies.iter().enumerate() {
+async fn seed_demo_registry<S: RegistryStore>(
+    store: &S,
+    definitions: &Definitions,
+) -> Result<(), Failure> {
+    for (position, company) in definitions.companies.iter().enumerate() {
         let count = store.installation_count(&company.id).await.map_err(|e| e.to_string())?;
         if count == 0 {
             let rows = demo::installations(company, position);
@@ -88,7 +93,7 @@ async fn seed_demo_registry<S: RegistryStore>(store: &S) -> Result<(), Failure> 
     Ok(())
 }
 
-fn print_welcome(url: &str, key: &LocalKey, args: &StoreArgs) {
+fn print_welcome(url: &str, key: &LocalKey, args: &StoreArgs, defs: &Definitions) {
     let store = match args.store {
         StoreKind::Sqlite => format!("SQLite in {}", args.data_dir.display()),
         StoreKind::Dynamodb => format!("DynamoDB table {}", args.table),
@@ -105,7 +110,6 @@ fn print_welcome(url: &str, key: &LocalKey, args: &StoreArgs) {
             key.mint(user.role, user.org, user.user, Some(user.name), Some(user.email))
         );
     }
-    let defs = Definitions::builtin();
     // The seeded registry numbers its meters by the company's position among all companies.
     if let Some((position, company)) =
         defs.companies.iter().enumerate().find(|(_, c)| c.id == "oresundskraft")

@@ -11,6 +11,7 @@ mod support;
 mod bad_input;
 mod case_life;
 mod concurrent_edits;
+mod definitions_cli;
 mod errors;
 mod faults;
 mod installers_walk;

@@ -167,11 +167,16 @@ pub(super) fn field_ref<'f>(
 ) -> Option<&'f Field> {
     let found = fields.iter().find(|f| &f.id == id.get_ref());
     if found.is_none() {
-        report.at_text(
-            file,
-            id,
-            format!("field `{}` is not defined; correct the id or define the field", id.get_ref()),
-        );
+        let message = match super::closest(id.get_ref(), fields.iter().map(|f| f.id.as_str())) {
+            Some(near) => {
+                format!("field `{}` is not defined; did you mean `{near}`?", id.get_ref())
+            }
+            None => format!(
+                "field `{}` is not defined; correct the id or define the field",
+                id.get_ref()
+            ),
+        };
+        report.at_text(file, id, message);
     }
     found
 }

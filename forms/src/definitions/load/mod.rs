@@ -94,15 +94,44 @@ impl<'s> Report<'s> {
         match toml::from_str(&source.text) {
             Ok(value) => Some(value),
             Err(e) => {
-                let message = format!(
-                    "{} (check the spelling and format against definitions/schema/)",
-                    e.message().trim_end()
-                );
+                let message = e.message().trim_end();
+                let message = match unknown_key_suggestion(message) {
+                    Some(key) => format!("{message}; did you mean `{key}`?"),
+                    None => {
+                        format!(
+                            "{message} (check the spelling and format against definitions/schema/)"
+                        )
+                    }
+                };
                 self.at(&source.path, e.span(), message);
                 None
             }
         }
     }
+}
+
+/// For toml's "unknown field `labl`, expected one of `id`, `label`, ...": the expected key that
+/// is closest to the unknown one, if one is close.
+fn unknown_key_suggestion(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (unknown, expected) = rest.split_once('`')?;
+    let keys: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    closest(unknown, keys).map(str::to_string)
+}
+
+/// The candidate closest to `word` when it is close enough to be a slip of the keyboard: at most
+/// two edits, and fewer than a third of the word's letters.
+pub(crate) fn closest<'c>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<&'c str> {
+    let limit = (word.chars().count() / 3).clamp(1, 2);
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(word, c), c))
+        .filter(|(distance, _)| *distance <= limit)
+        .min()
+        .map(|(_, c)| c)
 }
 
 fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
@@ -222,5 +251,22 @@ fn check_new_id(
         false
     } else {
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{closest, unknown_key_suggestion};
+
+    #[test]
+    fn a_slip_of_the_keyboard_gets_a_suggestion_and_a_different_word_does_not() {
+        let ids = ["owner.phone", "owner.name", "payer.email"];
+        assert_eq!(closest("owner.phne", ids), Some("owner.phone"));
+        assert_eq!(closest("payer.e_mail", ids), Some("payer.email"));
+        assert_eq!(closest("work.description", ids), None);
+        assert_eq!(closest("nme", ["name", "unit"]), Some("name"), "one edit in a short word");
+        let message = "unknown field `labl`, expected one of `id`, `label`, `type`";
+        assert_eq!(unknown_key_suggestion(message).as_deref(), Some("label"));
+        assert_eq!(unknown_key_suggestion("invalid type: integer"), None);
     }
 }

@@ -1,0 +1,109 @@
+//! Definitions as input (issue 9, first part): `handler check-definitions DIR` names every
+//! problem of every broken fixture as the forms core does, and `handler serve --definitions
+//! DIR` serves a company added only as data, in the API, the schemas and the site.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::support::server::{ANNA, BINARY, Server};
+
+const SHIPPED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../forms/definitions");
+const BROKEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../forms/tests/fixtures/broken");
+
+/// Copies every file below `from` into `to`, replacing what is there.
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+fn check(dir: &Path) -> (Option<i32>, String) {
+    let output = Command::new(BINARY).arg("check-definitions").arg(dir).output().unwrap();
+    (output.status.code(), String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+#[test]
+fn check_definitions_names_every_problem_of_every_fixture() {
+    let (code, out) = check(Path::new(SHIPPED));
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("no problems; 3 network companies, 13 forms."), "{out}");
+
+    let mut fixtures = 0;
+    for fixture in std::fs::read_dir(BROKEN).unwrap() {
+        let fixture = fixture.unwrap().path();
+        let dir = tempfile::tempdir().unwrap();
+        copy_tree(Path::new(SHIPPED), dir.path());
+        copy_tree(&fixture, dir.path());
+        std::fs::remove_file(dir.path().join("expected.txt")).unwrap();
+        let expected = std::fs::read_to_string(fixture.join("expected.txt")).unwrap();
+        let root = dir.path().display().to_string();
+        let expected: Vec<String> =
+            expected.lines().map(|l| l.replace("forms/definitions", &root)).collect();
+        let (code, out) = check(dir.path());
+        assert_eq!(code, Some(1), "{}: {out}", fixture.display());
+        let mut lines: Vec<&str> = out.lines().collect();
+        let summary = lines.pop().unwrap();
+        assert_eq!(lines, expected, "{}", fixture.display());
+        let n = expected.len();
+        let noun = if n == 1 { "problem" } else { "problems" };
+        assert!(summary.starts_with(&format!("{n} {noun} in {root}")), "{summary}");
+        fixtures += 1;
+    }
+    assert!(fixtures >= 20, "only {fixtures} fixtures");
+}
+
+const NEW_COMPANY: &str = r#"
+name = "Testnät AB (exempel)"
+gsrn_prefixes = ["735999904"]
+case_number_prefix = "TN"
+
+[[network_area]]
+id = "testby"
+name = "Testby"
+
+[[installation_type]]
+id = "fuse_change"
+"#;
+
+#[tokio::test]
+async fn a_company_added_only_as_data_is_served_by_the_api_the_schemas_and_the_site() {
+    let defs = tempfile::tempdir().unwrap();
+    copy_tree(Path::new(SHIPPED), defs.path());
+    std::fs::write(defs.path().join("companies/testnat.toml"), NEW_COMPANY).unwrap();
+    let definitions = defs.path().display().to_string();
+    let data_dir = tempfile::tempdir().unwrap();
+    let server = Server::start(data_dir, "sqlite", &["--definitions", &definitions], &[]);
+    let anna = server.api(ANNA);
+
+    let forms = anna.get("/forms").await.expect(200).clone();
+    let testnat = forms["companies"].as_array().unwrap().iter().find(|c| c["id"] == "testnat");
+    let testnat = testnat.unwrap_or_else(|| panic!("no testnat in {forms}"));
+    assert_eq!(testnat["name"], "Testnät AB (exempel)");
+    let schema = anna.get("/forms/testnat/fuse_change/schema").await.expect(200).clone();
+    assert_eq!(schema["title"], "Testnät AB (exempel) – Säkringsändring");
+    let new = serde_json::json!({"company": "testnat", "installation_type": "fuse_change",
+        "job_type": "increase_main_fuse", "network_area": "testby"});
+    let case = anna.post("/cases", new).await.expect(201).clone();
+    assert!(case["number"].as_str().unwrap().starts_with("TN-"), "{case}");
+    let page = server.data_dir.path().join("site/anmalan/testnat/fuse_change/index.html");
+    let html = std::fs::read_to_string(&page).unwrap_or_else(|e| panic!("{}: {e}", page.display()));
+    assert!(html.contains("Testnät AB (exempel)"));
+
+    // Broken definitions keep the server from starting, naming the problem.
+    std::fs::write(defs.path().join("companies/testnat.toml"), "name = 1\n").unwrap();
+    let output = Command::new(BINARY)
+        .args(["serve", "--addr", "127.0.0.1:0", "--definitions", &definitions, "--data-dir"])
+        .arg(tempfile::tempdir().unwrap().path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("companies/testnat.toml:1:8"), "{stderr}");
+}
