@@ -1,6 +1,7 @@
 //! Definitions as input (issue 9, first part): `handler check-definitions DIR` names every
 //! problem of every broken fixture as the forms core does, and `handler serve --definitions
-//! DIR` serves a company added only as data, in the API, the schemas and the site.
+//! DIR` serves a company added only as data, in the API, the schemas and the site: the company
+//! of the staff's guide, `docs/configuring-a-company.md`, following its steps.
 
 use std::path::Path;
 use std::process::Command;
@@ -59,25 +60,26 @@ fn check_definitions_names_every_problem_of_every_fixture() {
     assert!(fixtures >= 20, "only {fixtures} fixtures");
 }
 
-const NEW_COMPANY: &str = r#"
-name = "Testnät AB (exempel)"
-gsrn_prefixes = ["735999904"]
-case_number_prefix = "TN"
+const GUIDE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/configuring-a-company.md");
 
-[[network_area]]
-id = "testby"
-name = "Testby"
-
-[[installation_type]]
-id = "fuse_change"
-"#;
+/// The company file of the guide for a company's staff (its first `toml` block), so that the
+/// guide's steps are the ones tested here and cannot drift from what works.
+fn guide_company() -> String {
+    let guide = std::fs::read_to_string(GUIDE).unwrap();
+    let block = guide.split("```toml\n").nth(1).expect("a toml block in the guide");
+    block.split("```").next().unwrap().to_string()
+}
 
 #[tokio::test]
 async fn a_company_added_only_as_data_is_served_by_the_api_the_schemas_and_the_site() {
     let defs = tempfile::tempdir().unwrap();
     copy_tree(Path::new(SHIPPED), defs.path());
-    std::fs::write(defs.path().join("companies/testnat.toml"), NEW_COMPANY).unwrap();
+    std::fs::write(defs.path().join("companies/testnat.toml"), guide_company()).unwrap();
     let definitions = defs.path().display().to_string();
+    // The guide's step 2: the check passes and counts the new company's forms.
+    let (code, out) = check(defs.path());
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.ends_with("no problems; 4 network companies, 15 forms.\n"), "{out}");
     let data_dir = tempfile::tempdir().unwrap();
     let server = Server::start(data_dir, "sqlite", &["--definitions", &definitions], &[]);
     let anna = server.api(ANNA);
@@ -88,6 +90,14 @@ async fn a_company_added_only_as_data_is_served_by_the_api_the_schemas_and_the_s
     assert_eq!(testnat["name"], "Testnät AB (exempel)");
     let schema = anna.get("/forms/testnat/fuse_change/schema").await.expect(200).clone();
     assert_eq!(schema["title"], "Testnät AB (exempel) – Säkringsändring");
+    let service = anna.get("/forms/testnat/service_change/schema").await.expect(200).clone();
+    let required = service["required"].as_array().unwrap();
+    assert!(
+        required.iter().any(|r| r == "work.planned_start")
+            && required.iter().any(|r| r == "owner.phone")
+    );
+    assert_eq!(service["properties"]["work.inverter_count"]["title"], "Antal växelriktare");
+    assert_eq!(service["properties"]["completion.seal_number"]["x-section"], "completion");
     let new = serde_json::json!({"company": "testnat", "installation_type": "fuse_change",
         "job_type": "increase_main_fuse", "network_area": "testby"});
     let case = anna.post("/cases", new).await.expect(201).clone();
