@@ -14,7 +14,7 @@ use super::auth::Caller;
 use super::body::Params;
 use super::cases::{ApiResult, PageQuery, next_cursor, now};
 use super::error::{ApiError, ErrorCode};
-use crate::store::{AuditEntry, PageRequest, Store};
+use crate::store::{AuditEntry, PageRequest, Store, is_list_key};
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct AuditAnswer {
@@ -40,7 +40,7 @@ pub async fn lookups<S: Store>(
     Params(query): Params<AuditQuery>,
 ) -> ApiResult<AuditAnswer> {
     let (start, end) = period(&caller, &query)?;
-    let page = query.page.request(is_audit_key)?;
+    let page = query.page.request(is_list_key)?;
     let page = state.store.lookups(&caller.org, start, end, &page).await?;
     let next_cursor = next_cursor(&page);
     Ok(Json(AuditAnswer { entries: page.items, next_cursor }))
@@ -132,16 +132,6 @@ fn period(
     let start = from.midnight().assume_utc();
     let end = (to + time::Duration::days(1)).midnight().assume_utc();
     Ok((start, end))
-}
-
-/// An audit cursor is an entry's `<at>#<id>`.
-fn is_audit_key(key: &str) -> bool {
-    key.split_once('#').is_some_and(|(at, id)| {
-        at.len() == 30
-            && !id.is_empty()
-            && id.len() <= 64
-            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    })
 }
 
 /// A day parameter. Years far from now are refused before any date arithmetic could overflow.

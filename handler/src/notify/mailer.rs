@@ -56,7 +56,8 @@ fn write_eml(dir: &PathBuf, n: &Notification) -> Result<(), String> {
         n.id,
         n.body.replace('\n', "\r\n"),
     );
-    let name = format!("{}-{}.eml", n.list_key().replace([':', '.'], "-"), "mail");
+    // Named by time, so a folder listing is the order they were written in.
+    let name = format!("{}.eml", n.list_key().replace(['#', ':', '.'], "-"));
     std::fs::write(dir.join(name), text).map_err(|e| format!("cannot write an e-mail file: {e}"))
 }
 

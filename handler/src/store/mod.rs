@@ -160,7 +160,8 @@ pub fn inbox_key(case: &Case) -> String {
 }
 
 /// Whether `key` has the shape of a list key (a cursor from outside is checked before any
-/// store sees it): `<time>#<id>` or `<rank>#<time>#<id>`.
+/// store sees it): `<time>#<id>` (a firm's list, the audit log) or `<rank>#<time>#<id>` (the
+/// inbox).
 pub fn is_list_key(key: &str) -> bool {
     let id_ok = |id: &str| {
         (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')

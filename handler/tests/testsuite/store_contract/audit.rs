@@ -1,6 +1,8 @@
 //! The lookup audit log and the usage counters behind the rate limit.
 
-use handler::store::{AuditEntry, PageRequest, Store, StoreError};
+use handler::store::{AuditEntry, Store, StoreError};
+
+use super::all_pages;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
@@ -12,17 +14,7 @@ async fn all_lookups<S: Store>(
     to: OffsetDateTime,
     limit: usize,
 ) -> Vec<AuditEntry> {
-    let mut all = Vec::new();
-    let mut page = PageRequest { limit, after: None };
-    loop {
-        let got = s.lookups(company, from, to, &page).await.unwrap();
-        assert!(got.items.len() <= limit);
-        all.extend(got.items);
-        match got.next {
-            Some(after) => page.after = Some(after),
-            None => return all,
-        }
-    }
+    all_pages(limit, async |page| s.lookups(company, from, to, page).await.unwrap()).await
 }
 
 async fn audit_lookups_by_time_range<S: Store>(s: &S) {

@@ -3,6 +3,8 @@
 use forms::formats::complete_gsrn;
 use forms::{Case, Definitions, Status};
 use handler::store::{CaseQuery, PageRequest, Store, StoreError};
+
+use super::all_pages;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
@@ -40,32 +42,12 @@ fn ids(cases: &[Case]) -> Vec<&str> {
 
 /// Every page of a firm's list that matches `query`, `limit` at a time.
 async fn firm_list<S: Store>(s: &S, firm: &str, query: &CaseQuery, limit: usize) -> Vec<Case> {
-    let mut all = Vec::new();
-    let mut page = PageRequest { limit, after: None };
-    loop {
-        let got = s.firm_cases(firm, query, &page).await.unwrap();
-        assert!(got.items.len() <= limit);
-        all.extend(got.items);
-        match got.next {
-            Some(after) => page.after = Some(after),
-            None => return all,
-        }
-    }
+    all_pages(limit, async |page| s.firm_cases(firm, query, page).await.unwrap()).await
 }
 
 /// Every page of a company's inbox that matches `query`, `limit` at a time.
 async fn inbox_list<S: Store>(s: &S, company: &str, query: &CaseQuery, limit: usize) -> Vec<Case> {
-    let mut all = Vec::new();
-    let mut page = PageRequest { limit, after: None };
-    loop {
-        let got = s.company_cases(company, query, &page).await.unwrap();
-        assert!(got.items.len() <= limit);
-        all.extend(got.items);
-        match got.next {
-            Some(after) => page.after = Some(after),
-            None => return all,
-        }
-    }
+    all_pages(limit, async |page| s.company_cases(company, query, page).await.unwrap()).await
 }
 
 async fn firm<S: Store>(s: &S, firm: &str) -> Vec<Case> {

@@ -30,6 +30,24 @@ macro_rules! contract {
     };
 }
 
+/// Every page of a list, `limit` at a time, each page checked to be no longer than `limit`.
+async fn all_pages<T>(
+    limit: usize,
+    mut page: impl AsyncFnMut(&handler::store::PageRequest) -> handler::store::Page<T>,
+) -> Vec<T> {
+    let mut all = Vec::new();
+    let mut request = handler::store::PageRequest { limit, after: None };
+    loop {
+        let got = page(&request).await;
+        assert!(got.items.len() <= limit);
+        all.extend(got.items);
+        match got.next {
+            Some(after) => request.after = Some(after),
+            None => return all,
+        }
+    }
+}
+
 mod audit;
 mod cases;
 mod outbox;
