@@ -372,7 +372,7 @@ impl Case {
         // What the network company sees must be complete, at the submit and at the completion
         // notice alike.
         let problems = match action {
-            Action::Submit => form.validate(&self.fields),
+            Action::Submit => self.submit_problems(form),
             Action::Complete => form.validate_completion(&self.fields),
             _ => Vec::new(),
         };
@@ -392,6 +392,18 @@ impl Case {
             self.unread_by.push(other);
         }
         Ok(())
+    }
+
+    /// What stops the case from being sent now. Each sending is checked against the
+    /// definitions as they are then; a case already sent is never checked again by a later
+    /// change of them, and is not stopped by an offer the company has since withdrawn.
+    pub fn submit_problems(&self, form: &Form) -> Vec<Problem> {
+        let mut problems = match self.submitted_at {
+            None => form.offer_problems(&self.job_type, &self.network_area),
+            Some(_) => Vec::new(),
+        };
+        problems.extend(form.validate(&self.fields));
+        problems
     }
 
     /// Approves a just submitted case by a rule of the network company's (`description` says

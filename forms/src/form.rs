@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::definitions::{
-    AutoApproveRule, Company, Definitions, Field, FieldKind, InstallationType, Section,
+    AutoApproveRule, Company, Definitions, Field, FieldKind, InstallationType, Section, VisibleWhen,
 };
 use crate::formats::{self, GsrnError, IdentityError};
 use crate::registry::Installation;
@@ -40,6 +40,8 @@ pub enum ProblemCode {
     OutOfRange,
     InvalidChoice,
     UnknownField,
+    /// The network company no longer offers what the case is about.
+    NotOffered,
 }
 
 /// One field as it appears in a form.
@@ -133,6 +135,24 @@ impl<'d> Form<'d> {
         self.fields.iter().find(|f| f.field.id == id)
     }
 
+    /// Whether `field` is shown with `values`: every condition on it and on its section holds
+    /// (`visible_when`), and the fields they depend on are shown themselves. A hidden field is
+    /// never mandatory and its value, kept, is not checked.
+    pub fn is_shown(&self, field: &Field, values: &FieldValues) -> bool {
+        self.conditions(field).all(|when| {
+            values.get(&when.field) == Some(&when.equals)
+                && self.field(&when.field).is_some_and(|c| self.is_shown(c.field, values))
+        })
+    }
+
+    /// The conditions on `field` itself and on its section. Those depend only on fields above,
+    /// so following them always ends (checked when the definitions are loaded).
+    pub fn conditions(&self, field: &Field) -> impl Iterator<Item = &'d VisibleWhen> + use<'d> {
+        let section = self.definitions.sections.iter().find(|s| s.id == field.section);
+        let own = self.field(&field.id).and_then(|f| f.field.visible_when.as_ref());
+        own.into_iter().chain(section.and_then(|s| s.visible_when.as_ref()))
+    }
+
     /// The sections with their fields, for rendering.
     pub fn sections(&self) -> Vec<(&'d Section, Vec<FormField<'d>>)> {
         self.definitions
@@ -163,32 +183,73 @@ impl<'d> Form<'d> {
             .is_some_and(|o| o.job_types.iter().any(|j| j == job_type))
     }
 
-    /// Everything that would stop `values` from being sent, in form order: values the form
-    /// does not have or of the wrong form, and the notice's mandatory fields left empty. The
-    /// completion notice's fields become mandatory when it is sent ([`Form::validate_completion`]).
+    /// What stops a draft from being sent for the first time when the company has since
+    /// stopped offering its installation type, job type or network area. A case once sent is
+    /// never stopped by that: the company has it already.
+    pub fn offer_problems(&self, job_type: &str, network_area: &str) -> Vec<Problem> {
+        let company = &self.company.name;
+        let kind = &self.installation_type;
+        let problem = |field: &str, message: String| Problem {
+            field: field.to_string(),
+            code: ProblemCode::NotOffered,
+            message,
+        };
+        let mut problems = Vec::new();
+        if self.company.offer(&kind.id).is_none() {
+            problems.push(problem(
+                "installation_type",
+                format!(
+                    "{company} tar inte längre emot anmälningar om {}. Skapa en ny anmälan.",
+                    kind.name
+                ),
+            ));
+        } else if !self.offers_job_type(job_type) {
+            let job =
+                kind.job_types.iter().find(|j| j.id == job_type).map_or(job_type, |j| &j.name);
+            problems.push(problem(
+                "job_type",
+                format!(
+                    "{company} tar inte längre emot {job} för {}. Skapa en ny anmälan med en \
+                     annan jobbtyp.",
+                    kind.name
+                ),
+            ));
+        }
+        if self.company.network_area(network_area).is_none() {
+            problems.push(problem(
+                "network_area",
+                format!(
+                    "Nätområdet finns inte längre hos {company}. Skapa en ny anmälan och välj \
+                     ett av nätbolagets nätområden."
+                ),
+            ));
+        }
+        problems
+    }
+
+    /// Everything that would stop the notice in `values` from being sent, in form order: its
+    /// values of the wrong form and its mandatory fields left empty, of the fields shown. The
+    /// completion notice's fields are checked when it is sent ([`Form::validate_completion`]).
     pub fn validate(&self, values: &FieldValues) -> Vec<Problem> {
         self.problems(values, FormPart::Notice)
     }
 
-    /// What would stop the completion notice: the notice's problems and the completion part's
-    /// mandatory fields left empty.
+    /// What would stop the completion notice: the same, of the completion part's fields. The
+    /// notice was checked when it was sent and is not checked again, so that a later change
+    /// of the definitions never stops a case under way.
     pub fn validate_completion(&self, values: &FieldValues) -> Vec<Problem> {
-        let mut problems = self.validate(values);
-        let empty = self.problems(values, FormPart::Completion);
-        problems.extend(empty.into_iter().filter(|p| p.code == ProblemCode::Required));
-        problems
+        self.problems(values, FormPart::Completion)
     }
 
-    /// Unknown fields, values of the wrong form, and `mandatory` part's empty fields.
-    fn problems(&self, values: &FieldValues, mandatory: FormPart) -> Vec<Problem> {
-        let mut problems: Vec<Problem> = values
-            .keys()
-            .filter(|id| self.field(id).is_none())
-            .map(|id| unknown_field(id))
-            .collect();
-        for f in &self.fields {
+    /// Values of the wrong form, and empty mandatory fields, of `part`'s fields that are shown.
+    /// Values of fields the form no longer has (its definitions changed) are kept and are no
+    /// problem: an edit can only clear them ([`Form::check_edit`]).
+    fn problems(&self, values: &FieldValues, part: FormPart) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let fields = self.fields.iter().filter(|f| f.part() == part);
+        for f in fields.filter(|f| self.is_shown(f.field, values)) {
             match values.get(&f.field.id) {
-                None if f.mandatory && f.part() == mandatory => problems.push(Problem {
+                None if f.mandatory => problems.push(Problem {
                     field: f.field.id.clone(),
                     code: ProblemCode::Required,
                     message: format!("Fyll i {}.", f.field.label),

@@ -6,24 +6,47 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::definitions::{Field, FieldKind};
+use crate::definitions::{Field, FieldKind, VisibleWhen};
 use crate::form::{Form, FormPart};
 
 impl Form<'_> {
     /// The JSON Schema of this form's field values, with Swedish titles.
+    ///
+    /// A field shown only under conditions (`visible_when`) is checked, and required if it is
+    /// mandatory, only when they hold: its schema is the `then` of an `if` on the choices up
+    /// its chain, as the server checks it. Hidden, its value is kept but not checked.
     pub fn json_schema(&self) -> Value {
         let mut properties = Map::new();
+        let mut required = Vec::new();
+        let mut when_shown = Vec::new();
         for f in &self.fields {
-            properties.insert(f.field.id.clone(), self.field_schema(f.field));
-        }
-        let required: Vec<&str> =
+            let id = &f.field.id;
             // The notice's: the completion notice's fields are required when it is sent.
-            self.fields
-                .iter()
-                .filter(|f| f.mandatory && f.part() == FormPart::Notice)
-                .map(|f| f.field.id.as_str())
-                .collect();
-        json!({
+            let mandatory = f.mandatory && f.part() == FormPart::Notice;
+            let chain = self.condition_chain(f.field);
+            if chain.is_empty() {
+                properties.insert(id.clone(), self.field_schema(f.field));
+                if mandatory {
+                    required.push(id.as_str());
+                }
+                continue;
+            }
+            let schema = self.field_schema(f.field);
+            properties.insert(
+                id.clone(),
+                json!({ "type": "string", "title": schema["title"], "x-visible-when": schema["x-visible-when"] }),
+            );
+            let consts: Map<String, Value> =
+                chain.iter().map(|w| (w.field.clone(), json!({ "const": w.equals }))).collect();
+            let on: Vec<&str> = chain.iter().map(|w| w.field.as_str()).collect();
+            let mut then = json!({ "properties": { id.clone(): schema } });
+            if mandatory {
+                then["required"] = json!([id]);
+            }
+            when_shown
+                .push(json!({ "if": { "properties": consts, "required": on }, "then": then }));
+        }
+        let mut schema = json!({
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": format!("schemas/{}/{}.json", self.company.id, self.installation_type.id),
             "title": format!("{} – {}", self.company.name, self.installation_type.name),
@@ -31,7 +54,31 @@ impl Form<'_> {
             "additionalProperties": false,
             "properties": properties,
             "required": required,
-        })
+        });
+        if !when_shown.is_empty() {
+            schema["allOf"] = when_shown.into();
+        }
+        schema
+    }
+
+    /// Every condition that must hold for `field` to be shown: its own and its section's, and
+    /// those of the fields they depend on.
+    fn condition_chain(&self, field: &Field) -> Vec<&VisibleWhen> {
+        let mut chain = Vec::new();
+        for when in self.conditions(field) {
+            chain.push(when);
+            if let Some(controller) = self.field(&when.field) {
+                chain.extend(self.condition_chain(controller.field));
+            }
+        }
+        // A field and its section may hang on the same choice; `required` lists each once.
+        let mut seen = Vec::new();
+        chain.retain(|w| {
+            let new = !seen.contains(w);
+            seen.push(*w);
+            new
+        });
+        chain
     }
 
     fn field_schema(&self, field: &Field) -> Value {
@@ -49,6 +96,10 @@ impl Form<'_> {
         }
         if let Some(pattern) = self.pattern(field) {
             s.insert("pattern".into(), pattern.into());
+        }
+        let conditions: Vec<_> = self.conditions(field).collect();
+        if !conditions.is_empty() {
+            s.insert("x-visible-when".into(), json!(conditions));
         }
         let mut set = |key: &str, value: Value| {
             s.insert(key.into(), value);

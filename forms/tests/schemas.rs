@@ -58,8 +58,13 @@ fn the_schema_lists_the_forms_fields_and_requires_the_mandatory_ones() {
         assert_eq!(schema["additionalProperties"], json!(false), "{name}");
         let properties = schema["properties"].as_object().unwrap();
         assert_eq!(properties.len(), form.fields.len(), "{name}");
+        let conditional = |id: &str| {
+            let rules = schema["allOf"].as_array().into_iter().flatten();
+            rules.map(|r| &r["then"]["properties"][id]).find(|p| p.is_object())
+        };
         for f in &form.fields {
-            let property = &properties[&f.field.id];
+            // A conditional field's checks apply under its condition (conditional_fields.rs).
+            let property = conditional(&f.field.id).unwrap_or(&properties[&f.field.id]);
             assert_eq!(property["title"], json!(f.field.label), "{name}: {}", f.field.id);
             assert_eq!(property["maxLength"], json!(f.field.max_length), "{name}: {}", f.field.id);
             assert_eq!(property["x-section"], json!(f.field.section), "{name}: {}", f.field.id);
@@ -71,6 +76,7 @@ fn the_schema_lists_the_forms_fields_and_requires_the_mandatory_ones() {
             .fields
             .iter()
             .filter(|f| f.mandatory && f.part() == forms::FormPart::Notice)
+            .filter(|f| form.conditions(f.field).next().is_none())
             .map(|f| f.field.id.as_str())
             .collect();
         assert_eq!(required, mandatory, "{name}");
@@ -226,7 +232,9 @@ mod agreement {
             let mut values = full_case(&form);
             let field = form.fields[index.index(form.fields.len())].field;
             values.insert(field.id.clone(), value.clone());
-            let server = form.validate(&values);
+            // The schema covers both parts; the server checks each when it is sent.
+            let mut server = form.validate(&values);
+            server.extend(form.validate_completion(&values));
             let schema_ok = validator(&form).is_valid(&instance(&values));
             if server.is_empty() {
                 prop_assert!(schema_ok, "the schema refuses {} = {:?}, which the server accepts", field.id, value);

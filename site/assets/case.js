@@ -203,12 +203,18 @@
     }
   }
 
+  // A field or section with a condition (visible_when) is shown when its choice has the value
+  // and is shown itself; hidden, it is neither mandatory nor checked, and its value is kept.
+  const shown = (box) => !box?.dataset.when || ((c) => c?.value === box.dataset.is && shown(c.closest(".field")) && shown(c.closest("fieldset")))($("#" + box.dataset.when));
+  const hiddenNow = (input) => !!input.closest(".field[hidden],fieldset[hidden]");
+
   // Mandatory fields still empty are shown red, with the text "(obligatoriskt)" in the label:
   // the completion notice's once it can be filed.
   function markMandatory() {
+    for (const box of $$("[data-when]")) box.hidden = !shown(box);
     for (const input of [...inputs, ...(!handler && is("approved") ? doneInputs : [])]) {
       const box = input.closest(".field");
-      box.classList.toggle("missing", input.getAttribute("aria-required") === "true" && !input.value.trim());
+      box.classList.toggle("missing", input.getAttribute("aria-required") === "true" && !input.value.trim() && !hiddenNow(input));
     }
   }
 
@@ -225,7 +231,7 @@
 
   const check = (list) => {
     const problems = [];
-    for (const input of list) {
+    for (const input of list.filter((i) => !hiddenNow(i))) {
       const p = fieldProblem(input, form);
       setFieldError(input.id, p);
       if (p) problems.push({ key: input.id, message: p });

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use forms::definitions::FieldKind;
+use forms::definitions::{FieldKind, VisibleWhen};
+use forms::form::COMPLETION_SECTION;
 use forms::{Catalog, Definitions, Form};
 use minijinja::value::Serde;
 use minijinja::{Environment, UndefinedBehavior, Value, context};
@@ -37,9 +38,6 @@ const STYLES: [(&str, &str); 2] = [
     ("style", include_str!("../assets/style.css")),
     ("lists", include_str!("../assets/lists.css")),
 ];
-/// The definitions' section that is the completion notice (färdiganmälan): not part of the
-/// notice the installer edits and sends, but a form of its own once the case is approved.
-const COMPLETION_SECTION: &str = "completion";
 
 /// How people sign in, fixed at build time.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -147,6 +145,8 @@ struct PageField {
     #[serde(rename = "type")]
     kind: FieldKind,
     mandatory: bool,
+    /// Shown only when this holds (`visible_when`).
+    when: Option<PageCondition>,
     max_length: u32,
     input_type: &'static str,
     inputmode: Option<&'static str>,
@@ -161,7 +161,26 @@ struct PageField {
 struct PageSection {
     id: String,
     title: String,
+    when: Option<PageCondition>,
     fields: Vec<PageField>,
+}
+
+/// A `visible_when` as the page's script reads it: the HTML id of the choice, and its value.
+#[derive(Serialize)]
+struct PageCondition {
+    key: String,
+    equals: String,
+}
+
+impl From<&VisibleWhen> for PageCondition {
+    fn from(when: &VisibleWhen) -> Self {
+        PageCondition { key: html_id(&when.field), equals: when.equals.clone() }
+    }
+}
+
+/// A field's HTML id: its id with `-` for `.`.
+fn html_id(field: &str) -> String {
+    field.replace('.', "-")
 }
 
 fn page_sections(form: &Form) -> Vec<PageSection> {
@@ -170,6 +189,7 @@ fn page_sections(form: &Form) -> Vec<PageSection> {
         .map(|(section, fields)| PageSection {
             id: section.id.clone(),
             title: section.title.clone(),
+            when: section.visible_when.as_ref().map(PageCondition::from),
             fields: fields
                 .iter()
                 .map(|f| {
@@ -185,11 +205,12 @@ fn page_sections(form: &Form) -> Vec<PageSection> {
                     };
                     PageField {
                         id: field.id.clone(),
-                        key: field.id.replace('.', "-"),
+                        key: html_id(&field.id),
                         label: field.label.clone(),
                         help: field.help.clone(),
                         kind: field.kind,
                         mandatory: f.mandatory,
+                        when: field.visible_when.as_ref().map(PageCondition::from),
                         max_length: field.max_length,
                         input_type,
                         inputmode,

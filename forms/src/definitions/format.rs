@@ -39,6 +39,8 @@ pub struct SectionDef {
     pub id: Text,
     /// The heading shown to people, e.g. "Fastighetsägare".
     pub title: String,
+    /// Shown only when a field has a given value; its fields are then mandatory as declared.
+    pub visible_when: Option<VisibleWhenDef>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -73,6 +75,20 @@ pub struct FieldDef {
     /// Mandatory only in these installation types.
     #[schemars(with = "Option<Vec<String>>")]
     pub mandatory_in: Option<Vec<Text>>,
+    /// Shown, and mandatory if it is, only when another field has a given value.
+    pub visible_when: Option<VisibleWhenDef>,
+}
+
+/// A condition for showing a field or section: `{ field = "work.production", equals = "yes" }`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VisibleWhenDef {
+    /// The choice field it depends on.
+    #[schemars(with = "String")]
+    pub field: Text,
+    /// The value of that choice that shows it.
+    #[schemars(with = "String")]
+    pub equals: Text,
 }
 
 /// The type of a field's value.

@@ -26,6 +26,15 @@ pub struct Definitions {
 pub struct Section {
     pub id: String,
     pub title: String,
+    #[serde(skip)]
+    pub visible_when: Option<VisibleWhen>,
+}
+
+/// Shown only when the choice `field` has the value `equals` (and `field` is shown itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VisibleWhen {
+    pub field: String,
+    pub equals: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -48,6 +57,8 @@ pub struct Field {
     pub mandatory: bool,
     #[serde(skip)]
     pub mandatory_in: Vec<String>,
+    #[serde(skip)]
+    pub visible_when: Option<VisibleWhen>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -146,7 +146,12 @@ fn form_of<'d, S>(state: &'d AppState<S>, case: &Case) -> Option<Form<'d>> {
 }
 
 pub fn view<S>(state: &AppState<S>, caller: &Caller, case: Case) -> CaseView {
-    let problems = form_of(state, &case).map(|f| f.validate(&case.fields)).unwrap_or_default();
+    // What stops sending it: only while it can be sent. A case already sent is never made
+    // invalid by a later change of the definitions.
+    let problems = match form_of(state, &case) {
+        Some(form) if case.status.editable() => case.submit_problems(&form),
+        _ => Vec::new(),
+    };
     let unread = case.unread_for(caller.role);
     CaseView { status_label: case.status.label().to_string(), problems, unread, case }
 }

@@ -7,23 +7,10 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::support::server::{ANNA, BINARY, Server};
+use crate::support::{SHIPPED_DEFINITIONS, copy_tree};
 
-const SHIPPED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../forms/definitions");
+const SHIPPED: &str = SHIPPED_DEFINITIONS;
 const BROKEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../forms/tests/fixtures/broken");
-
-/// Copies every file below `from` into `to`, replacing what is there.
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_tree(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
 
 fn check(dir: &Path) -> (Option<i32>, String) {
     let output = Command::new(BINARY).arg("check-definitions").arg(dir).output().unwrap();
@@ -97,6 +84,11 @@ async fn a_company_added_only_as_data_is_served_by_the_api_the_schemas_and_the_s
             && required.iter().any(|r| r == "owner.phone")
     );
     assert_eq!(service["properties"]["work.inverter_count"]["title"], "Antal växelriktare");
+    assert_eq!(
+        service["properties"]["work.inverter_count"]["x-visible-when"],
+        serde_json::json!([{ "field": "work.solar", "equals": "yes" }]),
+        "the guide's conditional field"
+    );
     assert_eq!(service["properties"]["completion.seal_number"]["x-section"], "completion");
     let new = serde_json::json!({"company": "testnat", "installation_type": "fuse_change",
         "job_type": "increase_main_fuse", "network_area": "testby"});

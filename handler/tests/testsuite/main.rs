@@ -10,7 +10,9 @@ mod support;
 
 mod bad_input;
 mod case_life;
+mod changing_forms;
 mod concurrent_edits;
+mod conditional_fields;
 mod definitions_cli;
 mod errors;
 mod faults;

@@ -13,7 +13,7 @@ pub(super) fn check_sections(report: &mut Report, base: &format::BaseFile) -> Ve
     base.sections
         .iter()
         .filter(|s| check_new_id(report, BASE, &s.id, "section id", &mut seen))
-        .map(|s| Section { id: s.id.get_ref().clone(), title: s.title.clone() })
+        .map(|s| Section { id: s.id.get_ref().clone(), title: s.title.clone(), visible_when: None })
         .collect()
 }
 

@@ -3,16 +3,19 @@
 use std::collections::BTreeSet;
 
 use super::fields::{check_field, field_ref};
+use super::visibility::{FormOrder, field_conditions};
 use super::{INSTALLATION_TYPES, Report, check_new_id};
 use crate::definitions::format;
 use crate::definitions::{
     AutoApproveRule, Company, Condition, Field, FieldKind, InstallationType, NetworkArea, Offer,
+    Section,
 };
 use crate::formats::{GSRN_COUNTRY_PREFIX, is_company_gsrn_prefix};
 
 /// What a company file is checked against: its path and what the shared files define.
 pub(super) struct CompanyContext<'a> {
     pub(super) path: &'a str,
+    pub(super) sections: &'a [Section],
     pub(super) section_ids: &'a BTreeSet<&'a str>,
     pub(super) base_fields: &'a [Field],
     pub(super) base_ids: &'a BTreeSet<String>,
@@ -64,12 +67,19 @@ pub(super) fn check_company(
 
     let type_ids: BTreeSet<&str> = cx.installation_types.iter().map(|t| t.id.as_str()).collect();
     let mut ids = cx.base_ids.clone();
-    let extra: Vec<Field> = file
+    let mut extra: Vec<Field> = file
         .fields
         .iter()
         .filter_map(|f| check_field(report, path, f, cx.section_ids, &type_ids, &mut ids))
         .collect();
-    let all_fields: Vec<Field> = cx.base_fields.iter().chain(&extra).cloned().collect();
+    let mut all_fields: Vec<Field> = cx.base_fields.iter().chain(&extra).cloned().collect();
+    let type_list: Vec<&str> = type_ids.iter().copied().collect();
+    let order =
+        FormOrder { sections: cx.sections, fields: &all_fields, installation_types: &type_list };
+    for (id, when) in field_conditions(report, path, &file.fields, &order) {
+        extra.iter_mut().filter(|f| f.id == id).for_each(|f| f.visible_when = Some(when.clone()));
+    }
+    all_fields.splice(cx.base_fields.len().., extra.iter().cloned());
     for m in &file.mandatory {
         field_ref(report, path, &all_fields, m);
     }

@@ -155,6 +155,8 @@ pub(super) fn check_field(
         installation_types,
         mandatory: def.mandatory,
         mandatory_in,
+        // Set once every field it may depend on is known (`visibility.rs`).
+        visible_when: None,
     })
 }
 

@@ -5,6 +5,7 @@ mod base;
 mod companies;
 mod fields;
 mod installation_types;
+mod visibility;
 
 use std::{collections::BTreeSet, fmt, ops::Range};
 
@@ -17,6 +18,7 @@ use base::{check_copy_from_owner, check_lookup, check_sections};
 use companies::{CompanyContext, check_company};
 use fields::check_field;
 use installation_types::check_installation_types;
+use visibility::{FormOrder, field_conditions, section_conditions};
 
 /// One problem in the definitions, at a place in a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,14 +180,28 @@ pub(super) fn load(root: &str, sources: &[Source]) -> Result<Definitions, Defini
 
     let installation_types = check_installation_types(&mut report, &types);
     let type_ids: BTreeSet<&str> = installation_types.iter().map(|t| t.id.as_str()).collect();
-    let sections = check_sections(&mut report, &base);
-    let section_ids: BTreeSet<&str> = sections.iter().map(|s| s.id.as_str()).collect();
+    let mut sections = check_sections(&mut report, &base);
+    let section_names: Vec<String> = sections.iter().map(|s| s.id.clone()).collect();
+    let section_ids: BTreeSet<&str> = section_names.iter().map(String::as_str).collect();
     let mut base_ids = BTreeSet::new();
-    let fields: Vec<Field> = base
+    let mut fields: Vec<Field> = base
         .fields
         .iter()
         .filter_map(|f| check_field(&mut report, BASE, f, &section_ids, &type_ids, &mut base_ids))
         .collect();
+    let type_list: Vec<&str> = type_ids.iter().copied().collect();
+    let order = FormOrder { sections: &sections, fields: &fields, installation_types: &type_list };
+    let section_visibility = section_conditions(&mut report, BASE, &base.sections, &order);
+    let field_visibility = field_conditions(&mut report, BASE, &base.fields, &order);
+    for (id, when) in section_visibility {
+        sections
+            .iter_mut()
+            .filter(|s| s.id == id)
+            .for_each(|s| s.visible_when = Some(when.clone()));
+    }
+    for (id, when) in field_visibility {
+        fields.iter_mut().filter(|f| f.id == id).for_each(|f| f.visible_when = Some(when.clone()));
+    }
     let lookup = check_lookup(&mut report, &base.lookup, &fields);
     let copy_from_owner = check_copy_from_owner(&mut report, &base, &fields);
 
@@ -195,6 +211,7 @@ pub(super) fn load(root: &str, sources: &[Source]) -> Result<Definitions, Defini
         .map(|(id, path, file)| {
             let context = CompanyContext {
                 path,
+                sections: &sections,
                 section_ids: &section_ids,
                 base_fields: &fields,
                 base_ids: &base_ids,
