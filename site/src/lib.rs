@@ -39,6 +39,21 @@ const STYLES: [(&str, &str); 2] = [
     ("lists", include_str!("../assets/lists.css")),
 ];
 
+/// The Content-Security-Policy the site is served with, by `handler serve` and by CloudFront
+/// (`infra/template.yaml`, compared by a test). The pages have no inline scripts or styles, so
+/// it needs no `unsafe-inline`; `identity_provider` is the origin the sign-in page exchanges its
+/// code with (Cognito's hosted domain), if any.
+pub fn content_security_policy(identity_provider: Option<&str>) -> String {
+    let connect = match identity_provider {
+        Some(origin) => format!("'self' {origin}"),
+        None => "'self'".to_string(),
+    };
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         connect-src {connect}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
+}
+
 /// How people sign in, fixed at build time.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(tag = "mode", rename_all = "snake_case")]

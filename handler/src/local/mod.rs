@@ -23,11 +23,6 @@ use demo::DEMO_USERS;
 pub mod demo;
 mod key;
 
-/// No inline scripts or styles anywhere, so the policy needs no `unsafe-inline`.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-     img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; \
-     form-action 'self'";
-
 #[derive(Serialize)]
 struct DemoUserView {
     user: &'static str,
@@ -75,7 +70,7 @@ pub fn with_site(api: Router, key: Arc<LocalKey>, site_dir: &Path) -> Router {
     let site = Router::new().fallback_service(ServeDir::new(site_dir)).layer(
         SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+            HeaderValue::try_from(site::content_security_policy(None)).expect("a header value"),
         ),
     );
     let trace = TraceLayer::new_for_http()

@@ -16,6 +16,7 @@ mod conditional_fields;
 mod definitions_cli;
 mod errors;
 mod faults;
+mod infra;
 mod installers_walk;
 mod lambda;
 mod mail_ses;
