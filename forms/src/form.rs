@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::attachment::Attachment;
 use crate::definitions::{
     AutoApproveRule, Company, Definitions, Field, FieldKind, InstallationType, Section,
 };
@@ -40,6 +41,12 @@ pub enum ProblemCode {
     OutOfRange,
     InvalidChoice,
     UnknownField,
+    /// A file over its field's size limit.
+    TooLarge,
+    /// A file whose content is none of its field's accepted types.
+    WrongFileType,
+    /// A file field that has as many files as it takes.
+    TooManyFiles,
 }
 
 /// One field as it appears in a form.
@@ -166,32 +173,59 @@ impl<'d> Form<'d> {
     /// Everything that would stop `values` from being sent, in form order: values the form
     /// does not have or of the wrong form, and the notice's mandatory fields left empty. The
     /// completion notice's fields become mandatory when it is sent ([`Form::validate_completion`]).
+    /// Without attachments: see [`Form::validate_case`].
     pub fn validate(&self, values: &FieldValues) -> Vec<Problem> {
-        self.problems(values, FormPart::Notice)
+        self.problems(values, &[], FormPart::Notice)
     }
 
     /// What would stop the completion notice: the notice's problems and the completion part's
-    /// mandatory fields left empty.
+    /// mandatory fields left empty. Without attachments: see [`Form::validate_case`].
     pub fn validate_completion(&self, values: &FieldValues) -> Vec<Problem> {
-        let mut problems = self.validate(values);
-        let empty = self.problems(values, FormPart::Completion);
-        problems.extend(empty.into_iter().filter(|p| p.code == ProblemCode::Required));
+        self.validate_case(values, &[], FormPart::Completion)
+    }
+
+    /// What would stop `part` of a case with these values and attachments from being sent: a
+    /// mandatory file field needs an attachment as a mandatory field needs a value.
+    pub fn validate_case(
+        &self,
+        values: &FieldValues,
+        attachments: &[Attachment],
+        part: FormPart,
+    ) -> Vec<Problem> {
+        let mut problems = self.problems(values, attachments, FormPart::Notice);
+        if part == FormPart::Completion {
+            let empty = self.problems(values, attachments, FormPart::Completion);
+            problems.extend(empty.into_iter().filter(|p| p.code == ProblemCode::Required));
+        }
         problems
     }
 
-    /// Unknown fields, values of the wrong form, and `mandatory` part's empty fields.
-    fn problems(&self, values: &FieldValues, mandatory: FormPart) -> Vec<Problem> {
+    /// Unknown fields, values of the wrong form, and `mandatory` part's empty fields (a file
+    /// field is empty without an attachment).
+    fn problems(
+        &self,
+        values: &FieldValues,
+        attachments: &[Attachment],
+        mandatory: FormPart,
+    ) -> Vec<Problem> {
         let mut problems: Vec<Problem> = values
             .keys()
             .filter(|id| self.field(id).is_none())
             .map(|id| unknown_field(id))
             .collect();
         for f in &self.fields {
-            match values.get(&f.field.id) {
+            let id = &f.field.id;
+            let attached = f.field.is_file() && attachments.iter().any(|a| &a.field == id);
+            match values.get(id) {
+                None if attached => {}
                 None if f.mandatory && f.part() == mandatory => problems.push(Problem {
-                    field: f.field.id.clone(),
+                    field: id.clone(),
                     code: ProblemCode::Required,
-                    message: format!("Fyll i {}.", f.field.label),
+                    message: if f.field.is_file() {
+                        format!("Bifoga {}.", f.field.label)
+                    } else {
+                        format!("Fyll i {}.", f.field.label)
+                    },
                 }),
                 None => {}
                 Some(value) => problems.extend(self.check_value(f.field, value)),
@@ -255,6 +289,7 @@ impl<'d> Form<'d> {
                         }
                     },
                 }),
+                Some(f) if f.field.is_file() => Some(file_value(f.field)),
                 Some(f) => value.as_deref().and_then(|v| too_long(f.field, &f.field.normalize(v))),
             })
             .collect()
@@ -279,7 +314,9 @@ impl<'d> Form<'d> {
     /// Schema and in the page, so the browser checks what the server checks.
     pub fn pattern(&self, field: &Field) -> Option<String> {
         let pattern = match field.kind {
-            FieldKind::Text | FieldKind::Textarea | FieldKind::Choice => return None,
+            FieldKind::Text | FieldKind::Textarea | FieldKind::Choice | FieldKind::File => {
+                return None;
+            }
             FieldKind::Gsrn => return Some(formats::gsrn_pattern(&self.company.gsrn_prefixes)),
             FieldKind::Number => formats::NUMBER_PATTERN,
             FieldKind::Date => formats::DATE_PATTERN,
@@ -293,13 +330,16 @@ impl<'d> Form<'d> {
 
     /// The problem with one non-empty value, if any.
     pub fn check_value(&self, field: &Field, value: &str) -> Option<Problem> {
+        if field.is_file() {
+            return Some(file_value(field));
+        }
         if let Some(problem) = too_long(field, value) {
             return Some(problem);
         }
         let problem =
             |code, message: String| Some(Problem { field: field.id.clone(), code, message });
         match field.kind {
-            FieldKind::Text | FieldKind::Textarea => None,
+            FieldKind::Text | FieldKind::Textarea | FieldKind::File => None,
             FieldKind::Number => match formats::parse_number(value) {
                 None => problem(
                     ProblemCode::InvalidFormat,
@@ -475,6 +515,18 @@ impl<'d> Form<'d> {
             self.company.name,
             name(network_area)
         ))
+    }
+}
+
+/// A file field holds no value: its files are attachments.
+fn file_value(field: &Field) -> Problem {
+    Problem {
+        field: field.id.clone(),
+        code: ProblemCode::InvalidFormat,
+        message: format!(
+            "{} är en bilaga och har inget värde att skriva in. Bifoga filen vid fältet i stället.",
+            field.label
+        ),
     }
 }
 

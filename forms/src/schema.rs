@@ -13,17 +13,36 @@ impl Form<'_> {
     /// The JSON Schema of this form's field values, with Swedish titles.
     pub fn json_schema(&self) -> Value {
         let mut properties = Map::new();
+        // File fields hold no value: their files are attachments, described apart.
+        let mut attachments = Map::new();
         for f in &self.fields {
-            properties.insert(f.field.id.clone(), self.field_schema(f.field));
+            match &f.field.files {
+                Some(rules) => {
+                    attachments.insert(
+                        f.field.id.clone(),
+                        json!({
+                            "title": f.field.label,
+                            "x-section": f.field.section,
+                            "accept": rules.accept,
+                            "max_size_mb": rules.max_size_mb,
+                            "max_files": rules.max_files,
+                            "mandatory": f.mandatory,
+                        }),
+                    );
+                }
+                None => {
+                    properties.insert(f.field.id.clone(), self.field_schema(f.field));
+                }
+            }
         }
         let required: Vec<&str> =
             // The notice's: the completion notice's fields are required when it is sent.
             self.fields
                 .iter()
-                .filter(|f| f.mandatory && f.part() == FormPart::Notice)
+                .filter(|f| f.mandatory && f.part() == FormPart::Notice && !f.field.is_file())
                 .map(|f| f.field.id.as_str())
                 .collect();
-        json!({
+        let mut schema = json!({
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": format!("schemas/{}/{}.json", self.company.id, self.installation_type.id),
             "title": format!("{} – {}", self.company.name, self.installation_type.name),
@@ -31,7 +50,11 @@ impl Form<'_> {
             "additionalProperties": false,
             "properties": properties,
             "required": required,
-        })
+        });
+        if !attachments.is_empty() {
+            schema["x-attachments"] = attachments.into();
+        }
+        schema
     }
 
     fn field_schema(&self, field: &Field) -> Value {
@@ -77,7 +100,11 @@ impl Form<'_> {
             FieldKind::Email => set("format", "email".into()),
             FieldKind::Gsrn => set("x-check-digit", "gs1".into()),
             FieldKind::IdentityNumber => set("x-check-digit", "luhn".into()),
-            FieldKind::Text | FieldKind::Textarea | FieldKind::Phone | FieldKind::PostalCode => {}
+            FieldKind::Text
+            | FieldKind::Textarea
+            | FieldKind::Phone
+            | FieldKind::PostalCode
+            | FieldKind::File => {}
         }
         schema
     }
