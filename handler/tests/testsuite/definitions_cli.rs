@@ -7,24 +7,11 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::support::server::{ANNA, BINARY, Server};
+use crate::support::{SHIPPED, copy_tree};
 
-const SHIPPED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../forms/definitions");
 const BROKEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../forms/tests/fixtures/broken");
 
 /// Copies every file below `from` into `to`, replacing what is there.
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_tree(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
-
 fn check(dir: &Path) -> (Option<i32>, String) {
     let output = Command::new(BINARY).arg("check-definitions").arg(dir).output().unwrap();
     (output.status.code(), String::from_utf8_lossy(&output.stdout).into_owned())
@@ -62,12 +49,16 @@ fn check_definitions_names_every_problem_of_every_fixture() {
 
 const GUIDE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/configuring-a-company.md");
 
-/// The company file of the guide for a company's staff (its first `toml` block), so that the
-/// guide's steps are the ones tested here and cannot drift from what works.
+/// The company file of the guide for a company's staff (its first `toml` block) with the file
+/// fields of its section "Bilagor" (the second), so that the guide's steps are the ones tested
+/// here and cannot drift from what works.
 fn guide_company() -> String {
     let guide = std::fs::read_to_string(GUIDE).unwrap();
-    let block = guide.split("```toml\n").nth(1).expect("a toml block in the guide");
-    block.split("```").next().unwrap().to_string()
+    let block = |n: usize| {
+        let block = guide.split("```toml\n").nth(n).expect("two toml blocks in the guide");
+        block.split("```").next().unwrap().to_string()
+    };
+    block(1) + "\n" + &block(2)
 }
 
 #[tokio::test]
@@ -98,6 +89,11 @@ async fn a_company_added_only_as_data_is_served_by_the_api_the_schemas_and_the_s
     );
     assert_eq!(service["properties"]["work.inverter_count"]["title"], "Antal växelriktare");
     assert_eq!(service["properties"]["completion.seal_number"]["x-section"], "completion");
+    // Bilagor: described apart from the values.
+    let plan = &service["x-attachments"]["work.site_plan"];
+    assert_eq!(plan["accept"], serde_json::json!(["pdf", "jpeg", "png"]));
+    assert_eq!((plan["max_size_mb"].as_u64(), plan["max_files"].as_u64()), (Some(10), Some(3)));
+    assert_eq!(service["x-attachments"]["completion.photos"]["max_files"], 5);
     let new = serde_json::json!({"company": "testnat", "installation_type": "fuse_change",
         "job_type": "increase_main_fuse", "network_area": "testby"});
     let case = anna.post("/cases", new).await.expect(201).clone();

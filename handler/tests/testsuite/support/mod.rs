@@ -5,6 +5,7 @@
 pub mod cases;
 pub mod cli;
 pub mod dynamodb;
+pub mod moto;
 pub mod server;
 
 use std::path::Path;
@@ -26,6 +27,33 @@ macro_rules! both_stores {
     )*};
 }
 pub(crate) use both_stores;
+
+/// The shipped definitions folder.
+pub const SHIPPED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../forms/definitions");
+
+/// Copies the folder `from` into `to`, recursively.
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// The shipped definitions in `dir`, with Öresundskraft given the file fields of
+/// `tests/fixtures/attachments.toml` (Situationsplan, and Foton in the completion notice).
+pub fn definitions_with_files(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    copy_tree(Path::new(SHIPPED), dir);
+    let company = dir.join("companies/oresundskraft.toml");
+    let text = std::fs::read_to_string(&company).unwrap() + "\n" + &fixture("attachments.toml");
+    std::fs::write(company, text).unwrap();
+}
 
 /// The text of `tests/fixtures/<name>`.
 pub fn fixture(name: &str) -> String {
