@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::form::{FieldValues, Form, Problem};
+use crate::attachment::Attachment;
+use crate::form::{FieldValues, Form, FormPart, Problem};
 
 /// Where a case is in its life (DESIGN.md, glossary).
 #[derive(
@@ -86,6 +87,15 @@ impl Status {
     /// returned for completion.
     pub fn editable(self) -> bool {
         matches!(self, Status::Draft | Status::Returned)
+    }
+
+    /// Whether the installer may change `part` of the form now: the notice while the case is
+    /// editable, the completion notice once the case is approved (until it is sent).
+    pub fn part_editable(self, part: FormPart) -> bool {
+        match part {
+            FormPart::Notice => self.editable(),
+            FormPart::Completion => self == Status::Approved,
+        }
     }
 }
 
@@ -303,6 +313,9 @@ pub struct Case {
     /// The sides with news from the other side that they have not read yet.
     #[serde(default)]
     pub unread_by: Vec<Role>,
+    /// The files attached to its fields of type `file` (bilagor), oldest first.
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
 }
 
 /// Why an action on a case was refused.
@@ -354,6 +367,7 @@ impl Case {
             }],
             contact_email: None,
             unread_by: Vec::new(),
+            attachments: Vec::new(),
         }
     }
 
@@ -373,7 +387,9 @@ impl Case {
         // notice alike.
         let problems = match action {
             Action::Submit => self.submit_problems(form),
-            Action::Complete => form.validate_completion(&self.fields),
+            Action::Complete => {
+                form.validate_case(&self.fields, &self.attachments, FormPart::Completion)
+            }
             _ => Vec::new(),
         };
         if !problems.is_empty() {
@@ -402,7 +418,7 @@ impl Case {
             None => form.offer_problems(&self.job_type, &self.network_area),
             Some(_) => Vec::new(),
         };
-        problems.extend(form.validate(&self.fields));
+        problems.extend(form.validate_case(&self.fields, &self.attachments, FormPart::Notice));
         problems
     }
 

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::attachment::Attachment;
 use crate::definitions::{
     AutoApproveRule, Company, Definitions, Field, FieldKind, InstallationType, Section, VisibleWhen,
 };
@@ -42,6 +43,12 @@ pub enum ProblemCode {
     UnknownField,
     /// The network company no longer offers what the case is about.
     NotOffered,
+    /// A file over its field's size limit.
+    TooLarge,
+    /// A file whose content is none of its field's accepted types.
+    WrongFileType,
+    /// A file field that has as many files as it takes.
+    TooManyFiles,
 }
 
 /// One field as it appears in a form.
@@ -230,29 +237,45 @@ impl<'d> Form<'d> {
     /// Everything that would stop the notice in `values` from being sent, in form order: its
     /// values of the wrong form and its mandatory fields left empty, of the fields shown. The
     /// completion notice's fields are checked when it is sent ([`Form::validate_completion`]).
+    /// Without attachments: see [`Form::validate_case`].
     pub fn validate(&self, values: &FieldValues) -> Vec<Problem> {
-        self.problems(values, FormPart::Notice)
+        self.validate_case(values, &[], FormPart::Notice)
     }
 
     /// What would stop the completion notice: the same, of the completion part's fields. The
     /// notice was checked when it was sent and is not checked again, so that a later change
-    /// of the definitions never stops a case under way.
+    /// of the definitions never stops a case under way. Without attachments: see
+    /// [`Form::validate_case`].
     pub fn validate_completion(&self, values: &FieldValues) -> Vec<Problem> {
-        self.problems(values, FormPart::Completion)
+        self.validate_case(values, &[], FormPart::Completion)
     }
 
-    /// Values of the wrong form, and empty mandatory fields, of `part`'s fields that are shown.
+    /// What would stop `part` of a case with these values and attachments from being sent:
+    /// values of the wrong form and empty mandatory fields, of that part's fields that are
+    /// shown; a mandatory file field needs an attachment as a mandatory field needs a value.
     /// Values of fields the form no longer has (its definitions changed) are kept and are no
     /// problem: an edit can only clear them ([`Form::check_edit`]).
-    fn problems(&self, values: &FieldValues, part: FormPart) -> Vec<Problem> {
+    pub fn validate_case(
+        &self,
+        values: &FieldValues,
+        attachments: &[Attachment],
+        part: FormPart,
+    ) -> Vec<Problem> {
         let mut problems = Vec::new();
         let fields = self.fields.iter().filter(|f| f.part() == part);
         for f in fields.filter(|f| self.is_shown(f.field, values)) {
-            match values.get(&f.field.id) {
+            let id = &f.field.id;
+            let attached = f.field.is_file() && attachments.iter().any(|a| &a.field == id);
+            match values.get(id) {
+                None if attached => {}
                 None if f.mandatory => problems.push(Problem {
-                    field: f.field.id.clone(),
+                    field: id.clone(),
                     code: ProblemCode::Required,
-                    message: format!("Fyll i {}.", f.field.label),
+                    message: if f.field.is_file() {
+                        format!("Bifoga {}.", f.field.label)
+                    } else {
+                        format!("Fyll i {}.", f.field.label)
+                    },
                 }),
                 None => {}
                 Some(value) => problems.extend(self.check_value(f.field, value)),
@@ -316,6 +339,7 @@ impl<'d> Form<'d> {
                         }
                     },
                 }),
+                Some(f) if f.field.is_file() => Some(file_value(f.field)),
                 Some(f) => value.as_deref().and_then(|v| too_long(f.field, &f.field.normalize(v))),
             })
             .collect()
@@ -340,7 +364,9 @@ impl<'d> Form<'d> {
     /// Schema and in the page, so the browser checks what the server checks.
     pub fn pattern(&self, field: &Field) -> Option<String> {
         let pattern = match field.kind {
-            FieldKind::Text | FieldKind::Textarea | FieldKind::Choice => return None,
+            FieldKind::Text | FieldKind::Textarea | FieldKind::Choice | FieldKind::File => {
+                return None;
+            }
             FieldKind::Gsrn => return Some(formats::gsrn_pattern(&self.company.gsrn_prefixes)),
             FieldKind::Number => formats::NUMBER_PATTERN,
             FieldKind::Date => formats::DATE_PATTERN,
@@ -354,13 +380,16 @@ impl<'d> Form<'d> {
 
     /// The problem with one non-empty value, if any.
     pub fn check_value(&self, field: &Field, value: &str) -> Option<Problem> {
+        if field.is_file() {
+            return Some(file_value(field));
+        }
         if let Some(problem) = too_long(field, value) {
             return Some(problem);
         }
         let problem =
             |code, message: String| Some(Problem { field: field.id.clone(), code, message });
         match field.kind {
-            FieldKind::Text | FieldKind::Textarea => None,
+            FieldKind::Text | FieldKind::Textarea | FieldKind::File => None,
             FieldKind::Number => match formats::parse_number(value) {
                 None => problem(
                     ProblemCode::InvalidFormat,
@@ -536,6 +565,18 @@ impl<'d> Form<'d> {
             self.company.name,
             name(network_area)
         ))
+    }
+}
+
+/// A file field holds no value: its files are attachments.
+fn file_value(field: &Field) -> Problem {
+    Problem {
+        field: field.id.clone(),
+        code: ProblemCode::InvalidFormat,
+        message: format!(
+            "{} är en bilaga och har inget värde att skriva in. Bifoga filen vid fältet i stället.",
+            field.label
+        ),
     }
 }
 

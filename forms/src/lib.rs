@@ -8,6 +8,7 @@
 //! "Hämta anl-data", [`Catalog`] is what a new case can be made of. No I/O runtime, no HTTP, no
 //! AWS, no files: adapters live in `handler` and `site`.
 
+pub mod attachment;
 pub mod case;
 pub mod catalog;
 pub mod definitions;
@@ -17,6 +18,7 @@ pub mod lookup;
 pub mod registry;
 mod schema;
 
+pub use attachment::{Attachment, FileRules, FileType};
 pub use case::{
     AUTOMATIC, Action, Case, CaseError, Decision, DecisionError, HistoryEntry, MESSAGE_MAX_CHARS,
     Role, Status, TransitionError,

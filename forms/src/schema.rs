@@ -19,10 +19,26 @@ impl Form<'_> {
         let mut properties = Map::new();
         let mut required = Vec::new();
         let mut when_shown = Vec::new();
+        // File fields hold no value: their files are attachments, described apart.
+        let mut attachments = Map::new();
         for f in &self.fields {
             let id = &f.field.id;
             // The notice's: the completion notice's fields are required when it is sent.
             let mandatory = f.mandatory && f.part() == FormPart::Notice;
+            if let Some(rules) = &f.field.files {
+                attachments.insert(
+                    id.clone(),
+                    json!({
+                        "title": f.field.label,
+                        "x-section": f.field.section,
+                        "accept": rules.accept,
+                        "max_size_mb": rules.max_size_mb,
+                        "max_files": rules.max_files,
+                        "mandatory": f.mandatory,
+                    }),
+                );
+                continue;
+            }
             let chain = self.condition_chain(f.field);
             if chain.is_empty() {
                 properties.insert(id.clone(), self.field_schema(f.field));
@@ -57,6 +73,9 @@ impl Form<'_> {
         });
         if !when_shown.is_empty() {
             schema["allOf"] = when_shown.into();
+        }
+        if !attachments.is_empty() {
+            schema["x-attachments"] = attachments.into();
         }
         schema
     }
@@ -128,7 +147,11 @@ impl Form<'_> {
             FieldKind::Email => set("format", "email".into()),
             FieldKind::Gsrn => set("x-check-digit", "gs1".into()),
             FieldKind::IdentityNumber => set("x-check-digit", "luhn".into()),
-            FieldKind::Text | FieldKind::Textarea | FieldKind::Phone | FieldKind::PostalCode => {}
+            FieldKind::Text
+            | FieldKind::Textarea
+            | FieldKind::Phone
+            | FieldKind::PostalCode
+            | FieldKind::File => {}
         }
         schema
     }

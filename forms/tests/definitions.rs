@@ -7,6 +7,9 @@ use std::{
     path::{Path, PathBuf},
 };
 
+mod common;
+
+use common::with_file;
 use forms::Definitions;
 use forms::definitions::{DefinitionErrors, Source, builtin_sources};
 
@@ -440,15 +443,6 @@ fn no_company_at_all_is_named() {
         errors.to_string(),
         "forms/definitions/companies/: no network company defined; add companies/<id>.toml"
     );
-}
-
-/// The shipped sources with one file replaced or added.
-fn with_file(path: &str, text: &str) -> Vec<Source> {
-    let mut sources: Vec<Source> =
-        builtin_sources().into_iter().filter(|s| s.path != path).collect();
-    sources.push(Source { path: path.to_string(), text: text.to_string() });
-    sources.sort_by(|a, b| a.path.cmp(&b.path));
-    sources
 }
 
 const TESTNAT: &str = r#"

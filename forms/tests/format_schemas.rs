@@ -162,7 +162,8 @@ fn the_field_type_enumeration_matches_the_field_kinds() {
             "phone",
             "postal_code",
             "gsrn",
-            "identity_number"
+            "identity_number",
+            "file"
         ]
     );
 }

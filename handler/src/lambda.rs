@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::http::{AppState, Auth, router};
 use crate::notify::{self, Mailer};
 use crate::store::dynamodb::{self, DynamoStore};
+use crate::store::files::{Files, S3Files};
 
 /// Whether this process was started by Lambda.
 pub fn is_lambda() -> bool {
@@ -20,6 +21,15 @@ pub async fn run() -> Result<(), String> {
     let store = DynamoStore::new(dynamodb::client_from_env().await, table);
     let mut state = AppState::new(store.clone(), Auth::ApiGateway);
     state.site_url = std::env::var("SITE_URL").unwrap_or_default();
+    // Attachments in a private bucket, reached by presigned links; without one the attachment
+    // routes answer 503.
+    match std::env::var("ATTACHMENTS_BUCKET") {
+        Ok(bucket) if !bucket.trim().is_empty() => {
+            let client = S3Files::client_from_env().await;
+            state.files = Arc::new(Files::S3(S3Files::new(client, bucket)));
+        }
+        _ => tracing::warn!("ATTACHMENTS_BUCKET is not set: attachments are not available"),
+    }
     // E-mails go out through SES from MAIL_FROM; without it they wait in the outbox. Between
     // invocations Lambda freezes the sender, so an e-mail may go out at the next one.
     match std::env::var("MAIL_FROM") {

@@ -135,7 +135,7 @@
     approved: "Arbetet får utföras. Skicka färdiganmälan när det är klart.",
   };
   function render(c) {
-    current = c;
+    current = Elan.case = c;
     form.hidden = false;
     for (const input of [...inputs, ...doneInputs]) {
       input.value = c.fields[input.name] || "";
@@ -170,6 +170,7 @@
     show("#history-section", true);
     show("#to-history", true);
     markMandatory();
+    Elan.onCase?.(c);
   }
 
   // --- Händelser: the case's history, oldest first -------------------------------------------
@@ -202,6 +203,9 @@
       renderHistory(c);
     }
   }
+
+  // attachments.js shows a case that changed with its files.
+  Elan.absorb = absorb;
 
   // A field or section with a condition (visible_when) is shown when its choice has the value
   // and is shown itself; hidden, it is neither mandatory nor checked, and its value is kept.

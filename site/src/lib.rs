@@ -24,13 +24,15 @@ const TEMPLATES: [(&str, &str); 7] = [
 /// The scripts: `common` on every page (sign-in state, the API, the menu, small helpers), `paged`
 /// on the pages with a list that the server pages, and one per kind of page, so that each page
 /// loads only what it needs.
-const SCRIPTS: [(&str, &str); 7] = [
+const SCRIPTS: [(&str, &str); 8] = [
     ("common", include_str!("../assets/common.js")),
     ("paged", include_str!("../assets/paged.js")),
     ("sign-in", include_str!("../assets/sign-in.js")),
     ("list", include_str!("../assets/list.js")),
     ("new-case", include_str!("../assets/new-case.js")),
     ("case", include_str!("../assets/case.js")),
+    // Only on the case pages of forms with file fields (bilagor).
+    ("attachments", include_str!("../assets/attachments.js")),
     ("audit", include_str!("../assets/audit.js")),
 ];
 /// The stylesheets: `style` on every page, `lists` on the pages with a list of cases or lookups.
@@ -170,6 +172,24 @@ struct PageField {
     max: Option<i64>,
     unit: Option<String>,
     choices: Vec<forms::definitions::Choice>,
+    /// For a file field: what it takes, for people ("PDF, JPEG eller PNG, högst 10 MB") and for
+    /// the file picker (`.pdf,.jpg,...`).
+    files: Option<String>,
+    accept: Option<String>,
+}
+
+/// The file picker's `accept` for `types`: their extensions (a hint only; the server judges the
+/// content).
+fn accept_attribute(types: &[forms::FileType]) -> String {
+    let extensions: Vec<&str> = types
+        .iter()
+        .map(|t| match t {
+            forms::FileType::Pdf => ".pdf",
+            forms::FileType::Jpeg => ".jpg,.jpeg",
+            forms::FileType::Png => ".png",
+        })
+        .collect();
+    extensions.join(",")
 }
 
 #[derive(Serialize)]
@@ -242,6 +262,8 @@ fn page_sections(form: &Form) -> Vec<PageSection> {
                         max: field.max,
                         unit: field.unit.clone(),
                         choices: field.choices.clone(),
+                        files: field.files.as_ref().map(|r| r.describe()),
+                        accept: field.files.as_ref().map(|r| accept_attribute(&r.accept)),
                     }
                 })
                 .collect(),
@@ -370,11 +392,12 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
             context! { id => &form.installation_type.id, name => &form.installation_type.name };
         let (completion, sections): (Vec<PageSection>, Vec<PageSection>) =
             page_sections(&form).into_iter().partition(|s| s.id == COMPLETION_SECTION);
+        let files = form.fields.iter().any(|f| f.field.is_file());
         page(
             format!("anmalan/{}/{}/index.html", form.company.id, form.installation_type.id),
             "case.html",
             "case",
-            &["case"],
+            if files { &["case", "attachments"] } else { &["case"] },
             context! {
                 company,
                 installation_type,

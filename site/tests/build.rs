@@ -36,12 +36,14 @@ fn every_form_has_a_page_and_a_schema_and_assets_are_fingerprinted() {
         assert_eq!(schema, form.json_schema());
     }
     // The stylesheets (one for every page, one for the lists) and the scripts (a common one and
-    // one per kind of page), each named by its content.
+    // one per kind of page, and attachments.js for the forms with file fields), each named by its
+    // content.
     let assets: Vec<&String> = site.files.keys().filter(|k| k.starts_with("assets/")).collect();
     let names: Vec<&str> = assets.iter().map(|a| a.split('.').next().unwrap()).collect();
     assert_eq!(
         names,
         [
+            "assets/attachments",
             "assets/audit",
             "assets/case",
             "assets/common",

@@ -1,7 +1,7 @@
 // Shared by the browser tests: the real `handler serve` on a free loopback port with a fresh data
 // directory, and Debian's Chromium driven by playwright-core (RECIPES.md, "Browsers").
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -35,13 +35,26 @@ export function need(file, how) {
 }
 
 /**
- * Starts `handler serve --addr 127.0.0.1:0 --data-dir <fresh temp dir>` and waits for the line
+ * The shipped definitions in a fresh folder, with Öresundskraft given the file fields of
+ * handler/tests/fixtures/attachments.toml (Situationsplan; Foton in the completion notice).
+ */
+export function definitionsWithFiles() {
+  const dir = mkdtempSync(path.join(tmpdir(), "elanmalan-definitions-"));
+  cpSync(path.join(ROOT, "forms", "definitions"), dir, { recursive: true });
+  const company = path.join(dir, "companies", "oresundskraft.toml");
+  const files = readFileSync(path.join(ROOT, "handler", "tests", "fixtures", "attachments.toml"), "utf8");
+  writeFileSync(company, readFileSync(company, "utf8") + "\n" + files);
+  return dir;
+}
+
+/**
+ * Starts `handler serve --addr 127.0.0.1:0 --data-dir <fresh temp dir> [args]` and waits for the line
  * "Elanmälan is running at http://127.0.0.1:PORT ...". Returns { url, stop, output }.
  */
-export async function startServer() {
+export async function startServer({ args = [] } = {}) {
   need(HANDLER, "build it with `cargo build -p handler` (scripts/test does)");
   const dataDir = mkdtempSync(path.join(tmpdir(), "elanmalan-browser-"));
-  const child = spawn(HANDLER, ["serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir], {
+  const child = spawn(HANDLER, ["serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, ...args], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG || "warn" },

@@ -75,6 +75,16 @@ pub struct FieldDef {
     /// Mandatory only in these installation types.
     #[schemars(with = "Option<Vec<String>>")]
     pub mandatory_in: Option<Vec<Text>>,
+    /// For `file`: the kinds of file accepted, told by their content: `pdf`, `jpeg`, `png`.
+    /// All three when left out.
+    #[schemars(with = "Option<Vec<crate::attachment::FileType>>")]
+    pub accept: Option<Vec<Text>>,
+    /// For `file`: the largest file accepted, in MB (1 to 25; 10 when left out).
+    #[schemars(range(min = 1, max = 25))]
+    pub max_size_mb: Option<u32>,
+    /// For `file`: the most files the field takes (1 to 20; 5 when left out).
+    #[schemars(range(min = 1, max = 20))]
+    pub max_files: Option<u32>,
     /// Shown, and mandatory if it is, only when another field has a given value.
     pub visible_when: Option<VisibleWhenDef>,
 }
@@ -115,6 +125,10 @@ pub enum FieldKind {
     Gsrn,
     /// Personnummer, samordningsnummer or organisationsnummer.
     IdentityNumber,
+    /// Attached files (bilagor), e.g. a situationsplan: `accept`, `max_size_mb`, `max_files`.
+    /// Never a value in the case's fields, never in a lookup, "Kopiera från ägare" or an
+    /// automatic approval.
+    File,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -50,6 +50,9 @@ pub struct Field {
     pub max: Option<i64>,
     pub unit: Option<String>,
     pub choices: Vec<Choice>,
+    /// For a field of type `file`: what it accepts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub files: Option<crate::attachment::FileRules>,
     /// `None`: every installation type.
     #[serde(skip)]
     pub installation_types: Option<Vec<String>>,

@@ -2,8 +2,18 @@
 #![allow(dead_code)] // each test crate uses a part
 
 use forms::definitions::{Field, FieldKind};
+use forms::definitions::{Source, builtin_sources};
 use forms::formats::complete_gsrn;
 use forms::{Definitions, FieldValues, Form};
+
+/// The shipped sources with one file replaced or added.
+pub fn with_file(path: &str, text: &str) -> Vec<Source> {
+    let mut sources: Vec<Source> =
+        builtin_sources().into_iter().filter(|s| s.path != path).collect();
+    sources.push(Source { path: path.to_string(), text: text.to_string() });
+    sources.sort_by(|a, b| a.path.cmp(&b.path));
+    sources
+}
 
 /// Öresundskraft's GSRN company prefix.
 pub const ORESUNDSKRAFT_PREFIX: &str = "735999100";
@@ -74,13 +84,18 @@ pub fn valid_value(field: &Field, company_prefix: &str) -> String {
         FieldKind::PostalCode => "123 45".into(),
         FieldKind::Gsrn => ean(company_prefix, 1),
         FieldKind::IdentityNumber => PERSONNUMMER.into(),
+        FieldKind::File => unreachable!("a file field holds no value"),
     }
 }
 
 /// Every field of `form` filled in with a valid value.
 pub fn full_case(form: &Form) -> FieldValues {
     let prefix = &form.company.gsrn_prefixes[0];
-    form.fields.iter().map(|f| (f.field.id.clone(), valid_value(f.field, prefix))).collect()
+    form.fields
+        .iter()
+        .filter(|f| !f.field.is_file())
+        .map(|f| (f.field.id.clone(), valid_value(f.field, prefix)))
+        .collect()
 }
 
 /// Only the mandatory fields of `form`, with valid values.
@@ -88,7 +103,7 @@ pub fn mandatory_only(form: &Form) -> FieldValues {
     let prefix = &form.company.gsrn_prefixes[0];
     form.fields
         .iter()
-        .filter(|f| f.mandatory)
+        .filter(|f| f.mandatory && !f.field.is_file())
         .map(|f| (f.field.id.clone(), valid_value(f.field, prefix)))
         .collect()
 }

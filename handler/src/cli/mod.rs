@@ -33,6 +33,8 @@ enum Command {
         /// A definitions folder; without it, the definitions shipped in forms/definitions/.
         #[arg(long)]
         definitions: Option<PathBuf>,
+        #[command(flatten)]
+        attachments: AttachmentArgs,
     },
     /// Check a definitions folder: every problem as file:line:column, exit 1 on any.
     CheckDefinitions { dir: PathBuf },
@@ -77,6 +79,23 @@ struct StoreArgs {
     table: String,
 }
 
+/// Where `handler serve` keeps attachments' bytes.
+#[derive(clap::Args)]
+struct AttachmentArgs {
+    /// `local`: files under DIR/attachments; `s3`: the bucket of --bucket (the standard AWS
+    /// configuration; AWS_ENDPOINT_URL_S3 for an S3-compatible server).
+    #[arg(long, value_enum, default_value_t = FilesKind::Local)]
+    attachments: FilesKind,
+    #[arg(long, env = "ATTACHMENTS_BUCKET")]
+    bucket: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FilesKind {
+    Local,
+    S3,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum StoreKind {
     Sqlite,
@@ -108,7 +127,7 @@ pub fn init_tracing() {
 
 pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
-        Command::Serve { addr, store, definitions } => {
+        Command::Serve { addr, store, definitions, attachments } => {
             let definitions = match definitions {
                 None => Definitions::builtin(),
                 // Read once, for the life of the process.
@@ -122,11 +141,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             match store.store {
                 StoreKind::Sqlite => {
                     let s = open_sqlite(&store.data_dir)?;
-                    serve::serve(s, key, &addr, &store, definitions).await
+                    serve::serve(s, key, &addr, &store, &attachments, definitions).await
                 }
                 StoreKind::Dynamodb => {
                     let s = DynamoStore::new(dynamodb::client_from_env().await, &store.table);
-                    serve::serve(s, key, &addr, &store, definitions).await
+                    serve::serve(s, key, &addr, &store, &attachments, definitions).await
                 }
             }
         }

@@ -6,10 +6,11 @@ use std::sync::Arc;
 use forms::Definitions;
 use site::SignIn;
 
-use super::{Failure, StoreArgs, StoreKind};
+use super::{AttachmentArgs, Failure, FilesKind, StoreArgs, StoreKind};
 use crate::http::{AppState, router};
 use crate::local::{self, LocalKey, demo};
 use crate::notify::{self, Mailer};
+use crate::store::files::{Files, S3Files};
 use crate::store::{RegistryStore, Store};
 
 pub(super) async fn serve<S: Store>(
@@ -17,8 +18,12 @@ pub(super) async fn serve<S: Store>(
     key: LocalKey,
     addr: &str,
     args: &StoreArgs,
+    attachments: &AttachmentArgs,
     definitions: &'static Definitions,
 ) -> Result<ExitCode, Failure> {
+    if attachments.attachments == FilesKind::S3 && attachments.bucket.is_none() {
+        return Err("--attachments s3 needs --bucket NAME (or ATTACHMENTS_BUCKET)".into());
+    }
     // A store that is down must not keep the server from starting: it answers 503 with
     // Retry-After until the store is back, and the demo registry is seeded on a later start.
     if let Err(reason) = seed_demo_registry(&store, definitions).await {
@@ -47,12 +52,28 @@ pub(super) async fn serve<S: Store>(
     let mut state = AppState::new(store.clone(), key.auth());
     state.definitions = definitions;
     state.site_url = url.clone();
+    let files_dir = args.data_dir.join("attachments");
+    state.files = Arc::new(match (&attachments.attachments, &attachments.bucket) {
+        (FilesKind::S3, Some(bucket)) => {
+            Files::S3(S3Files::new(S3Files::client_from_env().await, bucket))
+        }
+        _ => Files::Local(
+            key.local_files(files_dir.clone(), &url)
+                .map_err(|e| format!("cannot create {}: {e}", files_dir.display()))?,
+        ),
+    });
     // E-mails to the other side of a case become .eml files here.
     let mailer = Arc::new(Mailer::Files(args.data_dir.join("mail")));
     tokio::spawn(notify::deliver(store, mailer, state.mail_ready.clone()));
     let app = local::with_site(router(state), key.clone(), &site_dir);
     let stop = stop_signal()?;
     print_welcome(&url, &key, args, definitions);
+    match &attachments.bucket {
+        Some(bucket) if attachments.attachments == FilesKind::S3 => {
+            println!("Attachments: S3 bucket {bucket}")
+        }
+        _ => println!("Attachments: {}", files_dir.display()),
+    }
     axum::serve(listener, app)
         .with_graceful_shutdown(stop)
         .await

@@ -168,10 +168,13 @@ impl<S: Send + Sync> FromRequestParts<S> for CaseId {
         let Path(id) = Path::<String>::from_request_parts(parts, state)
             .await
             .map_err(|_| ApiError::case_not_found())?;
-        let possible = (1..=64).contains(&id.len())
-            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-        if possible { Ok(CaseId(id)) } else { Err(ApiError::case_not_found()) }
+        if is_case_id(&id) { Ok(CaseId(id)) } else { Err(ApiError::case_not_found()) }
     }
+}
+
+/// Whether `id` could be a case id at all.
+pub fn is_case_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// The case if the caller may see it; 404 alike for unknown and not-yours.
@@ -335,8 +338,10 @@ pub fn apply_edits(
     if !problems.is_empty() {
         let message = if problems.iter().any(|p| p.code == ProblemCode::UnknownField) {
             "Anmälan har inte alla fälten som skickades. Se listan."
-        } else {
+        } else if problems.iter().all(|p| p.code == ProblemCode::TooLong) {
             "Några värden är för långa. Se listan."
+        } else {
+            "Några fält kan inte ändras så. Se listan."
         };
         return Err(ApiError::new(ErrorCode::InvalidFields, message).with_fields(problems));
     }

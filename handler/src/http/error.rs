@@ -24,6 +24,9 @@ pub enum ErrorCode {
     CaseNotFound,
     FormNotFound,
     InstallationNotFound,
+    AttachmentNotFound,
+    // 403: an upload or download link that expired or is not ours
+    LinkExpired,
     // 405
     MethodNotAllowed,
     // 409
@@ -51,6 +54,7 @@ pub enum ErrorCode {
     EanMeterMismatch,
     MessageRequired,
     MessageTooLong,
+    InvalidAttachment,
     // 429
     RateLimited,
     // 500, 503
@@ -64,10 +68,9 @@ impl ErrorCode {
         match self {
             MalformedBody | InvalidQuery => StatusCode::BAD_REQUEST,
             Unauthorized => StatusCode::UNAUTHORIZED,
-            Forbidden => StatusCode::FORBIDDEN,
-            NoSuchRoute | CaseNotFound | FormNotFound | InstallationNotFound => {
-                StatusCode::NOT_FOUND
-            }
+            Forbidden | LinkExpired => StatusCode::FORBIDDEN,
+            NoSuchRoute | CaseNotFound | FormNotFound | InstallationNotFound
+            | AttachmentNotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             VersionConflict | AlreadyExists | NotEditable | InvalidStatus | FormNotDefined => {
                 StatusCode::CONFLICT
@@ -77,7 +80,7 @@ impl ErrorCode {
             InvalidBody | InvalidFields | ValidationFailed | UnknownChoice | UnknownStatus
             | UnknownUser | InvalidDate | InvalidRange | NumberMissing | InvalidEan
             | InvalidMeterNumber | MeterNumberAmbiguous | EanMeterMismatch | MessageRequired
-            | MessageTooLong => StatusCode::UNPROCESSABLE_ENTITY,
+            | MessageTooLong | InvalidAttachment => StatusCode::UNPROCESSABLE_ENTITY,
             RateLimited => StatusCode::TOO_MANY_REQUESTS,
             InternalError => StatusCode::INTERNAL_SERVER_ERROR,
             StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,

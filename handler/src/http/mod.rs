@@ -2,6 +2,7 @@
 //! `axum::serve` in `handler serve`. Every route is a thin function over the forms core and the
 //! store; everything here holds on Lambda exactly as locally.
 
+mod attachments;
 mod audit;
 pub mod auth;
 pub mod body;
@@ -19,7 +20,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use tokio::sync::Notify;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -28,6 +29,7 @@ pub use self::auth::{Auth, Caller};
 pub use self::body::BODY_LIMIT;
 pub use self::error::{ApiError, ErrorCode};
 use crate::store::Store;
+use crate::store::files::Files;
 
 /// What every request handler shares: the store, the definitions and how callers are known.
 pub struct AppState<S> {
@@ -40,6 +42,8 @@ pub struct AppState<S> {
     pub mail_ready: Arc<Notify>,
     /// The site's address, for links in e-mails (e.g. `https://elanmalan.example`).
     pub site_url: String,
+    /// Where attachments' bytes are kept.
+    pub files: Arc<Files>,
 }
 
 impl<S: Clone> Clone for AppState<S> {
@@ -51,6 +55,7 @@ impl<S: Clone> Clone for AppState<S> {
             lookups_per_minute: self.lookups_per_minute,
             mail_ready: self.mail_ready.clone(),
             site_url: self.site_url.clone(),
+            files: self.files.clone(),
         }
     }
 }
@@ -64,6 +69,7 @@ impl<S> AppState<S> {
             lookups_per_minute: 30,
             mail_ready: Arc::new(Notify::new()),
             site_url: String::new(),
+            files: Arc::new(Files::Unconfigured),
         }
     }
 }
@@ -86,6 +92,14 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/cases/{id}/close", post(moves::close::<S>))
         .route("/cases/{id}/messages", post(messages::write::<S>))
         .route("/cases/{id}/read", post(messages::read::<S>))
+        .route("/cases/{id}/attachments", post(attachments::start::<S>).get(attachments::list::<S>))
+        .route(
+            "/cases/{id}/attachments/{attachment}",
+            put(attachments::confirm::<S>).delete(attachments::remove::<S>),
+        )
+        // The local file store's links (`handler serve`); elsewhere they answer 404.
+        .route("/uploads/{token}", put(attachments::upload::<S>))
+        .route("/downloads/{token}", get(attachments::download::<S>))
         .route("/audit", get(audit::lookups::<S>))
         .route("/audit.csv", get(audit::csv::<S>))
         // After the routes: it applies to the routes registered so far.

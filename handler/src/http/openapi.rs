@@ -5,6 +5,7 @@ use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::{JsonSchema, Schema};
 use serde_json::{Map, Value, json};
 
+use super::attachments::{AttachmentList, ConfirmAttachment, NewAttachment, UploadAnswer};
 use super::audit::AuditAnswer;
 use super::cases::{CaseList, CaseView, EditRequest, NewCase, VersionRequest};
 use super::error::ErrorBody;
@@ -173,6 +174,45 @@ pub fn document() -> Value {
     let message = c.request::<MessageRequest>();
     paths.insert("/cases/{id}/messages".into(), json!({"parameters": id, "post": with_case(&mut c, "Write a message to the other side (a sent case; no version needed)", message)}));
     paths.insert("/cases/{id}/read".into(), json!({"parameters": id, "post": operation("The caller has read the case's news (the version stays)", None, ("200", c.answer::<CaseView>("The case")), &["401", "404", "409"])}));
+    let new_attachment = c.request::<NewAttachment>();
+    paths.insert("/cases/{id}/attachments".into(), json!({
+        "parameters": id,
+        "post": operation("Bilagor, step 1: a link to PUT one file's bytes to (installer, while that part of the case may be changed); nothing is written to the case yet", Some(new_attachment), ("201", c.answer::<UploadAnswer>("Where to upload")), &BODY_ERRORS),
+        "get": operation("The case's attachments, each with a download link of 5 minutes (the owner firm and the case's network company)", None, ("200", c.answer::<AttachmentList>("The attachments")), &["401", "404"])
+    }));
+    let confirm = c.request::<ConfirmAttachment>();
+    let attachment_id = json!([
+        {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+        {"name": "attachment", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}
+    ]);
+    paths.insert("/cases/{id}/attachments/{attachment}".into(), json!({
+        "parameters": attachment_id,
+        "put": with_case(&mut c, "Bilagor, step 3: the uploaded file is checked (size, type by content) and attached; a bad file is deleted (422)", confirm),
+        "delete": {
+            "summary": "Remove an attachment (installer, while that part of the case may be changed)",
+            "parameters": [{"name": "version", "in": "query", "required": true, "schema": {"type": "string", "pattern": "^[0-9]+$"}}],
+            "responses": operation("", None, ("200", c.answer::<CaseView>("The case")), &["400", "401", "403", "404", "409"])["responses"].clone()
+        }
+    }));
+    let token =
+        json!([{"name": "token", "in": "path", "required": true, "schema": {"type": "string"}}]);
+    paths.insert("/uploads/{token}".into(), json!({
+        "parameters": token,
+        "put": {
+            "summary": "Bilagor, step 2 with the local file store (handler serve): the file's bytes, exactly the size given in step 1. On AWS the upload link is S3's own.",
+            "security": [],
+            "requestBody": {"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+            "responses": operation("", None, ("200", json!({"description": "Stored"})), &["403", "404", "413", "422"])["responses"].clone()
+        }
+    }));
+    paths.insert("/downloads/{token}".into(), json!({
+        "parameters": token,
+        "get": {
+            "summary": "A download link of the local file store (handler serve). On AWS download links are S3's own.",
+            "security": [],
+            "responses": operation("", None, ("200", json!({"description": "The file", "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}})), &["403", "404"])["responses"].clone()
+        }
+    }));
     let period = json!([
         {"name": "from", "in": "query", "required": false, "schema": {"type": "string", "format": "date"}},
         {"name": "to", "in": "query", "required": false, "schema": {"type": "string", "format": "date"}}

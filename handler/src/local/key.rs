@@ -36,6 +36,16 @@ impl LocalKey {
         Ok(LocalKey(key.to_vec()))
     }
 
+    /// Attachments as files under `dir`, their links on `base_url` signed with this key (with
+    /// an issuer of their own, so a link is never a sign-in nor a sign-in a link).
+    pub fn local_files(
+        &self,
+        dir: std::path::PathBuf,
+        base_url: &str,
+    ) -> std::io::Result<crate::store::files::LocalFiles> {
+        crate::store::files::LocalFiles::new(dir, base_url, &self.0)
+    }
+
     pub fn auth(&self) -> Auth {
         Auth::Local { decoding: DecodingKey::from_secret(&self.0) }
     }

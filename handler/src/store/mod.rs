@@ -3,6 +3,7 @@
 //! DynamoDB (production).
 
 pub mod dynamodb;
+pub mod files;
 pub mod sqlite;
 
 use std::future::Future;

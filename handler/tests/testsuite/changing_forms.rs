@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::support::cases::{field, id_of, submitted_case, version_of};
 use crate::support::server::{ANNA, Api, KARIN, Server};
-use crate::support::{SHIPPED_DEFINITIONS, copy_tree};
+use crate::support::{SHIPPED, copy_tree};
 
 /// A draft filled in completely but not sent: `(id, version)`. `job_type` as created.
 async fn complete_draft(anna: &Api, job_type: &str) -> (String, u64) {
@@ -76,7 +76,7 @@ async fn decide(karin: &Api, id: &str, version: u64, decision: &str) -> Value {
 #[tokio::test]
 async fn cases_under_way_when_the_definitions_change() {
     let definitions = tempfile::tempdir().unwrap();
-    copy_tree(Path::new(SHIPPED_DEFINITIONS), definitions.path());
+    copy_tree(Path::new(SHIPPED), definitions.path());
     let dir = definitions.path().display().to_string();
     let mut server =
         Server::start(tempfile::tempdir().unwrap(), "sqlite", &["--definitions", &dir], &[]);

@@ -7,9 +7,8 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::support::server::{ANNA, BINARY, Server};
-use crate::support::{SHIPPED_DEFINITIONS, copy_tree};
+use crate::support::{SHIPPED, copy_tree};
 
-const SHIPPED: &str = SHIPPED_DEFINITIONS;
 const BROKEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../forms/tests/fixtures/broken");
 
 fn check(dir: &Path) -> (Option<i32>, String) {
@@ -49,12 +48,16 @@ fn check_definitions_names_every_problem_of_every_fixture() {
 
 const GUIDE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/configuring-a-company.md");
 
-/// The company file of the guide for a company's staff (its first `toml` block), so that the
-/// guide's steps are the ones tested here and cannot drift from what works.
+/// The company file of the guide for a company's staff (its first `toml` block) with the file
+/// fields of its section "Bilagor" (the second), so that the guide's steps are the ones tested
+/// here and cannot drift from what works.
 fn guide_company() -> String {
     let guide = std::fs::read_to_string(GUIDE).unwrap();
-    let block = guide.split("```toml\n").nth(1).expect("a toml block in the guide");
-    block.split("```").next().unwrap().to_string()
+    let block = |n: usize| {
+        let block = guide.split("```toml\n").nth(n).expect("two toml blocks in the guide");
+        block.split("```").next().unwrap().to_string()
+    };
+    block(1) + "\n" + &block(2)
 }
 
 #[tokio::test]
@@ -90,6 +93,11 @@ async fn a_company_added_only_as_data_is_served_by_the_api_the_schemas_and_the_s
         "the guide's conditional field"
     );
     assert_eq!(service["properties"]["completion.seal_number"]["x-section"], "completion");
+    // Bilagor: described apart from the values.
+    let plan = &service["x-attachments"]["work.site_plan"];
+    assert_eq!(plan["accept"], serde_json::json!(["pdf", "jpeg", "png"]));
+    assert_eq!((plan["max_size_mb"].as_u64(), plan["max_files"].as_u64()), (Some(10), Some(3)));
+    assert_eq!(service["x-attachments"]["completion.photos"]["max_files"], 5);
     let new = serde_json::json!({"company": "testnat", "installation_type": "fuse_change",
         "job_type": "increase_main_fuse", "network_area": "testby"});
     let case = anna.post("/cases", new).await.expect(201).clone();

@@ -2,48 +2,12 @@
 //! which `scripts/test` installs), started on a free loopback port. The e-mail must arrive as
 //! sent: sender, recipient, subject and text.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
 
 use handler::notify::Mailer;
 use handler::store::Notification;
 
-/// moto's server, stopped on drop.
-struct Moto(Child, u16);
-
-impl Moto {
-    fn start() -> Moto {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut child = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("moto_server runs (scripts/test installs it: pip install 'moto[server]')");
-        for _ in 0..200 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Moto(child, port);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("moto_server did not listen on port {port} within 10 s");
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.1)
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::support::moto::Moto;
 
 #[tokio::test]
 async fn ses_sends_the_e_mail_as_written() {

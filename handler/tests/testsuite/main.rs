@@ -8,6 +8,7 @@
 
 mod support;
 
+mod attachments;
 mod bad_input;
 mod case_life;
 mod changing_forms;

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::fields::field_ref;
+use super::fields::{field_ref, no_file_field};
 use super::{BASE, Report, check_new_id};
 use crate::definitions::format::{self, FieldKind};
 use crate::definitions::{Field, LookupRules, Section};
@@ -40,6 +40,7 @@ pub(super) fn check_lookup(
             );
         }
         if let Some(f) = field_ref(report, BASE, fields, field) {
+            no_file_field(report, BASE, f, field, "the lookup projection");
             if never.contains(f.id.as_str()) || f.kind == FieldKind::IdentityNumber {
                 report.at_text(
                     BASE,
@@ -79,7 +80,10 @@ pub(super) fn check_copy_from_owner(
         let (Some(source), Some(target)) = (source, target) else {
             continue;
         };
-        if source.section != "owner" || target.section != "payer" {
+        if source.is_file() || target.is_file() {
+            let (f, at) = if source.is_file() { (source, from) } else { (target, to) };
+            no_file_field(report, BASE, f, at, "copy_from_owner");
+        } else if source.section != "owner" || target.section != "payer" {
             report.at_text(
                 BASE,
                 from,

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::fields::{check_field, field_ref};
+use super::fields::{check_field, field_ref, no_file_field};
 use super::visibility::{FormOrder, field_conditions};
 use super::{INSTALLATION_TYPES, Report, check_new_id};
 use crate::definitions::format;
@@ -255,6 +255,10 @@ fn check_auto_approve(
                 &c.field,
                 format!("`{}` does not appear in installation type `{kind}`", field.id),
             );
+        }
+        if field.is_file() {
+            no_file_field(report, path, field, &c.field, "an auto_approve condition");
+            continue;
         }
         let limits = c.at_most.is_some() || c.at_least.is_some();
         if limits && field.kind != FieldKind::Number {

@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use super::{IDENTIFIER_HINT, INSTALLATION_TYPES, Report, is_identifier};
+use crate::attachment::{FileRules, FileType};
 use crate::definitions::format::{FieldDef, FieldKind, Text};
 use crate::definitions::{Choice, Field};
 
@@ -17,6 +18,8 @@ fn default_max_length(kind: FieldKind) -> u32 {
         FieldKind::PostalCode => 6,
         FieldKind::Gsrn => 18,
         FieldKind::IdentityNumber => 13,
+        // A file field holds no value; its files' names are checked on their own.
+        FieldKind::File => 0,
     }
 }
 
@@ -106,6 +109,7 @@ pub(super) fn check_field(
         }
         (_, None) => Vec::new(),
     };
+    let files = check_file_rules(report, file, def);
     let mut check_types = |list: &Option<Vec<Text>>| -> Option<Vec<String>> {
         let list = list.as_ref()?;
         for t in list {
@@ -152,12 +156,100 @@ pub(super) fn check_field(
         max: def.max,
         unit: def.unit.clone(),
         choices,
+        files,
         installation_types,
         mandatory: def.mandatory,
         mandatory_in,
         // Set once every field it may depend on is known (`visibility.rs`).
         visible_when: None,
     })
+}
+
+/// A file field's `accept`, `max_size_mb` and `max_files`, with their defaults; these keys on
+/// another type are an error.
+fn check_file_rules(report: &mut Report, file: &str, def: &FieldDef) -> Option<FileRules> {
+    let id = def.id.get_ref();
+    if def.kind != FieldKind::File {
+        if def.accept.is_some() || def.max_size_mb.is_some() || def.max_files.is_some() {
+            report.at_text(
+                file,
+                &def.id,
+                format!("`{id}`: accept, max_size_mb and max_files apply only to type = \"file\""),
+            );
+        }
+        return None;
+    }
+    let mut accept = Vec::new();
+    for name in def.accept.iter().flatten() {
+        match FileType::parse(name.get_ref()) {
+            Some(t) if accept.contains(&t) => report.at_text(
+                file,
+                name,
+                format!("`{}` is listed twice in accept", name.get_ref()),
+            ),
+            Some(t) => accept.push(t),
+            None => {
+                let known = FileType::ALL.map(FileType::as_str);
+                let message = match super::closest(name.get_ref(), known) {
+                    Some(near) => format!(
+                        "unknown file type `{}` in accept; did you mean `{near}`?",
+                        name.get_ref()
+                    ),
+                    None => format!(
+                        "unknown file type `{}` in accept; use pdf, jpeg or png",
+                        name.get_ref()
+                    ),
+                };
+                report.at_text(file, name, message);
+            }
+        }
+    }
+    match &def.accept {
+        None => accept = FileType::ALL.to_vec(),
+        Some(list) if list.is_empty() => report.at_text(
+            file,
+            &def.id,
+            format!(
+                "`{id}`: accept is empty; list pdf, jpeg or png, or leave accept out for all three"
+            ),
+        ),
+        Some(_) => {}
+    }
+    let mut in_range = |key: &str, value: Option<u32>, default: u32, most: u32| {
+        let value = value.unwrap_or(default);
+        if !(1..=most).contains(&value) {
+            let message = format!("`{id}`: {key} = {value} is out of range; give 1 to {most}");
+            report.at_text(file, &def.id, message);
+        }
+        value
+    };
+    let max_size_mb =
+        in_range("max_size_mb", def.max_size_mb, FileRules::DEFAULT_MB, FileRules::LARGEST_MB);
+    let max_files =
+        in_range("max_files", def.max_files, FileRules::DEFAULT_FILES, FileRules::MOST_FILES);
+    if def.max_length.is_some() {
+        report.at_text(
+            file,
+            &def.id,
+            format!("`{id}`: a file field has no max_length; use max_size_mb"),
+        );
+    }
+    Some(FileRules { accept, max_size_mb, max_files })
+}
+
+/// Reports a file field where a value is needed (a lookup, "Kopiera från ägare", an automatic
+/// approval); `what` names the place.
+pub(super) fn no_file_field(report: &mut Report, file: &str, field: &Field, at: &Text, what: &str) {
+    if field.is_file() {
+        report.at_text(
+            file,
+            at,
+            format!(
+                "`{}` is a file field and holds no value, so it cannot be used in {what}",
+                field.id
+            ),
+        );
+    }
 }
 
 /// Reports a reference to a field that does not exist; returns the field when it does.

@@ -8,20 +8,27 @@ use super::server::{Answer, Api};
 /// A case that Anna filled in from the registry and sent: `(id, version)`.
 pub async fn submitted_case(anna: &Api) -> (String, u64) {
     let id = id_of(&create_case(anna).await);
+    let version = fill_and_submit(anna, &id, 1).await;
+    (id, version)
+}
+
+/// Fills in Anna's draft `id` (at `version`) from the registry and sends it; the new version.
+pub async fn fill_and_submit(anna: &Api, id: &str, version: u64) -> u64 {
     let first = &oresundskraft_registry()[0];
-    let body = json!({"version": 1, "meter_number": first.meter_number, "apply": true});
-    lookup(anna, &id, body).await.expect(200);
+    let body = json!({"version": version, "meter_number": first.meter_number, "apply": true});
+    lookup(anna, id, body).await.expect(200);
     let fields = json!({
         "owner.identity_number": "19121212-1212",
         "installation.desired_meter_placement": "facade",
         "work.description": "Servisen flyttas till fasaden.",
         "work.planned_start": "2026-12-15",
     });
-    edit(anna, &id, 2, fields).await.expect(200);
-    anna.post(&format!("/cases/{id}/copy-from-owner"), json!({"version": 3})).await.expect(200);
-    let sent = anna.post(&format!("/cases/{id}/submit"), json!({"version": 4})).await;
+    edit(anna, id, version + 1, fields).await.expect(200);
+    let copy = json!({"version": version + 2});
+    anna.post(&format!("/cases/{id}/copy-from-owner"), copy).await.expect(200);
+    let sent = anna.post(&format!("/cases/{id}/submit"), json!({"version": version + 3})).await;
     assert_eq!(sent.expect(200)["status"], "submitted");
-    (id, 5)
+    version + 4
 }
 
 /// Öresundskraft's demo registry as `handler serve` seeds it: the installations are numbered by

@@ -5,6 +5,7 @@
 pub mod cases;
 pub mod cli;
 pub mod dynamodb;
+pub mod moto;
 pub mod server;
 
 use std::path::Path;
@@ -27,16 +28,10 @@ macro_rules! both_stores {
 }
 pub(crate) use both_stores;
 
-/// The text of `tests/fixtures/<name>`.
-pub fn fixture(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+/// The shipped definitions folder.
+pub const SHIPPED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../forms/definitions");
 
-/// The shipped definitions, `forms/definitions/`.
-pub const SHIPPED_DEFINITIONS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../forms/definitions");
-
-/// Copies every file below `from` into `to`, replacing what is there.
+/// Copies the folder `from` into `to`, recursively.
 pub fn copy_tree(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).unwrap() {
         let path = entry.unwrap().path();
@@ -48,4 +43,20 @@ pub fn copy_tree(from: &Path, to: &Path) {
             std::fs::copy(&path, &target).unwrap();
         }
     }
+}
+
+/// The shipped definitions in `dir`, with Öresundskraft given the file fields of
+/// `tests/fixtures/attachments.toml` (Situationsplan, and Foton in the completion notice).
+pub fn definitions_with_files(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    copy_tree(Path::new(SHIPPED), dir);
+    let company = dir.join("companies/oresundskraft.toml");
+    let text = std::fs::read_to_string(&company).unwrap() + "\n" + &fixture("attachments.toml");
+    std::fs::write(company, text).unwrap();
+}
+
+/// The text of `tests/fixtures/<name>`.
+pub fn fixture(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

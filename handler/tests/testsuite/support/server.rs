@@ -51,6 +51,8 @@ pub struct Server {
     key: LocalKey,
     child: Child,
     client: reqwest::Client,
+    /// The S3 stand-in of a server with attachments in S3, stopped after the server.
+    moto: Option<super::moto::Moto>,
 }
 
 impl Server {
@@ -60,9 +62,49 @@ impl Server {
         Server::start(data_dir, "sqlite", &[], &[])
     }
 
+    /// `handler serve` with SQLite and attachments as files in a fresh data directory, on the
+    /// definitions of [`super::definitions_with_files`].
+    pub fn sqlite_with_files() -> Server {
+        let data_dir = tempfile::tempdir().expect("a temp dir");
+        let definitions = data_dir.path().join("definitions");
+        super::definitions_with_files(&definitions);
+        let definitions = definitions.display().to_string();
+        Server::start(data_dir, "sqlite", &["--definitions", &definitions], &[])
+    }
+
     /// `handler serve --store dynamodb` on a fresh table of DynamoDB Local. Panics (never skips)
     /// when DynamoDB Local's environment is missing.
     pub fn dynamodb() -> Server {
+        let table = Server::fresh_table();
+        let data_dir = tempfile::tempdir().expect("a temp dir");
+        Server::start(data_dir, "dynamodb", &["--store", "dynamodb", "--table", &table], &[])
+    }
+
+    /// `handler serve --store dynamodb --attachments s3`: a fresh table of DynamoDB Local, a
+    /// fresh private bucket in a moto server of its own (`AWS_ENDPOINT_URL_S3`), and the
+    /// definitions of [`super::definitions_with_files`].
+    pub async fn dynamodb_s3() -> Server {
+        let moto = super::moto::Moto::start();
+        let bucket = moto.bucket().await;
+        let table = Server::fresh_table();
+        let data_dir = tempfile::tempdir().expect("a temp dir");
+        let definitions = data_dir.path().join("definitions");
+        super::definitions_with_files(&definitions);
+        let definitions = definitions.display().to_string();
+        let args = ["--store", "dynamodb", "--table", &table, "--attachments", "s3"];
+        let mut server = Server::start(
+            data_dir,
+            "dynamodb+s3",
+            &[&args[..], &["--bucket", &bucket, "--definitions", &definitions]].concat(),
+            &[("AWS_ENDPOINT_URL_S3", &moto.url())],
+        );
+        server.moto = Some(moto);
+        server
+    }
+
+    /// A new table of DynamoDB Local made by `handler create-table`. Panics (never skips) when
+    /// DynamoDB Local's environment is missing.
+    fn fresh_table() -> String {
         match std::env::var("AWS_ENDPOINT_URL_DYNAMODB") {
             Ok(endpoint) if !endpoint.trim().is_empty() => {}
             _ => panic!("{NOT_RUNNING}"),
@@ -80,8 +122,7 @@ impl Server {
             output.status,
             String::from_utf8_lossy(&output.stderr)
         );
-        let data_dir = tempfile::tempdir().expect("a temp dir");
-        Server::start(data_dir, "dynamodb", &["--store", "dynamodb", "--table", &table], &[])
+        table
     }
 
     /// Starts `handler serve` with `args` and extra environment `env`, and waits for its address.
@@ -149,7 +190,7 @@ impl Server {
             .timeout(Duration::from_secs(60))
             .build()
             .expect("an HTTP client");
-        Server { url, data_dir, stdout: lines, store, key, child, client }
+        Server { url, data_dir, stdout: lines, store, key, child, client, moto: None }
     }
 
     pub fn token(&self, user: User) -> String {
@@ -164,6 +205,11 @@ impl Server {
             token: Some(self.token(user)),
             client: self.client.clone(),
         }
+    }
+
+    /// A plain HTTP client, e.g. for upload and download links.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.client
     }
 
     /// The API without a token.
@@ -253,6 +299,14 @@ impl Api {
 
     pub async fn patch(&self, path: &str, body: Value) -> Answer {
         self.send(self.request(Method::PATCH, path).json(&body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Answer {
+        self.send(self.request(Method::PUT, path).json(&body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Answer {
+        self.send(self.request(Method::DELETE, path)).await
     }
 }
 

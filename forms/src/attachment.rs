@@ -1,0 +1,315 @@
+//! Attachments (bilagor): files such as a situationsplan, an enlinjeschema or photos, declared as
+//! fields of type `file`. The bytes live outside the case (the handler's file store); the case
+//! keeps what was attached ([`Attachment`]). Types are told by their content, never by their
+//! name: a renamed program is no PDF.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::definitions::{Field, FieldKind};
+use crate::form::{Form, FormPart, Problem, ProblemCode};
+
+/// A kind of file an attachment may be.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum FileType {
+    Pdf,
+    Jpeg,
+    Png,
+}
+
+/// The eight bytes every PNG file begins with.
+const PNG_SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+
+impl FileType {
+    pub const ALL: [FileType; 3] = [FileType::Pdf, FileType::Jpeg, FileType::Png];
+
+    /// As written in the definitions: `pdf`, `jpeg`, `png`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileType::Pdf => "pdf",
+            FileType::Jpeg => "jpeg",
+            FileType::Png => "png",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FileType> {
+        FileType::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// The name people know: PDF, JPEG, PNG.
+    pub fn label(self) -> &'static str {
+        match self {
+            FileType::Pdf => "PDF",
+            FileType::Jpeg => "JPEG",
+            FileType::Png => "PNG",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            FileType::Pdf => "application/pdf",
+            FileType::Jpeg => "image/jpeg",
+            FileType::Png => "image/png",
+        }
+    }
+
+    /// The type of a file by its first bytes (16 are enough), by the formats' magic numbers:
+    /// `%PDF-`, JPEG's `FF D8 FF`, PNG's eight-byte signature. `None` for anything else.
+    pub fn sniff(first_bytes: &[u8]) -> Option<FileType> {
+        if first_bytes.starts_with(b"%PDF-") {
+            Some(FileType::Pdf)
+        } else if first_bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(FileType::Jpeg)
+        } else if first_bytes.starts_with(&PNG_SIGNATURE) {
+            Some(FileType::Png)
+        } else {
+            None
+        }
+    }
+}
+
+/// How many of a file's first bytes [`FileType::sniff`] needs.
+pub const SNIFF_BYTES: usize = 16;
+
+/// The longest file name kept, in characters.
+pub const NAME_MAX_CHARS: usize = 200;
+
+const MIB: u64 = 1024 * 1024;
+
+/// What a field of type `file` accepts (checked when the definitions are loaded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileRules {
+    pub accept: Vec<FileType>,
+    /// Largest file, in MB (MiB): 1 to [`FileRules::LARGEST_MB`].
+    pub max_size_mb: u32,
+    /// Most files in the field.
+    pub max_files: u32,
+}
+
+impl FileRules {
+    pub const DEFAULT_MB: u32 = 10;
+    pub const LARGEST_MB: u32 = 25;
+    pub const DEFAULT_FILES: u32 = 5;
+    pub const MOST_FILES: u32 = 20;
+
+    pub fn max_bytes(&self) -> u64 {
+        u64::from(self.max_size_mb) * MIB
+    }
+
+    /// "PDF, JPEG eller PNG".
+    pub fn accepted(&self) -> String {
+        or_list(self.accept.iter().map(|t| t.label().to_string()).collect())
+    }
+
+    /// "PDF, JPEG eller PNG, högst 10 MB": what the page says under the field.
+    pub fn describe(&self) -> String {
+        format!("{}, högst {} MB", self.accepted(), self.max_size_mb)
+    }
+}
+
+/// "a", "a eller b", "a, b eller c".
+fn or_list(mut items: Vec<String>) -> String {
+    match items.pop() {
+        None => String::new(),
+        Some(last) if items.is_empty() => last,
+        Some(last) => format!("{} eller {last}", items.join(", ")),
+    }
+}
+
+/// One attached file, as the case keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Attachment {
+    /// A random UUID; the file's key in the file store is `cases/<case id>/<id>`.
+    pub id: String,
+    /// The field of type `file` it belongs to.
+    pub field: String,
+    /// The file's name as the installer gave it.
+    pub name: String,
+    /// What its content is (not what its name says).
+    pub file_type: FileType,
+    /// In bytes.
+    pub size: u64,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
+    pub uploaded_at: OffsetDateTime,
+    /// The user id of who attached it.
+    pub uploaded_by: String,
+}
+
+/// A size in MB for people, one decimal, rounded up so that a file just over a limit never
+/// reads as within it: "14,2 MB".
+pub fn megabytes(size: u64) -> String {
+    let tenths = (size * 10).div_ceil(MIB);
+    format!("{},{} MB", tenths / 10, tenths % 10)
+}
+
+impl<'d> Form<'d> {
+    /// The field `id` if it is a file field of this form, with its rules; else a problem
+    /// naming it.
+    pub fn file_field(&self, id: &str) -> Result<(&'d Field, &'d FileRules, FormPart), Problem> {
+        let found = self.field(id).and_then(|f| Some((f.field, f.field.files.as_ref()?, f.part())));
+        found.ok_or_else(|| Problem {
+            field: id.to_string(),
+            code: ProblemCode::UnknownField,
+            message: match self.field(id) {
+                Some(f) => format!("{} är inget fält för bilagor.", f.field.label),
+                None => format!("Fältet {id} finns inte i den här anmälan."),
+            },
+        })
+    }
+
+    /// Whether a file of `size` bytes named `name` may be attached to `field` next to the
+    /// case's `attachments`: the name, the size within the field's limit, and room for one
+    /// more file. Asked before the upload and again after it.
+    pub fn check_new_file(
+        &self,
+        field: &str,
+        name: &str,
+        size: u64,
+        attachments: &[Attachment],
+    ) -> Result<(), Problem> {
+        let (field, rules, _) = self.file_field(field)?;
+        let problem = |code, message: String| Problem { field: field.id.clone(), code, message };
+        if let Some(message) = name_problem(name) {
+            return Err(problem(ProblemCode::InvalidFormat, message));
+        }
+        if size == 0 {
+            return Err(problem(
+                ProblemCode::InvalidFormat,
+                format!("Filen {name} är tom. Bifoga en fil med innehåll."),
+            ));
+        }
+        if size > rules.max_bytes() {
+            return Err(problem(
+                ProblemCode::TooLarge,
+                format!(
+                    "Filen är {}. {} får vara högst {} MB.",
+                    megabytes(size),
+                    field.label,
+                    rules.max_size_mb
+                ),
+            ));
+        }
+        let count = attachments.iter().filter(|a| a.field == field.id).count();
+        if count >= rules.max_files as usize {
+            return Err(problem(
+                ProblemCode::TooManyFiles,
+                format!(
+                    "{} har redan {count} {}, det som mest får bifogas. Ta bort en fil först.",
+                    field.label,
+                    if count == 1 { "fil" } else { "filer" }
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The type of an uploaded file by its first bytes, if `field` accepts it; else a problem
+    /// that names the file and says what to attach instead.
+    pub fn check_content(
+        &self,
+        field: &str,
+        name: &str,
+        first_bytes: &[u8],
+    ) -> Result<FileType, Problem> {
+        let (field, rules, _) = self.file_field(field)?;
+        match FileType::sniff(first_bytes) {
+            Some(t) if rules.accept.contains(&t) => Ok(t),
+            _ => {
+                let hyphened: Vec<String> =
+                    rules.accept.iter().map(|t| format!("{}-", t.label())).collect();
+                let mut kinds = or_list(hyphened);
+                kinds.push_str("fil");
+                Err(Problem {
+                    field: field.id.clone(),
+                    code: ProblemCode::WrongFileType,
+                    message: format!(
+                        "Filen {name} är inte en {kinds}. Bifoga {} som {}.",
+                        field.label.to_lowercase(),
+                        rules.accepted()
+                    ),
+                })
+            }
+        }
+    }
+}
+
+/// What is wrong with a file's name, if anything: empty, over [`NAME_MAX_CHARS`], or with
+/// control characters or path separators.
+pub fn name_problem(name: &str) -> Option<String> {
+    let bad = name.trim().is_empty()
+        || name.chars().count() > NAME_MAX_CHARS
+        || name.chars().any(|c| c.is_control() || c == '/' || c == '\\');
+    bad.then(|| {
+        format!(
+            "Filnamnet får vara högst {NAME_MAX_CHARS} tecken, utan / och \\ och utan \
+             styrtecken. Byt namn på filen och bifoga den igen."
+        )
+    })
+}
+
+impl Field {
+    pub fn is_file(&self) -> bool {
+        self.kind == FieldKind::File
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_told_by_their_first_bytes() {
+        assert_eq!(FileType::sniff(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3"), Some(FileType::Pdf));
+        assert_eq!(FileType::sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J']), Some(FileType::Jpeg));
+        let png = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, b'I', b'H'];
+        assert_eq!(FileType::sniff(&png), Some(FileType::Png));
+        // A Windows program renamed plan.pdf is still a program.
+        assert_eq!(FileType::sniff(b"MZ\x90\x00\x03\x00\x00\x00\x04\x00"), None);
+        assert_eq!(FileType::sniff(b""), None, "empty");
+        assert_eq!(FileType::sniff(b"%PD"), None, "shorter than the magic number");
+        assert_eq!(FileType::sniff(&[0xFF, 0xD8]), None, "half a JPEG marker");
+        assert_eq!(FileType::sniff(&png[..7]), None, "seven bytes of PNG's eight");
+        assert_eq!(FileType::sniff(b"pdf %PDF-"), None, "the magic number must come first");
+    }
+
+    #[test]
+    fn sizes_read_in_megabytes_rounded_up() {
+        assert_eq!(megabytes(14 * MIB + MIB / 5), "14,2 MB");
+        assert_eq!(megabytes(10 * MIB + 1), "10,1 MB", "just over 10 MB never reads as 10,0");
+        assert_eq!(megabytes(10 * MIB), "10,0 MB");
+        assert_eq!(megabytes(1), "0,1 MB");
+    }
+
+    #[test]
+    fn names_are_at_most_200_characters_without_separators_or_control_characters() {
+        assert_eq!(name_problem("situationsplan.pdf"), None);
+        assert_eq!(name_problem(&"å".repeat(200)), None);
+        for bad in ["", "  ", "../../etc/passwd", "a\\b.pdf", "plan\n.pdf", "plan\u{0}.pdf"] {
+            assert!(name_problem(bad).is_some(), "{bad:?}");
+        }
+        assert!(name_problem(&"å".repeat(201)).unwrap().contains("högst 200 tecken"));
+    }
+
+    #[test]
+    fn accepted_types_read_as_a_swedish_list() {
+        let rules =
+            |accept: Vec<FileType>| FileRules { accept, max_size_mb: 10, max_files: 5 }.describe();
+        assert_eq!(rules(FileType::ALL.to_vec()), "PDF, JPEG eller PNG, högst 10 MB");
+        assert_eq!(rules(vec![FileType::Pdf]), "PDF, högst 10 MB");
+        assert_eq!(rules(vec![FileType::Jpeg, FileType::Png]), "JPEG eller PNG, högst 10 MB");
+    }
+}
