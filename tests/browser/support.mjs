@@ -35,13 +35,13 @@ export function need(file, how) {
 }
 
 /**
- * Starts `handler serve --addr 127.0.0.1:0 --data-dir <fresh temp dir>` and waits for the line
- * "Elanmälan is running at http://127.0.0.1:PORT ...". Returns { url, stop, output }.
+ * Starts `handler serve --addr 127.0.0.1:0 --data-dir <fresh temp dir> [...args]` and waits for
+ * the line "Elanmälan is running at http://127.0.0.1:PORT ...". Returns { url, stop, output }.
  */
-export async function startServer() {
+export async function startServer({ args = [] } = {}) {
   need(HANDLER, "build it with `cargo build -p handler` (scripts/test does)");
   const dataDir = mkdtempSync(path.join(tmpdir(), "elanmalan-browser-"));
-  const child = spawn(HANDLER, ["serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir], {
+  const child = spawn(HANDLER, ["serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, ...args], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG || "warn" },
