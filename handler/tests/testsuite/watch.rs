@@ -65,7 +65,7 @@ async fn a_change_is_served_a_broken_one_is_shown_and_the_last_good_one_served_u
     let defs = tempfile::tempdir().unwrap();
     copy_tree(Path::new(SHIPPED), defs.path());
     let definitions = defs.path().display().to_string();
-    let server = Server::start(
+    let mut server = Server::start(
         tempfile::tempdir().unwrap(),
         "sqlite",
         &["--definitions", &definitions, "--watch"],
@@ -143,7 +143,17 @@ async fn a_change_is_served_a_broken_one_is_shown_and_the_last_good_one_served_u
     assert!(company_names(&server).await.iter().any(|n| n == "Öresundskraft Igen"));
     let fixed = status(events.clone()).await;
     assert_eq!(fixed["problems"], serde_json::json!([]), "{fixed}");
-    assert!(fixed["generation"].as_u64().unwrap() > generation);
+    let generation = fixed["generation"].as_u64().unwrap();
+    assert!(generation > broken["generation"].as_u64().unwrap());
+
+    // An open page's long poll does not hold up the server's stop (it would for 25 s).
+    let waiting = tokio::spawn(status(format!("{events}?since={generation}")));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    assert!(server.stop_with("-TERM").success());
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    let last = tokio::time::timeout(WITHIN, waiting).await.expect("answered").unwrap();
+    assert_eq!(last["generation"].as_u64(), Some(generation));
 }
 
 #[test]
