@@ -2,7 +2,7 @@
 //! from the form definitions. Same definitions in, same bytes out.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use forms::definitions::{FieldKind, VisibleWhen};
 use forms::form::COMPLETION_SECTION;
@@ -80,22 +80,73 @@ pub struct Site {
 }
 
 impl Site {
-    /// Writes every file under `out`, replacing what was there.
+    /// Makes `out` hold exactly the site: a file whose bytes are already there is left alone
+    /// (a rebuild rewrites only what changed, and the same definitions change nothing), the
+    /// others are written, and files the site no longer has are removed.
     pub fn write_to(&self, out: &Path) -> Result<(), BuildError> {
         let fail =
             |path: &Path, source| BuildError::Write { path: path.display().to_string(), source };
-        if out.exists() {
-            std::fs::remove_dir_all(out).map_err(|e| fail(out, e))?;
+        let mut dirs: Vec<PathBuf> = self
+            .files
+            .keys()
+            .filter_map(|rel| out.join(rel).parent().map(Path::to_path_buf))
+            .collect();
+        dirs.dedup();
+        for dir in &dirs {
+            std::fs::create_dir_all(dir).map_err(|e| fail(dir, e))?;
         }
-        for (rel, bytes) in &self.files {
+        let files: Vec<(&String, &Vec<u8>)> = self.files.iter().collect();
+        in_parallel(&files, |&(rel, bytes)| {
             let path = out.join(rel);
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| fail(dir, e))?;
+            match std::fs::read(&path) {
+                Ok(there) if &there == bytes => Ok(()),
+                _ => std::fs::write(&path, bytes).map_err(|e| fail(&path, e)),
             }
-            std::fs::write(&path, bytes).map_err(|e| fail(&path, e))?;
-        }
-        Ok(())
+        })?;
+        remove_others(out, out, &self.files).map_err(|e| fail(out, e))
     }
+}
+
+/// Removes the files below `dir` that are not in `keep` (paths relative to `root`), and the
+/// folders that leaves empty.
+fn remove_others(root: &Path, dir: &Path, keep: &BTreeMap<String, Vec<u8>>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            remove_others(root, &path, keep)?;
+            if std::fs::read_dir(&path)?.next().is_none() {
+                std::fs::remove_dir(&path)?;
+            }
+        } else {
+            let rel = path.strip_prefix(root).unwrap_or(&path);
+            let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>();
+            if !keep.contains_key(&rel.join("/")) {
+                std::fs::remove_file(&path)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `work` for every item, spread over the machine's cores in contiguous chunks, each item's
+/// result in the items' order; the first failure is the answer.
+fn in_parallel<T: Sync, R: Send, E: Send>(
+    items: &[T],
+    work: impl Fn(&T) -> Result<R, E> + Sync,
+) -> Result<Vec<R>, E> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = items.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = items
+            .chunks(chunk)
+            .map(|chunk| scope.spawn(|| chunk.iter().map(&work).collect::<Result<Vec<R>, E>>()))
+            .collect();
+        let mut all = Vec::with_capacity(items.len());
+        for worker in workers {
+            all.extend(worker.join().expect("a build thread panicked")?);
+        }
+        Ok(all)
+    })
 }
 
 #[derive(Serialize)]
@@ -305,6 +356,22 @@ pub fn definitions_from(dir: &Path) -> Result<Definitions, forms::definitions::D
     Definitions::parse(&root, &sources)
 }
 
+/// One page. Each page names itself (`<body data-page>`, the menu's current link) and the
+/// scripts it loads after `common`, in order; a page with a list (`paged`) has the lists'
+/// stylesheet.
+fn render_page(
+    env: &Environment,
+    base: &Value,
+    template: &str,
+    name: &str,
+    scripts: &[&'static str],
+    ctx: Value,
+) -> Result<Vec<u8>, BuildError> {
+    let lists = scripts.contains(&"paged");
+    let ctx = context! { ..context! { page => name, scripts => scripts.to_vec(), lists => lists }, ..ctx, ..base.clone() };
+    Ok(env.get_template(template)?.render(ctx)?.into_bytes())
+}
+
 /// Renders the whole site.
 pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
     let mut env = Environment::new();
@@ -345,44 +412,37 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
         }
     };
     let base = context! { assets => Value::from(Serde(&assets)), auth => auth };
-    // Each page names itself (`<body data-page>`, the menu's current link) and the scripts it
-    // loads after `common`, in order; a page with a list (`paged`) has the lists' stylesheet.
-    let mut page = |path: String,
-                    template: &str,
-                    name: &str,
-                    scripts: &[&'static str],
-                    ctx: minijinja::Value|
-     -> Result<(), BuildError> {
-        let lists = scripts.contains(&"paged");
-        let ctx = context! { ..context! { page => name, scripts => scripts.to_vec(), lists => lists }, ..ctx, ..base.clone() };
-        let html = env.get_template(template)?.render(ctx)?;
-        files.insert(path, html.into_bytes());
-        Ok(())
+    let render = |template: &str, name: &str, scripts: &[&'static str], ctx: Value| {
+        render_page(&env, &base, template, name, scripts, ctx)
     };
-    page(
+    files.insert(
         "index.html".into(),
-        "cases.html",
-        "cases",
-        &["paged", "list"],
-        context! { forms_json => &forms_json },
-    )?;
-    page(
+        render("cases.html", "cases", &["paged", "list"], context! { forms_json => &forms_json })?,
+    );
+    files.insert(
         "inkorg/index.html".into(),
-        "inbox.html",
-        "inbox",
-        &["paged", "list"],
-        context! { forms_json => &forms_json },
-    )?;
-    page("uppslag/index.html".into(), "audit.html", "audit", &["paged", "audit"], context! {})?;
-    page(
+        render("inbox.html", "inbox", &["paged", "list"], context! { forms_json => &forms_json })?,
+    );
+    files.insert(
+        "uppslag/index.html".into(),
+        render("audit.html", "audit", &["paged", "audit"], context! {})?,
+    );
+    files.insert(
         "ny/index.html".into(),
-        "new_case.html",
-        "new-case",
-        &["new-case"],
-        context! { companies => Value::from(Serde(&catalog.companies)), forms_json => &forms_json },
-    )?;
-    page("logga-in/index.html".into(), "sign_in.html", "sign-in", &["sign-in"], context! {})?;
-    for form in defs.forms() {
+        render(
+            "new_case.html",
+            "new-case",
+            &["new-case"],
+            context! { companies => Value::from(Serde(&catalog.companies)), forms_json => &forms_json },
+        )?,
+    );
+    files.insert(
+        "logga-in/index.html".into(),
+        render("sign_in.html", "sign-in", &["sign-in"], context! {})?,
+    );
+    // Each form's page and schema: most of the work, spread over the cores.
+    let forms: Vec<Form> = defs.forms().collect();
+    let rendered = in_parallel(&forms, |form| {
         let company = context! {
             id => &form.company.id,
             name => &form.company.name,
@@ -391,10 +451,9 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
         let installation_type =
             context! { id => &form.installation_type.id, name => &form.installation_type.name };
         let (completion, sections): (Vec<PageSection>, Vec<PageSection>) =
-            page_sections(&form).into_iter().partition(|s| s.id == COMPLETION_SECTION);
+            page_sections(form).into_iter().partition(|s| s.id == COMPLETION_SECTION);
         let files = form.fields.iter().any(|f| f.field.is_file());
-        page(
-            format!("anmalan/{}/{}/index.html", form.company.id, form.installation_type.id),
+        let html = render(
             "case.html",
             "case",
             if files { &["case", "attachments"] } else { &["case"] },
@@ -403,16 +462,17 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
                 installation_type,
                 sections => Value::from(Serde(sections)),
                 completion => Value::from(Serde(completion.into_iter().next())),
-                copy_map => copy_map(&form),
+                copy_map => copy_map(form),
             },
         )?;
-    }
-    for form in defs.forms() {
-        let schema = serde_json::to_string_pretty(&form.json_schema()).expect("JSON") + "\n";
-        files.insert(
-            format!("schemas/{}/{}.json", form.company.id, form.installation_type.id),
-            schema.into_bytes(),
-        );
+        let schema = serde_json::to_vec_pretty(&form.json_schema()).expect("JSON");
+        Ok::<_, BuildError>((html, schema))
+    })?;
+    for (form, (html, mut schema)) in forms.iter().zip(rendered) {
+        let (company, installation_type) = (&form.company.id, &form.installation_type.id);
+        files.insert(format!("anmalan/{company}/{installation_type}/index.html"), html);
+        schema.push(b'\n');
+        files.insert(format!("schemas/{company}/{installation_type}.json"), schema);
     }
     Ok(Site { files })
 }

@@ -263,3 +263,34 @@ fn snapshots_of_one_companys_pages() {
         insta::assert_snapshot!(name, page(&site, path));
     }
 }
+
+#[test]
+fn writing_over_an_earlier_build_leaves_exactly_the_site() {
+    let site = build(Definitions::builtin(), &SignIn::Local).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let stale = out.path().join("anmalan/gone/fuse_change/index.html");
+    std::fs::create_dir_all(stale.parent().unwrap()).unwrap();
+    std::fs::write(&stale, "a form that is no longer defined").unwrap();
+    std::fs::create_dir_all(out.path().join("ny")).unwrap();
+    std::fs::write(out.path().join("ny/index.html"), "an older page").unwrap();
+    site.write_to(out.path()).unwrap();
+    site.write_to(out.path()).unwrap();
+    assert!(!stale.exists() && !out.path().join("anmalan/gone").exists());
+    let mut written = 0;
+    for entry in walk(out.path()) {
+        let rel = entry.strip_prefix(out.path()).unwrap().to_str().unwrap().to_string();
+        let bytes = site.files.get(&rel).unwrap_or_else(|| panic!("{rel} is not in the site"));
+        assert_eq!(&std::fs::read(&entry).unwrap(), bytes, "{rel}");
+        written += 1;
+    }
+    assert_eq!(written, site.files.len());
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() { files.extend(walk(&path)) } else { files.push(path) }
+    }
+    files
+}

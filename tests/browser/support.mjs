@@ -48,8 +48,8 @@ export function definitionsWithFiles() {
 }
 
 /**
- * Starts `handler serve --addr 127.0.0.1:0 --data-dir <fresh temp dir> [args]` and waits for the line
- * "Elanmälan is running at http://127.0.0.1:PORT ...". Returns { url, stop, output }.
+ * Starts `handler serve --addr 127.0.0.1:0 --data-dir <fresh temp dir> [...args]` and waits for
+ * the line "Elanmälan is running at http://127.0.0.1:PORT ...". Returns { url, stop, output }.
  */
 export async function startServer({ args = [] } = {}) {
   need(HANDLER, "build it with `cargo build -p handler` (scripts/test does)");

@@ -3,12 +3,14 @@
 
 mod import;
 mod serve;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use forms::{Definitions, Role};
+use forms::Role;
+use forms::definitions::DefinitionErrors;
 
 pub use self::import::{ImportError, ImportPlan, plan};
 use crate::local::LocalKey;
@@ -35,6 +37,10 @@ enum Command {
         definitions: Option<PathBuf>,
         #[command(flatten)]
         attachments: AttachmentArgs,
+        /// Live preview: reload the definitions and rebuild the site when a file in the
+        /// definitions folder changes, and reload open pages.
+        #[arg(long, requires = "definitions")]
+        watch: bool,
     },
     /// Check a definitions folder: every problem as file:line:column, exit 1 on any.
     CheckDefinitions { dir: PathBuf },
@@ -127,25 +133,33 @@ pub fn init_tracing() {
 
 pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
-        Command::Serve { addr, store, definitions, attachments } => {
+        Command::Serve { addr, store, definitions, attachments, watch } => {
+            // Watching starts with the files as they are before they are read, so that no
+            // change is missed.
+            let watcher = match (&definitions, watch) {
+                (Some(dir), true) => Some(watch::Watcher::new(dir.clone())),
+                _ => None,
+            };
             let definitions = match definitions {
-                None => Definitions::builtin(),
-                // Read once, for the life of the process.
-                Some(dir) => {
-                    Box::leak(Box::new(site::definitions_from(&dir).map_err(|problems| {
-                        format!("{problems}\n{} problems in {}", problems.0.len(), dir.display())
-                    })?))
-                }
+                None => forms::Definitions::builtin().clone(),
+                Some(dir) => site::definitions_from(&dir)
+                    .map_err(|problems| problem_report(&problems, &dir))?,
             };
             let key = local_key(&store.data_dir)?;
+            let options = serve::Options {
+                addr,
+                store: &store,
+                attachments: &attachments,
+                definitions,
+                watcher,
+            };
             match store.store {
                 StoreKind::Sqlite => {
-                    let s = open_sqlite(&store.data_dir)?;
-                    serve::serve(s, key, &addr, &store, &attachments, definitions).await
+                    serve::serve(open_sqlite(&store.data_dir)?, key, options).await
                 }
                 StoreKind::Dynamodb => {
                     let s = DynamoStore::new(dynamodb::client_from_env().await, &store.table);
-                    serve::serve(s, key, &addr, &store, &attachments, definitions).await
+                    serve::serve(s, key, options).await
                 }
             }
         }
@@ -160,10 +174,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 Ok(ExitCode::SUCCESS)
             }
             Err(problems) => {
-                println!("{problems}");
-                let n = problems.0.len();
-                let noun = if n == 1 { "problem" } else { "problems" };
-                println!("{n} {noun} in {}; each line says where and what to do.", dir.display());
+                println!("{}", problem_report(&problems, &dir));
                 Ok(ExitCode::FAILURE)
             }
         },
@@ -193,6 +204,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Every problem as `file:line:column: message`, one a line, and a count.
+fn problem_report(problems: &DefinitionErrors, dir: &Path) -> String {
+    let n = problems.0.len();
+    let noun = if n == 1 { "problem" } else { "problems" };
+    format!("{problems}\n{n} {noun} in {}; each line says where and what to do.", dir.display())
 }
 
 fn local_key(data_dir: &Path) -> Result<LocalKey, Failure> {

@@ -6,27 +6,35 @@ use std::sync::Arc;
 use forms::Definitions;
 use site::SignIn;
 
+use super::watch::Watcher;
 use super::{AttachmentArgs, Failure, FilesKind, StoreArgs, StoreKind};
-use crate::http::{AppState, router};
-use crate::local::{self, LocalKey, demo};
+use crate::http::{AppState, LiveDefinitions, router};
+use crate::local::{self, LiveSite, LocalKey, Preview, demo};
 use crate::notify::{self, Mailer};
 use crate::store::files::{Files, S3Files};
 use crate::store::{RegistryStore, Store};
 
+pub(super) struct Options<'a> {
+    pub addr: String,
+    pub store: &'a StoreArgs,
+    pub attachments: &'a AttachmentArgs,
+    pub definitions: Definitions,
+    /// With `--watch`: the definitions folder, watched from before it was read.
+    pub watcher: Option<Watcher>,
+}
+
 pub(super) async fn serve<S: Store>(
     store: S,
     key: LocalKey,
-    addr: &str,
-    args: &StoreArgs,
-    attachments: &AttachmentArgs,
-    definitions: &'static Definitions,
+    options: Options<'_>,
 ) -> Result<ExitCode, Failure> {
+    let Options { addr, store: args, attachments, definitions, watcher } = options;
     if attachments.attachments == FilesKind::S3 && attachments.bucket.is_none() {
         return Err("--attachments s3 needs --bucket NAME (or ATTACHMENTS_BUCKET)".into());
     }
     // A store that is down must not keep the server from starting: it answers 503 with
     // Retry-After until the store is back, and the demo registry is seeded on a later start.
-    if let Err(reason) = seed_demo_registry(&store, definitions).await {
+    if let Err(reason) = seed_demo_registry(&store, &definitions).await {
         tracing::warn!(%reason, "could not seed the demo registry; serving without it");
     }
     // Anyone who reaches the demo sign-in is signed in, so it stays on this machine.
@@ -39,18 +47,27 @@ pub(super) async fn serve<S: Store>(
              loopback addresses (127.0.0.1, ::1)"
         ));
     }
-    // The site is rebuilt from the definitions on every start, so it always matches them.
-    let site_dir = args.data_dir.join("site");
-    site::build(definitions, &SignIn::Local)
-        .and_then(|built| built.write_to(&site_dir))
-        .map_err(|e| format!("cannot build the site: {e}"))?;
+    let definitions = LiveDefinitions::new(definitions);
+    let preview = watcher.is_some().then(Preview::default);
+    // The site is built from the definitions on every start, so it always matches them. It is
+    // built in the background while the API already answers; a page waits for it.
+    let site = LiveSite::new(preview.clone());
+    {
+        let (definitions, site) = (definitions.current(), site.clone());
+        tokio::task::spawn_blocking(move || match site::build(&definitions, &SignIn::Local) {
+            Ok(built) => site.replace(built),
+            Err(e) => {
+                eprintln!("handler: cannot build the site: {e}");
+                std::process::exit(1);
+            }
+        });
+    }
     let key = Arc::new(key);
-    let listener = tokio::net::TcpListener::bind(addr)
+    let listener = tokio::net::TcpListener::bind(&addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let url = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
-    let mut state = AppState::new(store.clone(), key.auth());
-    state.definitions = definitions;
+    let mut state = AppState::new(store.clone(), key.auth()).with_definitions(definitions.clone());
     state.site_url = url.clone();
     let files_dir = args.data_dir.join("attachments");
     state.files = Arc::new(match (&attachments.attachments, &attachments.bucket) {
@@ -65,15 +82,29 @@ pub(super) async fn serve<S: Store>(
     // E-mails to the other side of a case become .eml files here.
     let mailer = Arc::new(Mailer::Files(args.data_dir.join("mail")));
     tokio::spawn(notify::deliver(store, mailer, state.mail_ready.clone()));
-    let app = local::with_site(router(state), key.clone(), &site_dir);
+    let app = local::with_site(router(state), key.clone(), site.clone(), preview.as_ref());
     let stop = stop_signal()?;
-    print_welcome(&url, &key, args, definitions);
+    print_welcome(&url, &key, args, &definitions.current());
     match &attachments.bucket {
         Some(bucket) if attachments.attachments == FilesKind::S3 => {
             println!("Attachments: S3 bucket {bucket}")
         }
         _ => println!("Attachments: {}", files_dir.display()),
     }
+    if let (Some(watcher), Some(preview)) = (watcher, &preview) {
+        println!("Watching {} for changes (live preview).", watcher.dir().display());
+        tokio::spawn(watcher.run(definitions, site, preview.clone()));
+    }
+    let stop = {
+        let preview = preview.clone();
+        async move {
+            stop.await;
+            // Open pages' long polls end now, or they would hold the shutdown up.
+            if let Some(preview) = preview {
+                preview.stop();
+            }
+        }
+    };
     axum::serve(listener, app)
         .with_graceful_shutdown(stop)
         .await

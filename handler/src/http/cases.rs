@@ -142,7 +142,7 @@ pub fn now() -> OffsetDateTime {
 }
 
 fn form_of<'d, S>(state: &'d AppState<S>, case: &Case) -> Option<Form<'d>> {
-    state.definitions.case_form(&case.company, &case.installation_type)
+    state.definitions().case_form(&case.company, &case.installation_type)
 }
 
 pub fn view<S>(state: &AppState<S>, caller: &Caller, case: Case) -> CaseView {
@@ -236,7 +236,7 @@ pub async fn create<S: Store>(
     if caller.role != Role::Installer {
         return Err(ApiError::forbidden("Bara installatörer skapar anmälningar."));
     }
-    let defs = state.definitions;
+    let defs = state.definitions();
     let unknown = |field: &str, message: &str| {
         let problem = Problem {
             field: field.into(),

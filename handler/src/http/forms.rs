@@ -9,10 +9,9 @@ use forms::Catalog;
 use super::AppState;
 use super::error::{ApiError, ErrorCode};
 
-/// What every network company offers, built once from the definitions (they do not change
-/// while the process runs).
+/// What every network company offers, from the definitions.
 pub async fn catalog<S: Send + Sync>(State(state): State<AppState<S>>) -> Json<Catalog> {
-    Json(state.definitions.catalog())
+    Json(state.definitions().catalog())
 }
 
 pub async fn schema<S: Send + Sync>(
@@ -20,7 +19,7 @@ pub async fn schema<S: Send + Sync>(
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let form = path.ok().and_then(|Path((company, installation_type))| {
-        state.definitions.form(&company, &installation_type)
+        state.definitions().form(&company, &installation_type)
     });
     let form = form.ok_or_else(|| {
         ApiError::new(ErrorCode::FormNotFound, "Nätbolaget har ingen sådan installationstyp.")

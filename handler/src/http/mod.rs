@@ -14,7 +14,7 @@ mod messages;
 mod moves;
 pub mod openapi;
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -34,7 +34,9 @@ use crate::store::files::Files;
 /// What every request handler shares: the store, the definitions and how callers are known.
 pub struct AppState<S> {
     pub store: S,
-    pub definitions: &'static ::forms::Definitions,
+    /// The version of the definitions this request reads (see [`AppState::definitions`]).
+    definitions: Arc<::forms::Definitions>,
+    live: LiveDefinitions,
     pub auth: Arc<Auth>,
     /// Lookups one user may make in one minute.
     pub lookups_per_minute: u64,
@@ -46,11 +48,15 @@ pub struct AppState<S> {
     pub files: Arc<Files>,
 }
 
+/// Axum's `State` extractor clones the state once for each request, so the clone is where a
+/// request takes its version of the definitions: it reads that one throughout, even when
+/// `handler serve --watch` replaces them meanwhile.
 impl<S: Clone> Clone for AppState<S> {
     fn clone(&self) -> Self {
         AppState {
             store: self.store.clone(),
-            definitions: self.definitions,
+            definitions: self.live.current(),
+            live: self.live.clone(),
             auth: self.auth.clone(),
             lookups_per_minute: self.lookups_per_minute,
             mail_ready: self.mail_ready.clone(),
@@ -61,16 +67,51 @@ impl<S: Clone> Clone for AppState<S> {
 }
 
 impl<S> AppState<S> {
+    /// With the definitions built into the binary; see [`AppState::with_definitions`].
     pub fn new(store: S, auth: Auth) -> Self {
+        let live = LiveDefinitions::new(::forms::Definitions::builtin().clone());
         AppState {
             store,
-            definitions: ::forms::Definitions::builtin(),
+            definitions: live.current(),
+            live,
             auth: Arc::new(auth),
             lookups_per_minute: 30,
             mail_ready: Arc::new(Notify::new()),
             site_url: String::new(),
             files: Arc::new(Files::Unconfigured),
         }
+    }
+
+    /// Serves `live` instead (`handler serve --definitions DIR`, and `--watch` replaces them).
+    pub fn with_definitions(self, live: LiveDefinitions) -> Self {
+        AppState { definitions: live.current(), live, ..self }
+    }
+
+    /// The definitions, as they were when this request began.
+    pub fn definitions(&self) -> &::forms::Definitions {
+        &self.definitions
+    }
+}
+
+/// The definitions being served, which `handler serve --watch` replaces when their files
+/// change. Each version is an `Arc`, freed when the last request reading it is done.
+#[derive(Clone)]
+pub struct LiveDefinitions(Arc<RwLock<Arc<::forms::Definitions>>>);
+
+impl LiveDefinitions {
+    pub fn new(definitions: ::forms::Definitions) -> Self {
+        LiveDefinitions(Arc::new(RwLock::new(Arc::new(definitions))))
+    }
+
+    /// The version being served now.
+    pub fn current(&self) -> Arc<::forms::Definitions> {
+        // A panic while the lock was held cannot leave a half-written `Arc` behind.
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Serves `definitions` from the next request on.
+    pub fn replace(&self, definitions: ::forms::Definitions) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(definitions);
     }
 }
 

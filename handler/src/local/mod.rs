@@ -1,8 +1,8 @@
 //! What only `handler serve` has: the generated site on the same origin as the API, a sign-in
 //! for the demo users (local mode has no identity provider), the key that signs their tokens,
-//! the demo registry, and a trace of every request on the console.
+//! the demo registry, the live preview of `--watch`, and a trace of every request on the
+//! console.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -10,18 +10,21 @@ use axum::http::{HeaderValue, Request, header};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 pub use self::key::LocalKey;
+pub use self::preview::Preview;
+pub use self::site::LiveSite;
 use crate::http::body::JsonBody;
 use crate::http::{ApiError, ErrorCode};
 use demo::DEMO_USERS;
 
 pub mod demo;
 mod key;
+mod preview;
+mod site;
 
 #[derive(Serialize)]
 struct DemoUserView {
@@ -56,9 +59,15 @@ async fn sign_in(
     Ok(Json(serde_json::json!({ "token": token })))
 }
 
-/// The API router plus the demo sign-in and the site in `site_dir`, with a trace of each
-/// request: method, path, status and time, never the query string (it may hold a search).
-pub fn with_site(api: Router, key: Arc<LocalKey>, site_dir: &Path) -> Router {
+/// The API router plus the demo sign-in, the site and (with `--watch`) the live preview, with a
+/// trace of each request: method, path, status and time, never the query string (it may hold a
+/// search).
+pub fn with_site(
+    api: Router,
+    key: Arc<LocalKey>,
+    site: LiveSite,
+    preview: Option<&Preview>,
+) -> Router {
     let local = Router::new()
         .route("/api/v1/local/users", get(users))
         .route("/api/v1/local/sign-in", post(sign_in))
@@ -67,10 +76,11 @@ pub fn with_site(api: Router, key: Arc<LocalKey>, site_dir: &Path) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ));
-    let site = Router::new().fallback_service(ServeDir::new(site_dir)).layer(
+    let preview = preview.map(Preview::routes).unwrap_or_default();
+    let site = Router::new().fallback(site::serve).with_state(site).merge(preview).layer(
         SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::try_from(site::content_security_policy(None)).expect("a header value"),
+            HeaderValue::try_from(::site::content_security_policy(None)).expect("a header value"),
         ),
     );
     let trace = TraceLayer::new_for_http()

@@ -102,9 +102,10 @@ async fn a_company_added_only_as_data_is_served_by_the_api_the_schemas_and_the_s
         "job_type": "increase_main_fuse", "network_area": "testby"});
     let case = anna.post("/cases", new).await.expect(201).clone();
     assert!(case["number"].as_str().unwrap().starts_with("TN-"), "{case}");
-    let page = server.data_dir.path().join("site/anmalan/testnat/fuse_change/index.html");
-    let html = std::fs::read_to_string(&page).unwrap_or_else(|e| panic!("{}: {e}", page.display()));
-    assert!(html.contains("Testnät AB (exempel)"));
+    let page = format!("{}/anmalan/testnat/fuse_change/", server.url);
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let html = client.get(&page).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Testnät AB (exempel)"), "{page}: {html}");
 
     // Broken definitions keep the server from starting, naming the problem.
     std::fs::write(defs.path().join("companies/testnat.toml"), "name = 1\n").unwrap();

@@ -28,3 +28,4 @@ mod rate_limit;
 mod registry_import;
 mod store_contract;
 mod store_unavailable;
+mod watch;

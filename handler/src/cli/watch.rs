@@ -1,0 +1,107 @@
+//! `handler serve --definitions DIR --watch`: when a file in the folder changes, the definitions
+//! are read again and the site rebuilt; good ones replace what is served, broken ones are
+//! reported and the last good ones go on being served. Open pages learn of both through the
+//! live preview (`local::preview`), the terminal through one line per reload.
+//!
+//! The folder is polled (sizes and modification times every 300 ms) rather than watched with
+//! the `notify` crate: it holds at most a few hundred small files, so a poll costs well under a
+//! millisecond; it needs no dependency; and it sees every way a file changes alike, which
+//! event-based watching does not (editors that save by renaming a new file over the old one,
+//! file systems of containers and network shares that send no events).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use forms::Definitions;
+use forms::definitions::DefinitionErrors;
+use site::SignIn;
+
+use crate::http::LiveDefinitions;
+use crate::local::{LiveSite, Preview};
+
+const POLL: Duration = Duration::from_millis(300);
+
+/// What the folder's files look like: `(relative path, size, modified)`, or why they cannot be
+/// listed.
+type Stamp = Result<Vec<(String, u64, Option<SystemTime>)>, String>;
+
+fn stamp(dir: &Path) -> Stamp {
+    let files = definition_files::list(dir).map_err(|e| e.to_string())?;
+    Ok(files
+        .into_iter()
+        .map(|(rel, path)| {
+            let meta = std::fs::metadata(&path).ok();
+            (rel, meta.as_ref().map_or(0, |m| m.len()), meta.and_then(|m| m.modified().ok()))
+        })
+        .collect())
+}
+
+pub struct Watcher {
+    dir: PathBuf,
+    last: Stamp,
+}
+
+impl Watcher {
+    /// Takes the folder's stamp now: a change from here on is a change.
+    pub fn new(dir: PathBuf) -> Self {
+        let last = stamp(&dir);
+        Watcher { dir, last }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Polls the folder for as long as the server runs.
+    pub async fn run(mut self, definitions: LiveDefinitions, site: LiveSite, preview: Preview) {
+        let mut changed = false;
+        loop {
+            tokio::time::sleep(POLL).await;
+            let dir = self.dir.clone();
+            let now = tokio::task::spawn_blocking(move || stamp(&dir)).await.expect("no panic");
+            if now != self.last {
+                // Reload once the files have stayed the same for one poll: an editor may
+                // write a file in several steps, or several files at once.
+                self.last = now;
+                changed = true;
+                continue;
+            }
+            if !std::mem::take(&mut changed) {
+                continue;
+            }
+            let dir = self.dir.clone();
+            let started = Instant::now();
+            let reloaded = tokio::task::spawn_blocking(move || reload(&dir)).await;
+            match reloaded.expect("no panic") {
+                Ok((new, built)) => {
+                    let (companies, forms) = (new.companies.len(), new.forms().count());
+                    // The site first: a page served with the new generation must be the new one.
+                    site.replace(built);
+                    definitions.replace(new);
+                    preview.reloaded(Vec::new());
+                    println!(
+                        "definitions reloaded: {companies} companies ({forms} forms, {} ms)",
+                        started.elapsed().as_millis()
+                    );
+                }
+                Err(problems) => {
+                    println!("{}", super::problem_report(&problems, &self.dir));
+                    println!("definitions not reloaded: serving the last good ones until then");
+                    preview.reloaded(problems.0.iter().map(ToString::to_string).collect());
+                }
+            }
+        }
+    }
+}
+
+/// The definitions in `dir` and the site built from them.
+fn reload(dir: &Path) -> Result<(Definitions, site::Site), DefinitionErrors> {
+    let definitions = site::definitions_from(dir)?;
+    let built = site::build(&definitions, &SignIn::Local).map_err(|e| {
+        DefinitionErrors::single(
+            dir.display().to_string(),
+            format!("the site cannot be built: {e}"),
+        )
+    })?;
+    Ok((definitions, built))
+}

@@ -1,0 +1,52 @@
+// The live preview of `handler serve --watch`, added to every page by the server (never part of
+// the built site): reloads the page when the definitions change, and while they are broken
+// shows their problems at the top of the page.
+"use strict";
+(() => {
+  // The generation of the definitions that this page was served with.
+  const served = Number(document.currentScript.dataset.generation);
+  const wait = (ms) => new Promise((done) => setTimeout(done, ms));
+
+  function show(problems) {
+    document.getElementById("preview-problems")?.remove();
+    if (!problems.length) return;
+    const banner = document.createElement("div");
+    banner.id = "preview-problems";
+    banner.className = "error-summary";
+    banner.setAttribute("role", "alert");
+    const title = document.createElement("h2");
+    title.textContent = "Definitionerna har fel – sidan visar de senaste fungerande.";
+    const list = document.createElement("ul");
+    for (const problem of problems) {
+      const item = document.createElement("li");
+      const code = document.createElement("code");
+      code.textContent = problem;
+      item.append(code);
+      list.append(item);
+    }
+    banner.append(title, list);
+    (document.getElementById("main") || document.body).prepend(banner);
+  }
+
+  async function follow() {
+    let since = null;
+    for (;;) {
+      let status;
+      try {
+        const response = await fetch("/_preview/events" + (since === null ? "" : "?since=" + since));
+        if (!response.ok) throw new Error(String(response.status));
+        status = await response.json();
+      } catch {
+        await wait(1000); // the server is restarting: ask again
+        continue;
+      }
+      if (status.generation !== served) {
+        location.reload();
+        return;
+      }
+      if (since === null) show(status.problems);
+      since = status.generation;
+    }
+  }
+  follow();
+})();
