@@ -330,7 +330,8 @@ fn form_fields_come_in_section_order() {
             "work.description",
             "work.planned_start",
             "work.requested_main_fuse",
-            "work.temporary_until"
+            "work.temporary_until",
+            "work.site_plan"
         ],
         "base fields first, then the company's own"
     );

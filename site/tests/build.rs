@@ -85,7 +85,10 @@ fn each_page_loads_only_its_own_scripts() {
     assert_eq!(scripts("uppslag/index.html"), ["common", "paged", "audit"]);
     assert_eq!(scripts("ny/index.html"), ["common", "new-case"]);
     assert_eq!(scripts("logga-in/index.html"), ["common", "sign-in"]);
-    assert_eq!(scripts("anmalan/oresundskraft/service_change/index.html"), ["common", "case"]);
+    // The attachments script only where a form has a file field (Öresundskraft's Bilagor).
+    let case = "anmalan/oresundskraft/service_change/index.html";
+    assert_eq!(scripts(case), ["common", "case", "attachments"]);
+    assert_eq!(scripts("anmalan/exempelnat_norr/service_change/index.html"), ["common", "case"]);
     // The lists' stylesheet only where there is a list.
     for (path, lists) in [
         ("index.html", true),
@@ -206,7 +209,11 @@ fn the_completion_notice_is_a_form_of_its_own() {
         form.fields.iter().filter(|f| f.field.section == "completion").collect();
     assert!(!completion_fields.is_empty(), "the definitions have a completion section");
     for f in &form.fields {
-        let name = format!("name=\"{}\"", f.field.id);
+        // A file field's list and picker carry its id in data-files (attachments.js).
+        let name = match f.field.is_file() {
+            true => format!("data-files=\"{}\"", f.field.id),
+            false => format!("name=\"{}\"", f.field.id),
+        };
         let in_completion = f.field.section == "completion";
         assert_eq!(completion.contains(&name), in_completion, "{}", f.field.id);
         assert_eq!(notice.contains(&name), !in_completion, "{}", f.field.id);

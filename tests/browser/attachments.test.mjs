@@ -4,14 +4,14 @@
 // Swedish message at the field. The network company sees the links only.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { DEMO, PHONE, apiFromPage, axeCheck, definitionsWithFiles, launchBrowser, signIn, startServer, withPage } from "./support.mjs";
+import { DEMO, PHONE, apiFromPage, axeCheck, launchBrowser, signIn, startServer, withPage } from "./support.mjs";
 
 let browser;
 let server;
 
 before(async () => {
   browser = await launchBrowser();
-  server = await startServer({ args: ["--definitions", definitionsWithFiles()] });
+  server = await startServer();
 });
 
 after(async () => {

@@ -35,19 +35,6 @@ export function need(file, how) {
 }
 
 /**
- * The shipped definitions in a fresh folder, with Öresundskraft given the file fields of
- * handler/tests/fixtures/attachments.toml (Situationsplan; Foton in the completion notice).
- */
-export function definitionsWithFiles() {
-  const dir = mkdtempSync(path.join(tmpdir(), "elanmalan-definitions-"));
-  cpSync(path.join(ROOT, "forms", "definitions"), dir, { recursive: true });
-  const company = path.join(dir, "companies", "oresundskraft.toml");
-  const files = readFileSync(path.join(ROOT, "handler", "tests", "fixtures", "attachments.toml"), "utf8");
-  writeFileSync(company, readFileSync(company, "utf8") + "\n" + files);
-  return dir;
-}
-
-/**
  * Starts `handler serve --addr 127.0.0.1:0 --data-dir <fresh temp dir> [...args]` and waits for
  * the line "Elanmälan is running at http://127.0.0.1:PORT ...". Returns { url, stop, output }.
  */

@@ -1,6 +1,5 @@
 //! Bilagor through the API, on SQLite with files under the data directory and on DynamoDB Local
-//! with a private bucket in moto's S3, with Öresundskraft given a Situationsplan
-//! (`tests/fixtures/attachments.toml`): upload (a link, the bytes PUT to it by this HTTP client, a
+//! with a private bucket in moto's S3, on Öresundskraft's Situationsplan: upload (a link, the bytes PUT to it by this HTTP client, a
 //! confirmation), list and download by the owner firm and the network company, 404 for everyone
 //! else, a renamed program and oversized files refused with Swedish messages, a stale version,
 //! and removal.
@@ -257,7 +256,7 @@ async fn attachments_walk(server: Server) {
 mod attachments_walk {
     #[tokio::test]
     async fn sqlite_and_local_files() {
-        super::attachments_walk(crate::support::server::Server::sqlite_with_files()).await;
+        super::attachments_walk(crate::support::server::Server::sqlite()).await;
     }
 
     #[tokio::test]

@@ -45,16 +45,6 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// The shipped definitions in `dir`, with Öresundskraft given the file fields of
-/// `tests/fixtures/attachments.toml` (Situationsplan, and Foton in the completion notice).
-pub fn definitions_with_files(dir: &Path) {
-    std::fs::create_dir_all(dir).unwrap();
-    copy_tree(Path::new(SHIPPED), dir);
-    let company = dir.join("companies/oresundskraft.toml");
-    let text = std::fs::read_to_string(&company).unwrap() + "\n" + &fixture("attachments.toml");
-    std::fs::write(company, text).unwrap();
-}
-
 /// The text of `tests/fixtures/<name>`.
 pub fn fixture(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);

@@ -62,16 +62,6 @@ impl Server {
         Server::start(data_dir, "sqlite", &[], &[])
     }
 
-    /// `handler serve` with SQLite and attachments as files in a fresh data directory, on the
-    /// definitions of [`super::definitions_with_files`].
-    pub fn sqlite_with_files() -> Server {
-        let data_dir = tempfile::tempdir().expect("a temp dir");
-        let definitions = data_dir.path().join("definitions");
-        super::definitions_with_files(&definitions);
-        let definitions = definitions.display().to_string();
-        Server::start(data_dir, "sqlite", &["--definitions", &definitions], &[])
-    }
-
     /// `handler serve --store dynamodb` on a fresh table of DynamoDB Local. Panics (never skips)
     /// when DynamoDB Local's environment is missing.
     pub fn dynamodb() -> Server {
@@ -81,21 +71,17 @@ impl Server {
     }
 
     /// `handler serve --store dynamodb --attachments s3`: a fresh table of DynamoDB Local, a
-    /// fresh private bucket in a moto server of its own (`AWS_ENDPOINT_URL_S3`), and the
-    /// definitions of [`super::definitions_with_files`].
+    /// fresh private bucket in a moto server of its own (`AWS_ENDPOINT_URL_S3`).
     pub async fn dynamodb_s3() -> Server {
         let moto = super::moto::Moto::start();
         let bucket = moto.bucket().await;
         let table = Server::fresh_table();
         let data_dir = tempfile::tempdir().expect("a temp dir");
-        let definitions = data_dir.path().join("definitions");
-        super::definitions_with_files(&definitions);
-        let definitions = definitions.display().to_string();
         let args = ["--store", "dynamodb", "--table", &table, "--attachments", "s3"];
         let mut server = Server::start(
             data_dir,
             "dynamodb+s3",
-            &[&args[..], &["--bucket", &bucket, "--definitions", &definitions]].concat(),
+            &[&args[..], &["--bucket", &bucket]].concat(),
             &[("AWS_ENDPOINT_URL_S3", &moto.url())],
         );
         server.moto = Some(moto);
