@@ -43,16 +43,14 @@ const STYLES: [(&str, &str); 2] = [
 
 /// The Content-Security-Policy the site is served with, by `handler serve` and by CloudFront
 /// (`infra/template.yaml`, compared by a test). The pages have no inline scripts or styles, so
-/// it needs no `unsafe-inline`; `identity_provider` is the origin the sign-in page exchanges its
-/// code with (Cognito's hosted domain), if any.
-pub fn content_security_policy(identity_provider: Option<&str>) -> String {
-    let connect = match identity_provider {
-        Some(origin) => format!("'self' {origin}"),
-        None => "'self'".to_string(),
-    };
+/// it needs no `unsafe-inline`. `connect_to`: the origins the pages call besides their own, on
+/// AWS Cognito's hosted sign-in (the token exchange) and the attachments bucket (uploads).
+pub fn content_security_policy(connect_to: &[&str]) -> String {
+    let connect = std::iter::once("'self'").chain(connect_to.iter().copied());
     format!(
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-         connect-src {connect}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+         connect-src {}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        connect.collect::<Vec<_>>().join(" ")
     )
 }
 

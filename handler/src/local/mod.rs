@@ -80,7 +80,7 @@ pub fn with_site(
     let site = Router::new().fallback(site::serve).with_state(site).merge(preview).layer(
         SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::try_from(::site::content_security_policy(None)).expect("a header value"),
+            HeaderValue::try_from(::site::content_security_policy(&[])).expect("a header value"),
         ),
     );
     let trace = TraceLayer::new_for_http()

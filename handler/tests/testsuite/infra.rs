@@ -1,6 +1,6 @@
 //! `infra/template.yaml` against the code it deploys: its DynamoDB table is the one `handler
 //! create-table` makes, and CloudFront's Content-Security-Policy is the one `handler serve`
-//! sends, with Cognito's domain to sign in with. (cfn-lint and checkov check the rest of it in
+//! sends, with Cognito's domain to sign in with and the attachments bucket to upload to. (cfn-lint and checkov check the rest of it in
 //! `scripts/test`.)
 
 use aws_sdk_dynamodb::types::TableDescription;
@@ -128,9 +128,11 @@ async fn cloudfront_sends_the_content_security_policy_that_handler_serve_sends()
     let headers = resource("SecurityHeaders");
     let config = &headers["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"];
     let cognito = "https://${UserPoolDomain}.auth.${AWS::Region}.amazoncognito.com";
+    let bucket =
+        "https://elanmalan-${Stage}-attachments-${AWS::AccountId}.s3.${AWS::Region}.amazonaws.com";
     assert_eq!(
         text(&config["ContentSecurityPolicy"]["ContentSecurityPolicy"]),
-        site::content_security_policy(Some(cognito))
+        site::content_security_policy(&[cognito, bucket])
     );
     assert_eq!(text(&config["ReferrerPolicy"]["ReferrerPolicy"]), "same-origin");
     assert_eq!(text(&config["FrameOptions"]["FrameOption"]), "DENY");
@@ -141,5 +143,5 @@ async fn cloudfront_sends_the_content_security_policy_that_handler_serve_sends()
     let server = Server::sqlite();
     let page = reqwest::get(format!("{}/", server.url)).await.unwrap();
     let sent = page.headers()["content-security-policy"].to_str().unwrap().to_string();
-    assert_eq!(sent, site::content_security_policy(None));
+    assert_eq!(sent, site::content_security_policy(&[]));
 }
