@@ -35,6 +35,7 @@
       // Open while case.js offers the installer that part's controls.
       const on = !$(box.closest("#completion-form") ? "#completion-actions" : "#toolbar").hidden;
       box.lastElementChild.hidden = !on;
+      $("input", box).disabled = !on;
       $("ul", box).replaceChildren(...files.filter((a) => a.field === box.dataset.files).map((a) => {
         const li = el("li");
         li.append(el("a", a.name, { href: a.download_url }));
