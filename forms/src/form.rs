@@ -154,9 +154,9 @@ impl<'d> Form<'d> {
 
     /// The conditions on `field` itself and on its section. Those depend only on fields above,
     /// so following them always ends (checked when the definitions are loaded).
-    pub fn conditions(&self, field: &Field) -> impl Iterator<Item = &'d VisibleWhen> + use<'d> {
+    pub fn conditions<'a>(&'a self, field: &'a Field) -> impl Iterator<Item = &'a VisibleWhen> {
         let section = self.definitions.sections.iter().find(|s| s.id == field.section);
-        let own = self.field(&field.id).and_then(|f| f.field.visible_when.as_ref());
+        let own = field.visible_when.as_ref();
         own.into_iter().chain(section.and_then(|s| s.visible_when.as_ref()))
     }
 

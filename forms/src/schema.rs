@@ -82,7 +82,7 @@ impl Form<'_> {
 
     /// Every condition that must hold for `field` to be shown: its own and its section's, and
     /// those of the fields they depend on.
-    fn condition_chain(&self, field: &Field) -> Vec<&VisibleWhen> {
+    fn condition_chain<'a>(&'a self, field: &'a Field) -> Vec<&'a VisibleWhen> {
         let mut chain = Vec::new();
         for when in self.conditions(field) {
             chain.push(when);
