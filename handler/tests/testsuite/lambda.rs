@@ -1,9 +1,13 @@
-//! Lambda mode: API Gateway v2 events, identity from the JWT authorizer's claims.
+//! Lambda mode: API Gateway v2 events, identity from the JWT authorizer's claims. The router
+//! in-process on SQLite, and the binary itself (the lean Lambda artifact under `scripts/test`)
+//! under a fake Lambda runtime API on DynamoDB Local.
 
 use serde_json::Value;
 
 use crate::support::cases::{id_of, oresundskraft_registry};
+use crate::support::dynamodb::fresh_table;
 use crate::support::fixture;
+use crate::support::lambda_runtime::{Invocation, LambdaFunction};
 use crate::support::server::assert_error_shape;
 
 /// Sends an API Gateway v2 event through the router; every answer, whatever its status, must
@@ -95,4 +99,56 @@ async fn lambda_mode_reads_the_authorizers_claims() {
     let (status, body) = lambda_call(&app, &own_firm).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["id"], id.as_str());
+}
+
+/// The function as Lambda runs it, on a fresh DynamoDB Local table seeded with Öresundskraft's
+/// registry: the same walk as above, through the runtime API and the binary's own start
+/// (`TABLE_NAME`, the SDK's configuration, the runtime's logging).
+#[tokio::test]
+async fn the_lambda_binary_answers_api_gateway_events() {
+    use handler::store::RegistryStore;
+    use handler::store::dynamodb::DynamoStore;
+
+    let (client, table) = fresh_table("lambda").await;
+    let registry = oresundskraft_registry();
+    let store = DynamoStore::new(client, table.clone());
+    store.put_installations("oresundskraft", &registry).await.unwrap();
+    let function = LambdaFunction::start(&[("TABLE_NAME", &table)]).await;
+    let call = async |event: &str| -> (u16, Value) {
+        let Invocation { status, headers, body } = function.invoke(event).await;
+        let header = |name: &str| headers.get(name).map(String::as_str);
+        assert_eq!(header("cache-control"), Some("no-store"), "{status}: Cache-Control");
+        assert_eq!(header("x-content-type-options"), Some("nosniff"), "{status}: nosniff");
+        (status, body)
+    };
+
+    let (status, forms) = call(&fixture("apigw/get_forms_installer.json")).await;
+    assert_eq!(status, 200, "{forms}");
+    assert!(forms["companies"].as_array().unwrap().iter().any(|c| c["id"] == "oresundskraft"));
+
+    let (status, case) = call(&fixture("apigw/post_case_installer.json")).await;
+    assert_eq!(status, 201, "{case}");
+    assert_eq!(case["firm"], "demo_el", "the firm comes from custom:org");
+    assert_eq!(case["created_by"], "7c2d3e4f-1111-4a5b-9c8d-anna00000001", "the user is the sub");
+    let id = id_of(&case);
+
+    let lookup = serde_json::json!({"version": 1, "ean": registry[0].ean, "apply": true});
+    let (status, found) = call(&post_event(&format!("/api/v1/cases/{id}/lookup"), &lookup)).await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["case"]["fields"]["owner.name"], registry[0].owner_name.as_str());
+
+    let (status, body) = call(&fixture("apigw/get_cases_no_authorizer.json")).await;
+    assert_eq!(status, 401, "{body}");
+    assert_error_shape(&body);
+
+    let other_firm = fixture("apigw/get_case_other_firm.json").replace("{CASE_ID}", &id);
+    let (status, body) = call(&other_firm).await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"]["code"], "case_not_found");
+
+    // Local mode's routes are not there: the local file links and the demo sign-in.
+    let sign_in = post_event("/api/v1/local/sign-in", &serde_json::json!({"user": "anna"}));
+    let (status, body) = call(&sign_in).await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"]["code"], "no_such_route");
 }
