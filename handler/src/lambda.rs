@@ -1,11 +1,15 @@
-//! Running as the AWS Lambda function: the table from `TABLE_NAME`, identity from API Gateway's
-//! JWT authorizer, logs as Lambda's advanced logging controls ask (`AWS_LAMBDA_LOG_LEVEL`,
-//! `AWS_LAMBDA_LOG_FORMAT`), through the runtime's own subscriber.
+//! Running as an AWS Lambda function, one of two from the same binary: the API (identity from
+//! API Gateway's JWT authorizer) or the outbox's sender. The table from `TABLE_NAME`; logs as
+//! Lambda's advanced logging controls ask (`AWS_LAMBDA_LOG_LEVEL`, `AWS_LAMBDA_LOG_FORMAT`),
+//! through the runtime's own subscriber.
 
 use std::sync::Arc;
 
+use lambda_http::LambdaEvent;
+
 use crate::http::{AppState, Auth, router};
-use crate::notify::{self, Mailer};
+use crate::notify::{self, Mailer, Round};
+use crate::store::StoreError;
 use crate::store::dynamodb::{self, DynamoStore};
 use crate::store::files::{Files, S3Files};
 
@@ -14,12 +18,22 @@ pub fn is_lambda() -> bool {
     std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some()
 }
 
-/// Serves Lambda's invocations until the runtime stops the process.
+/// Serves Lambda's invocations until the runtime stops the process: API Gateway's requests, or,
+/// when `ELANMALAN_TASK` is `outbox` (the template's `OutboxFunction`), a round of e-mail on each
+/// scheduled invocation.
 pub async fn run() -> Result<(), String> {
     lambda_http::tracing::init_default_subscriber();
     let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set".to_string())?;
     let store = DynamoStore::new(dynamodb::client_from_env().await, table);
-    let mut state = AppState::new(store.clone(), Auth::ApiGateway);
+    match std::env::var("ELANMALAN_TASK").as_deref() {
+        Err(_) => serve_api(store).await,
+        Ok("outbox") => send_outbox(store).await,
+        Ok(other) => Err(format!("ELANMALAN_TASK: unknown task {other:?} (known: outbox)")),
+    }
+}
+
+async fn serve_api(store: DynamoStore) -> Result<(), String> {
+    let mut state = AppState::new(store, Auth::ApiGateway);
     state.site_url = std::env::var("SITE_URL").unwrap_or_default();
     // Attachments in a private bucket, reached by presigned links; without one the attachment
     // routes answer 503.
@@ -30,17 +44,42 @@ pub async fn run() -> Result<(), String> {
         }
         _ => tracing::warn!("ATTACHMENTS_BUCKET is not set: attachments are not available"),
     }
-    // E-mails go out through SES from MAIL_FROM; without it they wait in the outbox. Between
-    // invocations Lambda freezes the sender, so an e-mail may go out at the next one.
-    match std::env::var("MAIL_FROM") {
-        Ok(from) => {
-            let config = aws_config::load_from_env().await;
-            let client = aws_sdk_sesv2::Client::new(&config);
-            let mailer = Arc::new(Mailer::Ses { client, from });
-            tokio::spawn(notify::deliver(store, mailer, state.mail_ready.clone()));
+    // E-mails wait in the outbox for the outbox function: Lambda freezes a process between
+    // invocations, so a sender here would stop halfway.
+    lambda_http::run(router(state)).await.map_err(|e| format!("lambda runtime: {e}"))
+}
+
+/// Rounds per invocation at the most: 200 e-mails a minute on the template's schedule.
+const ROUNDS: usize = 10;
+
+/// The outbox function: each invocation (whatever its payload: the schedule's) sends what is
+/// due through SES from `MAIL_FROM`, and answers how many went out and how many wait for a retry.
+/// The template allows one at a time, so no two rounds take the same e-mail.
+async fn send_outbox(store: DynamoStore) -> Result<(), String> {
+    let from = std::env::var("MAIL_FROM")
+        .ok()
+        .filter(|from| !from.trim().is_empty())
+        .ok_or("MAIL_FROM is not set: the outbox function has no sender")?;
+    let config = aws_config::load_from_env().await;
+    let mailer = Arc::new(Mailer::Ses { client: aws_sdk_sesv2::Client::new(&config), from });
+    let handler = lambda_http::service_fn(move |_: LambdaEvent<serde_json::Value>| {
+        let (store, mailer) = (store.clone(), mailer.clone());
+        async move { outbox_rounds(&store, &mailer).await.map_err(lambda_http::Error::from) }
+    });
+    lambda_http::lambda_runtime::run(handler).await.map_err(|e| format!("lambda runtime: {e}"))
+}
+
+/// Rounds until nothing more is due, [`ROUNDS`] at the most.
+async fn outbox_rounds(store: &DynamoStore, mailer: &Mailer) -> Result<Round, StoreError> {
+    let mut total = Round::default();
+    for _ in 0..ROUNDS {
+        let round = notify::deliver_due(store, mailer).await?;
+        total.sent += round.sent;
+        total.failed += round.failed;
+        if !round.more_may_be_due() {
+            break;
         }
-        Err(_) => tracing::warn!("MAIL_FROM is not set: e-mails stay in the outbox"),
     }
-    let app = router(state);
-    lambda_http::run(app).await.map_err(|e| format!("lambda runtime: {e}"))
+    tracing::info!(sent = total.sent, failed = total.failed, "outbox round");
+    Ok(total)
 }

@@ -5,12 +5,18 @@
 //!   the OpenAPI document);
 //! - `store`: the storage ports and their SQLite and DynamoDB adapters;
 //! - `lambda`: running as the AWS Lambda function;
-//! - `local`: what only `handler serve` has (the site, demo users and sign-in, the local key);
+//! - `local`: what only `handler serve` has (the site, demo users and sign-in, the local key,
+//!   attachments as local files);
 //! - `cli`: the command line.
+//!
+//! `local` and `cli`, and the SQLite store, come with the default feature `local`; without it
+//! (`--no-default-features`) the crate is the Lambda function alone (README "Lambda build").
 
+#[cfg(feature = "local")]
 pub mod cli;
 pub mod http;
 pub mod lambda;
+#[cfg(feature = "local")]
 pub mod local;
 pub mod notify;
 pub mod store;

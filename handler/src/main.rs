@@ -1,18 +1,16 @@
 //! `handler`: the AWS Lambda function when `AWS_LAMBDA_RUNTIME_API` is set, else a command line
-//! (CONTRACT.md section 1).
+//! (CONTRACT.md section 1). Built without the `local` feature, it is the Lambda function only.
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use handler::{cli, lambda};
+use handler::lambda;
 
 fn main() -> ExitCode {
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     let result = if lambda::is_lambda() {
         runtime.block_on(lambda::run()).map(|()| ExitCode::SUCCESS)
     } else {
-        cli::init_tracing();
-        runtime.block_on(cli::run(cli::Cli::parse()))
+        command_line(&runtime)
     };
     match result {
         Ok(code) => code,
@@ -21,4 +19,20 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+#[cfg(feature = "local")]
+fn command_line(runtime: &tokio::runtime::Runtime) -> Result<ExitCode, String> {
+    use clap::Parser;
+    handler::cli::init_tracing();
+    runtime.block_on(handler::cli::run(handler::cli::Cli::parse()))
+}
+
+/// The Lambda build has no command line.
+#[cfg(not(feature = "local"))]
+fn command_line(_: &tokio::runtime::Runtime) -> Result<ExitCode, String> {
+    Err("this build is the AWS Lambda function only (built without the `local` feature): it runs \
+         under Lambda (AWS_LAMBDA_RUNTIME_API); build with the default features for `serve` \
+         and the other commands"
+        .into())
 }

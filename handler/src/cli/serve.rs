@@ -70,19 +70,26 @@ pub(super) async fn serve<S: Store>(
     let mut state = AppState::new(store.clone(), key.auth()).with_definitions(definitions.clone());
     state.site_url = url.clone();
     let files_dir = args.data_dir.join("attachments");
-    state.files = Arc::new(match (&attachments.attachments, &attachments.bucket) {
+    let local_files = match (&attachments.attachments, &attachments.bucket) {
         (FilesKind::S3, Some(bucket)) => {
-            Files::S3(S3Files::new(S3Files::client_from_env().await, bucket))
+            state.files =
+                Arc::new(Files::S3(S3Files::new(S3Files::client_from_env().await, bucket)));
+            None
         }
-        _ => Files::Local(
-            key.local_files(files_dir.clone(), &url)
-                .map_err(|e| format!("cannot create {}: {e}", files_dir.display()))?,
-        ),
-    });
+        _ => {
+            let files = Arc::new(
+                key.local_files(files_dir.clone(), &url)
+                    .map_err(|e| format!("cannot create {}: {e}", files_dir.display()))?,
+            );
+            state.files = Arc::new(Files::Local(files.clone()));
+            Some(files)
+        }
+    };
     // E-mails to the other side of a case become .eml files here.
     let mailer = Arc::new(Mailer::Files(args.data_dir.join("mail")));
     tokio::spawn(notify::deliver(store, mailer, state.mail_ready.clone()));
-    let app = local::with_site(router(state), key.clone(), site.clone(), preview.as_ref());
+    let app =
+        local::with_site(router(state), key.clone(), local_files, site.clone(), preview.as_ref());
     let stop = stop_signal()?;
     print_welcome(&url, &key, args, &definitions.current());
     match &attachments.bucket {

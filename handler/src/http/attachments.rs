@@ -4,11 +4,9 @@
 //! links, to the owner firm and the case's network company only. Logs never carry file names.
 
 use axum::Json;
-use axum::body::Body;
 use axum::extract::{FromRequestParts, Path, State};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use forms::{Attachment, Case, Form, FormPart, Problem, Role};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -19,9 +17,7 @@ use super::body::{JsonBody, Params, whole_number};
 use super::cases::{ApiResult, CaseView, form_or_gone, is_case_id, load, now, view};
 use super::error::{ApiError, ErrorCode};
 use crate::store::Store;
-use crate::store::files::{
-    FileStore, Files, Grant, LINK_LIFETIME, LocalFiles, content_disposition, file_key,
-};
+use crate::store::files::{FileStore, LINK_LIFETIME, file_key};
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -105,7 +101,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AttachmentPath {
     }
 }
 
-fn attachment_not_found() -> ApiError {
+pub(crate) fn attachment_not_found() -> ApiError {
     ApiError::new(
         ErrorCode::AttachmentNotFound,
         "Bilagan finns inte i anmälan. Ladda om sidan och se vilka bilagor som finns.",
@@ -290,68 +286,4 @@ pub async fn remove<S: Store>(
     }
     tracing::info!(case = %case.id, attachment = %path.attachment, "attachment removed");
     Ok(Json(view(&state, &caller, case)))
-}
-
-// --- The local file store's links (handler serve) ----------------------------------------------
-
-fn local(files: &Files) -> Result<&LocalFiles, ApiError> {
-    match files {
-        Files::Local(local) => Ok(local),
-        _ => Err(ApiError::new(ErrorCode::NoSuchRoute, "Den adressen finns inte i API:t.")),
-    }
-}
-
-fn link_expired() -> ApiError {
-    ApiError::new(
-        ErrorCode::LinkExpired,
-        "Länken har gått ut eller är ogiltig. Börja om med att bifoga filen eller ladda om sidan.",
-    )
-}
-
-/// `PUT /uploads/{token}`: the bytes of one upload, exactly the signed size.
-pub async fn upload<S: Store>(
-    State(state): State<AppState<S>>,
-    Path(token): Path<String>,
-    body: Body,
-) -> Result<StatusCode, ApiError> {
-    let files = local(&state.files)?;
-    let Some(Grant::Put { key, size }) = files.grant(&token) else {
-        return Err(link_expired());
-    };
-    let limit = usize::try_from(size).unwrap_or(usize::MAX);
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        ApiError::new(
-            ErrorCode::BodyTooLarge,
-            format!(
-                "Filen är större än de {} som anmäldes. Bifoga filen igen.",
-                forms::attachment::megabytes(size)
-            ),
-        )
-    })?;
-    if bytes.len() as u64 != size {
-        return Err(ApiError::new(
-            ErrorCode::InvalidBody,
-            "Filen kom inte fram hel. Bifoga den igen.",
-        ));
-    }
-    files.write(&key, &bytes)?;
-    Ok(StatusCode::OK)
-}
-
-/// `GET /downloads/{token}`: one file, as a download under its name.
-pub async fn download<S: Store>(
-    State(state): State<AppState<S>>,
-    Path(token): Path<String>,
-) -> Result<Response, ApiError> {
-    let files = local(&state.files)?;
-    let Some(Grant::Get { key, name, content_type }) = files.grant(&token) else {
-        return Err(link_expired());
-    };
-    let bytes = files.read(&key)?.ok_or_else(attachment_not_found)?;
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    let value = |v: &str| HeaderValue::from_str(v).map_err(|_| ApiError::internal());
-    headers.insert(header::CONTENT_TYPE, value(&content_type)?);
-    headers.insert(header::CONTENT_DISPOSITION, value(&content_disposition(&name))?);
-    Ok(response)
 }

@@ -2,7 +2,7 @@
 //! `axum::serve` in `handler serve`. Every route is a thin function over the forms core and the
 //! store; everything here holds on Lambda exactly as locally.
 
-mod attachments;
+pub(crate) mod attachments;
 mod audit;
 pub mod auth;
 pub mod body;
@@ -138,9 +138,6 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
             "/cases/{id}/attachments/{attachment}",
             put(attachments::confirm::<S>).delete(attachments::remove::<S>),
         )
-        // The local file store's links (`handler serve`); elsewhere they answer 404.
-        .route("/uploads/{token}", put(attachments::upload::<S>))
-        .route("/downloads/{token}", get(attachments::download::<S>))
         .route("/audit", get(audit::lookups::<S>))
         .route("/audit.csv", get(audit::csv::<S>))
         // After the routes: it applies to the routes registered so far.

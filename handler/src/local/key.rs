@@ -1,13 +1,35 @@
 //! The signing key of local mode, kept in the data directory, and the tokens it signs
 //! (`handler token`, the demo sign-in).
 
+use std::sync::Arc;
 use std::{fs, io::Write, path::Path};
 
 use base64::Engine;
 use forms::Role;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
 
-use crate::http::auth::{Auth, Claims, ISSUER};
+use super::files::LocalFiles;
+use crate::http::{Auth, Caller};
+
+/// The issuer of local mode's tokens (`handler token`, the demo sign-in).
+const ISSUER: &str = "elanmalan-local";
+
+/// A local token's claims.
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    role: Role,
+    org: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    /// Where the case's news is mailed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+    iss: String,
+    iat: i64,
+    exp: i64,
+}
 
 const KEY_FILE: &str = "jwt-secret";
 /// A local token lasts a working day.
@@ -42,12 +64,24 @@ impl LocalKey {
         &self,
         dir: std::path::PathBuf,
         base_url: &str,
-    ) -> std::io::Result<crate::store::files::LocalFiles> {
-        crate::store::files::LocalFiles::new(dir, base_url, &self.0)
+    ) -> std::io::Result<LocalFiles> {
+        LocalFiles::new(dir, base_url, &self.0)
     }
 
+    /// Callers known by the tokens this key signed.
     pub fn auth(&self) -> Auth {
-        Auth::Local { decoding: DecodingKey::from_secret(&self.0) }
+        let decoding = DecodingKey::from_secret(&self.0);
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        Auth::Local(Arc::new(move |token| {
+            let claims = jsonwebtoken::decode::<Claims>(token, &decoding, &validation).ok()?.claims;
+            Some(Caller {
+                user: claims.sub,
+                role: claims.role,
+                org: claims.org,
+                email: claims.email,
+            })
+        }))
     }
 
     /// A signed token for local mode.

@@ -14,6 +14,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+pub use self::files::LocalFiles;
 pub use self::key::LocalKey;
 pub use self::preview::Preview;
 pub use self::site::LiveSite;
@@ -22,6 +23,7 @@ use crate::http::{ApiError, ErrorCode};
 use demo::DEMO_USERS;
 
 pub mod demo;
+mod files;
 mod key;
 mod preview;
 mod site;
@@ -59,12 +61,13 @@ async fn sign_in(
     Ok(Json(serde_json::json!({ "token": token })))
 }
 
-/// The API router plus the demo sign-in, the site and (with `--watch`) the live preview, with a
-/// trace of each request: method, path, status and time, never the query string (it may hold a
-/// search).
+/// The API router plus the demo sign-in, the links of attachments kept as local files, the
+/// site and (with `--watch`) the live preview, with a trace of each request: method, path,
+/// status and time, never the query string (it may hold a search).
 pub fn with_site(
     api: Router,
     key: Arc<LocalKey>,
+    files: Option<Arc<LocalFiles>>,
     site: LiveSite,
     preview: Option<&Preview>,
 ) -> Router {
@@ -72,6 +75,8 @@ pub fn with_site(
         .route("/api/v1/local/users", get(users))
         .route("/api/v1/local/sign-in", post(sign_in))
         .with_state(key)
+        // Without local files (`--attachments s3`) the links' addresses answer the API's 404.
+        .merge(files.map(files::routes).unwrap_or_default())
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),

@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 use tokio::sync::Notify;
 
 pub use self::mailer::Mailer;
-use crate::store::{Notification, OutboxStore};
+use crate::store::{Notification, OutboxStore, StoreError};
 
 /// The e-mails that the newest steps of `case` (those after `before` steps) give, one per step.
 /// `site` is the site's address, for a link to the case.
@@ -73,35 +73,59 @@ fn text(case: &Case, company: &Company, step: &HistoryEntry, site: &str) -> (Str
     (subject, body)
 }
 
-/// How many e-mails one round of [`deliver`] takes from the outbox.
-const ROUND: usize = 20;
+/// How many e-mails one round takes from the outbox.
+pub const ROUND: usize = 20;
 
-/// Sends what is due in the outbox now, and again whenever `ready` is notified (a change put
-/// e-mails in the outbox) or a while has passed. Failed e-mails wait longer each time. Runs
-/// until the process ends. Logs name no address: only counts and reasons.
-pub async fn deliver<S: OutboxStore>(store: S, mailer: Arc<Mailer>, ready: Arc<Notify>) {
-    loop {
-        let now = OffsetDateTime::now_utc();
-        match store.due_notifications(now, ROUND).await {
-            Ok(due) => {
-                for mut notification in due {
-                    match mailer.send(&notification).await {
-                        Ok(()) => {
-                            if let Err(e) = store.notification_sent(&notification).await {
-                                tracing::warn!(error = %e, "sent e-mail left in the outbox");
-                            }
-                        }
-                        Err(reason) => {
-                            notification.attempts += 1;
-                            notification.retry_at = now + backoff(notification.attempts);
-                            tracing::warn!(%reason, attempts = notification.attempts, "e-mail not sent; will retry");
-                            if let Err(e) = store.notification_failed(&notification).await {
-                                tracing::warn!(error = %e, "could not reschedule an e-mail");
-                            }
-                        }
-                    }
+/// What one round of [`deliver_due`] did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Round {
+    pub sent: usize,
+    pub failed: usize,
+}
+
+impl Round {
+    /// Whether more may be due at once: the round took all it could, and e-mails go out (when
+    /// none do, the next round waits for its time instead of trying again at once).
+    pub fn more_may_be_due(&self) -> bool {
+        self.sent + self.failed >= ROUND && self.sent > 0
+    }
+}
+
+/// Sends what is due in the outbox now, at most [`ROUND`] e-mails; a failed one waits longer
+/// each time. Logs name no address: only counts and reasons.
+pub async fn deliver_due<S: OutboxStore>(store: &S, mailer: &Mailer) -> Result<Round, StoreError> {
+    let now = OffsetDateTime::now_utc();
+    let mut round = Round::default();
+    for mut notification in store.due_notifications(now, ROUND).await? {
+        match mailer.send(&notification).await {
+            Ok(()) => {
+                round.sent += 1;
+                if let Err(e) = store.notification_sent(&notification).await {
+                    tracing::warn!(error = %e, "sent e-mail left in the outbox");
                 }
             }
+            Err(reason) => {
+                round.failed += 1;
+                notification.attempts += 1;
+                notification.retry_at = now + backoff(notification.attempts);
+                tracing::warn!(%reason, attempts = notification.attempts, "e-mail not sent; will retry");
+                if let Err(e) = store.notification_failed(&notification).await {
+                    tracing::warn!(error = %e, "could not reschedule an e-mail");
+                }
+            }
+        }
+    }
+    Ok(round)
+}
+
+/// `handler serve`'s sender: a round of [`deliver_due`] now, and again whenever `ready` is
+/// notified (a change put e-mails in the outbox) or a while has passed. Runs until the process
+/// ends. (On Lambda a scheduled function does the rounds instead: `lambda::run`.)
+pub async fn deliver<S: OutboxStore>(store: S, mailer: Arc<Mailer>, ready: Arc<Notify>) {
+    loop {
+        match deliver_due(&store, &mailer).await {
+            Ok(round) if round.more_may_be_due() => continue,
+            Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not read the outbox"),
         }
         tokio::select! {
@@ -120,6 +144,15 @@ fn backoff(attempts: u32) -> time::Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn another_round_at_once_only_when_this_one_was_full_and_mail_went_out() {
+        let round = |sent, failed| Round { sent, failed }.more_may_be_due();
+        assert!(round(ROUND, 0));
+        assert!(round(ROUND - 1, 1));
+        assert!(!round(ROUND - 1, 0), "fewer were due than a round takes");
+        assert!(!round(0, ROUND), "none went out: wait for the next round's time");
+    }
 
     #[test]
     fn retries_wait_longer_each_time_up_to_six_hours() {

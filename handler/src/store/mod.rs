@@ -4,6 +4,7 @@
 
 pub mod dynamodb;
 pub mod files;
+#[cfg(feature = "local")]
 pub mod sqlite;
 
 use std::future::Future;

@@ -1,9 +1,13 @@
-//! Lambda mode: API Gateway v2 events, identity from the JWT authorizer's claims.
+//! Lambda mode: API Gateway v2 events, identity from the JWT authorizer's claims. The router
+//! in-process on SQLite, and the binary itself (the lean Lambda artifact under `scripts/test`)
+//! under a fake Lambda runtime API on DynamoDB Local.
 
 use serde_json::Value;
 
 use crate::support::cases::{id_of, oresundskraft_registry};
+use crate::support::dynamodb::fresh_table;
 use crate::support::fixture;
+use crate::support::lambda_runtime::{Invocation, LambdaFunction};
 use crate::support::server::assert_error_shape;
 
 /// Sends an API Gateway v2 event through the router; every answer, whatever its status, must
@@ -95,4 +99,129 @@ async fn lambda_mode_reads_the_authorizers_claims() {
     let (status, body) = lambda_call(&app, &own_firm).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["id"], id.as_str());
+}
+
+/// The function as Lambda runs it, on a fresh DynamoDB Local table seeded with Öresundskraft's
+/// registry: the same walk as above, through the runtime API and the binary's own start
+/// (`TABLE_NAME`, the SDK's configuration, the runtime's logging).
+#[tokio::test]
+async fn the_lambda_binary_answers_api_gateway_events() {
+    use handler::store::RegistryStore;
+    use handler::store::dynamodb::DynamoStore;
+
+    let (client, table) = fresh_table("lambda").await;
+    let registry = oresundskraft_registry();
+    let store = DynamoStore::new(client, table.clone());
+    store.put_installations("oresundskraft", &registry).await.unwrap();
+    let function = LambdaFunction::start(&[("TABLE_NAME", &table)]).await;
+    let call = async |event: &str| -> (u16, Value) {
+        let Invocation { status, headers, body } = function.invoke(event).await;
+        let header = |name: &str| headers.get(name).map(String::as_str);
+        assert_eq!(header("cache-control"), Some("no-store"), "{status}: Cache-Control");
+        assert_eq!(header("x-content-type-options"), Some("nosniff"), "{status}: nosniff");
+        (status, body)
+    };
+
+    let (status, forms) = call(&fixture("apigw/get_forms_installer.json")).await;
+    assert_eq!(status, 200, "{forms}");
+    assert!(forms["companies"].as_array().unwrap().iter().any(|c| c["id"] == "oresundskraft"));
+
+    let (status, case) = call(&fixture("apigw/post_case_installer.json")).await;
+    assert_eq!(status, 201, "{case}");
+    assert_eq!(case["firm"], "demo_el", "the firm comes from custom:org");
+    assert_eq!(case["created_by"], "7c2d3e4f-1111-4a5b-9c8d-anna00000001", "the user is the sub");
+    let id = id_of(&case);
+
+    let lookup = serde_json::json!({"version": 1, "ean": registry[0].ean, "apply": true});
+    let (status, found) = call(&post_event(&format!("/api/v1/cases/{id}/lookup"), &lookup)).await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["case"]["fields"]["owner.name"], registry[0].owner_name.as_str());
+
+    let (status, body) = call(&fixture("apigw/get_cases_no_authorizer.json")).await;
+    assert_eq!(status, 401, "{body}");
+    assert_error_shape(&body);
+
+    let other_firm = fixture("apigw/get_case_other_firm.json").replace("{CASE_ID}", &id);
+    let (status, body) = call(&other_firm).await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"]["code"], "case_not_found");
+
+    // Local mode's routes are not there: the local file links and the demo sign-in.
+    let sign_in = post_event("/api/v1/local/sign-in", &serde_json::json!({"user": "anna"}));
+    let (status, body) = call(&sign_in).await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"]["code"], "no_such_route");
+}
+
+/// The same binary as the outbox's sender (`ELANMALAN_TASK=outbox`, the template's
+/// `OutboxFunction`): a scheduled invocation sends what is due through SES (moto) and empties
+/// the outbox; an e-mail not yet due stays.
+#[tokio::test]
+async fn the_outbox_function_sends_what_is_due() {
+    use handler::store::dynamodb::DynamoStore;
+    use handler::store::{Notification, OutboxStore};
+
+    let moto = crate::support::moto::Moto::start();
+    let from = "noreply@elanmalan.example";
+    let ses = aws_sdk_sesv2::Client::from_conf(
+        aws_sdk_sesv2::Config::builder()
+            .behavior_version(aws_sdk_sesv2::config::BehaviorVersion::latest())
+            .region(aws_sdk_sesv2::config::Region::new("eu-north-1"))
+            .endpoint_url(moto.url())
+            .credentials_provider(aws_sdk_sesv2::config::Credentials::new(
+                "local", "local", None, None, "test",
+            ))
+            .build(),
+    );
+    ses.create_email_identity().email_identity(from).send().await.expect("an identity");
+
+    let (client, table) = fresh_table("outbox").await;
+    let store = DynamoStore::new(client, table.clone());
+    let now = time::OffsetDateTime::now_utc();
+    let mail = |id: &str, retry_at| Notification {
+        id: id.into(),
+        to: "anna@demo-el.example".into(),
+        subject: format!("ÖK-2026-00042 – {id}"),
+        body: "Ärende ÖK-2026-00042 hos Öresundskraft.\n".into(),
+        created_at: now,
+        attempts: 0,
+        retry_at,
+    };
+    // Put in the outbox as a change puts them: one due now, one due in an hour.
+    for notification in [mail("due", now), mail("later", now + time::Duration::hours(1))] {
+        store.notification_failed(&notification).await.unwrap();
+    }
+
+    let function = LambdaFunction::start(&[
+        ("ELANMALAN_TASK", "outbox"),
+        ("TABLE_NAME", &table),
+        ("MAIL_FROM", from),
+        ("AWS_ENDPOINT_URL_SESV2", &moto.url()),
+    ])
+    .await;
+    // What EventBridge Scheduler sends; the function does not read it.
+    let tick = r#"{"version": "0", "detail-type": "Scheduled Event", "source": "aws.scheduler"}"#;
+    let round = function.invoke_raw(tick).await;
+    assert_eq!(round, serde_json::json!({"sent": 1, "failed": 0}), "{}", function.log());
+
+    let sent: Value = reqwest::get(format!("{}/moto-api/data.json", moto.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let subjects: Vec<&str> = sent["ses"]["Message"]
+        .as_array()
+        .expect("moto lists SES messages")
+        .iter()
+        .filter_map(|m| m["subject"].as_str())
+        .collect();
+    assert_eq!(subjects, ["ÖK-2026-00042 – due"]);
+    let later = now + time::Duration::hours(2);
+    let left: Vec<String> =
+        store.due_notifications(later, 10).await.unwrap().into_iter().map(|n| n.id).collect();
+    assert_eq!(left, ["later"], "the sent e-mail is gone from the outbox, the other waits");
+
+    // Nothing more due: the next minute's round sends nothing.
+    assert_eq!(function.invoke_raw(tick).await, serde_json::json!({"sent": 0, "failed": 0}));
 }

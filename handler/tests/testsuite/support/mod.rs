@@ -1,10 +1,12 @@
-//! What the test areas share: the real `handler` binary as a server ([`server`]), DynamoDB
+//! What the test areas share: the real `handler` binary as a server ([`server`]) and as a Lambda
+//! function ([`lambda_runtime`]), DynamoDB
 //! Local ([`dynamodb`]), cases through the API ([`cases`]), the binary's other commands
 //! ([`cli`]), the fixtures under `tests/fixtures/`, and running a walk against both stores.
 
 pub mod cases;
 pub mod cli;
 pub mod dynamodb;
+pub mod lambda_runtime;
 pub mod moto;
 pub mod server;
 
