@@ -158,6 +158,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                     serve::serve(open_sqlite(&store.data_dir)?, key, options).await
                 }
                 StoreKind::Dynamodb => {
+                    demo_users_stay_local(&|name| std::env::var(name))?;
                     let s = DynamoStore::new(dynamodb::client_from_env().await, &store.table);
                     serve::serve(s, key, options).await
                 }
@@ -206,6 +207,37 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     }
 }
 
+/// `handler serve` signs anyone in as a demo user, so its DynamoDB must be on this machine
+/// (DynamoDB Local): demo users must never meet a developer's AWS credentials. The endpoint is
+/// read as the SDK reads it from the environment (`AWS_ENDPOINT_URL_DYNAMODB`, then
+/// `AWS_ENDPOINT_URL`); none, or one the SDK is told to ignore, means AWS itself.
+fn demo_users_stay_local(
+    var: &dyn Fn(&str) -> Result<String, std::env::VarError>,
+) -> Result<(), Failure> {
+    let ignored = var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_ok_and(|v| v.trim() == "true");
+    let endpoint = ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL"]
+        .into_iter()
+        .find_map(|name| var(name).ok().filter(|url| !url.trim().is_empty()))
+        .filter(|_| !ignored);
+    let on_loopback = endpoint.as_deref().is_some_and(|url| {
+        let uri = url.trim().parse::<axum::http::Uri>().ok();
+        let host = uri.as_ref().and_then(|uri| uri.host()).unwrap_or_default();
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        host.eq_ignore_ascii_case("localhost")
+            || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    });
+    if on_loopback {
+        return Ok(());
+    }
+    Err(format!(
+        "handler serve signs anyone in as a demo user, so it runs only against a DynamoDB on this \
+         machine, never against AWS with your credentials (the endpoint is {}). Start DynamoDB \
+         Local (eval \"$(scripts/dynamodb-local.sh start)\" sets AWS_ENDPOINT_URL_DYNAMODB) or use \
+         the SQLite store.",
+        endpoint.unwrap_or_else(|| "AWS itself".into())
+    ))
+}
+
 /// Every problem as `file:line:column: message`, one a line, and a count.
 fn problem_report(problems: &DefinitionErrors, dir: &Path) -> String {
     let n = problems.0.len();
@@ -220,8 +252,55 @@ fn local_key(data_dir: &Path) -> Result<LocalKey, Failure> {
 }
 
 fn open_sqlite(data_dir: &Path) -> Result<SqliteStore, Failure> {
-    std::fs::create_dir_all(data_dir)
+    crate::local::create_private_dir(data_dir)
         .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
     let path = data_dir.join("elanmalan.sqlite3");
     SqliteStore::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(vars: &[(&str, &str)]) -> Result<(), Failure> {
+        let vars: Vec<(String, String)> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        demo_users_stay_local(&move |name: &str| {
+            vars.iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .ok_or(std::env::VarError::NotPresent)
+        })
+    }
+
+    #[test]
+    fn demo_users_meet_only_a_dynamodb_on_this_machine() {
+        for local in ["http://127.0.0.1:8000", "http://localhost:8000/", "http://[::1]:8000"] {
+            assert!(with(&[("AWS_ENDPOINT_URL_DYNAMODB", local)]).is_ok(), "{local}");
+            assert!(with(&[("AWS_ENDPOINT_URL", local)]).is_ok(), "{local}");
+        }
+        for remote in [
+            "https://dynamodb.eu-north-1.amazonaws.com",
+            "http://10.0.0.5:8000",
+            "http://127.0.0.1.example.com:8000",
+            "http://localhost.example.com",
+            "not a url",
+        ] {
+            let refused = with(&[("AWS_ENDPOINT_URL_DYNAMODB", remote)]).unwrap_err();
+            assert!(refused.contains(remote) && refused.contains("DynamoDB Local"), "{refused}");
+        }
+        // No endpoint is AWS itself; the service's own variable wins over the general one; an
+        // endpoint the SDK is told to ignore is no endpoint.
+        assert!(with(&[]).unwrap_err().contains("AWS itself"));
+        let both = [
+            ("AWS_ENDPOINT_URL_DYNAMODB", "https://dynamodb.example.com"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:8000"),
+        ];
+        assert!(with(&both).is_err());
+        let ignored = [
+            ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000"),
+            ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
+        ];
+        assert!(with(&ignored).unwrap_err().contains("AWS itself"));
+    }
 }

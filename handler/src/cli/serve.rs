@@ -66,7 +66,8 @@ pub(super) async fn serve<S: Store>(
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    let url = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    let url = format!("http://{bound}");
     let mut state = AppState::new(store.clone(), key.auth()).with_definitions(definitions.clone());
     state.site_url = url.clone();
     let files_dir = args.data_dir.join("attachments");
@@ -88,8 +89,14 @@ pub(super) async fn serve<S: Store>(
     // E-mails to the other side of a case become .eml files here.
     let mailer = Arc::new(Mailer::Files(args.data_dir.join("mail")));
     tokio::spawn(notify::deliver(store, mailer, state.mail_ready.clone()));
-    let app =
-        local::with_site(router(state), key.clone(), local_files, site.clone(), preview.as_ref());
+    let app = local::with_site(
+        router(state),
+        bound,
+        key.clone(),
+        local_files,
+        site.clone(),
+        preview.as_ref(),
+    );
     let stop = stop_signal()?;
     print_welcome(&url, &key, args, &definitions.current());
     match &attachments.bucket {

@@ -64,7 +64,7 @@ impl LocalFiles {
     /// Files under `dir` (created, owner-only), links on `base_url`, tokens signed with
     /// `secret`.
     pub fn new(dir: PathBuf, base_url: &str, secret: &[u8]) -> std::io::Result<LocalFiles> {
-        create_private_dir(&dir)?;
+        super::create_private_dir(&dir)?;
         Ok(LocalFiles {
             dir,
             base_url: base_url.trim_end_matches('/').to_string(),
@@ -109,7 +109,7 @@ impl LocalFiles {
         let path = self.path(key).ok_or_else(|| StoreError::Unavailable("bad file key".into()))?;
         let failed = |e: std::io::Error| StoreError::Unavailable(format!("attachment file: {e}"));
         let folder = path.parent().expect("a key has a folder");
-        create_private_dir(folder).map_err(failed)?;
+        super::create_private_dir(folder).map_err(failed)?;
         let part = path.with_extension("part");
         write_private(&part, bytes).map_err(failed)?;
         std::fs::rename(&part, &path).map_err(failed)
@@ -124,14 +124,6 @@ impl LocalFiles {
             Err(e) => Err(StoreError::Unavailable(format!("attachment file: {e}"))),
         }
     }
-}
-
-fn create_private_dir(dir: &FsPath) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
 }
 
 fn write_private(path: &FsPath, bytes: &[u8]) -> std::io::Result<()> {

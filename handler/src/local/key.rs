@@ -32,6 +32,8 @@ struct Claims {
 }
 
 const KEY_FILE: &str = "jwt-secret";
+/// HS256 wants a key at least as long as its hash (RFC 7518, section 3.2).
+const MIN_KEY_BYTES: usize = 32;
 /// A local token lasts a working day.
 const TOKEN_LIFETIME_SECONDS: i64 = 12 * 3600;
 
@@ -45,10 +47,20 @@ impl LocalKey {
             let key = base64::engine::general_purpose::STANDARD
                 .decode(text.trim())
                 .map_err(|e| std::io::Error::other(format!("{}: {e}", path.display())))?;
+            // A short key can be guessed, and with it any demo user's token.
+            if key.len() < MIN_KEY_BYTES {
+                return Err(std::io::Error::other(format!(
+                    "{} holds a key of {} bytes; a signing key must have at least \
+                     {MIN_KEY_BYTES}. Delete the file and a new key is made at the next start \
+                     (tokens signed with the old one stop working)",
+                    path.display(),
+                    key.len()
+                )));
+            }
             return Ok(LocalKey(key));
         }
-        fs::create_dir_all(data_dir)?;
-        let key: [u8; 32] = rand::random();
+        super::create_private_dir(data_dir)?;
+        let key: [u8; MIN_KEY_BYTES] = rand::random();
         let mut options = fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]

@@ -3,10 +3,13 @@
 //! the demo registry, the live preview of `--watch`, and a trace of every request on the
 //! console.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::{HeaderValue, Request, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -27,6 +30,17 @@ mod files;
 mod key;
 mod preview;
 mod site;
+
+/// Creates `dir` and the folders above it that are missing, readable by their owner only: the
+/// data directory holds customers' data, the signing key and Bilagor. A folder that exists is
+/// left as it is.
+pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
 
 #[derive(Serialize)]
 struct DemoUserView {
@@ -61,11 +75,44 @@ async fn sign_in(
     Ok(Json(serde_json::json!({ "token": token })))
 }
 
+/// The names this server answers to: its loopback address and port as bound, or `localhost`
+/// with that port. Any other `Host` is a page elsewhere that rebound its own name to this
+/// machine (DNS rebinding) to reach the demo sign-in, and is refused.
+#[derive(Clone)]
+struct OwnHosts([String; 2]);
+
+impl OwnHosts {
+    fn new(addr: SocketAddr) -> OwnHosts {
+        OwnHosts([addr.to_string(), format!("localhost:{}", addr.port())])
+    }
+}
+
+async fn only_own_host(
+    State(own): State<OwnHosts>,
+    request: Request<axum::body::Body>,
+    next: Next,
+) -> Response {
+    let host = request.headers().get(header::HOST).and_then(|h| h.to_str().ok());
+    if host.is_some_and(|host| own.0.iter().any(|own| own.eq_ignore_ascii_case(host))) {
+        return next.run(request).await;
+    }
+    ApiError::new(
+        ErrorCode::Forbidden,
+        format!(
+            "Den här servern svarar bara på sin egen adress. Öppna http://{}/ i stället.",
+            own.0[0]
+        ),
+    )
+    .into_response()
+}
+
 /// The API router plus the demo sign-in, the links of attachments kept as local files, the
 /// site and (with `--watch`) the live preview, with a trace of each request: method, path,
-/// status and time, never the query string (it may hold a search).
+/// status and time, never the query string (it may hold a search). Requests for another host
+/// than `addr` are refused.
 pub fn with_site(
     api: Router,
+    addr: SocketAddr,
     key: Arc<LocalKey>,
     files: Option<Arc<LocalFiles>>,
     site: LiveSite,
@@ -97,6 +144,7 @@ pub fn with_site(
     local
         .merge(api)
         .merge(site)
+        .layer(middleware::from_fn_with_state(OwnHosts::new(addr), only_own_host))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

@@ -20,6 +20,7 @@ mod faults;
 mod infra;
 mod installers_walk;
 mod lambda;
+mod local_server;
 mod mail_ses;
 mod network_company;
 mod odd_requests;
