@@ -49,6 +49,8 @@ pub enum ProblemCode {
     WrongFileType,
     /// A file field that has as many files as it takes.
     TooManyFiles,
+    /// A control character, a line break in one line, or a direction override.
+    InvalidCharacter,
 }
 
 /// One field as it appears in a form.
@@ -340,7 +342,10 @@ impl<'d> Form<'d> {
                     },
                 }),
                 Some(f) if f.field.is_file() => Some(file_value(f.field)),
-                Some(f) => value.as_deref().and_then(|v| too_long(f.field, &f.field.normalize(v))),
+                Some(f) => value.as_deref().and_then(|v| {
+                    let v = f.field.normalize(v);
+                    text_problem(f.field, &v).or_else(|| too_long(f.field, &v))
+                }),
             })
             .collect()
     }
@@ -380,77 +385,7 @@ impl<'d> Form<'d> {
 
     /// The problem with one non-empty value, if any.
     pub fn check_value(&self, field: &Field, value: &str) -> Option<Problem> {
-        if field.is_file() {
-            return Some(file_value(field));
-        }
-        if let Some(problem) = too_long(field, value) {
-            return Some(problem);
-        }
-        let problem =
-            |code, message: String| Some(Problem { field: field.id.clone(), code, message });
-        match field.kind {
-            FieldKind::Text | FieldKind::Textarea | FieldKind::File => None,
-            FieldKind::Number => match formats::parse_number(value) {
-                None => problem(
-                    ProblemCode::InvalidFormat,
-                    format!("{} ska vara ett heltal.", field.label),
-                ),
-                Some(n) if field.min.is_some_and(|m| n < m) || field.max.is_some_and(|m| n > m) => {
-                    problem(
-                        ProblemCode::OutOfRange,
-                        format!(
-                            "{} ska vara mellan {} och {}{}.",
-                            field.label,
-                            field.min.map_or("…".into(), |m| m.to_string()),
-                            field.max.map_or("…".into(), |m| m.to_string()),
-                            field.unit.as_ref().map_or(String::new(), |u| format!(" {u}")),
-                        ),
-                    )
-                }
-                Some(_) => None,
-            },
-            FieldKind::Date if !formats::is_date(value) => problem(
-                ProblemCode::InvalidDate,
-                format!("Ange {} som ÅÅÅÅ-MM-DD, till exempel 2026-12-01.", field.label),
-            ),
-            FieldKind::Date => None,
-            FieldKind::Choice if !field.choices.iter().any(|c| c.value == value) => problem(
-                ProblemCode::InvalidChoice,
-                format!("Välj ett av alternativen för {}.", field.label),
-            ),
-            FieldKind::Choice => None,
-            FieldKind::Email if !formats::is_email(value) => problem(
-                ProblemCode::InvalidFormat,
-                "Ange en e-postadress, till exempel namn@exempel.se.".into(),
-            ),
-            FieldKind::Phone if !formats::is_phone(value) => problem(
-                ProblemCode::InvalidFormat,
-                "Ange ett telefonnummer med 7–15 siffror, till exempel 042-12 34 56.".into(),
-            ),
-            FieldKind::PostalCode if !formats::is_postal_code(value) => problem(
-                ProblemCode::InvalidFormat,
-                "Ange postnumret med fem siffror, till exempel 252 21.".into(),
-            ),
-            FieldKind::Email | FieldKind::Phone | FieldKind::PostalCode => None,
-            FieldKind::Gsrn => gsrn_problem(field, value, self.company),
-            FieldKind::IdentityNumber => match formats::check_identity_number(value) {
-                Ok(_) => None,
-                Err(IdentityError::Format) => problem(
-                    ProblemCode::InvalidFormat,
-                    "Ange person-, samordnings- eller organisationsnummer med 10 eller 12 \
-                     siffror, till exempel 19121212-1212 eller 556074-3089."
-                        .into(),
-                ),
-                Err(IdentityError::Date) => problem(
-                    ProblemCode::InvalidDate,
-                    "Numret innehåller inget giltigt datum. Kontrollera numret med kunden.".into(),
-                ),
-                Err(IdentityError::CheckDigit) => problem(
-                    ProblemCode::InvalidCheckDigit,
-                    "Kontrollsiffran stämmer inte. Kontrollera numret med kunden.".into(),
-                ),
-            },
-        }
+        check_field_value(field, value, self.company)
     }
 
     /// Merges an installation from the registry into `values` ("Hämta anl-data").
@@ -607,6 +542,105 @@ fn wrong_json_type(id: String, field: Option<&Field>) -> Problem {
         None => format!("Fältet {id} ska vara text."),
     };
     Problem { field: id, code: ProblemCode::InvalidFormat, message }
+}
+
+/// The problem with one non-empty value of `field` at `company`, if any: the one rule for a
+/// case's fields and for the registry columns that fill them.
+pub fn check_field_value(field: &Field, value: &str, company: &Company) -> Option<Problem> {
+    if field.is_file() {
+        return Some(file_value(field));
+    }
+    if let Some(problem) = text_problem(field, value).or_else(|| too_long(field, value)) {
+        return Some(problem);
+    }
+    let problem = |code, message: String| Some(Problem { field: field.id.clone(), code, message });
+    match field.kind {
+        FieldKind::Text | FieldKind::Textarea | FieldKind::File => None,
+        FieldKind::Number => match formats::parse_number(value) {
+            None => {
+                problem(ProblemCode::InvalidFormat, format!("{} ska vara ett heltal.", field.label))
+            }
+            Some(n) if field.min.is_some_and(|m| n < m) || field.max.is_some_and(|m| n > m) => {
+                problem(
+                    ProblemCode::OutOfRange,
+                    format!(
+                        "{} ska vara mellan {} och {}{}.",
+                        field.label,
+                        field.min.map_or("…".into(), |m| m.to_string()),
+                        field.max.map_or("…".into(), |m| m.to_string()),
+                        field.unit.as_ref().map_or(String::new(), |u| format!(" {u}")),
+                    ),
+                )
+            }
+            Some(_) => None,
+        },
+        FieldKind::Date if !formats::is_date(value) => problem(
+            ProblemCode::InvalidDate,
+            format!("Ange {} som ÅÅÅÅ-MM-DD, till exempel 2026-12-01.", field.label),
+        ),
+        FieldKind::Date => None,
+        FieldKind::Choice if !field.choices.iter().any(|c| c.value == value) => problem(
+            ProblemCode::InvalidChoice,
+            format!("Välj ett av alternativen för {}.", field.label),
+        ),
+        FieldKind::Choice => None,
+        FieldKind::Email if !formats::is_email(value) => problem(
+            ProblemCode::InvalidFormat,
+            "Ange en e-postadress, till exempel namn@exempel.se.".into(),
+        ),
+        FieldKind::Phone if !formats::is_phone(value) => problem(
+            ProblemCode::InvalidFormat,
+            "Ange ett telefonnummer med 7–15 siffror, till exempel 042-12 34 56.".into(),
+        ),
+        FieldKind::PostalCode if !formats::is_postal_code(value) => problem(
+            ProblemCode::InvalidFormat,
+            "Ange postnumret med fem siffror, till exempel 252 21.".into(),
+        ),
+        FieldKind::Email | FieldKind::Phone | FieldKind::PostalCode => None,
+        FieldKind::Gsrn => gsrn_problem(field, value, company),
+        FieldKind::IdentityNumber => match formats::check_identity_number(value) {
+            Ok(_) => None,
+            Err(IdentityError::Format) => problem(
+                ProblemCode::InvalidFormat,
+                "Ange person-, samordnings- eller organisationsnummer med 10 eller 12 \
+                 siffror, till exempel 19121212-1212 eller 556074-3089."
+                    .into(),
+            ),
+            Err(IdentityError::Date) => problem(
+                ProblemCode::InvalidDate,
+                "Numret innehåller inget giltigt datum. Kontrollera numret med kunden.".into(),
+            ),
+            Err(IdentityError::CheckDigit) => problem(
+                ProblemCode::InvalidCheckDigit,
+                "Kontrollsiffran stämmer inte. Kontrollera numret med kunden.".into(),
+            ),
+        },
+    }
+}
+
+/// Text that is only text: the same rule for every field and for registry imports.
+fn text_problem(field: &Field, value: &str) -> Option<Problem> {
+    let flaw = formats::text_flaw(value, field.kind == FieldKind::Textarea)?;
+    Some(Problem {
+        field: field.id.clone(),
+        code: ProblemCode::InvalidCharacter,
+        message: format!("{} {}", field.label, text_flaw_message(flaw)),
+    })
+}
+
+/// What is wrong and what to do, after the name of the field or column.
+pub fn text_flaw_message(flaw: formats::TextFlaw) -> &'static str {
+    match flaw {
+        formats::TextFlaw::LineBreak => "ska stå på en rad. Ta bort radbrytningen.",
+        formats::TextFlaw::ControlCharacter => {
+            "innehåller ett styrtecken, som inte är text (det följer ibland med när text \
+             kopieras). Skriv in värdet igen."
+        }
+        formats::TextFlaw::DirectionOverride => {
+            "innehåller ett osynligt tecken som vänder textens riktning, så att den visas \
+             annorlunda än den lagras. Skriv in värdet igen."
+        }
+    }
 }
 
 fn too_long(field: &Field, value: &str) -> Option<Problem> {

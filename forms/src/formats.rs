@@ -6,6 +6,30 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+/// What makes a value something other than plain text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextFlaw {
+    /// A control character: NUL, BEL, ESC, DEL and the like (a tab or line break is one too
+    /// where the text has one line).
+    ControlCharacter,
+    /// A line break in text of one line.
+    LineBreak,
+    /// A character that turns the direction of the text around it (U+202A–U+202E,
+    /// U+2066–U+2069): text that reads otherwise than it is stored.
+    DirectionOverride,
+}
+
+/// The first flaw of `value` as text, if any. `multiline` text may have line breaks and tabs.
+pub fn text_flaw(value: &str, multiline: bool) -> Option<TextFlaw> {
+    value.chars().find_map(|c| match c {
+        '\n' | '\r' | '\t' if multiline => None,
+        '\n' | '\r' => Some(TextFlaw::LineBreak),
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => Some(TextFlaw::DirectionOverride),
+        c if c.is_control() => Some(TextFlaw::ControlCharacter),
+        _ => None,
+    })
+}
+
 /// Swedish postal codes run from 100 00 to 984 99: none starts with 0.
 pub const POSTAL_CODE_PATTERN: &str = r"^[1-9][0-9]{2} ?[0-9]{2}$";
 pub const PHONE_PATTERN: &str = r"^\+?(?:[ ()-]*[0-9]){7,15}[ ()-]*$";

@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Definitions;
 use crate::definitions::Company;
+use crate::form::{check_field_value, text_flaw_message};
 use crate::formats;
 
 /// Declares the columns once: the struct, its column list, [`Installation::column`] and
@@ -66,9 +68,16 @@ fn trim(value: String) -> String {
     }
 }
 
+/// The registry column that is no field of a case but is checked as one: the identity number,
+/// kept for the network company and never returned, checked as the form's.
+const CHECKED_AS: [(&str, &str); 1] = [("owner_identity_number", "owner.identity_number")];
+
 impl Installation {
-    /// What is wrong with this (trimmed) row for `company`, in Swedish, for the import report.
-    pub fn problems(&self, company: &Company) -> Vec<String> {
+    /// What is wrong with this (trimmed) row for `company`, in Swedish, for the import report:
+    /// each column checked as the form checks the field it fills (the lookup projection), so
+    /// that nothing a lookup copies into a case could not have been typed there. Each message
+    /// names its column and never repeats the value (it may be a customer's).
+    pub fn problems(&self, company: &Company, definitions: &Definitions) -> Vec<String> {
         let mut problems = Vec::new();
         if let Err(error) = formats::check_gsrn(&self.ean, &company.gsrn_prefixes) {
             problems.push(error.describe("ean", &company.name));
@@ -77,12 +86,21 @@ impl Installation {
             problems.push("meter_number saknas".to_string());
         }
         let area = &self.network_area;
-        if !area.is_empty() && company.network_area(area).is_none() {
-            problems.push(format!("network_area {area} är inget nätområde hos {}", company.name));
+        if let Some(flaw) = formats::text_flaw(area, false) {
+            problems.push(format!("kolumn network_area: {}", text_flaw_message(flaw)));
+        } else if !area.is_empty() && company.network_area(area).is_none() {
+            problems.push(format!("kolumn network_area: är inget nätområde hos {}", company.name));
         }
-        let fuse = &self.main_fuse_a;
-        if !fuse.is_empty() && fuse.parse::<u32>().is_err() {
-            problems.push(format!("main_fuse_a {fuse} ska vara ett heltal (ampere)"));
+        let columns = definitions.lookup.projection.iter().map(|(c, f)| (c.as_str(), f.as_str()));
+        for (column, field) in columns.chain(CHECKED_AS).filter(|(column, _)| *column != "ean") {
+            let value = self.column(column).unwrap_or_default();
+            let field = definitions.fields.iter().find(|f| f.id == field);
+            let problem = field
+                .filter(|_| !value.is_empty())
+                .and_then(|field| check_field_value(field, value, company));
+            if let Some(problem) = problem {
+                problems.push(format!("kolumn {column}: {}", problem.message));
+            }
         }
         problems
     }
@@ -96,6 +114,10 @@ mod tests {
 
     fn oresundskraft() -> &'static Company {
         Definitions::builtin().company("oresundskraft").unwrap()
+    }
+
+    fn problems(row: &Installation) -> Vec<String> {
+        row.problems(oresundskraft(), Definitions::builtin())
     }
 
     fn good_row() -> Installation {
@@ -152,13 +174,12 @@ mod tests {
 
     #[test]
     fn a_good_row_has_no_problems() {
-        assert_eq!(good_row().problems(oresundskraft()), Vec::<String>::new());
+        assert_eq!(problems(&good_row()), Vec::<String>::new());
     }
 
     #[test]
     fn ean_problems_use_the_forms_rule_and_name_the_column() {
-        let company = oresundskraft();
-        let with_ean = |ean: &str| Installation { ean: ean.into(), ..good_row() }.problems(company);
+        let with_ean = |ean: &str| problems(&Installation { ean: ean.into(), ..good_row() });
         assert_eq!(with_ean("7359991"), ["ean ska vara 18 siffror som börjar med 735999"]);
         let mut wrong_check = complete_gsrn("73599910000000001");
         wrong_check.replace_range(17.., if wrong_check.ends_with('0') { "1" } else { "0" });
@@ -170,8 +191,7 @@ mod tests {
     }
 
     #[test]
-    fn other_problems_name_their_column() {
-        let company = oresundskraft();
+    fn other_problems_name_their_column_and_never_the_value() {
         let row = Installation {
             meter_number: String::new(),
             network_area: "atlantis".into(),
@@ -179,12 +199,61 @@ mod tests {
             ..good_row()
         };
         assert_eq!(
-            row.problems(company),
+            problems(&row),
             [
                 "meter_number saknas",
-                "network_area atlantis är inget nätområde hos Öresundskraft",
-                "main_fuse_a 16 A ska vara ett heltal (ampere)",
+                "kolumn network_area: är inget nätområde hos Öresundskraft",
+                "kolumn main_fuse_a: Befintlig huvudsäkring ska vara ett heltal.",
             ]
         );
+    }
+
+    /// Every column as the form checks the field it fills: lengths, postal codes, phone numbers,
+    /// e-mail, identity numbers, text that is only text.
+    #[test]
+    fn every_column_is_checked_as_the_form_checks_its_field() {
+        let cases: [(&str, String, &str); 12] = [
+            ("city", "H".repeat(51), "kolumn city: Ort får vara högst 50 tecken."),
+            ("city", "x".repeat(10 * 1024 * 1024), "kolumn city: Ort får vara högst 50 tecken."),
+            ("meter_number", "9".repeat(21), "kolumn meter_number: Mätarnummer får vara högst 20"),
+            ("postal_code", "2522".into(), "kolumn postal_code: Ange postnumret med fem siffror"),
+            ("owner_postal_code", "abcde".into(), "kolumn owner_postal_code: Ange postnumret"),
+            ("owner_phone", "042".into(), "kolumn owner_phone: Ange ett telefonnummer"),
+            ("owner_email", "greta.ek".into(), "kolumn owner_email: Ange en e-postadress"),
+            (
+                "owner_identity_number",
+                "19121212-1213".into(),
+                "kolumn owner_identity_number: Kontrollsiffran",
+            ),
+            (
+                "main_fuse_a",
+                "5".into(),
+                "kolumn main_fuse_a: Befintlig huvudsäkring ska vara mellan 6",
+            ),
+            (
+                "owner_name",
+                "Greta\u{0}Ek".into(),
+                "kolumn owner_name: Namn innehåller ett styrtecken",
+            ),
+            (
+                "street_address",
+                "Storgatan \u{202E}1".into(),
+                "kolumn street_address: Gatuadress innehåller ett osynligt tecken",
+            ),
+            (
+                "network_area",
+                "helsing\u{7}borg".into(),
+                "kolumn network_area: innehåller ett styrtecken",
+            ),
+        ];
+        for (column, value, says) in cases {
+            let mut json = serde_json::to_value(good_row()).unwrap();
+            json[column] = value.clone().into();
+            let row: Installation = serde_json::from_value(json).unwrap();
+            let found = problems(&row);
+            assert_eq!(found.len(), 1, "{column}: {found:?}");
+            assert!(found[0].starts_with(says), "{column}: {}", found[0]);
+            assert!(found[0].len() < 300, "the value is not repeated");
+        }
     }
 }

@@ -371,6 +371,41 @@ fn check_edit_refuses_unknown_fields_and_over_long_values() {
     );
 }
 
+/// Text that is only text (issue 11): no control characters, no line break in a field of one
+/// line, no direction overrides; refused even in a draft, with a message naming the field.
+#[test]
+fn text_with_control_characters_or_direction_overrides_is_refused() {
+    let form = form("oresundskraft", "fuse_change");
+    let refused = [
+        ("owner.name", "Anna\u{0}Andersson", "innehåller ett styrtecken"),
+        ("owner.name", "Anna\u{7}", "innehåller ett styrtecken"),
+        ("installation.street_address", "Storgatan 1\nPostbox 2", "ska stå på en rad"),
+        ("installation.street_address", "Storgatan 1\r2", "ska stå på en rad"),
+        ("owner.name", "Anna\tAndersson", "innehåller ett styrtecken"),
+        // "Storgatan 1" that reads backwards past the override: what is shown is not stored.
+        ("installation.street_address", "Storgatan \u{202E}1", "vänder textens riktning"),
+        ("work.description", "Byte av \u{2066}säkring\u{2069}", "vänder textens riktning"),
+        ("work.description", "Rad 1\u{1b}[31m", "innehåller ett styrtecken"),
+        ("installation.meter_number", "12\u{85}3", "innehåller ett styrtecken"),
+    ];
+    for (field, value, says) in refused {
+        let problems = form.check_edit(FormPart::Notice, &edit([(field, Some(value))]));
+        assert_eq!(codes(&problems), [(field, ProblemCode::InvalidCharacter)], "{value:?}");
+        assert!(problems[0].message.contains(says), "{value:?}: {}", problems[0].message);
+        let label = form.field(field).unwrap().field.label.clone();
+        assert!(problems[0].message.starts_with(&label), "{}", problems[0].message);
+        // A stored value with the same flaw stops a submit.
+        single_problem(&form, field, value, ProblemCode::InvalidCharacter);
+    }
+    // Lines and tabs are text in a text area; a pasted value's surrounding line break is trimmed.
+    let fine = edit([
+        ("work.description", Some("Rad 1\r\nRad 2\n\tindragen")),
+        ("owner.name", Some("Anna Andersson\n")),
+        ("installation.street_address", Some("Ängsvägen 3 – ingång från gården")),
+    ]);
+    assert_eq!(form.check_edit(FormPart::Notice, &fine), []);
+}
+
 #[test]
 fn check_edit_allows_format_problems_and_clearing() {
     let form = form("oresundskraft", "fuse_change");

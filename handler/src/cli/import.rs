@@ -1,7 +1,8 @@
 //! `handler import-registry`: reads a network company's registry CSV (CONTRACT.md section 3),
-//! refuses every bad row by its line number and writes every good one.
+//! refuses every bad row by its line number and column and writes every good one; with
+//! `--replace`, removes the installations the file lacks.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::io::Read;
 use std::path::Path;
 use std::process::ExitCode;
@@ -19,6 +20,7 @@ pub(super) async fn import<S: RegistryStore>(
     store: S,
     company_id: &str,
     file: &Path,
+    replace: bool,
 ) -> Result<ExitCode, Failure> {
     let defs = Definitions::builtin();
     let company = defs.company(company_id).ok_or_else(|| {
@@ -27,7 +29,7 @@ pub(super) async fn import<S: RegistryStore>(
     })?;
     let input =
         std::fs::File::open(file).map_err(|e| format!("cannot open {}: {e}", file.display()))?;
-    let plan = plan(input, company).map_err(|e| format!("{}: {e}", file.display()))?;
+    let plan = plan(input, company, defs).map_err(|e| format!("{}: {e}", file.display()))?;
     for line in plan.report() {
         eprintln!("{line}");
     }
@@ -43,6 +45,23 @@ pub(super) async fn import<S: RegistryStore>(
         company.name,
         plan.refused.len()
     );
+    // A registry export is the whole truth: with --replace, what it lacks is removed, but only
+    // when every row was read. A refused row's installation would otherwise be lost.
+    if replace {
+        if plan.refused.is_empty() {
+            let keep: BTreeSet<String> = plan.good.iter().map(|row| row.ean.clone()).collect();
+            let removed = store
+                .remove_installations_except(&company.id, &keep)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("{removed} anläggningar som inte finns i filen togs bort.");
+        } else {
+            println!(
+                "Inga anläggningar togs bort, eftersom rader refuserades: rätta dem och \
+                 importera filen igen."
+            );
+        }
+    }
     Ok(if plan.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
@@ -71,8 +90,18 @@ pub enum ImportError {
 }
 
 /// Reads and checks every row of `input` for `company`.
-pub fn plan(input: impl Read, company: &Company) -> Result<ImportPlan, ImportError> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(input);
+pub fn plan(
+    mut input: impl Read,
+    company: &Company,
+    definitions: &Definitions,
+) -> Result<ImportPlan, ImportError> {
+    // The whole file, so that a row's line is counted from its bytes: the CSV reader counts
+    // lines its own way, which is one short for every CRLF line break before the row.
+    let mut bytes = Vec::new();
+    input.read_to_end(&mut bytes).map_err(|e| ImportError::Unreadable(e.to_string()))?;
+    let mut lines = LineCounter::new(&bytes);
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(bytes.as_slice());
     let headers = reader.headers().map_err(|e| ImportError::Unreadable(e.to_string()))?.clone();
     let found: Vec<&str> = headers.iter().map(str::trim).collect();
     if found != REGISTRY_COLUMNS {
@@ -95,12 +124,12 @@ pub fn plan(input: impl Read, company: &Company) -> Result<ImportPlan, ImportErr
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| lines.at(p.byte()));
                 plan.refused.push((line, "raden kan inte läsas som CSV (citattecken?)".into()));
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| lines.at(p.byte()));
         if record.len() != REGISTRY_COLUMNS.len() {
             plan.refused.push((
                 line,
@@ -110,12 +139,12 @@ pub fn plan(input: impl Read, company: &Company) -> Result<ImportPlan, ImportErr
         }
         let row: Installation = match record.deserialize(Some(&headers)) {
             Ok(row) => Installation::trimmed(row),
-            Err(e) => {
-                plan.refused.push((line, format!("raden kan inte läsas: {e}")));
+            Err(_) => {
+                plan.refused.push((line, "raden kan inte läsas".into()));
                 continue;
             }
         };
-        let mut problems = row.problems(company);
+        let mut problems = row.problems(company, definitions);
         if let Some(first) = eans.get(&row.ean) {
             problems.push(format!("samma ean som rad {first}"));
         }
@@ -132,4 +161,50 @@ pub fn plan(input: impl Read, company: &Company) -> Result<ImportPlan, ImportErr
         }
     }
     Ok(plan)
+}
+
+/// The line of a record that begins at a byte offset, counting `\n` (so LF and CRLF alike), for
+/// offsets that only grow: one pass over the file in all. The CSV reader may place a record at
+/// the `\n` of the CRLF before it; a record never begins with a line break, so those are skipped.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        LineCounter { bytes, offset: 0, line: 1 }
+    }
+
+    fn at(&mut self, offset: u64) -> u64 {
+        let mut offset = usize::try_from(offset).unwrap_or(usize::MAX).min(self.bytes.len());
+        while matches!(self.bytes.get(offset), Some(b'\r' | b'\n')) {
+            offset += 1;
+        }
+        if offset > self.offset {
+            let newlines = self.bytes[self.offset..offset].iter().filter(|b| **b == b'\n').count();
+            self.line += newlines as u64;
+            self.offset = offset;
+        }
+        self.line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_counted_alike_with_lf_and_crlf() {
+        let bytes = b"a\r\nb\r\n\"c\r\nd\"\r\ne\nf";
+        let mut lines = LineCounter::new(bytes);
+        assert_eq!(lines.at(0), 1);
+        assert_eq!(lines.at(2), 2, "at the \\n of a CRLF: the record begins after it");
+        assert_eq!(lines.at(3), 2);
+        assert_eq!(lines.at(6), 3);
+        assert_eq!(lines.at(14), 5, "a line break inside quotes counts too");
+        assert_eq!(lines.at(16), 6);
+        assert_eq!(lines.at(1000), 6);
+    }
 }

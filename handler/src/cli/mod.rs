@@ -54,6 +54,10 @@ enum Command {
         #[arg(long)]
         company: String,
         file: PathBuf,
+        /// The file is the whole registry: remove the company's installations it lacks (only
+        /// when no row was refused).
+        #[arg(long)]
+        replace: bool,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -184,13 +188,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             println!("Table {table} is ready.");
             Ok(ExitCode::SUCCESS)
         }
-        Command::ImportRegistry { company, file, store } => match store.store {
+        Command::ImportRegistry { company, file, replace, store } => match store.store {
             StoreKind::Sqlite => {
-                import::import(open_sqlite(&store.data_dir)?, &company, &file).await
+                import::import(open_sqlite(&store.data_dir)?, &company, &file, replace).await
             }
             StoreKind::Dynamodb => {
                 let s = DynamoStore::new(dynamodb::client_from_env().await, &store.table);
-                import::import(s, &company, &file).await
+                import::import(s, &company, &file, replace).await
             }
         },
         Command::Token { role, org, sub, name, email, data_dir } => {

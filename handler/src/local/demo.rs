@@ -113,7 +113,7 @@ mod tests {
             let rows = installations(company, position);
             assert_eq!(rows.len(), INSTALLATIONS_PER_COMPANY as usize);
             for row in &rows {
-                assert_eq!(row.problems(company), Vec::<String>::new(), "{row:?}");
+                assert_eq!(row.problems(company, defs), Vec::<String>::new(), "{row:?}");
                 assert!(forms::formats::check_identity_number(&row.owner_identity_number).is_ok());
                 assert!(forms::formats::is_postal_code(&row.postal_code), "{}", row.postal_code);
                 assert!(forms::formats::is_phone(&row.owner_phone));

@@ -7,6 +7,7 @@ pub mod files;
 #[cfg(feature = "local")]
 pub mod sqlite;
 
+use std::collections::BTreeSet;
 use std::future::Future;
 
 use forms::{Case, Installation, LookupKey, Status};
@@ -220,6 +221,14 @@ pub trait RegistryStore: Send + Sync {
 
     /// How many installations the company has (to seed demo data only once).
     fn installation_count(&self, company: &str) -> impl Future<Output = StoreResult<u64>> + Send;
+
+    /// Removes the company's installations whose EAN is not in `keep` (a registry imported
+    /// with `--replace` is the whole registry); how many were removed.
+    fn remove_installations_except(
+        &self,
+        company: &str,
+        keep: &BTreeSet<String>,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
 }
 
 /// One lookup, as the audit log keeps it: who, for which firm, when, which case, by what key,

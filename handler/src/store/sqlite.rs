@@ -4,6 +4,7 @@
 //! the queries filter and sort by. Every write is one transaction; case writes are conditional
 //! like DynamoDB's (`create_case` on a free id, `update_case` on the version read).
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -551,6 +552,33 @@ impl RegistryStore for SqliteStore {
                 })
                 .map_err(db_error("count installations"))?;
             Ok(count.unsigned_abs())
+        })
+        .await
+    }
+
+    async fn remove_installations_except(
+        &self,
+        company: &str,
+        keep: &BTreeSet<String>,
+    ) -> StoreResult<u64> {
+        let (company, keep) = (company.to_string(), keep.clone());
+        self.write("remove installations", move |tx| {
+            let eans: Vec<String> = tx
+                .prepare("SELECT ean FROM registry WHERE company = ?1")
+                .and_then(|mut stmt| {
+                    stmt.query_map([&company], |row| row.get(0))?.collect::<Result<_, _>>()
+                })
+                .map_err(db_error("remove installations"))?;
+            let mut delete = tx
+                .prepare_cached("DELETE FROM registry WHERE company = ?1 AND ean = ?2")
+                .map_err(db_error("remove installations"))?;
+            let mut removed = 0;
+            for ean in eans.iter().filter(|ean| !keep.contains(*ean)) {
+                removed += delete
+                    .execute(params![company, ean])
+                    .map_err(db_error("remove installations"))?;
+            }
+            Ok(removed as u64)
         })
         .await
     }

@@ -67,6 +67,14 @@ async fn bad_input_is_refused_and_changes_nothing() {
     assert_eq!(long.error_fields(), ["owner.name"]);
     assert_eq!(long.body["error"]["fields"][0]["code"], "too_long");
 
+    // Text that is not only text: a NUL, a direction override (issue 11).
+    for value in ["Greta\u{0}Ek", "Greta \u{202E}kE"] {
+        let flawed = edit(&anna, &id, 2, json!({"owner.name": value})).await;
+        flawed.expect_error(422, "invalid_fields");
+        assert_eq!(flawed.error_fields(), ["owner.name"]);
+        assert_eq!(flawed.body["error"]["fields"][0]["code"], "invalid_character");
+    }
+
     // New cases with unknown choices name the field.
     for (key, value) in [
         ("company", "no_such_company"),

@@ -15,7 +15,7 @@
 
 mod table;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
@@ -23,7 +23,8 @@ use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Put, PutRequest, ReturnValue, Select, TransactWriteItem, WriteRequest,
+    AttributeValue, DeleteRequest, Put, PutRequest, ReturnValue, Select, TransactWriteItem,
+    WriteRequest,
 };
 use forms::{Case, Installation, Status};
 use serde::Serialize;
@@ -234,6 +235,19 @@ fn audit_partition(company: &str, day: time::Date) -> String {
 }
 
 impl DynamoStore {
+    /// The query of a company's installations on GSI1, the EAN as its sort key.
+    fn company_installations(
+        &self,
+        company: &str,
+    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .index_name("GSI1")
+            .key_condition_expression("GSI1PK = :pk")
+            .expression_attribute_values(":pk", s(format!("REG#{company}")))
+    }
+
     /// Writes `item` only if `condition` holds; when it does not, the answer is `refused`.
     async fn put_if(
         &self,
@@ -561,22 +575,41 @@ impl RegistryStore for DynamoStore {
     }
 
     async fn installation_count(&self, company: &str) -> StoreResult<u64> {
-        let mut pages = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name("GSI1")
-            .key_condition_expression("GSI1PK = :pk")
-            .expression_attribute_values(":pk", s(format!("REG#{company}")))
-            .select(Select::Count)
-            .into_paginator()
-            .send();
+        let mut pages =
+            self.company_installations(company).select(Select::Count).into_paginator().send();
         let mut count = 0;
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| unavailable("count installations", &e))?;
             count += u64::try_from(page.count()).unwrap_or_default();
         }
         Ok(count)
+    }
+
+    async fn remove_installations_except(
+        &self,
+        company: &str,
+        keep: &BTreeSet<String>,
+    ) -> StoreResult<u64> {
+        let query = self.company_installations(company).projection_expression("GSI1SK");
+        let mut pages = query.into_paginator().send();
+        let mut gone = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| unavailable("list installations", &e))?;
+            for item in page.items() {
+                let ean = item.get("GSI1SK").and_then(|v| v.as_s().ok());
+                if let Some(ean) = ean.filter(|ean| !keep.contains(*ean)) {
+                    let delete = DeleteRequest::builder()
+                        .set_key(Some(registry_key(company, ean)))
+                        .build()
+                        .map_err(|_| StoreError::Unavailable("could not build a delete".into()))?;
+                    gone.push(WriteRequest::builder().delete_request(delete).build());
+                }
+            }
+        }
+        for chunk in gone.chunks(BATCH_SIZE) {
+            self.put_batch(chunk.to_vec()).await?;
+        }
+        Ok(gone.len() as u64)
     }
 }
 

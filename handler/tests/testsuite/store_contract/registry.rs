@@ -103,7 +103,34 @@ async fn registry_takes_more_rows_than_one_batch<S: Store>(s: &S) {
     assert_eq!(s.installation_count("co-x").await.unwrap(), 60);
 }
 
+/// A replace import: what the new file lacks goes, across more than one batch; another
+/// company's installations stay.
+async fn registry_removes_what_a_whole_registry_lacks<S: Store>(s: &S) {
+    let rows: Vec<_> = (1..=60).map(|n| installation("100", n)).collect();
+    let other = installation("200", 1);
+    s.put_installations("co-x", &rows).await.unwrap();
+    s.put_installations("co-y", std::slice::from_ref(&other)).await.unwrap();
+
+    let keep: std::collections::BTreeSet<String> =
+        rows.iter().step_by(2).map(|row| row.ean.clone()).collect();
+    assert_eq!(s.remove_installations_except("co-x", &keep).await.unwrap(), 30);
+    assert_eq!(s.installation_count("co-x").await.unwrap(), 30);
+    for (n, row) in rows.iter().enumerate() {
+        let found = s.installation_by_ean("co-x", &row.ean).await.unwrap();
+        assert_eq!(found.is_some(), n % 2 == 0, "row {n}");
+        let by_meter = s.installations_by_meter("co-x", &row.meter_number).await.unwrap();
+        assert_eq!(by_meter.len(), usize::from(n % 2 == 0), "row {n} by meter");
+    }
+    assert_eq!(s.installation_by_ean("co-y", &other.ean).await.unwrap(), Some(other));
+    // Nothing more to remove: removing again changes nothing.
+    assert_eq!(s.remove_installations_except("co-x", &keep).await.unwrap(), 0);
+    assert_eq!(s.remove_installations_except("co-x", &Default::default()).await.unwrap(), 30);
+    assert_eq!(s.installation_count("co-x").await.unwrap(), 0);
+    assert_eq!(s.installation_count("co-y").await.unwrap(), 1);
+}
+
 contract!(
+    registry_removes_what_a_whole_registry_lacks,
     registry_finds_by_ean_and_meter_within_the_company,
     a_reused_meter_number_finds_both_installations,
     registry_rewrites_are_idempotent_and_replace,

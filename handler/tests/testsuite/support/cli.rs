@@ -14,11 +14,17 @@ pub struct Run {
 
 /// `handler import-registry --company oresundskraft <file> --data-dir <data_dir>`.
 pub fn import(data_dir: &Path, file: &Path) -> Run {
+    import_with(data_dir, file, &[])
+}
+
+/// [`import`] with more arguments (`--replace`, `--store dynamodb --table T`).
+pub fn import_with(data_dir: &Path, file: &Path, args: &[&str]) -> Run {
     let output = Command::new(BINARY)
         .args(["import-registry", "--company", "oresundskraft"])
         .arg(file)
         .arg("--data-dir")
         .arg(data_dir)
+        .args(args)
         .env_remove("AWS_LAMBDA_RUNTIME_API")
         .env("RUST_LOG", "off")
         .output()
