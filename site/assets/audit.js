@@ -17,6 +17,8 @@
   from.value = query.get("from") || day(new Date(today.getFullYear(), today.getMonth(), today.getDate() - 6));
   const range = () => new URLSearchParams({ from: from.value, to: to.value });
 
+  // A lookup refused by one of the company's caps (the server's LookupLimit::describe).
+  const LIMIT = { per_user_per_minute: "per användare och minut", per_user_per_hour: "per användare och timme", per_user_per_day: "per användare och dygn", per_firm_per_day: "per installationsföretag och dygn" };
   const BY = { ean: "Anläggnings-ID (EAN)", meter_number: "Mätarnummer", ean_and_meter_number: "EAN och mätarnummer" };
   const cell = (label, text, attrs) => el("td", text, { "data-label": label, ...attrs });
   const list = pagedList({
@@ -26,7 +28,8 @@
     row(e) {
       const tr = el("tr");
       tr.append(cell("Tidpunkt", when(e.at), { class: "when" }), cell("Användare", e.user), cell("Installationsföretag", e.firm),
-        cell("Ärendenummer", e.case_number || "–"), cell("Sökt på", BY[e.by] || e.by), cell("Hittad", e.found ? "Ja" : "Nej"));
+        cell("Ärendenummer", e.case_number || "–"), cell("Sökt på", BY[e.by] || e.by),
+        cell("Hittad", e.limit_reached ? "Nej, spärrad: högst " + LIMIT[e.limit_reached] : e.found ? "Ja" : "Nej"));
       return tr;
     },
     async load(cursor) {

@@ -214,6 +214,24 @@ pub struct CompanyFile {
     /// Rules under which a sent case is approved at once, without a case handler.
     #[serde(rename = "auto_approve", default)]
     pub auto_approve: Vec<AutoApproveDef>,
+    /// Caps on lookups in the company's registry; each left out keeps its default.
+    #[serde(default)]
+    pub lookup_limits: LookupLimitsDef,
+}
+
+/// `[lookup_limits]`: how many lookups ("Hämta anl-data") a user may make per minute, hour and
+/// day, and an installer firm per day, in this company's registry. Defaults 30, 150, 400, 2000.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LookupLimitsDef {
+    #[schemars(with = "Option<u64>")]
+    pub per_user_per_minute: Option<Spanned<i64>>,
+    #[schemars(with = "Option<u64>")]
+    pub per_user_per_hour: Option<Spanned<i64>>,
+    #[schemars(with = "Option<u64>")]
+    pub per_user_per_day: Option<Spanned<i64>>,
+    #[schemars(with = "Option<u64>")]
+    pub per_firm_per_day: Option<Spanned<i64>>,
 }
 
 /// A rule for automatic approval: every condition must hold.

@@ -98,6 +98,90 @@ pub struct Company {
     /// Where e-mails about its cases go.
     pub inbox_email: Option<String>,
     pub auto_approve: Vec<AutoApproveRule>,
+    /// Caps on lookups in its registry (`[lookup_limits]`, else the defaults).
+    pub lookup_limits: LookupLimits,
+}
+
+/// How many lookups ("Hämta anl-data") one user, and one installer firm, may make in a network
+/// company's registry: a lookup shows a customer's name, address and phone number, so the caps
+/// stop anyone who is allowed in from harvesting the registry (README, "Lookup limits").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LookupLimits {
+    pub per_user_per_minute: u64,
+    pub per_user_per_hour: u64,
+    pub per_user_per_day: u64,
+    pub per_firm_per_day: u64,
+}
+
+/// A notice needs one to three lookups and the busiest installer sends a few dozen notices a
+/// day: these leave a wide margin for work and cut what one account can read from about
+/// 43 000 records a day (30 a minute, all day) to 400.
+impl Default for LookupLimits {
+    fn default() -> Self {
+        LookupLimits {
+            per_user_per_minute: 30,
+            per_user_per_hour: 150,
+            per_user_per_day: 400,
+            per_firm_per_day: 2000,
+        }
+    }
+}
+
+impl LookupLimits {
+    /// The most lookups `limit` allows.
+    pub fn cap(&self, limit: LookupLimit) -> u64 {
+        match limit {
+            LookupLimit::PerUserPerMinute => self.per_user_per_minute,
+            LookupLimit::PerUserPerHour => self.per_user_per_hour,
+            LookupLimit::PerUserPerDay => self.per_user_per_day,
+            LookupLimit::PerFirmPerDay => self.per_firm_per_day,
+        }
+    }
+}
+
+/// One of the caps of [`LookupLimits`]; an audit entry names the one a lookup reached.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum LookupLimit {
+    PerUserPerMinute,
+    PerUserPerHour,
+    PerUserPerDay,
+    PerFirmPerDay,
+}
+
+impl LookupLimit {
+    pub const ALL: [LookupLimit; 4] = [
+        LookupLimit::PerUserPerMinute,
+        LookupLimit::PerUserPerHour,
+        LookupLimit::PerUserPerDay,
+        LookupLimit::PerFirmPerDay,
+    ];
+
+    /// The window counted in, in seconds; windows begin at whole minutes, hours and days (UTC).
+    pub fn window_seconds(self) -> i64 {
+        match self {
+            LookupLimit::PerUserPerMinute => 60,
+            LookupLimit::PerUserPerHour => 3600,
+            LookupLimit::PerUserPerDay | LookupLimit::PerFirmPerDay => 86_400,
+        }
+    }
+
+    /// Whether the whole installer firm shares the count, rather than each user.
+    pub fn per_firm(self) -> bool {
+        self == LookupLimit::PerFirmPerDay
+    }
+
+    /// The cap in Swedish, for the refusal and the audit log: "per användare och timme".
+    pub fn describe(self) -> &'static str {
+        match self {
+            LookupLimit::PerUserPerMinute => "per användare och minut",
+            LookupLimit::PerUserPerHour => "per användare och timme",
+            LookupLimit::PerUserPerDay => "per användare och dygn",
+            LookupLimit::PerFirmPerDay => "per installationsföretag och dygn",
+        }
+    }
 }
 
 /// A rule under which a sent case is approved at once (checked: the type is offered, the

@@ -71,8 +71,12 @@ pub async fn csv<S: Store>(
             };
             let at =
                 e.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-            let found = if e.found { "ja" } else { "nej" };
-            let cells = [at.as_str(), &e.user, &e.firm, &e.case_number, by, found];
+            let found = match e.limit_reached {
+                Some(limit) => format!("nej, spärrad: högst {}", limit.describe()),
+                None if e.found => "ja".into(),
+                None => "nej".into(),
+            };
+            let cells = [at.as_str(), &e.user, &e.firm, &e.case_number, by, &found];
             out.push_str(&cells.map(csv_cell).join(","));
             out.push_str("\r\n");
             rows += 1;

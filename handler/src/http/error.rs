@@ -115,6 +115,12 @@ impl ApiError {
         ApiError { code, message: message.into(), fields: Vec::new(), retry_after: None }
     }
 
+    /// The same error, told in other words.
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
+
     pub fn with_fields(mut self, fields: Vec<Problem>) -> Self {
         self.fields = fields;
         self

@@ -38,8 +38,6 @@ pub struct AppState<S> {
     definitions: Arc<::forms::Definitions>,
     live: LiveDefinitions,
     pub auth: Arc<Auth>,
-    /// Lookups one user may make in one minute.
-    pub lookups_per_minute: u64,
     /// Told when a change put e-mails in the outbox (`notify::deliver` waits on it).
     pub mail_ready: Arc<Notify>,
     /// The site's address, for links in e-mails (e.g. `https://elanmalan.example`).
@@ -58,7 +56,6 @@ impl<S: Clone> Clone for AppState<S> {
             definitions: self.live.current(),
             live: self.live.clone(),
             auth: self.auth.clone(),
-            lookups_per_minute: self.lookups_per_minute,
             mail_ready: self.mail_ready.clone(),
             site_url: self.site_url.clone(),
             files: self.files.clone(),
@@ -75,7 +72,6 @@ impl<S> AppState<S> {
             definitions: live.current(),
             live,
             auth: Arc::new(auth),
-            lookups_per_minute: 30,
             mail_ready: Arc::new(Notify::new()),
             site_url: String::new(),
             files: Arc::new(Files::Unconfigured),

@@ -10,6 +10,7 @@ pub mod sqlite;
 use std::collections::BTreeSet;
 use std::future::Future;
 
+use forms::definitions::LookupLimit;
 use forms::{Case, Installation, LookupKey, Status};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -249,6 +250,10 @@ pub struct AuditEntry {
     /// What the installer looked up by; never the number itself.
     pub by: LookupKey,
     pub found: bool,
+    /// The cap this lookup reached and was refused by (recorded once per cap and window), so
+    /// that the company sees attempts at harvesting its registry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit_reached: Option<LookupLimit>,
 }
 
 impl AuditEntry {
@@ -315,8 +320,12 @@ pub trait AuditStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<Page<AuditEntry>>> + Send;
 
     /// Counts one more use of `key` (e.g. a user's lookups in one minute) and returns the
-    /// count so far; counters expire by themselves.
-    fn count_use(&self, key: &str) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// count so far; a counter expires by itself `lifetime` after its first use.
+    fn count_use(
+        &self,
+        key: &str,
+        lifetime: time::Duration,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
 }
 
 /// Fixed-width UTC timestamp whose string order is time order (used as a sort key by both

@@ -20,9 +20,6 @@ use super::{
     RegistryStore, StoreError, StoreResult, firm_list_key, inbox_key, search_text, sortable_time,
 };
 
-/// How long a `count_use` counter lives after its first use.
-const COUNTER_LIFETIME: time::Duration = time::Duration::hours(1);
-
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS cases (
     id           TEXT PRIMARY KEY,
@@ -627,10 +624,10 @@ impl AuditStore for SqliteStore {
         Ok(Page::from_items(entries, limit, AuditEntry::list_key))
     }
 
-    async fn count_use(&self, key: &str) -> StoreResult<u64> {
+    async fn count_use(&self, key: &str, lifetime: time::Duration) -> StoreResult<u64> {
         let key = key.to_string();
         let now = OffsetDateTime::now_utc();
-        let (now, expires_at) = (sortable_time(now), sortable_time(now + COUNTER_LIFETIME));
+        let (now, expires_at) = (sortable_time(now), sortable_time(now + lifetime));
         self.write("count a use", move |tx| {
             // Expired counters are purged lazily, here; the index keeps this cheap.
             tx.execute("DELETE FROM usage_counters WHERE expires_at <= ?1", [&now])

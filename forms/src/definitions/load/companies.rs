@@ -7,8 +7,8 @@ use super::visibility::{FormOrder, field_conditions};
 use super::{INSTALLATION_TYPES, Report, check_new_id};
 use crate::definitions::format;
 use crate::definitions::{
-    AutoApproveRule, Company, Condition, Field, FieldKind, InstallationType, NetworkArea, Offer,
-    Section,
+    AutoApproveRule, Company, Condition, Field, FieldKind, InstallationType, LookupLimits,
+    NetworkArea, Offer, Section,
 };
 use crate::formats::{GSRN_COUNTRY_PREFIX, is_company_gsrn_prefix};
 
@@ -196,6 +196,8 @@ pub(super) fn check_company(
         .map(|rule| check_auto_approve(report, path, rule, &offers, &all_fields))
         .collect();
 
+    let lookup_limits = check_lookup_limits(report, path, &file.lookup_limits);
+
     Company {
         id: id.to_string(),
         name: file.name.clone(),
@@ -207,6 +209,44 @@ pub(super) fn check_company(
         case_number_prefix,
         inbox_email: file.inbox_email.as_ref().map(|e| e.get_ref().clone()),
         auto_approve,
+        lookup_limits,
+    }
+}
+
+/// `[lookup_limits]`: each given cap a whole number of at least 1; the others their defaults.
+fn check_lookup_limits(
+    report: &mut Report,
+    path: &str,
+    def: &format::LookupLimitsDef,
+) -> LookupLimits {
+    let defaults = LookupLimits::default();
+    let mut cap = |name: &str, given: &Option<toml::Spanned<i64>>, default: u64| match given {
+        None => default,
+        Some(n) => match u64::try_from(*n.get_ref()) {
+            Ok(n) if n >= 1 => n,
+            _ => {
+                report.at(
+                    path,
+                    Some(n.span()),
+                    format!("lookup_limits.{name} must be a whole number of at least 1; left out, it is {default}"),
+                );
+                default
+            }
+        },
+    };
+    LookupLimits {
+        per_user_per_minute: cap(
+            "per_user_per_minute",
+            &def.per_user_per_minute,
+            defaults.per_user_per_minute,
+        ),
+        per_user_per_hour: cap(
+            "per_user_per_hour",
+            &def.per_user_per_hour,
+            defaults.per_user_per_hour,
+        ),
+        per_user_per_day: cap("per_user_per_day", &def.per_user_per_day, defaults.per_user_per_day),
+        per_firm_per_day: cap("per_firm_per_day", &def.per_firm_per_day, defaults.per_firm_per_day),
     }
 }
 

@@ -42,8 +42,6 @@ type Item = HashMap<String, AttributeValue>;
 
 /// How long audit entries are kept before DynamoDB's TTL deletes them.
 const AUDIT_RETENTION: time::Duration = time::Duration::days(400);
-/// How long a `count_use` counter lives after its first use.
-const COUNTER_LIFETIME: time::Duration = time::Duration::hours(1);
 /// BatchWriteItem takes at most 25 requests.
 const BATCH_SIZE: usize = 25;
 /// Rounds of retrying a batch's unprocessed items before giving up.
@@ -686,7 +684,7 @@ impl AuditStore for DynamoStore {
     /// Counts a use of `key` in a counter that lives one hour from its first use. DynamoDB's
     /// TTL deletes lazily (up to days late), so an item whose `ttl` has passed is treated as
     /// gone: it is reset to 1 instead of counted on.
-    async fn count_use(&self, key: &str) -> StoreResult<u64> {
+    async fn count_use(&self, key: &str, lifetime: time::Duration) -> StoreResult<u64> {
         let key_item = HashMap::from([
             ("PK".to_string(), s(format!("USE#{key}"))),
             ("SK".to_string(), s("USE")),
@@ -694,7 +692,7 @@ impl AuditStore for DynamoStore {
         // Bounded: each round loses only to a concurrent reset, after which counting succeeds.
         for _ in 0..5 {
             let now = OffsetDateTime::now_utc().unix_timestamp();
-            let ttl = now + COUNTER_LIFETIME.whole_seconds();
+            let ttl = now + lifetime.whole_seconds();
             let counted = self
                 .client
                 .update_item()

@@ -28,13 +28,19 @@ async fn audit_lookups_by_time_range<S: Store>(s: &S) {
         case_number: "ÖK-2026-00001".into(),
         by: forms::LookupKey::Ean,
         found: true,
+        limit_reached: None,
     };
     // Across midnight, so that more than one day is read.
     let midnight = datetime!(2026-11-29 00:00 UTC);
     let before = entry("e0", "co-x", midnight - Duration::hours(2));
     let from = entry("e1", "co-x", midnight - Duration::hours(1));
     let late = entry("e2", "co-x", midnight - Duration::nanoseconds(1));
-    let early = entry("e3", "co-x", midnight + Duration::minutes(1));
+    // A lookup refused by a cap is kept with it.
+    let early = AuditEntry {
+        found: false,
+        limit_reached: Some(forms::definitions::LookupLimit::PerUserPerHour),
+        ..entry("e3", "co-x", midnight + Duration::minutes(1))
+    };
     let to = entry("e4", "co-x", midnight + Duration::hours(1));
     let other = entry("e5", "co-y", midnight);
     for e in [&early, &to, &before, &other, &late, &from] {
@@ -60,12 +66,21 @@ async fn audit_lookups_by_time_range<S: Store>(s: &S) {
 }
 
 async fn count_use_counts_per_key<S: Store>(s: &S) {
-    assert_eq!(s.count_use("user-1#2026-11-28T09:00").await.unwrap(), 1);
-    assert_eq!(s.count_use("user-1#2026-11-28T09:00").await.unwrap(), 2);
-    assert_eq!(s.count_use("user-2#2026-11-28T09:00").await.unwrap(), 1);
-    assert_eq!(s.count_use("user-1#2026-11-28T09:00").await.unwrap(), 3);
-    assert_eq!(s.count_use("user-1#2026-11-28T09:01").await.unwrap(), 1);
-    assert_eq!(s.count_use("user-2#2026-11-28T09:00").await.unwrap(), 2);
+    let hour = Duration::hours(1);
+    assert_eq!(s.count_use("user-1#2026-11-28T09:00", hour).await.unwrap(), 1);
+    assert_eq!(s.count_use("user-1#2026-11-28T09:00", hour).await.unwrap(), 2);
+    assert_eq!(s.count_use("user-2#2026-11-28T09:00", hour).await.unwrap(), 1);
+    assert_eq!(s.count_use("user-1#2026-11-28T09:00", hour).await.unwrap(), 3);
+    assert_eq!(s.count_use("user-1#2026-11-28T09:01", hour).await.unwrap(), 1);
+    assert_eq!(s.count_use("user-2#2026-11-28T09:00", hour).await.unwrap(), 2);
+
+    // Each counter lives as long as its first use said: a one-second one starts again.
+    let second = Duration::seconds(1);
+    assert_eq!(s.count_use("short", second).await.unwrap(), 1);
+    assert_eq!(s.count_use("short", second).await.unwrap(), 2);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(s.count_use("short", second).await.unwrap(), 1);
+    assert_eq!(s.count_use("user-1#2026-11-28T09:00", hour).await.unwrap(), 4);
 }
 
 contract!(audit_lookups_by_time_range, count_use_counts_per_key);
@@ -80,13 +95,13 @@ mod expired_counters {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("store.db");
         let store = handler::store::sqlite::SqliteStore::open(&path).unwrap();
-        assert_eq!(store.count_use("old").await.unwrap(), 1);
-        assert_eq!(store.count_use("old").await.unwrap(), 2);
+        assert_eq!(store.count_use("old", time::Duration::hours(1)).await.unwrap(), 1);
+        assert_eq!(store.count_use("old", time::Duration::hours(1)).await.unwrap(), 2);
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute("UPDATE usage_counters SET expires_at = '2020-01-01T00:00:00.000000000Z'", [])
             .unwrap();
-        assert_eq!(store.count_use("old").await.unwrap(), 1);
-        assert_eq!(store.count_use("old").await.unwrap(), 2);
+        assert_eq!(store.count_use("old", time::Duration::hours(1)).await.unwrap(), 1);
+        assert_eq!(store.count_use("old", time::Duration::hours(1)).await.unwrap(), 2);
     }
 
     #[tokio::test]
@@ -94,8 +109,8 @@ mod expired_counters {
         use aws_sdk_dynamodb::types::AttributeValue::{N, S};
         let (client, table) = crate::support::dynamodb::fresh_table("expired_counter").await;
         let store = handler::store::dynamodb::DynamoStore::new(client.clone(), table.clone());
-        assert_eq!(store.count_use("old").await.unwrap(), 1);
-        assert_eq!(store.count_use("old").await.unwrap(), 2);
+        assert_eq!(store.count_use("old", time::Duration::hours(1)).await.unwrap(), 1);
+        assert_eq!(store.count_use("old", time::Duration::hours(1)).await.unwrap(), 2);
         let expired_an_hour_ago = time::OffsetDateTime::now_utc().unix_timestamp() - 3600;
         client
             .put_item()
@@ -107,7 +122,7 @@ mod expired_counters {
             .send()
             .await
             .unwrap();
-        assert_eq!(store.count_use("old").await.unwrap(), 1);
-        assert_eq!(store.count_use("old").await.unwrap(), 2);
+        assert_eq!(store.count_use("old", time::Duration::hours(1)).await.unwrap(), 1);
+        assert_eq!(store.count_use("old", time::Duration::hours(1)).await.unwrap(), 2);
     }
 }
