@@ -16,6 +16,7 @@ pub mod form;
 pub mod formats;
 pub mod lookup;
 pub mod registry;
+pub mod retention;
 mod schema;
 
 pub use attachment::{Attachment, FileRules, FileType};

@@ -1,5 +1,5 @@
-//! Running as an AWS Lambda function, one of two from the same binary: the API (identity from
-//! API Gateway's JWT authorizer) or the outbox's sender. The table from `TABLE_NAME`; logs as
+//! Running as an AWS Lambda function, one of three from the same binary: the API (identity from
+//! API Gateway's JWT authorizer), the outbox's sender, or the retention sweep. The table from `TABLE_NAME`; logs as
 //! Lambda's advanced logging controls ask (`AWS_LAMBDA_LOG_LEVEL`, `AWS_LAMBDA_LOG_FORMAT`),
 //! through the runtime's own subscriber.
 
@@ -9,6 +9,7 @@ use lambda_http::LambdaEvent;
 
 use crate::http::{AppState, Auth, router};
 use crate::notify::{self, Mailer, Round};
+use crate::retention;
 use crate::store::StoreError;
 use crate::store::dynamodb::{self, DynamoStore};
 use crate::store::files::{Files, S3Files};
@@ -28,8 +29,44 @@ pub async fn run() -> Result<(), String> {
     match std::env::var("ELANMALAN_TASK").as_deref() {
         Err(_) => serve_api(store).await,
         Ok("outbox") => send_outbox(store).await,
-        Ok(other) => Err(format!("ELANMALAN_TASK: unknown task {other:?} (known: outbox)")),
+        Ok("retention") => sweep_daily(store).await,
+        Ok(other) => {
+            Err(format!("ELANMALAN_TASK: unknown task {other:?} (known: outbox, retention)"))
+        }
     }
+}
+
+/// The attachments' bucket from `ATTACHMENTS_BUCKET`, if one is set.
+async fn attachments_from_env() -> Option<Files> {
+    match std::env::var("ATTACHMENTS_BUCKET") {
+        Ok(bucket) if !bucket.trim().is_empty() => {
+            Some(Files::S3(S3Files::new(S3Files::client_from_env().await, bucket)))
+        }
+        _ => None,
+    }
+}
+
+/// The retention function (`ELANMALAN_TASK=retention`, the template's `RetentionFunction`, once
+/// a day): each invocation sweeps what is due (README, "Retention") and answers the counts.
+async fn sweep_daily(store: DynamoStore) -> Result<(), String> {
+    let files = Arc::new(attachments_from_env().await.unwrap_or(Files::Unconfigured));
+    let handler = lambda_http::service_fn(move |_: LambdaEvent<serde_json::Value>| {
+        let (store, files) = (store.clone(), files.clone());
+        async move {
+            let definitions = forms::Definitions::builtin();
+            let swept =
+                retention::sweep(&store, &files, definitions, time::OffsetDateTime::now_utc())
+                    .await
+                    .map_err(lambda_http::Error::from)?;
+            tracing::info!(
+                cases_removed = swept.cases_removed,
+                identity_numbers_removed = swept.identity_numbers_removed,
+                "retention sweep"
+            );
+            Ok::<_, lambda_http::Error>(swept)
+        }
+    });
+    lambda_http::lambda_runtime::run(handler).await.map_err(|e| format!("lambda runtime: {e}"))
 }
 
 async fn serve_api(store: DynamoStore) -> Result<(), String> {
@@ -37,12 +74,9 @@ async fn serve_api(store: DynamoStore) -> Result<(), String> {
     state.site_url = std::env::var("SITE_URL").unwrap_or_default();
     // Attachments in a private bucket, reached by presigned links; without one the attachment
     // routes answer 503.
-    match std::env::var("ATTACHMENTS_BUCKET") {
-        Ok(bucket) if !bucket.trim().is_empty() => {
-            let client = S3Files::client_from_env().await;
-            state.files = Arc::new(Files::S3(S3Files::new(client, bucket)));
-        }
-        _ => tracing::warn!("ATTACHMENTS_BUCKET is not set: attachments are not available"),
+    match attachments_from_env().await {
+        Some(files) => state.files = Arc::new(files),
+        None => tracing::warn!("ATTACHMENTS_BUCKET is not set: attachments are not available"),
     }
     // E-mails wait in the outbox for the outbox function: Lambda freezes a process between
     // invocations, so a sender here would stop halfway.

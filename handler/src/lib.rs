@@ -4,7 +4,10 @@
 //! - `http`: the one router, what Lambda and `handler serve` share (routes, errors, identity,
 //!   the OpenAPI document);
 //! - `store`: the storage ports and their SQLite and DynamoDB adapters;
-//! - `lambda`: running as the AWS Lambda function;
+//! - `lambda`: running as an AWS Lambda function (the API, the outbox's sender, the retention
+//!   sweep);
+//! - `notify`: e-mail to the other side of a case, through the outbox;
+//! - `retention`: the sweep that removes personal data when its time is up;
 //! - `local`: what only `handler serve` has (the site, demo users and sign-in, the local key,
 //!   attachments as local files);
 //! - `cli`: the command line.
@@ -19,4 +22,5 @@ pub mod lambda;
 #[cfg(feature = "local")]
 pub mod local;
 pub mod notify;
+pub mod retention;
 pub mod store;

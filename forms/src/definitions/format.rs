@@ -217,6 +217,24 @@ pub struct CompanyFile {
     /// Caps on lookups in the company's registry; each left out keeps its default.
     #[serde(default)]
     pub lookup_limits: LookupLimitsDef,
+    /// How long the company's cases keep personal data; each left out keeps its default.
+    #[serde(default)]
+    pub retention: RetentionDef,
+}
+
+/// `[retention]`, in days counted from a case's last change: a draft never sent is removed
+/// after `drafts_days` (default 90); a case that is Avslutad, Makulerad or Ej godkänd loses its
+/// identity numbers after `identity_numbers_days` (default 180) and is removed whole after
+/// `cases_days` (default 1095, at least `identity_numbers_days`).
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionDef {
+    #[schemars(with = "Option<u64>")]
+    pub drafts_days: Option<Spanned<i64>>,
+    #[schemars(with = "Option<u64>")]
+    pub identity_numbers_days: Option<Spanned<i64>>,
+    #[schemars(with = "Option<u64>")]
+    pub cases_days: Option<Spanned<i64>>,
 }
 
 /// `[lookup_limits]`: how many lookups ("Hämta anl-data") a user may make per minute, hour and

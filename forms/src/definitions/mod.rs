@@ -100,6 +100,8 @@ pub struct Company {
     pub auto_approve: Vec<AutoApproveRule>,
     /// Caps on lookups in its registry (`[lookup_limits]`, else the defaults).
     pub lookup_limits: LookupLimits,
+    /// How long its cases' personal data is kept (`[retention]`, else the defaults).
+    pub retention: crate::retention::Retention,
 }
 
 /// How many lookups ("Hämta anl-data") one user, and one installer firm, may make in a network

@@ -11,6 +11,7 @@ use super::{AttachmentArgs, Failure, FilesKind, StoreArgs, StoreKind};
 use crate::http::{AppState, LiveDefinitions, router};
 use crate::local::{self, LiveSite, LocalKey, Preview, demo};
 use crate::notify::{self, Mailer};
+use crate::retention;
 use crate::store::files::{Files, S3Files};
 use crate::store::{RegistryStore, Store};
 
@@ -88,7 +89,9 @@ pub(super) async fn serve<S: Store>(
     };
     // E-mails to the other side of a case become .eml files here.
     let mailer = Arc::new(Mailer::Files(args.data_dir.join("mail")));
-    tokio::spawn(notify::deliver(store, mailer, state.mail_ready.clone()));
+    tokio::spawn(notify::deliver(store.clone(), mailer, state.mail_ready.clone()));
+    // Personal data whose time is up goes now and once a day (README, "Retention").
+    tokio::spawn(retention::sweep_daily(store, state.files.clone(), definitions.clone()));
     let app = local::with_site(
         router(state),
         bound,

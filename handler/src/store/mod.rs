@@ -85,6 +85,19 @@ pub trait CaseStore: Send + Sync {
         query: &CaseQuery,
         page: &PageRequest,
     ) -> impl Future<Output = StoreResult<Page<Case>>> + Send;
+
+    /// Every company's cases in one of `statuses` last changed before `before`, one page (each
+    /// case once over all pages, in the store's own order; a page may be short, even empty,
+    /// and still have a next): the candidates of the retention sweep (`crate::retention`).
+    fn cases_changed_before(
+        &self,
+        statuses: &[Status],
+        before: OffsetDateTime,
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<Case>>> + Send;
+
+    /// Removes a case for good (the retention sweep); a case that is not there is no error.
+    fn remove_case(&self, id: &str) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
 /// What a list of cases is narrowed to. Filters are exact; `text` is found anywhere in the
@@ -318,6 +331,13 @@ pub trait AuditStore: Send + Sync {
         to: OffsetDateTime,
         page: &PageRequest,
     ) -> impl Future<Output = StoreResult<Page<AuditEntry>>> + Send;
+
+    /// Removes the audit entries from before `before`; how many (DynamoDB's TTL removes them by
+    /// itself, so there it removes none).
+    fn prune_lookups(
+        &self,
+        before: OffsetDateTime,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
 
     /// Counts one more use of `key` (e.g. a user's lookups in one minute) and returns the
     /// count so far; a counter expires by itself `lifetime` after its first use.

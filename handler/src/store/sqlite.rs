@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use forms::{Case, Installation};
+use forms::{Case, Installation, Status};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -370,6 +370,43 @@ impl CaseStore for SqliteStore {
         self.write_if_version(case, expected, outbox).await
     }
 
+    async fn cases_changed_before(
+        &self,
+        statuses: &[Status],
+        before: OffsetDateTime,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Case>> {
+        let statuses: Vec<String> = statuses.iter().map(|s| s.as_str().to_string()).collect();
+        let (before, after) = (sortable_time(before), page.after.clone().unwrap_or_default());
+        let limit = page.limit;
+        let cases: Vec<Case> = self
+            .run(move |conn| {
+                let placeholders = vec!["?"; statuses.len()].join(", ");
+                let sql = format!(
+                    "SELECT doc FROM cases WHERE status IN ({placeholders}) AND updated_at < ?
+                     AND id > ? ORDER BY id LIMIT ?"
+                );
+                let mut params: Vec<rusqlite::types::Value> =
+                    statuses.into_iter().map(rusqlite::types::Value::Text).collect();
+                params.push(before.into());
+                params.push(after.into());
+                params.push(i64::try_from(limit + 1).unwrap_or(i64::MAX).into());
+                query_docs(conn, "list cases to retain", &sql, rusqlite::params_from_iter(params))
+            })
+            .await?;
+        Ok(Page::from_items(cases, page.limit, |case| case.id.clone()))
+    }
+
+    async fn remove_case(&self, id: &str) -> StoreResult<()> {
+        let id = id.to_string();
+        self.write("remove a case", move |tx| {
+            tx.execute("DELETE FROM cases WHERE id = ?1", [&id])
+                .map_err(db_error("remove a case"))?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn keep_version_update(&self, case: &Case) -> StoreResult<()> {
         self.write_if_version(case, case.version, &[]).await
     }
@@ -622,6 +659,17 @@ impl AuditStore for SqliteStore {
             })
             .await?;
         Ok(Page::from_items(entries, limit, AuditEntry::list_key))
+    }
+
+    async fn prune_lookups(&self, before: OffsetDateTime) -> StoreResult<u64> {
+        let before = sortable_time(before);
+        self.write("prune the audit log", move |tx| {
+            let removed = tx
+                .execute("DELETE FROM audit WHERE at < ?1", [&before])
+                .map_err(db_error("prune the audit log"))?;
+            Ok(removed as u64)
+        })
+        .await
     }
 
     async fn count_use(&self, key: &str, lifetime: time::Duration) -> StoreResult<u64> {

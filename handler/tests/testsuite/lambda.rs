@@ -225,3 +225,39 @@ async fn the_outbox_function_sends_what_is_due() {
     // Nothing more due: the next minute's round sends nothing.
     assert_eq!(function.invoke_raw(tick).await, serde_json::json!({"sent": 0, "failed": 0}));
 }
+
+/// The same binary as the retention sweep (`ELANMALAN_TASK=retention`, the template's
+/// `RetentionFunction`): a scheduled invocation removes a draft never sent for 90 days and
+/// answers the counts; a fresh draft stays.
+#[tokio::test]
+async fn the_retention_function_removes_what_is_due() {
+    use handler::store::CaseStore;
+    use handler::store::dynamodb::DynamoStore;
+
+    let (client, table) = fresh_table("retention").await;
+    let store = DynamoStore::new(client, table.clone());
+    let defs = forms::Definitions::builtin();
+    let form = defs.form("oresundskraft", "fuse_change").unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    for (id, changed) in [("old", now - time::Duration::days(91)), ("new", now)] {
+        let case = forms::Case::new_draft(
+            id.into(),
+            format!("ÖK-2026-{id}"),
+            &form,
+            form.installation_type.job_types[0].id.clone(),
+            "helsingborg".into(),
+            "demo_el".into(),
+            "anna".into(),
+            changed,
+        );
+        store.create_case(&case).await.unwrap();
+    }
+    let function =
+        LambdaFunction::start(&[("ELANMALAN_TASK", "retention"), ("TABLE_NAME", &table)]).await;
+    let tick = r#"{"version": "0", "detail-type": "Scheduled Event", "source": "aws.scheduler"}"#;
+    let swept = function.invoke_raw(tick).await;
+    assert_eq!(swept["cases_removed"], 1, "{swept}; {}", function.log());
+    assert_eq!(swept["identity_numbers_removed"], 0);
+    assert!(store.get_case("old").await.unwrap().is_none());
+    assert!(store.get_case("new").await.unwrap().is_some());
+}

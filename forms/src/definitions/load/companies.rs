@@ -11,6 +11,7 @@ use crate::definitions::{
     NetworkArea, Offer, Section,
 };
 use crate::formats::{GSRN_COUNTRY_PREFIX, is_company_gsrn_prefix};
+use crate::retention::Retention;
 
 /// What a company file is checked against: its path and what the shared files define.
 pub(super) struct CompanyContext<'a> {
@@ -197,6 +198,7 @@ pub(super) fn check_company(
         .collect();
 
     let lookup_limits = check_lookup_limits(report, path, &file.lookup_limits);
+    let retention = check_retention(report, path, &file.retention);
 
     Company {
         id: id.to_string(),
@@ -210,7 +212,72 @@ pub(super) fn check_company(
         inbox_email: file.inbox_email.as_ref().map(|e| e.get_ref().clone()),
         auto_approve,
         lookup_limits,
+        retention,
     }
+}
+
+/// A whole number of at least 1 where one is given (`what` names it in the message), else
+/// `default`.
+fn at_least_one(
+    report: &mut Report,
+    path: &str,
+    what: &str,
+    given: &Option<toml::Spanned<i64>>,
+    default: u64,
+) -> u64 {
+    match given {
+        None => default,
+        Some(n) => match u64::try_from(*n.get_ref()) {
+            Ok(n) if n >= 1 => n,
+            _ => {
+                report.at(
+                    path,
+                    Some(n.span()),
+                    format!(
+                        "{what} must be a whole number of at least 1; left out, it is {default}"
+                    ),
+                );
+                default
+            }
+        },
+    }
+}
+
+/// `[retention]`: days of at least 1, a case kept at least as long as its identity numbers.
+fn check_retention(report: &mut Report, path: &str, def: &format::RetentionDef) -> Retention {
+    let defaults = Retention::default();
+    let mut days = |name: &str, given: &Option<toml::Spanned<i64>>, default: time::Duration| {
+        let given = at_least_one(
+            report,
+            path,
+            &format!("retention.{name}"),
+            given,
+            default.whole_days().unsigned_abs(),
+        );
+        time::Duration::days(i64::try_from(given).unwrap_or(i64::MAX / 86_400).min(36_500))
+    };
+    let retention = Retention {
+        drafts: days("drafts_days", &def.drafts_days, defaults.drafts),
+        identity_numbers: days(
+            "identity_numbers_days",
+            &def.identity_numbers_days,
+            defaults.identity_numbers,
+        ),
+        cases: days("cases_days", &def.cases_days, defaults.cases),
+    };
+    if retention.cases < retention.identity_numbers {
+        let span = def.cases_days.as_ref().or(def.identity_numbers_days.as_ref()).map(|d| d.span());
+        report.at(
+            path,
+            span,
+            format!(
+                "retention.cases_days ({}) is shorter than retention.identity_numbers_days ({}): a case cannot lose its identity numbers after it is gone; make cases_days at least as long",
+                retention.cases.whole_days(),
+                retention.identity_numbers.whole_days()
+            ),
+        );
+    }
+    retention
 }
 
 /// `[lookup_limits]`: each given cap a whole number of at least 1; the others their defaults.
@@ -220,19 +287,8 @@ fn check_lookup_limits(
     def: &format::LookupLimitsDef,
 ) -> LookupLimits {
     let defaults = LookupLimits::default();
-    let mut cap = |name: &str, given: &Option<toml::Spanned<i64>>, default: u64| match given {
-        None => default,
-        Some(n) => match u64::try_from(*n.get_ref()) {
-            Ok(n) if n >= 1 => n,
-            _ => {
-                report.at(
-                    path,
-                    Some(n.span()),
-                    format!("lookup_limits.{name} must be a whole number of at least 1; left out, it is {default}"),
-                );
-                default
-            }
-        },
+    let mut cap = |name: &str, given: &Option<toml::Spanned<i64>>, default: u64| {
+        at_least_one(report, path, &format!("lookup_limits.{name}"), given, default)
     };
     LookupLimits {
         per_user_per_minute: cap(

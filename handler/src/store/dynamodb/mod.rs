@@ -26,6 +26,7 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, DeleteRequest, Put, PutRequest, ReturnValue, Select, TransactWriteItem,
     WriteRequest,
 };
+use forms::retention::AUDIT_RETENTION;
 use forms::{Case, Installation, Status};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -40,8 +41,6 @@ pub use table::create_table;
 
 type Item = HashMap<String, AttributeValue>;
 
-/// How long audit entries are kept before DynamoDB's TTL deletes them.
-const AUDIT_RETENTION: time::Duration = time::Duration::days(400);
 /// BatchWriteItem takes at most 25 requests.
 const BATCH_SIZE: usize = 25;
 /// Rounds of retrying a batch's unprocessed items before giving up.
@@ -148,6 +147,8 @@ fn case_item(case: &Case) -> StoreResult<Item> {
     }
     // What the lists filter and search by (CaseQuery), beside the document.
     item.insert("status".into(), s(case.status.as_str()));
+    // What the retention sweep filters by.
+    item.insert("updated".into(), s(sortable_time(case.updated_at)));
     item.insert("network_area".into(), s(&case.network_area));
     item.insert("installation_type".into(), s(&case.installation_type));
     item.insert("firm_search".into(), s(case.firm.to_lowercase()));
@@ -377,6 +378,61 @@ impl CaseStore for DynamoStore {
                 }
             }
         }
+    }
+
+    /// A Scan, in the table's own order (not id order): the sweep runs once a day and needs a
+    /// filter over every case (a few hundred thousand items; docs/scaling.md has its cost). A
+    /// page may hold fewer cases than `limit`, even none, and still have a next one.
+    async fn cases_changed_before(
+        &self,
+        statuses: &[Status],
+        before: OffsetDateTime,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Case>> {
+        let names: Vec<String> = (0..statuses.len()).map(|i| format!(":s{i}")).collect();
+        let filter = format!(
+            "begins_with(PK, :case) AND #updated < :before AND #status IN ({})",
+            names.join(", ")
+        );
+        let mut scan = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .filter_expression(filter)
+            .expression_attribute_names("#updated", "updated")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":case", s("CASE#"))
+            .expression_attribute_values(":before", s(sortable_time(before)));
+        for (name, status) in names.iter().zip(statuses) {
+            scan = scan.expression_attribute_values(name, s(status.as_str()));
+        }
+        // `after` is the key where the last scan stopped, which may be any item of the table.
+        if let Some((pk, sk)) = page.after.as_deref().and_then(|after| after.split_once('\n')) {
+            scan = scan.set_exclusive_start_key(Some(HashMap::from([
+                ("PK".to_string(), s(pk)),
+                ("SK".to_string(), s(sk)),
+            ])));
+        }
+        let limit = i32::try_from(page.limit).unwrap_or(i32::MAX);
+        let found =
+            scan.limit(limit).send().await.map_err(|e| unavailable("list cases to retain", &e))?;
+        let items = found.items().iter().map(from_doc::<Case>).collect::<StoreResult<_>>()?;
+        let key = |name: &str| {
+            found.last_evaluated_key().and_then(|k| k.get(name)).and_then(|v| v.as_s().ok())
+        };
+        let next = key("PK").zip(key("SK")).map(|(pk, sk)| format!("{pk}\n{sk}"));
+        Ok(Page { items, next })
+    }
+
+    async fn remove_case(&self, id: &str) -> StoreResult<()> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(case_key(id)))
+            .send()
+            .await
+            .map_err(|e| unavailable("remove a case", &e))?;
+        Ok(())
     }
 
     async fn keep_version_update(&self, case: &Case) -> StoreResult<()> {
@@ -684,6 +740,11 @@ impl AuditStore for DynamoStore {
     /// Counts a use of `key` in a counter that lives one hour from its first use. DynamoDB's
     /// TTL deletes lazily (up to days late), so an item whose `ttl` has passed is treated as
     /// gone: it is reset to 1 instead of counted on.
+    /// DynamoDB's TTL removes audit entries [`AUDIT_RETENTION`] after they were written.
+    async fn prune_lookups(&self, _before: OffsetDateTime) -> StoreResult<u64> {
+        Ok(0)
+    }
+
     async fn count_use(&self, key: &str, lifetime: time::Duration) -> StoreResult<u64> {
         let key_item = HashMap::from([
             ("PK".to_string(), s(format!("USE#{key}"))),

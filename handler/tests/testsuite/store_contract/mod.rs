@@ -52,6 +52,7 @@ mod audit;
 mod cases;
 mod outbox;
 mod registry;
+mod retention;
 
 /// The table as production needs it; creating it again changes nothing.
 #[tokio::test]

@@ -1,0 +1,206 @@
+//! Retention (issue 11): with a clock the test controls, what each store keeps and what the
+//! sweep removes at each age, per status, per company, attachments and the audit log included.
+
+use std::sync::Arc;
+
+use forms::retention::Retention;
+use forms::{Attachment, Case, Definitions, FileType, Status};
+use handler::local::LocalFiles;
+use handler::retention::{Swept, sweep};
+use handler::store::files::{Files, file_key};
+use handler::store::{AuditEntry, PageRequest, Store};
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+
+/// When every case of the test was last changed.
+const T0: OffsetDateTime = datetime!(2026-01-01 12:00 UTC);
+
+fn case(id: &str, company: &str, status: Status) -> Case {
+    let defs = Definitions::builtin();
+    let form = defs.form(company, "fuse_change").unwrap();
+    let area = form.company.network_areas[0].id.clone();
+    let mut case = Case::new_draft(
+        id.into(),
+        format!("X-2026-{id}"),
+        &form,
+        form.installation_type.job_types[0].id.clone(),
+        area,
+        "demo_el".into(),
+        "anna".into(),
+        T0,
+    );
+    case.status = status;
+    case.fields.insert("owner.name".into(), "Greta Ek".into());
+    case.fields.insert("owner.identity_number".into(), "19121212-1212".into());
+    case.fields.insert("payer.identity_number".into(), "556074-3089".into());
+    case
+}
+
+fn audit(id: &str, at: OffsetDateTime) -> AuditEntry {
+    AuditEntry {
+        id: id.into(),
+        company: "oresundskraft".into(),
+        at,
+        user: "anna".into(),
+        firm: "demo_el".into(),
+        case_id: "c".into(),
+        case_number: "X".into(),
+        by: forms::LookupKey::Ean,
+        found: true,
+        limit_reached: None,
+    }
+}
+
+/// What is left of each case: `None` gone, else whether it still has identity numbers.
+async fn left<S: Store>(s: &S, ids: &[&str]) -> Vec<(String, Option<bool>)> {
+    let mut left = Vec::new();
+    for id in ids {
+        let case = s.get_case(id).await.unwrap();
+        let has = case.map(|c| c.fields.contains_key("owner.identity_number"));
+        left.push((id.to_string(), has));
+    }
+    left
+}
+
+async fn the_sweep_removes_what_is_due_at_each_age_per_status<S: Store>(s: &S) {
+    let dir = tempfile::tempdir().unwrap();
+    let files =
+        Files::Local(Arc::new(LocalFiles::new(dir.path().into(), "http://x", &[7; 32]).unwrap()));
+    // Fiktiva Elnät Syd keeps drafts 10 days, identity numbers 20 and cases 30; Öresundskraft
+    // has the defaults (90, 180, 1095).
+    let mut defs = Definitions::builtin().clone();
+    let short = Retention {
+        drafts: Duration::days(10),
+        identity_numbers: Duration::days(20),
+        cases: Duration::days(30),
+    };
+    defs.companies.iter_mut().find(|c| c.id == "fiktiva_elnat_syd").unwrap().retention = short;
+
+    let statuses = [
+        ("draft", Status::Draft),
+        ("closed", Status::Closed),
+        ("withdrawn", Status::Withdrawn),
+        ("rejected", Status::Rejected),
+        ("approved", Status::Approved),
+        ("submitted", Status::Submitted),
+    ];
+    let mut ids = Vec::new();
+    for (name, status) in statuses {
+        let mut c = case(name, "oresundskraft", status);
+        if name == "closed" {
+            c.attachments.push(Attachment {
+                id: "a1".into(),
+                field: "work.site_plan".into(),
+                name: "plan.pdf".into(),
+                file_type: FileType::Pdf,
+                size: 4,
+                uploaded_at: T0,
+                uploaded_by: "anna".into(),
+            });
+        }
+        s.create_case(&c).await.unwrap();
+        ids.push(name);
+    }
+    for (name, status) in [("syd-draft", Status::Draft), ("syd-closed", Status::Closed)] {
+        s.create_case(&case(name, "fiktiva_elnat_syd", status)).await.unwrap();
+        ids.push(name);
+    }
+    let attachment = dir.path().join(file_key("closed", "a1"));
+    std::fs::create_dir_all(attachment.parent().unwrap()).unwrap();
+    std::fs::write(&attachment, b"%PDF").unwrap();
+    s.record_lookup(&audit("old", T0)).await.unwrap();
+    s.record_lookup(&audit("new", T0 + Duration::days(800))).await.unwrap();
+
+    let at = |days: i64| T0 + Duration::days(days);
+    // Per case in `ids` order: K kept whole, k kept without identity numbers, x removed.
+    let steps = [
+        // draft, closed, withdrawn, rejected, approved, submitted, syd-draft, syd-closed
+        (5, "KKKKKKKK"),
+        (11, "KKKKKKxK"),
+        (21, "KKKKKKxk"),
+        (95, "xKKKKKxx"),
+        (185, "xkkkKKxx"),
+        (1100, "xxxxKKxx"),
+    ];
+    let mut last = Swept::default();
+    for (days, expected) in steps {
+        last = sweep(s, &files, &defs, at(days)).await.unwrap();
+        let swept = last;
+        let got = left(s, &ids).await;
+        let state = |c| match c {
+            'K' => Some(true),
+            'k' => Some(false),
+            _ => None,
+        };
+        let want: Vec<(String, Option<bool>)> =
+            ids.iter().zip(expected.chars()).map(|(id, c)| (id.to_string(), state(c))).collect();
+        assert_eq!(got, want, "day {days}: {swept:?}");
+        // The closed case's attachment goes with it, not before.
+        assert_eq!(attachment.exists(), days < 1100, "day {days}");
+    }
+    // The audit log: at day 1100 the entry from day 0 is over 400 days old and goes where the
+    // sweep prunes (SQLite); DynamoDB's TTL removes it by itself, so there the sweep does not.
+    let page = PageRequest { limit: 10, after: None };
+    let entries = s.lookups("oresundskraft", T0 - Duration::days(1), at(2000), &page).await;
+    let ids: Vec<String> = entries.unwrap().items.into_iter().map(|e| e.id).collect();
+    if std::any::type_name::<S>().ends_with("SqliteStore") {
+        assert_eq!((last.audit_entries_removed, ids), (1, vec!["new".to_string()]));
+    } else {
+        assert_eq!((last.audit_entries_removed, ids.len()), (0, 2), "DynamoDB: its TTL's work");
+    }
+    assert_eq!(s.prune_lookups(at(1100) - forms::retention::AUDIT_RETENTION).await.unwrap(), 0);
+}
+
+/// Identity numbers removed: a new version, the same time of last change, the rest kept.
+async fn removing_identity_numbers_keeps_the_rest_and_the_time<S: Store>(s: &S) {
+    let dir = tempfile::tempdir().unwrap();
+    let files =
+        Files::Local(Arc::new(LocalFiles::new(dir.path().into(), "http://x", &[7; 32]).unwrap()));
+    let c = case("closed", "oresundskraft", Status::Closed);
+    s.create_case(&c).await.unwrap();
+    let swept = sweep(s, &files, Definitions::builtin(), T0 + Duration::days(200)).await.unwrap();
+    assert_eq!(swept.identity_numbers_removed, 1);
+    let after = s.get_case("closed").await.unwrap().unwrap();
+    assert_eq!(after.version, c.version + 1);
+    assert_eq!(after.updated_at, T0);
+    assert_eq!(after.fields.get("owner.name").map(String::as_str), Some("Greta Ek"));
+    assert!(!after.fields.contains_key("payer.identity_number"));
+    // Nothing more to remove: the next sweep writes nothing.
+    let again = sweep(s, &files, Definitions::builtin(), T0 + Duration::days(201)).await.unwrap();
+    assert_eq!(again, Swept::default());
+    assert_eq!(s.get_case("closed").await.unwrap().unwrap().version, c.version + 1);
+}
+
+/// The sweep's candidates come a page at a time, each once, only in the statuses asked for and
+/// only changed before the time given.
+async fn cases_changed_before_pages_through_each_candidate_once<S: Store>(s: &S) {
+    for n in 0..7 {
+        let status = if n % 2 == 0 { Status::Closed } else { Status::Approved };
+        let mut c = case(&format!("c{n}"), "oresundskraft", status);
+        c.updated_at = T0 + Duration::days(n);
+        s.create_case(&c).await.unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut page = PageRequest { limit: 2, after: None };
+    loop {
+        let found =
+            s.cases_changed_before(&[Status::Closed], T0 + Duration::days(5), &page).await.unwrap();
+        assert!(found.items.len() <= 2);
+        seen.extend(found.items.into_iter().map(|c| c.id));
+        match found.next {
+            Some(after) => page.after = Some(after),
+            None => break,
+        }
+    }
+    seen.sort();
+    assert_eq!(seen, ["c0", "c2", "c4"]);
+    s.remove_case("c0").await.unwrap();
+    s.remove_case("c0").await.unwrap();
+    assert!(s.get_case("c0").await.unwrap().is_none());
+}
+
+contract!(
+    the_sweep_removes_what_is_due_at_each_age_per_status,
+    removing_identity_numbers_keeps_the_rest_and_the_time,
+    cases_changed_before_pages_through_each_candidate_once,
+);
