@@ -77,7 +77,7 @@
     for (const node of $$("[data-for]")) node.hidden = node.dataset.for !== role;
     $(".brand").href = home(role);
   }
-  const forRole = { cases: "installer", "new-case": "installer", inbox: "network_company", audit: "network_company" }[page];
+  const forRole = { cases: "installer", "new-case": "installer", inbox: "network_company", audit: "network_company", subject: "network_company" }[page];
   const away = role && forRole && forRole !== role;
   if (away) location.replace(home(role));
 

@@ -12,11 +12,12 @@ use minijinja::{Environment, UndefinedBehavior, Value, context};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 8] = [
     ("layout.html", include_str!("../templates/layout.html")),
     ("cases.html", include_str!("../templates/cases.html")),
     ("inbox.html", include_str!("../templates/inbox.html")),
     ("audit.html", include_str!("../templates/audit.html")),
+    ("subject.html", include_str!("../templates/subject.html")),
     ("new_case.html", include_str!("../templates/new_case.html")),
     ("case.html", include_str!("../templates/case.html")),
     ("sign_in.html", include_str!("../templates/sign_in.html")),
@@ -24,7 +25,7 @@ const TEMPLATES: [(&str, &str); 7] = [
 /// The scripts: `common` on every page (sign-in state, the API, the menu, small helpers), `paged`
 /// on the pages with a list that the server pages, and one per kind of page, so that each page
 /// loads only what it needs.
-const SCRIPTS: [(&str, &str); 8] = [
+const SCRIPTS: [(&str, &str); 9] = [
     ("common", include_str!("../assets/common.js")),
     ("paged", include_str!("../assets/paged.js")),
     ("sign-in", include_str!("../assets/sign-in.js")),
@@ -34,6 +35,7 @@ const SCRIPTS: [(&str, &str); 8] = [
     // Only on the case pages of forms with file fields (bilagor).
     ("attachments", include_str!("../assets/attachments.js")),
     ("audit", include_str!("../assets/audit.js")),
+    ("subject", include_str!("../assets/subject.js")),
 ];
 /// The stylesheets: `style` on every page, `lists` on the pages with a list of cases or lookups.
 const STYLES: [(&str, &str); 2] = [
@@ -353,8 +355,8 @@ pub fn definitions_from(dir: &Path) -> Result<Definitions, forms::definitions::D
 }
 
 /// One page. Each page names itself (`<body data-page>`, the menu's current link) and the
-/// scripts it loads after `common`, in order; a page with a list (`paged`) has the lists'
-/// stylesheet.
+/// scripts it loads after `common`, in order; a page with a list of cases or lookups has the
+/// lists' stylesheet.
 fn render_page(
     env: &Environment,
     base: &Value,
@@ -363,7 +365,7 @@ fn render_page(
     scripts: &[&'static str],
     ctx: Value,
 ) -> Result<Vec<u8>, BuildError> {
-    let lists = scripts.contains(&"paged");
+    let lists = matches!(name, "cases" | "inbox" | "audit" | "subject");
     let ctx = context! { ..context! { page => name, scripts => scripts.to_vec(), lists => lists }, ..ctx, ..base.clone() };
     Ok(env.get_template(template)?.render(ctx)?.into_bytes())
 }
@@ -422,6 +424,10 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
     files.insert(
         "uppslag/index.html".into(),
         render("audit.html", "audit", &["paged", "audit"], context! {})?,
+    );
+    files.insert(
+        "kunduppgifter/index.html".into(),
+        render("subject.html", "subject", &["subject"], context! {})?,
     );
     files.insert(
         "ny/index.html".into(),

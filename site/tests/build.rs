@@ -52,7 +52,8 @@ fn every_form_has_a_page_and_a_schema_and_assets_are_fingerprinted() {
             "assets/new-case",
             "assets/paged",
             "assets/sign-in",
-            "assets/style"
+            "assets/style",
+            "assets/subject"
         ]
     );
     let pages: Vec<String> =

@@ -140,6 +140,11 @@ test("the network company's pages and the later life of a case, as the script le
     await karin.page.goto("/uppslag/");
     await listSays(karin.page, /uppslag/, "#audit-status");
     await snapshot(karin.page, "uppslag");
+    await karin.page.goto("/kunduppgifter/");
+    await karin.page.getByLabel("Person- eller organisationsnummer").fill("19121212-1212");
+    await karin.page.getByRole("button", { name: "Sök" }).click();
+    await listSays(karin.page, /innehåller numret/, "#subject-status");
+    await snapshot(karin.page, "kunduppgifter");
 
     await openCase(anna.page, returned, "Åter för komplettering");
     await snapshot(anna.page, "returned");

@@ -283,3 +283,57 @@ test("Fält som ändras at 320 px: one value a line, an EAN and an e-mail addres
     await server.stop();
   }
 });
+
+// --- Kunduppgifter: a data subject's cases found, exported and erased (issue 11) ---------------------
+
+test("Kunduppgifter: Karin finds a person's cases, downloads the registerutdrag and erases the person from the case that is over", async () => {
+  const server = await startServer();
+  try {
+    const filed = await withPage(browser, { viewport: PHONE, baseURL: server.url }, async ({ page }) => {
+      await signIn(page, DEMO.anna);
+      return [await fileCase(page, 1), await fileCase(page, 2)];
+    });
+    await withPage(browser, { viewport: NARROW, baseURL: server.url }, async ({ page }) => {
+      await signIn(page, DEMO.karin);
+      const [open, over] = filed;
+      const rejected = await apiFromPage(page, "POST", `/cases/${over.id}/decision`, { version: over.version, decision: "reject", message: "Fel adress." });
+      assert.equal(rejected.status, 200);
+      await page.getByRole("navigation", { name: "Huvudmeny" }).getByRole("link", { name: "Kunduppgifter" }).click();
+      await page.getByRole("heading", { name: "Kunduppgifter", level: 1 }).waitFor();
+      const number = page.getByLabel("Person- eller organisationsnummer");
+
+      // Not a number: said at the field.
+      await number.fill("19121212-1213");
+      await page.getByRole("button", { name: "Sök" }).click();
+      await page.locator("#identity-number-error").getByText(/10 eller 12\s+siffror/).waitFor();
+      assert.equal(await number.getAttribute("aria-invalid"), "true");
+
+      await number.fill("19121212-1212");
+      await page.getByRole("button", { name: "Sök" }).click();
+      await listSays(page, "2 ärenden innehåller numret.", "#subject-status");
+      const rows = await rowsOf(page, "#subject-cases");
+      assert.deepEqual(rows.map((r) => r[0]).sort(), [open.number, over.number].sort());
+      for (const r of rows) assert.equal(r[2], "Fastighetsägare, Betalningsansvarig");
+      assert.deepEqual(rows.map((r) => r[3]).sort(), ["Ja", "Nej, ärendet pågår"]);
+      await axeCheck(page, "Kunduppgifter at 320 px");
+      await assertNoHorizontalScroll(page);
+      await screenshot(page, "kunduppgifter-320");
+
+      // The registerutdrag: both cases as a JSON file.
+      const download = page.waitForEvent("download");
+      await page.getByRole("button", { name: "Ladda ner registerutdrag" }).click();
+      const file = await download;
+      assert.match(file.suggestedFilename(), /^registerutdrag-\d{4}-\d{2}-\d{2}\.json$/);
+      const saved = JSON.parse(readFileSync(await file.path(), "utf8"));
+      assert.deepEqual(saved.cases.map((c) => c.number).sort(), [open.number, over.number].sort());
+
+      // Erased from the case that is over, after a confirmation; the open case keeps it.
+      page.once("dialog", (dialog) => dialog.accept());
+      await page.getByRole("button", { name: "Radera ur avslutade ärenden" }).click();
+      await listSays(page, new RegExp("^Raderat ur " + over.number), "#subject-status");
+      assert.deepEqual((await rowsOf(page, "#subject-cases")).map((r) => r[0]), [open.number]);
+    });
+  } finally {
+    await server.stop();
+  }
+});

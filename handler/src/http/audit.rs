@@ -14,7 +14,7 @@ use super::auth::Caller;
 use super::body::Params;
 use super::cases::{ApiResult, PageQuery, next_cursor, now};
 use super::error::{ApiError, ErrorCode};
-use crate::store::{AuditEntry, PageRequest, Store, is_list_key};
+use crate::store::{AuditAct, AuditEntry, PageRequest, Store, is_list_key};
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct AuditAnswer {
@@ -64,10 +64,16 @@ pub async fn csv<S: Store>(
     loop {
         let found = state.store.lookups(&caller.org, start, end, &page).await?;
         for e in &found.items {
-            let by = match e.by {
-                LookupKey::Ean => "anläggnings-ID",
-                LookupKey::MeterNumber => "mätarnummer",
-                LookupKey::EanAndMeterNumber => "anläggnings-ID och mätarnummer",
+            let by = match (e.act, e.by) {
+                (AuditAct::Lookup, Some(LookupKey::Ean)) => "anläggnings-ID",
+                (AuditAct::Lookup, Some(LookupKey::MeterNumber)) => "mätarnummer",
+                (AuditAct::Lookup, Some(LookupKey::EanAndMeterNumber)) => {
+                    "anläggnings-ID och mätarnummer"
+                }
+                (AuditAct::Lookup, None) => "",
+                (AuditAct::DataSubjectSearch, _) => "registerutdrag: sökning på personnummer",
+                (AuditAct::DataSubjectExport, _) => "registerutdrag: export",
+                (AuditAct::DataSubjectErasure, _) => "radering av personuppgifter",
             };
             let at =
                 e.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();

@@ -14,7 +14,7 @@ use super::auth::Caller;
 use super::body::{JsonBody, whole_number};
 use super::cases::{ApiResult, CaseId, CaseView, form_or_gone, load_for_edit, now, view};
 use super::error::ApiError;
-use crate::store::{AuditEntry, Store};
+use crate::store::{AuditAct, AuditEntry, Store};
 
 fn yes() -> bool {
     true
@@ -66,7 +66,8 @@ pub async fn lookup<S: Store>(
         firm: caller.org.clone(),
         case_id: case.id.clone(),
         case_number: case.number.clone(),
-        by: query.key(),
+        act: AuditAct::Lookup,
+        by: Some(query.key()),
         found,
         limit_reached,
     };

@@ -7,6 +7,7 @@ mod audit;
 pub mod auth;
 pub mod body;
 mod cases;
+mod data_subject;
 pub mod error;
 mod forms;
 mod lookup;
@@ -134,6 +135,9 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
             "/cases/{id}/attachments/{attachment}",
             put(attachments::confirm::<S>).delete(attachments::remove::<S>),
         )
+        .route("/data-subject/cases", post(data_subject::cases::<S>))
+        .route("/data-subject/export", post(data_subject::export::<S>))
+        .route("/data-subject/erase", post(data_subject::erase::<S>))
         .route("/audit", get(audit::lookups::<S>))
         .route("/audit.csv", get(audit::csv::<S>))
         // After the routes: it applies to the routes registered so far.

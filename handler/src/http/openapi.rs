@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 use super::attachments::{AttachmentList, ConfirmAttachment, NewAttachment, UploadAnswer};
 use super::audit::AuditAnswer;
 use super::cases::{CaseList, CaseView, EditRequest, NewCase, VersionRequest};
+use super::data_subject::{DataSubjectCases, DataSubjectExport, DataSubjectRequest, Erasure};
 use super::error::ErrorBody;
 use super::lookup::{LookupAnswer, LookupRequest};
 use super::messages::MessageRequest;
@@ -219,6 +220,34 @@ pub fn document() -> Value {
     ]);
     let mut paged = period.as_array().unwrap().clone();
     paged.extend(page_parameters());
+    let subject = "The identity number is in the body, never the address; each act is audited";
+    for (path, summary, ok) in [
+        (
+            "/data-subject/cases",
+            "The company's cases that hold a personnummer or organisationsnummer (network company)",
+            c.answer::<DataSubjectCases>("The cases, with the fields that hold it"),
+        ),
+        (
+            "/data-subject/export",
+            "Those cases as JSON: the data subject's right of access (network company)",
+            c.answer::<DataSubjectExport>("The cases, narrowed to the data subject's data"),
+        ),
+        (
+            "/data-subject/erase",
+            "Erase the data subject's data from those cases that are over (network company)",
+            c.answer::<Erasure>("What was erased and what kept, with why"),
+        ),
+    ] {
+        let request = c.request::<DataSubjectRequest>();
+        let mut op = operation(
+            summary,
+            Some(request),
+            ("200", ok),
+            &["400", "401", "403", "413", "415", "422"],
+        );
+        op["description"] = subject.into();
+        paths.insert(path.into(), json!({"post": op}));
+    }
     paths.insert("/audit".into(), json!({"get": {
         "summary": "The company's lookup audit log, oldest first (network company)",
         "parameters": paged,

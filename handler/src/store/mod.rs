@@ -260,13 +260,36 @@ pub struct AuditEntry {
     /// The case's number, as people know it.
     #[serde(default)]
     pub case_number: String,
-    /// What the installer looked up by; never the number itself.
-    pub by: LookupKey,
+    /// What was done: a lookup unless it says otherwise.
+    #[serde(default)]
+    pub act: AuditAct,
+    /// What the installer looked up by; never the number itself (none for the other acts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<LookupKey>,
+    /// Whether the lookup found the installation, or the act found any case.
     pub found: bool,
     /// The cap this lookup reached and was refused by (recorded once per cap and window), so
     /// that the company sees attempts at harvesting its registry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit_reached: Option<LookupLimit>,
+}
+
+/// What an audit entry records. For the acts on a data subject's cases (README, "Customers'
+/// rights") `case_number` lists the cases concerned, and never the identity number.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAct {
+    /// "Hämta anl-data".
+    #[default]
+    Lookup,
+    /// The company listed the cases that hold a person's or organisation's identity number.
+    DataSubjectSearch,
+    /// It exported them (the data subject's right of access).
+    DataSubjectExport,
+    /// It erased that person's data from those of them that are over.
+    DataSubjectErasure,
 }
 
 impl AuditEntry {

@@ -14,6 +14,7 @@ mod case_life;
 mod changing_forms;
 mod concurrent_edits;
 mod conditional_fields;
+mod customers_rights;
 mod definitions_cli;
 mod errors;
 mod faults;

@@ -26,7 +26,8 @@ async fn audit_lookups_by_time_range<S: Store>(s: &S) {
         firm: "firm-a".into(),
         case_id: "c1".into(),
         case_number: "ÖK-2026-00001".into(),
-        by: forms::LookupKey::Ean,
+        act: handler::store::AuditAct::Lookup,
+        by: Some(forms::LookupKey::Ean),
         found: true,
         limit_reached: None,
     };

@@ -45,7 +45,8 @@ fn audit(id: &str, at: OffsetDateTime) -> AuditEntry {
         firm: "demo_el".into(),
         case_id: "c".into(),
         case_number: "X".into(),
-        by: forms::LookupKey::Ean,
+        act: handler::store::AuditAct::Lookup,
+        by: Some(forms::LookupKey::Ean),
         found: true,
         limit_reached: None,
     }
