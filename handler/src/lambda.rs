@@ -1,7 +1,7 @@
 //! Running as an AWS Lambda function, one of three from the same binary: the API (identity from
-//! API Gateway's JWT authorizer), the outbox's sender, or the retention sweep. The table from `TABLE_NAME`; logs as
-//! Lambda's advanced logging controls ask (`AWS_LAMBDA_LOG_LEVEL`, `AWS_LAMBDA_LOG_FORMAT`),
-//! through the runtime's own subscriber.
+//! API Gateway's JWT authorizer), the outbox's sender, or the retention sweep. The table from
+//! `TABLE_NAME`; logs as Lambda's advanced logging controls ask (`AWS_LAMBDA_LOG_LEVEL`,
+//! `AWS_LAMBDA_LOG_FORMAT`), through the runtime's own subscriber.
 
 use std::sync::Arc;
 
@@ -20,8 +20,8 @@ pub fn is_lambda() -> bool {
 }
 
 /// Serves Lambda's invocations until the runtime stops the process: API Gateway's requests, or,
-/// when `ELANMALAN_TASK` is `outbox` (the template's `OutboxFunction`), a round of e-mail on each
-/// scheduled invocation.
+/// on each scheduled invocation, what `ELANMALAN_TASK` names: `outbox` (the template's
+/// `OutboxFunction`) a round of e-mail, `retention` (`RetentionFunction`) a retention sweep.
 pub async fn run() -> Result<(), String> {
     lambda_http::tracing::init_default_subscriber();
     let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set".to_string())?;
@@ -29,7 +29,7 @@ pub async fn run() -> Result<(), String> {
     match std::env::var("ELANMALAN_TASK").as_deref() {
         Err(_) => serve_api(store).await,
         Ok("outbox") => send_outbox(store).await,
-        Ok("retention") => sweep_daily(store).await,
+        Ok("retention") => sweep_retention(store).await,
         Ok(other) => {
             Err(format!("ELANMALAN_TASK: unknown task {other:?} (known: outbox, retention)"))
         }
@@ -48,22 +48,16 @@ async fn attachments_from_env() -> Option<Files> {
 
 /// The retention function (`ELANMALAN_TASK=retention`, the template's `RetentionFunction`, once
 /// a day): each invocation sweeps what is due (README, "Retention") and answers the counts.
-async fn sweep_daily(store: DynamoStore) -> Result<(), String> {
+async fn sweep_retention(store: DynamoStore) -> Result<(), String> {
     let files = Arc::new(attachments_from_env().await.unwrap_or(Files::Unconfigured));
     let handler = lambda_http::service_fn(move |_: LambdaEvent<serde_json::Value>| {
         let (store, files) = (store.clone(), files.clone());
         async move {
-            let definitions = forms::Definitions::builtin();
-            let swept =
-                retention::sweep(&store, &files, definitions, time::OffsetDateTime::now_utc())
-                    .await
-                    .map_err(lambda_http::Error::from)?;
-            tracing::info!(
-                cases_removed = swept.cases_removed,
-                identity_numbers_removed = swept.identity_numbers_removed,
-                "retention sweep"
-            );
-            Ok::<_, lambda_http::Error>(swept)
+            let (definitions, now) =
+                (forms::Definitions::builtin(), time::OffsetDateTime::now_utc());
+            retention::sweep(&store, &files, definitions, now)
+                .await
+                .map_err(lambda_http::Error::from)
         }
     });
     lambda_http::lambda_runtime::run(handler).await.map_err(|e| format!("lambda runtime: {e}"))

@@ -74,6 +74,12 @@ pub async fn sweep<S: Store>(
         }
     }
     swept.audit_entries_removed = store.prune_lookups(now - AUDIT_RETENTION).await?;
+    tracing::info!(
+        cases_removed = swept.cases_removed,
+        identity_numbers_removed = swept.identity_numbers_removed,
+        audit_entries_removed = swept.audit_entries_removed,
+        "retention sweep"
+    );
     Ok(swept)
 }
 
@@ -83,14 +89,8 @@ pub async fn sweep<S: Store>(
 pub async fn sweep_daily<S: Store>(store: S, files: Arc<Files>, definitions: LiveDefinitions) {
     loop {
         let now = OffsetDateTime::now_utc();
-        match sweep(&store, &files, &definitions.current(), now).await {
-            Ok(swept) => tracing::info!(
-                cases_removed = swept.cases_removed,
-                identity_numbers_removed = swept.identity_numbers_removed,
-                audit_entries_removed = swept.audit_entries_removed,
-                "retention sweep"
-            ),
-            Err(e) => tracing::warn!(error = %e, "retention sweep failed; trying again tomorrow"),
+        if let Err(e) = sweep(&store, &files, &definitions.current(), now).await {
+            tracing::warn!(error = %e, "retention sweep failed; trying again tomorrow");
         }
         tokio::time::sleep(Duration::from_secs(24 * 3600)).await;
     }
