@@ -29,9 +29,9 @@
     more: $("#more"),
     row(e) {
       const tr = el("tr");
-      tr.append(cell("Tidpunkt", when(e.at), { class: "when" }), cell("Användare", e.user), cell("Installationsföretag", e.firm),
+      tr.append(cell("Tidpunkt", when(e.at), { class: "when" }), cell("Användare", e.user), cell("Installationsföretag", e.firm || "–"),
         cell("Ärendenummer", e.case_number || "–"), cell("Sökt på", ACT[e.act] || BY[e.by] || e.by),
-        cell("Hittad", e.limit_reached ? "Nej, spärrad: högst " + LIMIT[e.limit_reached] : e.found ? "Ja" : "Nej"));
+        cell("Hittad", e.limit_reached ? "Nej, spärrad av gränsen " + LIMIT[e.limit_reached] : e.found ? "Ja" : "Nej"));
       return tr;
     },
     async load(cursor) {

@@ -78,7 +78,7 @@ pub async fn csv<S: Store>(
             let at =
                 e.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
             let found = match e.limit_reached {
-                Some(limit) => format!("nej, spärrad: högst {}", limit.describe()),
+                Some(limit) => format!("nej, spärrad av gränsen {}", limit.describe()),
                 None if e.found => "ja".into(),
                 None => "nej".into(),
             };
