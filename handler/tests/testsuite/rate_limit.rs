@@ -146,7 +146,11 @@ async fn each_cap_refuses_the_lookup_after_it_and_the_audit_shows_it_once() {
         assert_eq!(refused[0]["user"], users[1].id);
         assert_eq!(refused[0]["case_id"], case_id.as_str());
         let csv = server.api(KARIN).get("/audit.csv").await;
-        assert!(csv.text.contains(&format!("nej, spärrad av gränsen {said}")), "{name}: {}", csv.text);
+        assert!(
+            csv.text.contains(&format!("nej, spärrad av gränsen {said}")),
+            "{name}: {}",
+            csv.text
+        );
 
         // Another firm still looks up.
         let bertil = server.api(BERTIL);
