@@ -40,6 +40,26 @@ pub enum LookupQuery {
 }
 
 impl LookupQuery {
+    /// The numbers as typed, normalised as [`Form::lookup_query`] does (spaces out of the
+    /// anläggnings-ID, the meter number trimmed, empty ones not given) but not checked against
+    /// a form: what the handler may read the registry by while it still reads the case, and
+    /// uses only once the form has checked the same query.
+    pub fn unchecked(
+        ean: Option<&str>,
+        meter_number: Option<&str>,
+    ) -> Result<LookupQuery, LookupError> {
+        let ean = ean.map(normalize_gsrn).filter(|e| !e.is_empty());
+        let meter_number = meter_number.map(str::trim).filter(|m| !m.is_empty());
+        match (ean, meter_number.map(str::to_string)) {
+            (Some(ean), Some(meter_number)) => {
+                Ok(LookupQuery::EanAndMeterNumber { ean, meter_number })
+            }
+            (Some(ean), None) => Ok(LookupQuery::Ean(ean)),
+            (None, Some(meter_number)) => Ok(LookupQuery::MeterNumber(meter_number)),
+            (None, None) => Err(LookupError::NumberMissing),
+        }
+    }
+
     pub fn key(&self) -> LookupKey {
         match self {
             LookupQuery::Ean(_) => LookupKey::Ean,
@@ -156,30 +176,21 @@ impl Form<'_> {
         ean: Option<&str>,
         meter_number: Option<&str>,
     ) -> Result<LookupQuery, LookupError> {
-        let ean = ean.map(normalize_gsrn).filter(|e| !e.is_empty());
-        let meter_number = meter_number.map(str::trim).filter(|m| !m.is_empty());
-        if let (Some(ean), Some(field)) = (&ean, self.field("installation.ean"))
+        let query = LookupQuery::unchecked(ean, meter_number)?;
+        if let (Some(ean), Some(field)) = (query.ean(), self.field("installation.ean"))
             && let Some(problem) = gsrn_problem(field.field, ean, self.company)
         {
             return Err(LookupError::InvalidEan(problem));
         }
         if let (Some(meter_number), Some(field)) =
-            (meter_number, self.field("installation.meter_number"))
+            (query.meter_number(), self.field("installation.meter_number"))
         {
             let max_length = field.field.max_length;
             if meter_number.chars().count() > max_length as usize {
                 return Err(LookupError::InvalidMeterNumber { max_length });
             }
         }
-        let meter_number = meter_number.map(str::to_string);
-        match (ean, meter_number) {
-            (Some(ean), Some(meter_number)) => {
-                Ok(LookupQuery::EanAndMeterNumber { ean, meter_number })
-            }
-            (Some(ean), None) => Ok(LookupQuery::Ean(ean)),
-            (None, Some(meter_number)) => Ok(LookupQuery::MeterNumber(meter_number)),
-            (None, None) => Err(LookupError::NumberMissing),
-        }
+        Ok(query)
     }
 
     /// The installation that the registry's answers name: `by_ean`, what was found by the
@@ -321,6 +332,26 @@ mod tests {
         let query = form.lookup_query(Some(&ean(1)), Some("10000001")).unwrap();
         assert_eq!(query.key(), LookupKey::EanAndMeterNumber);
         assert_eq!((query.ean(), query.meter_number()), (Some(ean(1).as_str()), Some("10000001")));
+    }
+
+    /// What the handler reads the registry by before the form is known is the very query the
+    /// form checks, or it would be read in vain.
+    #[test]
+    fn the_unchecked_query_is_the_checked_one_when_the_form_lets_it_through() {
+        let form = form();
+        let spaced = format!(" {} {} ", &ean(1)[..9], &ean(1)[9..]);
+        for (ean, meter) in [
+            (Some(spaced.as_str()), None),
+            (Some(""), Some(" 10000001 ")),
+            (Some(spaced.as_str()), Some("10000001\t")),
+            (None, None),
+        ] {
+            assert_eq!(LookupQuery::unchecked(ean, meter), form.lookup_query(ean, meter));
+        }
+        // The form refuses what the unchecked query lets through.
+        let too_long = "9".repeat(21);
+        assert!(LookupQuery::unchecked(None, Some(&too_long)).is_ok());
+        assert!(form.lookup_query(None, Some(&too_long)).is_err());
     }
 
     #[test]

@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::auth::Caller;
 use super::body::{JsonBody, Params, whole_number};
-use super::cases::{ApiResult, CaseView, form_or_gone, is_case_id, load, now, view};
+use super::cases::{ApiResult, CaseView, form_or_gone, load, now, view};
 use super::error::{ApiError, ErrorCode};
-use crate::store::Store;
 use crate::store::files::{FileStore, LINK_LIFETIME, file_key};
+use crate::store::{Store, is_case_id};
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

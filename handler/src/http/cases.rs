@@ -18,7 +18,7 @@ use super::AppState;
 use super::auth::Caller;
 use super::body::{JsonBody, Params, whole_number};
 use super::error::{ApiError, ErrorCode};
-use crate::store::{CaseQuery, Page, PageRequest, Store, is_list_key};
+use crate::store::{CaseQuery, Page, PageRequest, Store, is_case_id, is_list_key, new_case_id};
 
 pub type ApiResult<T> = Result<Json<T>, ApiError>;
 
@@ -172,11 +172,6 @@ impl<S: Send + Sync> FromRequestParts<S> for CaseId {
     }
 }
 
-/// Whether `id` could be a case id at all.
-pub fn is_case_id(id: &str) -> bool {
-    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-}
-
 /// The case if the caller may see it; 404 alike for unknown and not-yours.
 pub async fn load<S: Store>(
     state: &AppState<S>,
@@ -258,10 +253,9 @@ pub async fn create<S: Store>(
         return Err(unknown("network_area", "Välj ett av nätbolagets nätområden."));
     }
     let at = now();
-    let n = state.store.next_case_number(&company.id, at.year()).await?;
     let mut case = Case::new_draft(
-        uuid::Uuid::new_v4().to_string(),
-        company.case_number(at.year(), n),
+        new_case_id(&company.id),
+        String::new(),
         &form,
         new.job_type,
         new.network_area,
@@ -270,7 +264,11 @@ pub async fn create<S: Store>(
         at,
     );
     case.contact_email = caller.email.clone();
-    state.store.create_case(&case).await?;
+    let numbering = company.clone();
+    let case = state
+        .store
+        .create_numbered_case(case, move |n| numbering.case_number(at.year(), n))
+        .await?;
     tracing::info!(case = %case.id, company = %case.company, "case created");
     Ok((StatusCode::CREATED, Json(view(&state, &caller, case))))
 }

@@ -252,7 +252,7 @@ async fn audit<'c, S: Store>(
         found: !numbers.is_empty(),
         limit_reached: None,
     };
-    state.store.record_lookup(&entry).await?;
+    state.store.record_lookup(&entry, &[], None).await?;
     tracing::info!(act = ?act, cases = numbers.len(), "data subject request");
     Ok(())
 }

@@ -192,6 +192,8 @@ impl From<StoreError> for ApiError {
             StoreError::AlreadyExists => {
                 ApiError::new(ErrorCode::AlreadyExists, "Anmälan finns redan. Försök igen.")
             }
+            // Only a lookup counts uses, and it says which cap; this is the fallback.
+            StoreError::CapReached(_) => ApiError::rate_limited(60),
             StoreError::Unavailable(reason) => {
                 tracing::error!(%reason, "store unavailable");
                 ApiError::store_unavailable(

@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::extract::State;
 use forms::definitions::{Company, LookupLimit};
-use forms::{Change, FieldValues};
+use forms::{Change, FieldValues, Installation, LookupQuery};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -14,7 +14,7 @@ use super::auth::Caller;
 use super::body::{JsonBody, whole_number};
 use super::cases::{ApiResult, CaseId, CaseView, form_or_gone, load_for_edit, now, view};
 use super::error::ApiError;
-use crate::store::{AuditAct, AuditEntry, Store};
+use crate::store::{AuditAct, AuditEntry, CappedUse, Store, StoreError, company_in_case_id};
 
 fn yes() -> bool {
     true
@@ -55,9 +55,37 @@ pub async fn lookup<S: Store>(
     CaseId(id): CaseId,
     JsonBody(request): JsonBody<LookupRequest>,
 ) -> ApiResult<LookupAnswer> {
-    let mut case = load_for_edit(&state, &caller, &id, request.version).await?;
+    let (ean, meter_number) = (request.ean.as_deref(), request.meter_number.as_deref());
+    // The case's id names its company, so the registry is read while the case is: the form
+    // checks the numbers once the case is here, and a registry read by numbers it would not
+    // have let through is thrown away unused.
+    let ahead = company_in_case_id(&id).zip(LookupQuery::unchecked(ean, meter_number).ok());
+    let (case, read_ahead) =
+        tokio::join!(load_for_edit(&state, &caller, &id, request.version), async {
+            match &ahead {
+                Some((company, query)) => Some(read_registry(&state.store, company, query).await),
+                None => None,
+            }
+        });
+    let mut case = case?;
     let form = form_or_gone(&state, &case)?;
-    let query = form.lookup_query(request.ean.as_deref(), request.meter_number.as_deref())?;
+    let query = form.lookup_query(ean, meter_number)?;
+    let (by_ean, by_meter_number) = match (ahead, read_ahead) {
+        (Some((company, ahead)), Some(found)) if company == case.company && ahead == query => {
+            found?
+        }
+        _ => read_registry(&state.store, &case.company, &query).await?,
+    };
+
+    let outcome = form.resolve_lookup(&query, by_ean, by_meter_number).map(|installation| {
+        form.lookup_outcome(&case.fields, &case.network_area, &installation, request.overwrite)
+    });
+    if let Ok(outcome) = &outcome {
+        case.fields = outcome.fields.clone();
+        if request.apply {
+            case.touch(now());
+        }
+    }
     let audit = |found, limit_reached| AuditEntry {
         id: uuid::Uuid::new_v4().to_string(),
         company: case.company.clone(),
@@ -71,29 +99,19 @@ pub async fn lookup<S: Store>(
         found,
         limit_reached,
     };
-    within_limits(&state, &caller, form.company, &audit).await?;
-
-    let by_ean = match query.ean() {
-        Some(ean) => state.store.installation_by_ean(&case.company, ean).await?,
-        None => None,
-    };
-    let by_meter_number = match query.meter_number() {
-        Some(meter) => state.store.installations_by_meter(&case.company, meter).await?,
-        None => Vec::new(),
-    };
-    let found = form.resolve_lookup(&query, by_ean, by_meter_number);
-    let entry = audit(found.is_ok(), None);
-    state.store.record_lookup(&entry).await?;
-    tracing::info!(case = %case.id, by = query.key().as_str(), found = entry.found, "lookup");
-    let installation = found?;
-
-    let outcome =
-        form.lookup_outcome(&case.fields, &case.network_area, &installation, request.overwrite);
-    case.fields = outcome.fields;
-    if request.apply {
-        case.touch(now());
-        state.store.update_case(&case).await?;
+    // The caps' counts, the audit entry and the case with the lookup applied: one write, all
+    // or nothing.
+    let uses = capped_uses(&caller, form.company);
+    let applied = (request.apply && outcome.is_ok()).then_some(&case);
+    match state.store.record_lookup(&audit(outcome.is_ok(), None), &uses, applied).await {
+        Err(StoreError::CapReached(index)) => {
+            let limit = LONGEST_FIRST[index];
+            return Err(refused(&state, form.company, limit, &uses[index], &audit).await);
+        }
+        written => written?,
     }
+    tracing::info!(case = %case.id, by = query.key().as_str(), found = outcome.is_ok(), "lookup");
+    let outcome = outcome?;
     Ok(Json(LookupAnswer {
         message: outcome.message,
         installation: outcome.installation,
@@ -103,52 +121,84 @@ pub async fn lookup<S: Store>(
     }))
 }
 
-/// The company's caps on lookups (`Company::lookup_limits`): per user per minute, hour and day,
-/// and per installer firm per day, each counted in the store so that every Lambda instance
-/// shares the count. A refused lookup counts too. The first refusal by a cap in its window is
-/// written to the audit log, with the cap; later ones in the same window are not (a script
-/// that keeps trying would otherwise fill the log).
-async fn within_limits<S: Store>(
-    state: &AppState<S>,
-    caller: &Caller,
-    company: &Company,
-    audit: &impl Fn(bool, Option<LookupLimit>) -> AuditEntry,
-) -> Result<(), ApiError> {
+/// The installations with the query's anläggnings-ID and with its meter number, read at once.
+async fn read_registry<S: Store>(
+    store: &S,
+    company: &str,
+    query: &LookupQuery,
+) -> Result<(Option<Installation>, Vec<Installation>), StoreError> {
+    let by_ean = async {
+        match query.ean() {
+            Some(ean) => store.installation_by_ean(company, ean).await,
+            None => Ok(None),
+        }
+    };
+    let by_meter_number = async {
+        match query.meter_number() {
+            Some(meter) => store.installations_by_meter(company, meter).await,
+            None => Ok(Vec::new()),
+        }
+    };
+    let (by_ean, by_meter_number) = tokio::join!(by_ean, by_meter_number);
+    Ok((by_ean?, by_meter_number?))
+}
+
+/// The caps on lookups, the longest window first: the store reports the first cap reached, so
+/// a refusal names the cap that holds longest.
+const LONGEST_FIRST: [LookupLimit; 4] = [
+    LookupLimit::PerFirmPerDay,
+    LookupLimit::PerUserPerDay,
+    LookupLimit::PerUserPerHour,
+    LookupLimit::PerUserPerMinute,
+];
+
+/// One use of each of the company's caps on lookups (`Company::lookup_limits`), in the order
+/// of [`LONGEST_FIRST`]: per installer firm per day, and per user per day, hour and minute,
+/// counted in the store so that every Lambda instance shares the count.
+fn capped_uses(caller: &Caller, company: &Company) -> Vec<CappedUse> {
     let now = now().unix_timestamp();
-    let mut refused: Option<(LookupLimit, u64)> = None;
-    for limit in LookupLimit::ALL {
-        let window = limit.window_seconds();
-        let who =
-            if limit.per_firm() { format!("firm#{}", caller.org) } else { caller.user.clone() };
-        let key = format!("lookup#{}#{limit:?}#{who}#{}", company.id, now / window);
-        // A counter outlives its window a little, so that it is never gone while it counts.
-        let lifetime = time::Duration::seconds(window + 60);
-        let count = state.store.count_use(&key, lifetime).await?;
-        let cap = company.lookup_limits.cap(limit);
-        if count > cap {
-            if count == cap + 1 {
-                state.store.record_lookup(&audit(false, Some(limit))).await?;
+    LONGEST_FIRST
+        .into_iter()
+        .map(|limit| {
+            let window = limit.window_seconds();
+            let who =
+                if limit.per_firm() { format!("firm#{}", caller.org) } else { caller.user.clone() };
+            CappedUse {
+                key: format!("lookup#{}#{limit:?}#{who}#{}", company.id, now / window),
+                cap: company.lookup_limits.cap(limit),
+                // Outlives its window a little, so that it is never gone while it counts.
+                lifetime: time::Duration::seconds(window + 60),
             }
-            // Logs carry no one's identity, so the user is not named here.
-            tracing::warn!(limit = ?limit, "lookup limit reached");
-            let retry_after = (window - now % window).max(1) as u64;
-            if refused.is_none_or(|(_, longest)| retry_after > longest) {
-                refused = Some((limit, retry_after));
-            }
-        }
+        })
+        .collect()
+}
+
+/// The answer to a lookup that `limit` refused (`used`, its use): 429 with when to try again.
+/// The first refusal by a cap in its window goes in the company's audit log, with the cap;
+/// later ones in the same window do not (a script that keeps trying would otherwise fill it).
+async fn refused<S: Store>(
+    state: &AppState<S>,
+    company: &Company,
+    limit: LookupLimit,
+    used: &CappedUse,
+    audit: &impl Fn(bool, Option<LookupLimit>) -> AuditEntry,
+) -> ApiError {
+    let once = format!("refused#{}", used.key);
+    if let Err(e) = state.store.record_once(&audit(false, Some(limit)), &once, used.lifetime).await
+    {
+        return e.into();
     }
-    match refused {
-        None => Ok(()),
-        Some((limit, retry_after)) => {
-            Err(ApiError::rate_limited(retry_after).with_message(format!(
-                "{} tillåter högst {} uppslag {}. Försök igen {}.",
-                company.name,
-                company.lookup_limits.cap(limit),
-                limit.describe(),
-                wait_in_words(retry_after)
-            )))
-        }
-    }
+    // Logs carry no one's identity, so the user is not named here.
+    tracing::warn!(limit = ?limit, "lookup limit reached");
+    let window = limit.window_seconds();
+    let retry_after = (window - now().unix_timestamp() % window).max(1) as u64;
+    ApiError::rate_limited(retry_after).with_message(format!(
+        "{} tillåter högst {} uppslag {}. Försök igen {}.",
+        company.name,
+        used.cap,
+        limit.describe(),
+        wait_in_words(retry_after)
+    ))
 }
 
 /// "om 40 sekunder", "om 12 minuter", "om 3 timmar": when to try again, roughly.

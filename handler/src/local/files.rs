@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::http::attachments::attachment_not_found;
 use crate::http::{ApiError, ErrorCode};
 use crate::store::files::{FileStore, Head, LINK_LIFETIME, UploadLink, content_disposition};
-use crate::store::{StoreError, StoreResult};
+use crate::store::{StoreError, StoreResult, is_case_id};
 
 /// The routes of the links, on the local server's origin.
 pub fn routes(files: Arc<LocalFiles>) -> Router {
@@ -90,14 +90,11 @@ impl LocalFiles {
         Some(claims.claims.grant)
     }
 
-    /// Where `key` is kept; `None` for a key that is not `cases/<id>/<id>`.
+    /// Where `key` is kept; `None` for a key that is not `cases/<case id>/<attachment id>`.
     fn path(&self, key: &str) -> Option<PathBuf> {
         let parts: Vec<&str> = key.split('/').collect();
-        let part_ok = |p: &str| {
-            (1..=64).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        };
         match parts[..] {
-            ["cases", case, id] if part_ok(case) && part_ok(id) => {
+            ["cases", case, id] if is_case_id(case) && is_case_id(id) => {
                 Some(self.dir.join("cases").join(case).join(id))
             }
             _ => None,

@@ -30,6 +30,9 @@ pub enum StoreError {
     /// The store did not answer in time: a write may still have been done (503).
     #[error("store did not answer: {0}")]
     Unanswered(String),
+    /// The use at this index of those given is at its cap ([`CappedUse`]): nothing was written.
+    #[error("cap reached")]
+    CapReached(usize),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -61,12 +64,15 @@ pub trait CaseStore: Send + Sync {
     /// stale, such as read marks. `VersionConflict` otherwise.
     fn keep_version_update(&self, case: &Case) -> impl Future<Output = StoreResult<()>> + Send;
 
-    /// The next number of the company's cases in `year`, from 1 (atomic: never given twice).
-    fn next_case_number(
+    /// Stores a new case with the next number of its company's cases in the year it was made,
+    /// from 1 (`number` writes the n-th as people read it): the case as stored. A number is
+    /// never given twice (one may be lost to a failed create). One transaction on SQLite; on
+    /// DynamoDB the number's counter, then the case. `AlreadyExists` if its id is taken.
+    fn create_numbered_case(
         &self,
-        company: &str,
-        year: i32,
-    ) -> impl Future<Output = StoreResult<u64>> + Send;
+        case: Case,
+        number: impl FnOnce(u64) -> String + Send + 'static,
+    ) -> impl Future<Output = StoreResult<Case>> + Send;
 
     /// One page of a firm's cases that match `query`, last changed first ("Mina ärenden").
     fn firm_cases(
@@ -176,13 +182,37 @@ pub fn inbox_key(case: &Case) -> String {
     format!("{}#{submitted}#{}", inbox_rank(case.status), case.id)
 }
 
+/// A new case's id: `<company>.<uuid>`. The company comes first so that a lookup knows whose
+/// registry to read while it still reads the case (one round trip instead of two); ids made
+/// before are a bare uuid, and work as well.
+pub fn new_case_id(company: &str) -> String {
+    format!("{company}.{}", uuid::Uuid::new_v4())
+}
+
+/// The company named in a case's id ([`new_case_id`]); only a hint until the case is read.
+pub fn company_in_case_id(id: &str) -> Option<&str> {
+    id.split_once('.').map(|(company, _)| company)
+}
+
+/// Whether `id` could be a case id at all (an id from outside is checked before any store, or
+/// a file path, sees it): `<company>.<uuid>` or a bare uuid, in letters, digits, `-` and `_`.
+pub fn is_case_id(id: &str) -> bool {
+    let word = |part: &str, extra: u8| {
+        !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == extra)
+    };
+    id.len() <= 128
+        && match id.split_once('.') {
+            Some((company, rest)) => word(company, b'_') && word(rest, b'-'),
+            None => word(id, b'-'),
+        }
+}
+
 /// Whether `key` has the shape of a list key (a cursor from outside is checked before any
 /// store sees it): `<time>#<id>` (a firm's list, the audit log) or `<rank>#<time>#<id>` (the
 /// inbox).
 pub fn is_list_key(key: &str) -> bool {
-    let id_ok = |id: &str| {
-        (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    };
+    // A case id, or an audit entry's (a bare uuid, which is a case id's shape too).
+    let id_ok = is_case_id;
     let time_ok =
         |t: &str| t.len() == 30 && t.bytes().all(|b| b.is_ascii_digit() || b"-:.TZ".contains(&b));
     match key.split('#').collect::<Vec<_>>()[..] {
@@ -341,9 +371,39 @@ pub trait OutboxStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
-/// The lookup audit log and the lookup rate limit.
+/// One use counted against a cap, e.g. one of a user's lookups in the minute that `key` names.
+/// A key names one window and is not counted on after it: the store may forget the counter
+/// `lifetime` after its first use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CappedUse {
+    pub key: String,
+    pub cap: u64,
+    pub lifetime: time::Duration,
+}
+
+/// The audit log and the lookup caps.
 pub trait AuditStore: Send + Sync {
-    fn record_lookup(&self, entry: &AuditEntry) -> impl Future<Output = StoreResult<()>> + Send;
+    /// An audited act, all or nothing: counts one use against each of `uses`, records `entry`
+    /// and, if given, stores `case` (conditional on its version, as [`CaseStore::update_case`]).
+    /// `CapReached(i)` when `uses[i]` is at its cap, `VersionConflict` when the case changed,
+    /// `AlreadyExists` when the entry's id is taken (the log is append-only): then nothing was
+    /// written. So there is never a lookup without its audit entry, nor an audit entry or a
+    /// count of a lookup that was refused.
+    fn record_lookup(
+        &self,
+        entry: &AuditEntry,
+        uses: &[CappedUse],
+        case: Option<&Case>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Records `entry` unless an entry was recorded under `once` before, within `lifetime`
+    /// (a refusal by a cap is recorded once per cap and window); whether it was recorded.
+    fn record_once(
+        &self,
+        entry: &AuditEntry,
+        once: &str,
+        lifetime: time::Duration,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
 
     /// One page of a company's audit entries from `from` up to, not including, `to`, oldest
     /// first; `page.after` is the [`AuditEntry::list_key`] of the last entry before.
@@ -360,14 +420,6 @@ pub trait AuditStore: Send + Sync {
     fn prune_lookups(
         &self,
         before: OffsetDateTime,
-    ) -> impl Future<Output = StoreResult<u64>> + Send;
-
-    /// Counts one more use of `key` (e.g. a user's lookups in one minute) and returns the
-    /// count so far; a counter expires by itself `lifetime` after its first use.
-    fn count_use(
-        &self,
-        key: &str,
-        lifetime: time::Duration,
     ) -> impl Future<Output = StoreResult<u64>> + Send;
 }
 

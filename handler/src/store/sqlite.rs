@@ -16,8 +16,9 @@ use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
 use super::{
-    AuditEntry, AuditStore, CaseQuery, CaseStore, Notification, OutboxStore, Page, PageRequest,
-    RegistryStore, StoreError, StoreResult, firm_list_key, inbox_key, search_text, sortable_time,
+    AuditEntry, AuditStore, CappedUse, CaseQuery, CaseStore, Notification, OutboxStore, Page,
+    PageRequest, RegistryStore, StoreError, StoreResult, firm_list_key, inbox_key, search_text,
+    sortable_time,
 };
 
 const SCHEMA: &str = "
@@ -299,6 +300,15 @@ impl CaseRow {
     }
 }
 
+/// Inserts a new case's row; `AlreadyExists` if its id is taken.
+fn insert_case(tx: &rusqlite::Transaction<'_>, row: &CaseRow) -> StoreResult<()> {
+    match row.write(tx, None) {
+        Ok(_) => Ok(()),
+        Err(e) if is_unique_violation(&e) => Err(StoreError::AlreadyExists),
+        Err(e) => Err(db_error("create a case")(e)),
+    }
+}
+
 /// The optional filters of a list as SQL parameters, in the order `?f1..?f5` of
 /// [`FILTERS_SQL`].
 fn filter_params(query: &CaseQuery) -> [Option<String>; 5] {
@@ -347,12 +357,7 @@ fn query_doc<T: DeserializeOwned>(
 impl CaseStore for SqliteStore {
     async fn create_case(&self, case: &Case) -> StoreResult<()> {
         let row = CaseRow::new(case)?;
-        self.write("create a case", move |tx| match row.write(tx, None) {
-            Ok(_) => Ok(()),
-            Err(e) if is_unique_violation(&e) => Err(StoreError::AlreadyExists),
-            Err(e) => Err(db_error("create a case")(e)),
-        })
-        .await
+        self.write("create a case", move |tx| insert_case(tx, &row)).await
     }
 
     async fn get_case(&self, id: &str) -> StoreResult<Option<Case>> {
@@ -411,10 +416,14 @@ impl CaseStore for SqliteStore {
         self.write_if_version(case, case.version, &[]).await
     }
 
-    async fn next_case_number(&self, company: &str, year: i32) -> StoreResult<u64> {
-        let key = format!("case_number#{company}#{year}");
-        self.write("number a case", move |tx| {
-            let value: i64 = tx
+    async fn create_numbered_case(
+        &self,
+        mut case: Case,
+        number: impl FnOnce(u64) -> String + Send + 'static,
+    ) -> StoreResult<Case> {
+        let key = format!("case_number#{}#{}", case.company, case.created_at.year());
+        self.write("create a case", move |tx| {
+            let n: i64 = tx
                 .query_row(
                     "INSERT INTO counters (key, value) VALUES (?1, 1)
                      ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value",
@@ -422,7 +431,9 @@ impl CaseStore for SqliteStore {
                     |row| row.get(0),
                 )
                 .map_err(db_error("number a case"))?;
-            Ok(value.unsigned_abs())
+            case.number = number(n.unsigned_abs());
+            insert_case(tx, &CaseRow::new(&case)?)?;
+            Ok(case)
         })
         .await
     }
@@ -618,20 +629,111 @@ impl RegistryStore for SqliteStore {
     }
 }
 
-impl AuditStore for SqliteStore {
-    async fn record_lookup(&self, entry: &AuditEntry) -> StoreResult<()> {
+/// An audit entry as its row: company, time, id and document.
+struct AuditRow([String; 4]);
+
+impl AuditRow {
+    fn new(entry: &AuditEntry) -> StoreResult<AuditRow> {
         let (company, at, id) = (entry.company.clone(), sortable_time(entry.at), entry.id.clone());
-        let doc = to_doc(entry)?;
-        self.write("record a lookup", move |tx| {
-            match tx.execute(
-                "INSERT INTO audit (company, at, id, doc) VALUES (?1, ?2, ?3, ?4)",
-                params![company, at, id, doc],
-            ) {
-                Ok(_) => Ok(()),
-                // The audit log is append-only: an entry is never replaced.
-                Err(e) if is_unique_violation(&e) => Err(StoreError::AlreadyExists),
-                Err(e) => Err(db_error("record a lookup")(e)),
+        Ok(AuditRow([company, at, id, to_doc(entry)?]))
+    }
+
+    /// Appends the entry: the audit log is append-only, an entry is never replaced.
+    fn insert(&self, tx: &rusqlite::Transaction<'_>) -> StoreResult<()> {
+        let sql = "INSERT INTO audit (company, at, id, doc) VALUES (?1, ?2, ?3, ?4)";
+        match tx.execute(sql, rusqlite::params_from_iter(&self.0)) {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::AlreadyExists),
+            Err(e) => Err(db_error("record a lookup")(e)),
+        }
+    }
+}
+
+/// Forgets the counters whose lifetime is over (lazily, on the next write that counts; the
+/// index keeps this cheap).
+fn forget_expired_counters(tx: &rusqlite::Transaction<'_>, now: &str) -> StoreResult<()> {
+    tx.execute("DELETE FROM usage_counters WHERE expires_at <= ?1", [now])
+        .map_err(db_error("count a use"))?;
+    Ok(())
+}
+
+impl AuditStore for SqliteStore {
+    async fn record_lookup(
+        &self,
+        entry: &AuditEntry,
+        uses: &[CappedUse],
+        case: Option<&Case>,
+    ) -> StoreResult<()> {
+        let audit = AuditRow::new(entry)?;
+        let now = OffsetDateTime::now_utc();
+        let uses: Vec<(String, i64, String)> = uses
+            .iter()
+            .map(|u| {
+                let cap = i64::try_from(u.cap).unwrap_or(i64::MAX);
+                (u.key.clone(), cap, sortable_time(now + u.lifetime))
+            })
+            .collect();
+        let case = match case {
+            Some(case) => {
+                let expected = case.version.checked_sub(1).ok_or(StoreError::VersionConflict)?;
+                Some((CaseRow::new(case)?, version_param(expected)?))
             }
+            None => None,
+        };
+        let now = sortable_time(now);
+        self.write("record a lookup", move |tx| {
+            forget_expired_counters(tx, &now)?;
+            for (index, (key, cap, expires_at)) in uses.iter().enumerate() {
+                let count: i64 = tx
+                    .query_row(
+                        "INSERT INTO usage_counters (key, count, expires_at) VALUES (?1, 1, ?2)
+                         ON CONFLICT (key) DO UPDATE SET count = count + 1
+                         RETURNING count",
+                        [key, expires_at],
+                        |row| row.get(0),
+                    )
+                    .map_err(db_error("count a use"))?;
+                // Over the cap: the transaction is rolled back, so this use is not counted.
+                if count > *cap {
+                    return Err(StoreError::CapReached(index));
+                }
+            }
+            audit.insert(tx)?;
+            if let Some((row, expected)) = case {
+                // No row: changed by someone else since it was read, or gone.
+                if !row.write(tx, Some(expected)).map_err(db_error("update a case"))? {
+                    return Err(StoreError::VersionConflict);
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn record_once(
+        &self,
+        entry: &AuditEntry,
+        once: &str,
+        lifetime: time::Duration,
+    ) -> StoreResult<bool> {
+        let audit = AuditRow::new(entry)?;
+        let once = once.to_string();
+        let now = OffsetDateTime::now_utc();
+        let (now, expires_at) = (sortable_time(now), sortable_time(now + lifetime));
+        self.write("record a lookup", move |tx| {
+            forget_expired_counters(tx, &now)?;
+            let first = tx
+                .execute(
+                    "INSERT INTO usage_counters (key, count, expires_at) VALUES (?1, 1, ?2)
+                     ON CONFLICT (key) DO NOTHING",
+                    [&once, &expires_at],
+                )
+                .map_err(db_error("record a lookup"))?
+                > 0;
+            if first {
+                audit.insert(tx)?;
+            }
+            Ok(first)
         })
         .await
     }
@@ -668,28 +770,6 @@ impl AuditStore for SqliteStore {
                 .execute("DELETE FROM audit WHERE at < ?1", [&before])
                 .map_err(db_error("prune the audit log"))?;
             Ok(removed as u64)
-        })
-        .await
-    }
-
-    async fn count_use(&self, key: &str, lifetime: time::Duration) -> StoreResult<u64> {
-        let key = key.to_string();
-        let now = OffsetDateTime::now_utc();
-        let (now, expires_at) = (sortable_time(now), sortable_time(now + lifetime));
-        self.write("count a use", move |tx| {
-            // Expired counters are purged lazily, here; the index keeps this cheap.
-            tx.execute("DELETE FROM usage_counters WHERE expires_at <= ?1", [&now])
-                .map_err(db_error("count a use"))?;
-            let count: i64 = tx
-                .query_row(
-                    "INSERT INTO usage_counters (key, count, expires_at) VALUES (?1, 1, ?2)
-                     ON CONFLICT (key) DO UPDATE SET count = count + 1
-                     RETURNING count",
-                    [&key, &expires_at],
-                    |row| row.get(0),
-                )
-                .map_err(db_error("count a use"))?;
-            Ok(count.unsigned_abs())
         })
         .await
     }

@@ -6,7 +6,8 @@
 //! - registry: PK `REG#<company>#EAN#<ean>`, SK `REG`; GSI1 `REG#<company>` / `<ean>` (to
 //!   count); GSI3 `REG#<company>#METER#<meter>` / `<ean>` (lookup by meter number).
 //! - audit: PK `AUDIT#<company>#<yyyy-mm-dd>`, SK `<at>#<id>`, `ttl` = at + 400 days.
-//! - usage counter: PK `USE#<key>`, SK `USE`, `count`, `ttl` = first use + 1 hour.
+//! - usage counter (and a refusal's once-marker): PK `USE#<key>`, SK `USE`, `count`, `ttl` =
+//!   first use + the counter's lifetime.
 //!
 //! Every item keeps its value as JSON in `doc`; times in keys are fixed-width UTC strings so
 //! that string order is time order. Writes replace whole items (PutItem), so index keys an item
@@ -23,8 +24,8 @@ use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, DeleteRequest, Put, PutRequest, ReturnValue, Select, TransactWriteItem,
-    WriteRequest,
+    AttributeValue, CancellationReason, DeleteRequest, Put, PutRequest, ReturnValue, Select,
+    TransactWriteItem, Update, WriteRequest,
 };
 use forms::retention::AUDIT_RETENTION;
 use forms::{Case, Installation, Status};
@@ -34,8 +35,9 @@ use time::OffsetDateTime;
 
 use super::sortable_time;
 use super::{
-    AuditEntry, AuditStore, CaseQuery, CaseStore, Notification, OutboxStore, Page, PageRequest,
-    RegistryStore, StoreError, StoreResult, firm_list_key, inbox_key, inbox_rank, search_text,
+    AuditEntry, AuditStore, CappedUse, CaseQuery, CaseStore, Notification, OutboxStore, Page,
+    PageRequest, RegistryStore, StoreError, StoreResult, firm_list_key, inbox_key, inbox_rank,
+    search_text,
 };
 pub use table::create_table;
 
@@ -45,6 +47,11 @@ type Item = HashMap<String, AttributeValue>;
 const BATCH_SIZE: usize = 25;
 /// Rounds of retrying a batch's unprocessed items before giving up.
 const BATCH_TRIES: u32 = 8;
+/// A number longer than this is in no registry (imports check lengths) and would not fit in a
+/// key (2 048 bytes): a lookup by it finds nothing, without asking DynamoDB, which would refuse.
+const MAX_NUMBER_BYTES: usize = 1024;
+/// Tries of a transaction that lost to a concurrent one on the same item.
+const TRANSACTION_TRIES: u32 = 3;
 
 /// How long one DynamoDB call may take, retries included. A store that accepts connections but
 /// does not answer then costs a request this long and a 503 with Retry-After, not a hang; the
@@ -100,12 +107,6 @@ fn unavailable<E: ProvideErrorMetadata, R>(what: &str, error: &SdkError<E, R>) -
         _ => "unknown error",
     };
     StoreError::Unavailable(format!("dynamodb could not {what}: {reason}"))
-}
-
-/// Whether a conditional write was refused (for operations without a typed check at hand).
-fn condition_failed<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bool {
-    let code = error.as_service_error().and_then(ProvideErrorMetadata::code);
-    code == Some("ConditionalCheckFailedException")
 }
 
 fn s(value: impl Into<String>) -> AttributeValue {
@@ -247,6 +248,29 @@ impl DynamoStore {
             .expression_attribute_values(":pk", s(format!("REG#{company}")))
     }
 
+    /// The next number of the company's cases in `year`, from 1 (atomic: never given twice).
+    async fn next_case_number(&self, company: &str, year: i32) -> StoreResult<u64> {
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("PK", s(format!("COUNTER#case_number#{company}#{year}")))
+            .key("SK", s("COUNTER"))
+            .update_expression("ADD #value :one")
+            .expression_attribute_names("#value", "value")
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(|e| unavailable("number a case", &e))?;
+        output
+            .attributes()
+            .and_then(|a| a.get("value"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| StoreError::Unavailable("dynamodb returned no case number".into()))
+    }
+
     /// Writes `item` only if `condition` holds; when it does not, the answer is `refused`.
     async fn put_if(
         &self,
@@ -275,6 +299,65 @@ impl DynamoStore {
             }
             Err(e) => Err(unavailable(what, &e)),
         }
+    }
+
+    /// Writes `items` in one TransactWriteItems, all or none. `Ok(Some(i))` when the condition
+    /// of `items[i]` (the first that failed) refused it, and nothing was written. A transaction
+    /// that lost to a concurrent one on the same item is tried again (a few times); its token
+    /// makes the SDK's own retries of one attempt idempotent.
+    async fn transact(
+        &self,
+        what: &str,
+        items: Vec<TransactWriteItem>,
+    ) -> StoreResult<Option<usize>> {
+        for _ in 0..TRANSACTION_TRIES {
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .client_request_token(uuid::Uuid::new_v4().to_string())
+                .send()
+                .await;
+            let error = match result {
+                Ok(_) => return Ok(None),
+                Err(error) => error,
+            };
+            let reasons = match error.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
+                    cancelled.cancellation_reasons()
+                }
+                _ => return Err(unavailable(what, &error)),
+            };
+            let code = |reason: &CancellationReason| reason.code().unwrap_or_default().to_string();
+            if let Some(refused) = reasons.iter().position(|r| code(r) == "ConditionalCheckFailed")
+            {
+                return Ok(Some(refused));
+            }
+            if !reasons.iter().any(|r| code(r) == "TransactionConflict") {
+                return Err(unavailable(what, &error));
+            }
+        }
+        Err(StoreError::Unavailable(format!("dynamodb could not {what}: too much contention")))
+    }
+
+    /// A Put in a transaction, written only if `condition` holds (if there is one).
+    fn put_item_if(
+        &self,
+        item: Item,
+        condition: Option<&str>,
+        values: &[(&str, AttributeValue)],
+    ) -> StoreResult<TransactWriteItem> {
+        let mut put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .set_condition_expression(condition.map(str::to_string));
+        for (name, value) in values {
+            put = put.expression_attribute_values(*name, value.clone());
+        }
+        let put = put
+            .build()
+            .map_err(|e| StoreError::Unavailable(format!("could not build a transaction: {e}")))?;
+        Ok(TransactWriteItem::builder().put(put).build())
     }
 
     async fn put_batch(&self, mut requests: Vec<WriteRequest>) -> StoreResult<()> {
@@ -337,46 +420,13 @@ impl CaseStore for DynamoStore {
         }
         // The case and its e-mails in one transaction (at most 100 items, far more than one
         // change's e-mails).
-        let build = |e: aws_sdk_dynamodb::error::BuildError| {
-            StoreError::Unavailable(format!("could not build a transaction: {e}"))
-        };
-        let put_case = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("version = :expected")
-            .expression_attribute_values(":expected", n(expected))
-            .build()
-            .map_err(build)?;
-        let mut items = vec![TransactWriteItem::builder().put(put_case).build()];
+        let mut items = vec![self.put_item_if(item, Some("version = :expected"), &values)?];
         for notification in outbox {
-            let put = Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(outbox_item(notification)?))
-                .build()
-                .map_err(build)?;
-            items.push(TransactWriteItem::builder().put(put).build());
+            items.push(self.put_item_if(outbox_item(notification)?, None, &[])?);
         }
-        let result =
-            self.client.transact_write_items().set_transact_items(Some(items)).send().await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let conflict = e
-                    .as_service_error()
-                    .and_then(|e| match e {
-                        TransactWriteItemsError::TransactionCanceledException(cancelled) => {
-                            Some(cancelled.cancellation_reasons())
-                        }
-                        _ => None,
-                    })
-                    .and_then(|reasons| reasons.first())
-                    .is_some_and(|reason| reason.code() == Some("ConditionalCheckFailed"));
-                if conflict {
-                    Err(StoreError::VersionConflict)
-                } else {
-                    Err(unavailable("update a case", &e))
-                }
-            }
+        match self.transact("update a case", items).await? {
+            None => Ok(()),
+            Some(_) => Err(refused),
         }
     }
 
@@ -442,26 +492,15 @@ impl CaseStore for DynamoStore {
         self.put_if("update a case", item, "version = :expected", &values, refused).await
     }
 
-    async fn next_case_number(&self, company: &str, year: i32) -> StoreResult<u64> {
-        let output = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("PK", s(format!("COUNTER#case_number#{company}#{year}")))
-            .key("SK", s("COUNTER"))
-            .update_expression("ADD #value :one")
-            .expression_attribute_names("#value", "value")
-            .expression_attribute_values(":one", n(1))
-            .return_values(ReturnValue::UpdatedNew)
-            .send()
-            .await
-            .map_err(|e| unavailable("number a case", &e))?;
-        output
-            .attributes()
-            .and_then(|a| a.get("value"))
-            .and_then(|v| v.as_n().ok())
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| StoreError::Unavailable("dynamodb returned no case number".into()))
+    async fn create_numbered_case(
+        &self,
+        mut case: Case,
+        number: impl FnOnce(u64) -> String + Send + 'static,
+    ) -> StoreResult<Case> {
+        let n = self.next_case_number(&case.company, case.created_at.year()).await?;
+        case.number = number(n);
+        self.create_case(&case).await?;
+        Ok(case)
     }
 
     async fn firm_cases(
@@ -594,6 +633,9 @@ impl RegistryStore for DynamoStore {
         company: &str,
         ean: &str,
     ) -> StoreResult<Option<Installation>> {
+        if ean.len() > MAX_NUMBER_BYTES {
+            return Ok(None);
+        }
         let output = self
             .client
             .get_item()
@@ -611,7 +653,7 @@ impl RegistryStore for DynamoStore {
         meter_number: &str,
     ) -> StoreResult<Vec<Installation>> {
         let meter = meter_number;
-        if meter.is_empty() {
+        if meter.is_empty() || meter.len() > MAX_NUMBER_BYTES {
             return Ok(Vec::new());
         }
         let output = self
@@ -667,18 +709,140 @@ impl RegistryStore for DynamoStore {
     }
 }
 
+fn audit_item(entry: &AuditEntry) -> StoreResult<Item> {
+    let at = entry.at.to_offset(time::UtcOffset::UTC);
+    Ok(HashMap::from([
+        ("PK".to_string(), s(audit_partition(&entry.company, at.date()))),
+        ("SK".to_string(), s(format!("{}#{}", sortable_time(at), entry.id))),
+        ("doc".to_string(), to_doc(entry)?),
+        ("ttl".to_string(), n((at + AUDIT_RETENTION).unix_timestamp())),
+    ]))
+}
+
+fn counter_key(key: &str) -> Item {
+    HashMap::from([("PK".to_string(), s(format!("USE#{key}"))), ("SK".to_string(), s("USE"))])
+}
+
+/// The audit log is append-only: an entry is never replaced.
+const NEW_ITEM: &str = "attribute_not_exists(PK)";
+
+/// Days of the audit log read at once.
+const AUDIT_DAYS_AT_ONCE: i64 = 7;
+
+/// One day's partition of a company's audit log, from `low` to `high` (inclusive), after
+/// `after`.
+struct AuditDay {
+    client: Client,
+    table: String,
+    partition: String,
+    low: String,
+    high: String,
+    after: String,
+    /// How many entries are enough.
+    wanted: usize,
+}
+
+impl AuditDay {
+    async fn entries(self) -> StoreResult<Vec<AuditEntry>> {
+        let mut entries: Vec<AuditEntry> = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk AND SK BETWEEN :low AND :high")
+                .expression_attribute_values(":pk", s(&self.partition))
+                .expression_attribute_values(":low", s(&self.low))
+                .expression_attribute_values(":high", s(&self.high))
+                .limit(i32::try_from(self.wanted + 1).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| unavailable("read the audit log", &e))?;
+            for item in output.items() {
+                let entry: AuditEntry = from_doc(item)?;
+                if entry.list_key() > self.after {
+                    entries.push(entry);
+                }
+            }
+            start = output.last_evaluated_key().cloned();
+            if start.is_none() || entries.len() >= self.wanted {
+                return Ok(entries);
+            }
+        }
+    }
+}
+
 impl AuditStore for DynamoStore {
-    async fn record_lookup(&self, entry: &AuditEntry) -> StoreResult<()> {
-        let at = entry.at.to_offset(time::UtcOffset::UTC);
-        let item = HashMap::from([
-            ("PK".to_string(), s(audit_partition(&entry.company, at.date()))),
-            ("SK".to_string(), s(format!("{}#{}", sortable_time(at), entry.id))),
-            ("doc".to_string(), to_doc(entry)?),
-            ("ttl".to_string(), n((at + AUDIT_RETENTION).unix_timestamp())),
-        ]);
-        // The audit log is append-only: an entry is never replaced.
-        let condition = "attribute_not_exists(PK)";
-        self.put_if("record a lookup", item, condition, &[], StoreError::AlreadyExists).await
+    async fn record_lookup(
+        &self,
+        entry: &AuditEntry,
+        uses: &[CappedUse],
+        case: Option<&Case>,
+    ) -> StoreResult<()> {
+        if uses.is_empty() && case.is_none() {
+            let item = audit_item(entry)?;
+            return self
+                .put_if("record a lookup", item, NEW_ITEM, &[], StoreError::AlreadyExists)
+                .await;
+        }
+        let build = |e: aws_sdk_dynamodb::error::BuildError| {
+            StoreError::Unavailable(format!("could not build a transaction: {e}"))
+        };
+        let now = OffsetDateTime::now_utc();
+        let mut items = Vec::with_capacity(uses.len() + 2);
+        for used in uses {
+            // Counted only below the cap; `ttl` set by the first use. A key names one window,
+            // so a counter that TTL has not yet deleted is never counted on after its time.
+            let update = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(counter_key(&used.key)))
+                .update_expression("ADD #count :one SET #ttl = if_not_exists(#ttl, :ttl)")
+                .condition_expression("attribute_not_exists(#count) OR #count < :cap")
+                .expression_attribute_names("#count", "count")
+                .expression_attribute_names("#ttl", "ttl")
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":cap", n(used.cap))
+                .expression_attribute_values(":ttl", n((now + used.lifetime).unix_timestamp()))
+                .build()
+                .map_err(build)?;
+            items.push(TransactWriteItem::builder().update(update).build());
+        }
+        items.push(self.put_item_if(audit_item(entry)?, Some(NEW_ITEM), &[])?);
+        if let Some(case) = case {
+            let expected = case.version.checked_sub(1).ok_or(StoreError::VersionConflict)?;
+            let values = [(":expected", n(expected))];
+            items.push(self.put_item_if(case_item(case)?, Some("version = :expected"), &values)?);
+        }
+        match self.transact("record a lookup", items).await? {
+            None => Ok(()),
+            Some(index) if index < uses.len() => Err(StoreError::CapReached(index)),
+            Some(index) if index == uses.len() => Err(StoreError::AlreadyExists),
+            Some(_) => Err(StoreError::VersionConflict),
+        }
+    }
+
+    async fn record_once(
+        &self,
+        entry: &AuditEntry,
+        once: &str,
+        lifetime: time::Duration,
+    ) -> StoreResult<bool> {
+        let mut marker = counter_key(once);
+        marker.insert("count".into(), n(1));
+        let expires = OffsetDateTime::now_utc() + lifetime;
+        marker.insert("ttl".into(), n(expires.unix_timestamp()));
+        // An expired marker that TTL has not yet deleted still counts: `once` names a window.
+        let items = vec![
+            self.put_item_if(marker, Some(NEW_ITEM), &[])?,
+            self.put_item_if(audit_item(entry)?, Some(NEW_ITEM), &[])?,
+        ];
+        match self.transact("record a lookup", items).await? {
+            None => Ok(true),
+            Some(0) => Ok(false),
+            Some(_) => Err(StoreError::AlreadyExists),
+        }
     }
 
     async fn lookups(
@@ -704,32 +868,34 @@ impl AuditStore for DynamoStore {
         };
         let last_day = (to - time::Duration::NANOSECOND).date();
         let mut entries: Vec<AuditEntry> = Vec::new();
+        // The days' partitions a week at a time, each week's at once: the default range (a
+        // week) is one round trip. A page needs at most `limit + 1` entries from any one day.
         while day <= last_day && entries.len() <= page.limit {
-            let mut start = None;
-            loop {
-                let output = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .key_condition_expression("PK = :pk AND SK BETWEEN :low AND :high")
-                    .expression_attribute_values(":pk", s(audit_partition(company, day)))
-                    .expression_attribute_values(":low", s(&low))
-                    .expression_attribute_values(":high", s(&high))
-                    .limit(i32::try_from(page.limit + 2).unwrap_or(i32::MAX))
-                    .set_exclusive_start_key(start.take())
-                    .send()
-                    .await
-                    .map_err(|e| unavailable("read the audit log", &e))?;
-                for item in output.items() {
-                    let entry: AuditEntry = from_doc(item)?;
-                    if entry.list_key() > after {
-                        entries.push(entry);
-                    }
-                }
-                start = output.last_evaluated_key().cloned();
-                if start.is_none() || entries.len() > page.limit {
+            let mut week = tokio::task::JoinSet::new();
+            for n in 0..AUDIT_DAYS_AT_ONCE {
+                let Some(date) =
+                    day.checked_add(time::Duration::days(n)).filter(|d| *d <= last_day)
+                else {
                     break;
+                };
+                let day_query = AuditDay {
+                    client: self.client.clone(),
+                    table: self.table.clone(),
+                    partition: audit_partition(company, date),
+                    low: low.clone(),
+                    high: high.clone(),
+                    after: after.clone(),
+                    wanted: page.limit + 1,
+                };
+                week.spawn(async move { (date, day_query.entries().await) });
+            }
+            let mut days = week.join_all().await;
+            days.sort_by_key(|(date, _)| *date);
+            for (date, day_entries) in days {
+                if entries.len() <= page.limit {
+                    entries.extend(day_entries?);
                 }
+                day = date;
             }
             let Some(next) = day.next_day() else { break };
             day = next;
@@ -737,73 +903,9 @@ impl AuditStore for DynamoStore {
         Ok(Page::from_items(entries, page.limit, AuditEntry::list_key))
     }
 
-    /// Counts a use of `key` in a counter that lives one hour from its first use. DynamoDB's
-    /// TTL deletes lazily (up to days late), so an item whose `ttl` has passed is treated as
-    /// gone: it is reset to 1 instead of counted on.
     /// DynamoDB's TTL removes audit entries [`AUDIT_RETENTION`] after they were written.
     async fn prune_lookups(&self, _before: OffsetDateTime) -> StoreResult<u64> {
         Ok(0)
-    }
-
-    async fn count_use(&self, key: &str, lifetime: time::Duration) -> StoreResult<u64> {
-        let key_item = HashMap::from([
-            ("PK".to_string(), s(format!("USE#{key}"))),
-            ("SK".to_string(), s("USE")),
-        ]);
-        // Bounded: each round loses only to a concurrent reset, after which counting succeeds.
-        for _ in 0..5 {
-            let now = OffsetDateTime::now_utc().unix_timestamp();
-            let ttl = now + lifetime.whole_seconds();
-            let counted = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .set_key(Some(key_item.clone()))
-                .update_expression("ADD #count :one SET #ttl = if_not_exists(#ttl, :ttl)")
-                .condition_expression("attribute_not_exists(PK) OR #ttl > :now")
-                .expression_attribute_names("#count", "count")
-                .expression_attribute_names("#ttl", "ttl")
-                .expression_attribute_values(":one", n(1))
-                .expression_attribute_values(":ttl", n(ttl))
-                .expression_attribute_values(":now", n(now))
-                .return_values(ReturnValue::UpdatedNew)
-                .send()
-                .await;
-            match counted {
-                Ok(output) => {
-                    return output
-                        .attributes()
-                        .and_then(|attributes| attributes.get("count"))
-                        .and_then(|count| count.as_n().ok())
-                        .and_then(|count| count.parse().ok())
-                        .ok_or_else(|| {
-                            StoreError::Unavailable("dynamodb returned no usage count".into())
-                        });
-                }
-                Err(e) if condition_failed(&e) => {}
-                Err(e) => return Err(unavailable("count a use", &e)),
-            }
-            // Expired but not yet deleted: start a new counter, unless someone just did.
-            let mut item = key_item.clone();
-            item.insert("count".into(), n(1));
-            item.insert("ttl".into(), n(ttl));
-            let reset = self
-                .client
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .condition_expression("#ttl <= :now")
-                .expression_attribute_names("#ttl", "ttl")
-                .expression_attribute_values(":now", n(now))
-                .send()
-                .await;
-            match reset {
-                Ok(_) => return Ok(1),
-                Err(e) if condition_failed(&e) => {}
-                Err(e) => return Err(unavailable("count a use", &e)),
-            }
-        }
-        Err(StoreError::Unavailable("dynamodb could not count a use: too much contention".into()))
     }
 }
 

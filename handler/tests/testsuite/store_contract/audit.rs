@@ -1,6 +1,8 @@
-//! The lookup audit log and the usage counters behind the rate limit.
+//! The audit log, and a lookup's one write: its counts against the caps, its audit entry and
+//! the case it changed, all or nothing.
 
-use handler::store::{AuditEntry, Store, StoreError};
+use forms::{Case, Definitions};
+use handler::store::{AuditEntry, CappedUse, Store, StoreError};
 
 use super::all_pages;
 use time::macros::datetime;
@@ -17,8 +19,8 @@ async fn all_lookups<S: Store>(
     all_pages(limit, async |page| s.lookups(company, from, to, page).await.unwrap()).await
 }
 
-async fn audit_lookups_by_time_range<S: Store>(s: &S) {
-    let entry = |id: &str, company: &str, at: OffsetDateTime| AuditEntry {
+fn entry(id: &str, company: &str, at: OffsetDateTime) -> AuditEntry {
+    AuditEntry {
         id: id.to_string(),
         company: company.to_string(),
         at,
@@ -30,7 +32,10 @@ async fn audit_lookups_by_time_range<S: Store>(s: &S) {
         by: Some(forms::LookupKey::Ean),
         found: true,
         limit_reached: None,
-    };
+    }
+}
+
+async fn audit_lookups_by_time_range<S: Store>(s: &S) {
     // Across midnight, so that more than one day is read.
     let midnight = datetime!(2026-11-29 00:00 UTC);
     let before = entry("e0", "co-x", midnight - Duration::hours(2));
@@ -45,7 +50,7 @@ async fn audit_lookups_by_time_range<S: Store>(s: &S) {
     let to = entry("e4", "co-x", midnight + Duration::hours(1));
     let other = entry("e5", "co-y", midnight);
     for e in [&early, &to, &before, &other, &late, &from] {
-        s.record_lookup(e).await.unwrap();
+        s.record_lookup(e, &[], None).await.unwrap();
     }
     let got = all_lookups(s, "co-x", from.at, to.at, 50).await;
     assert_eq!(got, [from.clone(), late.clone(), early.clone()], "[from, to), oldest first");
@@ -63,67 +68,94 @@ async fn audit_lookups_by_time_range<S: Store>(s: &S) {
     }
 
     // The log is append-only.
-    assert!(matches!(s.record_lookup(&other).await, Err(StoreError::AlreadyExists)));
+    assert!(matches!(s.record_lookup(&other, &[], None).await, Err(StoreError::AlreadyExists)));
 }
 
-async fn count_use_counts_per_key<S: Store>(s: &S) {
-    let hour = Duration::hours(1);
-    assert_eq!(s.count_use("user-1#2026-11-28T09:00", hour).await.unwrap(), 1);
-    assert_eq!(s.count_use("user-1#2026-11-28T09:00", hour).await.unwrap(), 2);
-    assert_eq!(s.count_use("user-2#2026-11-28T09:00", hour).await.unwrap(), 1);
-    assert_eq!(s.count_use("user-1#2026-11-28T09:00", hour).await.unwrap(), 3);
-    assert_eq!(s.count_use("user-1#2026-11-28T09:01", hour).await.unwrap(), 1);
-    assert_eq!(s.count_use("user-2#2026-11-28T09:00", hour).await.unwrap(), 2);
-
-    // Each counter lives as long as its first use said: a one-second one starts again.
-    let second = Duration::seconds(1);
-    assert_eq!(s.count_use("short", second).await.unwrap(), 1);
-    assert_eq!(s.count_use("short", second).await.unwrap(), 2);
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    assert_eq!(s.count_use("short", second).await.unwrap(), 1);
-    assert_eq!(s.count_use("user-1#2026-11-28T09:00", hour).await.unwrap(), 4);
+/// A draft of Öresundskraft to apply lookups to.
+fn draft(id: &str) -> Case {
+    let form = Definitions::builtin().form("oresundskraft", "fuse_change").unwrap();
+    let job_type = form.installation_type.job_types[0].id.clone();
+    let (firm, user) = ("firm-a".to_string(), "user-1".to_string());
+    Case::new_draft(id.into(), "ÖK-1".into(), &form, job_type, "area".into(), firm, user, T0)
 }
 
-contract!(audit_lookups_by_time_range, count_use_counts_per_key);
+const T0: OffsetDateTime = datetime!(2026-11-28 09:00 UTC);
 
-/// A counter past its lifetime starts again at 1. The setup writes an expired counter behind
-/// the store's back, so it is per store; DynamoDB's TTL may not have deleted it yet.
-mod expired_counters {
-    use handler::store::AuditStore;
-
-    #[tokio::test]
-    async fn sqlite_starts_again() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("store.db");
-        let store = handler::store::sqlite::SqliteStore::open(&path).unwrap();
-        assert_eq!(store.count_use("old", time::Duration::hours(1)).await.unwrap(), 1);
-        assert_eq!(store.count_use("old", time::Duration::hours(1)).await.unwrap(), 2);
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute("UPDATE usage_counters SET expires_at = '2020-01-01T00:00:00.000000000Z'", [])
-            .unwrap();
-        assert_eq!(store.count_use("old", time::Duration::hours(1)).await.unwrap(), 1);
-        assert_eq!(store.count_use("old", time::Duration::hours(1)).await.unwrap(), 2);
-    }
-
-    #[tokio::test]
-    async fn dynamodb_starts_again() {
-        use aws_sdk_dynamodb::types::AttributeValue::{N, S};
-        let (client, table) = crate::support::dynamodb::fresh_table("expired_counter").await;
-        let store = handler::store::dynamodb::DynamoStore::new(client.clone(), table.clone());
-        assert_eq!(store.count_use("old", time::Duration::hours(1)).await.unwrap(), 1);
-        assert_eq!(store.count_use("old", time::Duration::hours(1)).await.unwrap(), 2);
-        let expired_an_hour_ago = time::OffsetDateTime::now_utc().unix_timestamp() - 3600;
-        client
-            .put_item()
-            .table_name(&table)
-            .item("PK", S("USE#old".into()))
-            .item("SK", S("USE".into()))
-            .item("count", N("7".into()))
-            .item("ttl", N(expired_an_hour_ago.to_string()))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(store.count_use("old", time::Duration::hours(1)).await.unwrap(), 1);
-        assert_eq!(store.count_use("old", time::Duration::hours(1)).await.unwrap(), 2);
-    }
+fn capped(key: &str, cap: u64) -> CappedUse {
+    CappedUse { key: key.to_string(), cap, lifetime: Duration::hours(1) }
 }
+
+async fn entries<S: Store>(s: &S) -> Vec<String> {
+    let day = (T0 - Duration::days(1), T0 + Duration::days(1));
+    all_lookups(s, "co-x", day.0, day.1, 50).await.into_iter().map(|e| e.id).collect()
+}
+
+/// Records lookup `id` at `second` seconds after T0.
+async fn record<S: Store>(
+    s: &S,
+    id: &str,
+    second: i64,
+    uses: &[CappedUse],
+    case: Option<&Case>,
+) -> Result<(), StoreError> {
+    s.record_lookup(&entry(id, "co-x", T0 + Duration::seconds(second)), uses, case).await
+}
+
+async fn a_lookup_is_counted_audited_and_applied_all_or_nothing<S: Store>(s: &S) {
+    let mut case = draft("co-x.c1");
+    s.create_case(&case).await.unwrap();
+    let day = capped("user-1#day", 3);
+    let both = [day.clone(), capped("user-1#minute", 2)];
+    let day = std::slice::from_ref(&day);
+
+    // A preview (no case) and an applied lookup: both counted and audited.
+    record(s, "e1", 1, &both, None).await.unwrap();
+    case.fields.insert("owner.name".into(), "Found".into());
+    case.touch(T0 + Duration::seconds(2));
+    record(s, "e2", 2, &both, Some(&case)).await.unwrap();
+    assert_eq!(s.get_case("co-x.c1").await.unwrap(), Some(case.clone()));
+
+    // The minute's cap is reached: nothing is written, not even the day's count.
+    let mut refused = case.clone();
+    refused.fields.insert("owner.name".into(), "Refused".into());
+    refused.touch(T0 + Duration::seconds(3));
+    let third = record(s, "e3", 3, &both, Some(&refused)).await;
+    assert!(matches!(third, Err(StoreError::CapReached(1))), "{third:?}");
+    assert_eq!(s.get_case("co-x.c1").await.unwrap(), Some(case.clone()), "the case unchanged");
+    assert_eq!(entries(s).await, ["e1", "e2"], "no entry of the refused lookup");
+
+    // A stale version: nothing written, no use counted.
+    let stale = record(s, "e4", 4, day, Some(&case)).await;
+    assert!(matches!(stale, Err(StoreError::VersionConflict)), "{stale:?}");
+    assert_eq!(entries(s).await, ["e1", "e2"]);
+
+    // The day's third use is still free (the refusals were not counted); a fourth is not.
+    record(s, "e5", 5, day, None).await.unwrap();
+    let fourth = record(s, "e6", 6, day, None).await;
+    assert!(matches!(fourth, Err(StoreError::CapReached(0))), "{fourth:?}");
+    // Another key counts on its own.
+    record(s, "e7", 7, &[capped("user-2#day", 1)], None).await.unwrap();
+
+    // An entry id is used once, with counts or without; a refusal so counts nothing either.
+    let again = record(s, "e7", 7, &[capped("user-3#day", 1)], None).await;
+    assert!(matches!(again, Err(StoreError::AlreadyExists)), "{again:?}");
+    record(s, "e8", 8, &[capped("user-3#day", 1)], None).await.unwrap();
+    assert_eq!(entries(s).await, ["e1", "e2", "e5", "e7", "e8"]);
+}
+
+async fn a_refusal_is_recorded_once_per_key<S: Store>(s: &S) {
+    let once = "refused#user-1#minute";
+    let first = AuditEntry { found: false, ..entry("r1", "co-x", T0) };
+    assert!(s.record_once(&first, once, Duration::hours(1)).await.unwrap());
+    let second = AuditEntry { found: false, ..entry("r2", "co-x", T0 + Duration::seconds(1)) };
+    assert!(!s.record_once(&second, once, Duration::hours(1)).await.unwrap());
+    let other = AuditEntry { found: false, ..entry("r3", "co-x", T0 + Duration::seconds(2)) };
+    assert!(s.record_once(&other, "refused#user-2#minute", Duration::hours(1)).await.unwrap());
+    assert_eq!(entries(s).await, ["r1", "r3"]);
+}
+
+contract!(
+    audit_lookups_by_time_range,
+    a_lookup_is_counted_audited_and_applied_all_or_nothing,
+    a_refusal_is_recorded_once_per_key,
+);

@@ -264,25 +264,36 @@ async fn lists_come_in_pages_with_every_case_once<S: Store>(s: &S) {
     assert_eq!(inbox_list(s, "co-x", &part_of_firm, 50).await.len(), 24, "part of the firm's id");
 }
 
-async fn case_numbers_are_given_once_and_in_order<S: Store>(s: &S) {
-    assert_eq!(s.next_case_number("co-x", 2026).await.unwrap(), 1);
-    assert_eq!(s.next_case_number("co-x", 2026).await.unwrap(), 2);
-    assert_eq!(s.next_case_number("co-y", 2026).await.unwrap(), 1, "per company");
-    assert_eq!(s.next_case_number("co-x", 2027).await.unwrap(), 1, "per year");
-    let at_once: Vec<u64> = futures_join(s, 20).await;
-    let mut sorted = at_once.clone();
-    sorted.sort_unstable();
-    sorted.dedup();
-    assert_eq!(sorted, (3..=22).collect::<Vec<u64>>(), "20 at once: each number once");
+/// A new draft of `company` made in `year`, numbered by the store.
+async fn numbered<S: Store>(s: &S, id: &str, company: &str, year: i32) -> String {
+    let mut case = draft(id, "firm-a", T0.replace_year(year).unwrap());
+    case.company = company.to_string();
+    let stored = s.create_numbered_case(case, move |n| format!("{year}-{n}")).await.unwrap();
+    assert_eq!(s.get_case(id).await.unwrap().map(|c| c.number), Some(stored.number.clone()));
+    stored.number
 }
 
-async fn futures_join<S: Store>(s: &S, n: usize) -> Vec<u64> {
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..n {
+async fn case_numbers_are_given_once_and_in_order<S: Store>(s: &S) {
+    assert_eq!(numbered(s, "c1", "co-x", 2026).await, "2026-1");
+    assert_eq!(numbered(s, "c2", "co-x", 2026).await, "2026-2");
+    assert_eq!(numbered(s, "c3", "co-y", 2026).await, "2026-1", "per company");
+    assert_eq!(numbered(s, "c4", "co-x", 2027).await, "2027-1", "per year");
+    let mut at_once = tokio::task::JoinSet::new();
+    for n in 0..20 {
         let s = s.clone();
-        tasks.spawn(async move { s.next_case_number("co-x", 2026).await.unwrap() });
+        at_once.spawn(async move { numbered(&s, &format!("d{n}"), "co-x", 2026).await });
     }
-    tasks.join_all().await
+    let mut numbers = at_once.join_all().await;
+    numbers.sort_by_key(|number| number[5..].parse::<u64>().unwrap());
+    numbers.dedup();
+    let expected: Vec<String> = (3..=22).map(|n| format!("2026-{n}")).collect();
+    assert_eq!(numbers, expected, "20 at once: each number once");
+    // A taken id: refused, and nothing replaced.
+    let mut taken = draft("c1", "firm-a", T0);
+    taken.company = "co-x".into();
+    let again = s.create_numbered_case(taken, |n| format!("again-{n}")).await;
+    assert!(matches!(again, Err(StoreError::AlreadyExists)), "{again:?}");
+    assert_eq!(s.get_case("c1").await.unwrap().unwrap().number, "2026-1");
 }
 
 async fn a_read_mark_keeps_the_version<S: Store>(s: &S) {

@@ -109,8 +109,8 @@ async fn the_sweep_removes_what_is_due_at_each_age_per_status<S: Store>(s: &S) {
     let attachment = dir.path().join(file_key("closed", "a1"));
     std::fs::create_dir_all(attachment.parent().unwrap()).unwrap();
     std::fs::write(&attachment, b"%PDF").unwrap();
-    s.record_lookup(&audit("old", T0)).await.unwrap();
-    s.record_lookup(&audit("new", T0 + Duration::days(800))).await.unwrap();
+    s.record_lookup(&audit("old", T0), &[], None).await.unwrap();
+    s.record_lookup(&audit("new", T0 + Duration::days(800)), &[], None).await.unwrap();
 
     let at = |days: i64| T0 + Duration::days(days);
     // Per case in `ids` order: K kept whole, k kept without identity numbers, x removed.

@@ -21,7 +21,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 use tokio::sync::{mpsc, oneshot};
 
-use super::server::BINARY;
+use super::server::{BINARY, User};
 
 /// How long one invocation may take (a cold start included).
 const INVOKE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -183,6 +183,32 @@ impl LambdaFunction {
             body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
         }
     }
+}
+
+/// An API Gateway v2 event of `user` (the authorizer's claims, as Cognito gives them) for
+/// `method` on `path` (which may end in a query), with a JSON `body` if given.
+pub fn api_event(user: User, method: &str, path: &str, body: Option<&Value>) -> String {
+    let mut event: Value =
+        serde_json::from_str(&super::fixture("apigw/post_case_installer.json")).unwrap();
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    event["rawPath"] = path.into();
+    event["rawQueryString"] = query.into();
+    event["requestContext"]["http"]["path"] = path.into();
+    event["requestContext"]["http"]["method"] = method.into();
+    event["pathParameters"]["proxy"] = path.trim_start_matches("/api/").into();
+    event["body"] = body.map(Value::to_string).into();
+    let headers = event["headers"].as_object_mut().unwrap();
+    headers.remove("content-length");
+    if body.is_none() {
+        headers.remove("content-type");
+    }
+    let claims = &mut event["requestContext"]["authorizer"]["jwt"]["claims"];
+    claims["sub"] = user.id.into();
+    claims["cognito:username"] = user.id.into();
+    claims["custom:org"] = user.org.into();
+    claims["custom:role"] = serde_json::to_value(user.role).unwrap();
+    claims["email"] = format!("{}@{}.example", user.id, user.org).into();
+    event.to_string()
 }
 
 impl Drop for LambdaFunction {

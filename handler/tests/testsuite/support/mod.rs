@@ -6,6 +6,7 @@
 pub mod cases;
 pub mod cli;
 pub mod dynamodb;
+pub mod dynamodb_calls;
 pub mod lambda_runtime;
 pub mod moto;
 pub mod server;

@@ -65,9 +65,14 @@ impl Server {
     /// `handler serve --store dynamodb` on a fresh table of DynamoDB Local. Panics (never skips)
     /// when DynamoDB Local's environment is missing.
     pub fn dynamodb() -> Server {
+        Server::dynamodb_with(&[])
+    }
+
+    /// [`Server::dynamodb`] with extra environment `env` (e.g. another DynamoDB endpoint).
+    pub fn dynamodb_with(env: &[(&str, &str)]) -> Server {
         let table = Server::fresh_table();
         let data_dir = tempfile::tempdir().expect("a temp dir");
-        Server::start(data_dir, "dynamodb", &["--store", "dynamodb", "--table", &table], &[])
+        Server::start(data_dir, "dynamodb", &["--store", "dynamodb", "--table", &table], env)
     }
 
     /// `handler serve --store dynamodb --attachments s3`: a fresh table of DynamoDB Local, a
