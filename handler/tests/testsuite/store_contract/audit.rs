@@ -154,8 +154,26 @@ async fn a_refusal_is_recorded_once_per_key<S: Store>(s: &S) {
     assert_eq!(entries(s).await, ["r1", "r3"]);
 }
 
+/// Lookups at once on one counter (a firm's installers on its day's cap): the cap holds, and
+/// each lookup is either written whole or refused by the cap, never lost to the contention.
+async fn a_cap_holds_under_concurrent_lookups<S: Store>(s: &S) {
+    let mut at_once = tokio::task::JoinSet::new();
+    for n in 0..12 {
+        let s = s.clone();
+        at_once.spawn(async move {
+            record(&s, &format!("e{n}"), n, &[capped("firm#day", 5)], None).await
+        });
+    }
+    let results = at_once.join_all().await;
+    let written = results.iter().filter(|r| r.is_ok()).count();
+    let refused = results.iter().filter(|r| matches!(r, Err(StoreError::CapReached(0)))).count();
+    assert_eq!((written, refused), (5, 7), "{results:?}");
+    assert_eq!(entries(s).await.len(), 5);
+}
+
 contract!(
     audit_lookups_by_time_range,
+    a_cap_holds_under_concurrent_lookups,
     a_lookup_is_counted_audited_and_applied_all_or_nothing,
     a_refusal_is_recorded_once_per_key,
 );
