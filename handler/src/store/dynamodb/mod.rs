@@ -338,7 +338,7 @@ impl DynamoStore {
             if !reasons.iter().any(|r| code(r) == "TransactionConflict") {
                 return Err(unavailable(what, &error));
             }
-            backoff = backoff * 2;
+            backoff *= 2;
             tokio::time::sleep(backoff).await;
         }
         Err(StoreError::Unavailable(format!("dynamodb could not {what}: too much contention")))
