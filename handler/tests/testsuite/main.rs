@@ -16,6 +16,7 @@ mod concurrent_edits;
 mod conditional_fields;
 mod customers_rights;
 mod definitions_cli;
+mod disk_faults;
 mod errors;
 mod faults;
 mod infra;
