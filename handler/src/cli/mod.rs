@@ -251,15 +251,32 @@ fn problem_report(problems: &DefinitionErrors, dir: &Path) -> String {
 
 fn local_key(data_dir: &Path) -> Result<LocalKey, Failure> {
     LocalKey::load_or_create(data_dir).map_err(|e| {
-        format!("cannot read or create the signing key in {}: {e}", data_dir.display())
+        let what = format!("cannot read or create the signing key in {}: {e}", data_dir.display());
+        // `Other` is a key the handler refuses, which says itself what to do.
+        match e.kind() {
+            std::io::ErrorKind::Other => what,
+            _ => format!("{what}. {}", writable_advice(data_dir)),
+        }
     })
 }
 
 fn open_sqlite(data_dir: &Path) -> Result<SqliteStore, Failure> {
-    crate::local::create_private_dir(data_dir)
-        .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+    crate::local::create_private_dir(data_dir).map_err(|e| {
+        format!("cannot create {}: {e}. {}", data_dir.display(), writable_advice(data_dir))
+    })?;
     let path = data_dir.join("elanmalan.sqlite3");
-    SqliteStore::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))
+    SqliteStore::open(&path)
+        .map_err(|e| format!("cannot open {}: {e}. {}", path.display(), writable_advice(data_dir)))
+}
+
+/// What to do about a data directory the handler cannot write to (read-only, full, not ours).
+fn writable_advice(data_dir: &Path) -> String {
+    format!(
+        "The handler keeps its signing key and database in {0} and must be able to write \
+         there: make {0} writable, or free space on its disk, or give another directory with \
+         --data-dir DIR",
+        data_dir.display()
+    )
 }
 
 #[cfg(test)]

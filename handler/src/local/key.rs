@@ -66,7 +66,13 @@ impl LocalKey {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(&path)?;
-        writeln!(file, "{}", base64::engine::general_purpose::STANDARD.encode(key))?;
+        let written = writeln!(file, "{}", base64::engine::general_purpose::STANDARD.encode(key))
+            .and_then(|()| file.sync_all());
+        if let Err(e) = written {
+            // A key cut short (a full disk) would refuse the next start with another reason.
+            let _ = fs::remove_file(&path);
+            return Err(e);
+        }
         Ok(LocalKey(key.to_vec()))
     }
 

@@ -89,6 +89,9 @@ impl SqliteStore {
         let _mode: String = conn
             .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
             .map_err(db_error("switch to WAL mode"))?;
+        // Each commit reaches the disk before its answer goes out: a write answered 2xx
+        // outlives a power loss, as on DynamoDB (BENCHMARKS.md, "Faults and durability").
+        conn.pragma_update(None, "synchronous", "FULL").map_err(db_error("set synchronous"))?;
         Self::init(conn)
     }
 

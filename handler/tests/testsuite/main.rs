@@ -16,6 +16,7 @@ mod concurrent_edits;
 mod conditional_fields;
 mod customers_rights;
 mod definitions_cli;
+mod disk_faults;
 mod dynamodb_round_trips;
 mod errors;
 mod faults;
