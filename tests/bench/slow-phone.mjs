@@ -5,11 +5,14 @@
 //   - "Hämta anl-data" on the case page of an existing draft (shown once the case is loaded);
 //   - "Skapa anmälan" on Ny anmälan (/ny/), once the page's script has run (DOMContentLoaded).
 // Prints every run and the median of each. Not a test: timing is measured, never asserted.
+// With --identity the browser asks for no compression (what `handler serve` sent everyone
+// before issue 12), for a comparison on the same machine in the same state.
 //
-//   node tests/bench/slow-phone.mjs [RUNS]      (scripts/bench-phone builds, and runs this)
+//   node tests/bench/slow-phone.mjs [RUNS] [--identity]   (scripts/bench-phone builds, runs this)
 import { launchBrowser, startServer } from "../browser/support.mjs";
 
-const RUNS = Number(process.argv[2] || 7);
+const RUNS = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) || 7);
+const IDENTITY = process.argv.includes("--identity");
 const SLOW = { offline: false, latency: 400, downloadThroughput: 400_000 / 8, uploadThroughput: 400_000 / 8 };
 const CPU_SLOWDOWN = 4;
 
@@ -39,6 +42,7 @@ async function measure(browser, url, path, selector, token) {
     await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
     await cdp.send("Network.emulateNetworkConditions", SLOW);
     await cdp.send("Emulation.setCPUThrottlingRate", { rate: CPU_SLOWDOWN });
+    if (IDENTITY) await cdp.send("Network.setExtraHTTPHeaders", { headers: { "Accept-Encoding": "identity" } });
     await page.goto(path, { waitUntil: "commit" });
     const ready = await page.waitForFunction(READY, selector, { polling: "raf", timeout: 30_000 });
     const ms = await ready.jsonValue();
