@@ -46,6 +46,14 @@
     return data;
   }
 
+  // The case page's case is asked for now, not once the case page's own script has come: on a
+  // slow connection that is a round trip and a larger download sooner (BENCHMARKS.md).
+  const caseId = page === "case" && token() && new URLSearchParams(location.search).get("id");
+  if (caseId) {
+    Elan.caseRequest = api("GET", "/cases/" + caseId);
+    Elan.caseRequest.catch(() => {}); // the case page handles a failure; none goes unhandled
+  }
+
   // The role in the (already verified) token only decides what to offer; the server decides
   // what may be done.
   const claimsOf = (t) => {

@@ -1,7 +1,7 @@
 //! The static site: HTML pages, fingerprinted CSS and JS, and the per-form JSON Schemas, rendered
 //! from the form definitions. Same definitions in, same bytes out.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use forms::definitions::{FieldKind, VisibleWhen};
@@ -77,6 +77,37 @@ pub enum BuildError {
 /// The built site: path relative to the site root -> content.
 pub struct Site {
     pub files: BTreeMap<String, Vec<u8>>,
+    /// Each text file's compressed forms, by the file's path: what a server sends a browser
+    /// that accepts them, written beside the file as `path.gz` and `path.br`.
+    pub encoded: BTreeMap<String, Encoded>,
+}
+
+/// A file compressed ahead of time, once per build rather than once per request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Encoded {
+    /// gzip at level 9 (`gzip -9`).
+    pub gzip: Vec<u8>,
+    /// brotli at quality 9: 5 to 12 % smaller than gzip here. Quality 11 took ten times the
+    /// time (4.2 s against 0.4 s of CPU for the whole site), at every start of `handler serve`.
+    pub br: Vec<u8>,
+}
+
+impl Encoded {
+    fn of(bytes: &[u8]) -> Encoded {
+        use std::io::Write;
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gzip.write_all(bytes).expect("writing to memory");
+        let gzip = gzip.finish().expect("writing to memory");
+        let mut br = Vec::new();
+        let params = brotli::enc::BrotliEncoderParams { quality: 9, ..Default::default() };
+        brotli::BrotliCompress(&mut &bytes[..], &mut br, &params).expect("writing to memory");
+        Encoded { gzip, br }
+    }
+}
+
+/// Whether a file is text that compresses: pages, stylesheets, scripts and schemas.
+fn is_text(path: &str) -> bool {
+    [".html", ".css", ".js", ".json"].iter().any(|ext| path.ends_with(ext))
 }
 
 impl Site {
@@ -95,21 +126,34 @@ impl Site {
         for dir in &dirs {
             std::fs::create_dir_all(dir).map_err(|e| fail(dir, e))?;
         }
-        let files: Vec<(&String, &Vec<u8>)> = self.files.iter().collect();
-        in_parallel(&files, |&(rel, bytes)| {
+        let files = self.written();
+        in_parallel(&files, |(rel, bytes)| {
             let path = out.join(rel);
             match std::fs::read(&path) {
                 Ok(there) if &there == bytes => Ok(()),
                 _ => std::fs::write(&path, bytes).map_err(|e| fail(&path, e)),
             }
         })?;
-        remove_others(out, out, &self.files).map_err(|e| fail(out, e))
+        let keep = files.into_iter().map(|(rel, _)| rel).collect();
+        remove_others(out, out, &keep).map_err(|e| fail(out, e))
+    }
+
+    /// Every file as `write_to` writes it: the site's files, and beside each text file its
+    /// `.gz` and `.br`.
+    pub fn written(&self) -> Vec<(String, &[u8])> {
+        let mut all: Vec<(String, &[u8])> =
+            self.files.iter().map(|(rel, bytes)| (rel.clone(), &bytes[..])).collect();
+        for (rel, encoded) in &self.encoded {
+            all.push((format!("{rel}.gz"), &encoded.gzip));
+            all.push((format!("{rel}.br"), &encoded.br));
+        }
+        all
     }
 }
 
 /// Removes the files below `dir` that are not in `keep` (paths relative to `root`), and the
 /// folders that leaves empty.
-fn remove_others(root: &Path, dir: &Path, keep: &BTreeMap<String, Vec<u8>>) -> std::io::Result<()> {
+fn remove_others(root: &Path, dir: &Path, keep: &BTreeSet<String>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {
@@ -120,7 +164,7 @@ fn remove_others(root: &Path, dir: &Path, keep: &BTreeMap<String, Vec<u8>>) -> s
         } else {
             let rel = path.strip_prefix(root).unwrap_or(&path);
             let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>();
-            if !keep.contains_key(&rel.join("/")) {
+            if !keep.contains(&rel.join("/")) {
                 std::fs::remove_file(&path)?;
             }
         }
@@ -476,5 +520,10 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
         schema.push(b'\n');
         files.insert(format!("schemas/{company}/{installation_type}.json"), schema);
     }
-    Ok(Site { files })
+    // Compressing, brotli most of all, costs more than rendering: spread over the cores.
+    let text: Vec<(&String, &Vec<u8>)> = files.iter().filter(|(rel, _)| is_text(rel)).collect();
+    let encoded = in_parallel(&text, |(rel, bytes)| {
+        Ok::<_, BuildError>(((*rel).clone(), Encoded::of(bytes)))
+    })?;
+    Ok(Site { files, encoded: encoded.into_iter().collect() })
 }

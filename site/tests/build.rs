@@ -18,9 +18,10 @@ fn two_builds_are_byte_identical_and_so_is_the_written_tree() {
     let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     a.write_to(one.path()).unwrap();
     b.write_to(two.path()).unwrap();
-    for (path, bytes) in &a.files {
-        assert_eq!(&std::fs::read(two.path().join(path)).unwrap(), bytes, "{path}");
-        assert_eq!(&std::fs::read(one.path().join(path)).unwrap(), bytes, "{path}");
+    assert_eq!(a.encoded, b.encoded);
+    for (path, bytes) in a.written() {
+        assert_eq!(std::fs::read(two.path().join(&path)).unwrap(), bytes, "{path}");
+        assert_eq!(std::fs::read(one.path().join(&path)).unwrap(), bytes, "{path}");
     }
 }
 
@@ -284,14 +285,16 @@ fn writing_over_an_earlier_build_leaves_exactly_the_site() {
     site.write_to(out.path()).unwrap();
     site.write_to(out.path()).unwrap();
     assert!(!stale.exists() && !out.path().join("anmalan/gone").exists());
+    let all: std::collections::HashMap<String, &[u8]> = site.written().into_iter().collect();
     let mut written = 0;
     for entry in walk(out.path()) {
         let rel = entry.strip_prefix(out.path()).unwrap().to_str().unwrap().to_string();
-        let bytes = site.files.get(&rel).unwrap_or_else(|| panic!("{rel} is not in the site"));
+        let bytes = all.get(&rel).unwrap_or_else(|| panic!("{rel} is not in the site"));
         assert_eq!(&std::fs::read(&entry).unwrap(), bytes, "{rel}");
         written += 1;
     }
-    assert_eq!(written, site.files.len());
+    assert_eq!(written, all.len());
+    assert!(all.contains_key("ny/index.html.gz") && all.contains_key("ny/index.html.br"));
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -301,4 +304,25 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         if path.is_dir() { files.extend(walk(&path)) } else { files.push(path) }
     }
     files
+}
+
+#[test]
+fn every_text_file_is_precompressed_and_decodes_to_itself() {
+    use std::io::Read;
+    let site = build(Definitions::builtin(), &SignIn::Local).unwrap();
+    let text: Vec<&String> = site
+        .files
+        .keys()
+        .filter(|p| [".html", ".css", ".js", ".json"].iter().any(|e| p.ends_with(e)))
+        .collect();
+    assert_eq!(site.encoded.keys().collect::<Vec<_>>(), text);
+    for (path, encoded) in &site.encoded {
+        let mut gunzipped = Vec::new();
+        flate2::read::GzDecoder::new(&encoded.gzip[..]).read_to_end(&mut gunzipped).unwrap();
+        assert_eq!(gunzipped, site.files[path], "{path}.gz");
+        let mut unbrotlied = Vec::new();
+        brotli::Decompressor::new(&encoded.br[..], 4096).read_to_end(&mut unbrotlied).unwrap();
+        assert_eq!(unbrotlied, site.files[path], "{path}.br");
+        assert!(encoded.br.len() < encoded.gzip.len(), "{path}: brotli is smaller");
+    }
 }

@@ -10,7 +10,8 @@ import { AxeBuilder } from "@axe-core/playwright";
 import { chromium } from "playwright-core";
 
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
-export const HANDLER = path.join(ROOT, "target", "debug", "handler");
+// ELANMALAN_HANDLER: another build, e.g. the release one that scripts/bench-phone measures.
+export const HANDLER = process.env.ELANMALAN_HANDLER || path.join(ROOT, "target", "debug", "handler");
 export const SITE = path.join(ROOT, "target", "debug", "site");
 export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 

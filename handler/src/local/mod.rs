@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -107,7 +108,7 @@ async fn only_own_host(
 }
 
 /// The API router plus the demo sign-in, the links of attachments kept as local files, the
-/// site and (with `--watch`) the live preview, with a trace of each request: method, path,
+/// site and (with `--watch`) the live preview, with the API's answers compressed, a trace of each request: method, path,
 /// status and time, never the query string (it may hold a search). Requests for another host
 /// than `addr` are refused.
 pub fn with_site(
@@ -141,6 +142,9 @@ pub fn with_site(
         })
         .on_request(())
         .on_response(DefaultOnResponse::new().level(Level::INFO));
+    // The API's answers compressed as the browser accepts (on AWS they go as the Lambda
+    // function wrote them: docs/deploy.md); the site's files come compressed by the build.
+    let api = api.layer(CompressionLayer::new());
     local
         .merge(api)
         .merge(site)

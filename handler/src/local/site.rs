@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::watch;
 
@@ -22,7 +22,14 @@ pub struct LiveSite {
 }
 
 /// Path relative to the site root -> content.
-type Files = HashMap<String, Bytes>;
+type Files = HashMap<String, File>;
+
+/// A file of the site, and for text its forms compressed by the build.
+struct File {
+    identity: Bytes,
+    gzip: Option<Bytes>,
+    br: Option<Bytes>,
+}
 
 impl LiveSite {
     pub fn new(preview: Option<Preview>) -> Self {
@@ -31,8 +38,15 @@ impl LiveSite {
 
     /// Serves `site` from the next request on.
     pub fn replace(&self, site: site::Site) {
-        let files =
-            site.files.into_iter().map(|(path, bytes)| (path, Bytes::from(bytes))).collect();
+        let site::Site { files, mut encoded } = site;
+        let files = files
+            .into_iter()
+            .map(|(path, bytes)| {
+                let encoded = encoded.remove(&path);
+                let (gzip, br) = encoded.map(|e| (Bytes::from(e.gzip), Bytes::from(e.br))).unzip();
+                (path, File { identity: Bytes::from(bytes), gzip, br })
+            })
+            .collect();
         self.built.send_replace(Some(Arc::new(files)));
     }
 
@@ -45,8 +59,14 @@ impl LiveSite {
 }
 
 /// A file of the site for GET and HEAD: `/x/` is `x/index.html`, and `/x` is sent to `/x/`
-/// when that is a page (as a static file server does).
-pub async fn serve(State(site): State<LiveSite>, method: Method, uri: Uri) -> Response {
+/// when that is a page (as a static file server does). Text goes as the build compressed it
+/// when the browser accepts that: brotli, else gzip, else as it is.
+pub async fn serve(
+    State(site): State<LiveSite>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     if method != Method::GET && method != Method::HEAD {
         let allow = [(header::ALLOW, "GET, HEAD")];
         return (StatusCode::METHOD_NOT_ALLOWED, allow, "Method not allowed").into_response();
@@ -58,7 +78,7 @@ pub async fn serve(State(site): State<LiveSite>, method: Method, uri: Uri) -> Re
     } else {
         path.to_string()
     };
-    let Some(bytes) = files.get(&key) else {
+    let Some(file) = files.get(&key) else {
         if files.contains_key(&format!("{path}/index.html")) {
             let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
             let to = format!("/{path}/{query}");
@@ -74,15 +94,56 @@ pub async fn serve(State(site): State<LiveSite>, method: Method, uri: Uri) -> Re
         "json" => "application/json",
         _ => "application/octet-stream",
     };
-    let body = match &site.preview {
-        Some(preview) if kind == "html" => {
-            Body::from(with_preview_script(bytes, preview.generation()))
+    let accepted = Accepted::from(&headers);
+    let (body, encoding) = match (&site.preview, &file.br, &file.gzip) {
+        // The live preview's pages are made per request, and only ever sent on loopback.
+        (Some(preview), ..) if kind == "html" => {
+            (Body::from(with_preview_script(&file.identity, preview.generation())), None)
         }
-        _ => Body::from(bytes.clone()),
+        (_, Some(br), _) if accepted.br => (Body::from(br.clone()), Some("br")),
+        (_, _, Some(gzip)) if accepted.gzip => (Body::from(gzip.clone()), Some("gzip")),
+        _ => (Body::from(file.identity.clone()), None),
     };
     let mut response = Response::new(body);
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if file.gzip.is_some() {
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    if let Some(encoding) = encoding {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+    }
     response
+}
+
+/// The encodings an `Accept-Encoding` header accepts (RFC 9110 12.5.3): named, or covered by
+/// `*`, and not with `q=0`.
+#[derive(Debug, Default, PartialEq)]
+struct Accepted {
+    gzip: bool,
+    br: bool,
+}
+
+impl From<&HeaderMap> for Accepted {
+    fn from(headers: &HeaderMap) -> Accepted {
+        let mut named = HashMap::new();
+        for value in headers.get_all(header::ACCEPT_ENCODING) {
+            for item in value.to_str().unwrap_or("").split(',') {
+                let mut parts = item.split(';');
+                let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+                let zero = parts.any(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.trim().parse::<f32>().ok())
+                        .is_some_and(|q| q <= 0.0)
+                });
+                named.insert(name, !zero);
+            }
+        }
+        let any = named.get("*").copied().unwrap_or(false);
+        let accepts = |name: &str| named.get(name).copied().unwrap_or(any);
+        Accepted { gzip: accepts("gzip"), br: accepts("br") }
+    }
 }
 
 /// The page with the live preview's script last in its head, told the definitions' generation
@@ -97,6 +158,28 @@ fn with_preview_script(page: &[u8], generation: u64) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn accepted(values: &[&str]) -> Accepted {
+        let mut headers = HeaderMap::new();
+        for v in values {
+            headers.append(header::ACCEPT_ENCODING, HeaderValue::from_str(v).unwrap());
+        }
+        Accepted::from(&headers)
+    }
+
+    #[test]
+    fn accept_encoding_names_what_may_be_sent() {
+        let both = Accepted { gzip: true, br: true };
+        let gzip = Accepted { gzip: true, br: false };
+        assert_eq!(accepted(&["gzip, deflate, br"]), both);
+        assert_eq!(accepted(&["gzip", "BR;q=0.5"]), both);
+        assert_eq!(accepted(&["gzip, deflate"]), gzip);
+        assert_eq!(accepted(&["gzip;q=1.0, br;q=0"]), gzip);
+        assert_eq!(accepted(&["*;q=0.1, br;q=0"]), gzip);
+        assert_eq!(accepted(&["identity"]), Accepted::default());
+        assert_eq!(accepted(&["*, gzip;q=0, br;q=0.000"]), Accepted::default());
+        assert_eq!(accepted(&[]), Accepted::default());
+    }
 
     #[test]
     fn the_preview_script_goes_last_in_the_head() {
