@@ -9,6 +9,15 @@
   const config = document.body.dataset;
   const page = config.page;
 
+  // A time as Swedes write it, in the phone's time zone: 2026-11-29 08:16. By hand, since the
+  // first toLocaleString("sv-SE") loads the locale's data: 35 ms on a fast machine, more than
+  // the rest of the case page's script on a slow phone (BENCHMARKS.md).
+  const two = (n) => String(n).padStart(2, "0");
+  const when = (iso) => {
+    const t = new Date(iso);
+    return `${t.getFullYear()}-${two(t.getMonth() + 1)}-${two(t.getDate())} ${two(t.getHours())}:${two(t.getMinutes())}`;
+  };
+
   // --- Sign-in and the API -----------------------------------------------------------------
   const token = () => sessionStorage.getItem("token");
   const Elan = {
@@ -22,15 +31,19 @@
   };
 
   /** An API call with the token; an error carries the server's Swedish message and its code. */
-  async function api(method, path, body) {
+  const api = (method, path, body) => {
     const headers = {};
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (token()) headers.Authorization = "Bearer " + token();
+    return answer(fetch("/api/v1" + path, {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+    }));
+  };
+  /** The answer to an API call already sent: its JSON, or the error it carries. */
+  async function answer(sent) {
     let response;
     try {
-      response = await fetch("/api/v1" + path, {
-        method, headers, body: body === undefined ? undefined : JSON.stringify(body),
-      });
+      response = await sent;
     } catch {
       throw Object.assign(new Error("Ingen kontakt med servern. Kontrollera uppkopplingen och försök igen."), { status: 0 });
     }
@@ -46,11 +59,9 @@
     return data;
   }
 
-  // The case page's case is asked for now, not once the case page's own script has come: on a
-  // slow connection that is a round trip and a larger download sooner (BENCHMARKS.md).
-  const caseId = page === "case" && token() && new URLSearchParams(location.search).get("id");
-  if (caseId) {
-    Elan.caseRequest = api("GET", "/cases/" + caseId);
+  // The case page's case, asked for by the page's head before anything else (early-case.js).
+  if (window.earlyCase) {
+    Elan.caseRequest = answer(window.earlyCase);
     Elan.caseRequest.catch(() => {}); // the case page handles a failure; none goes unhandled
   }
 
@@ -100,7 +111,7 @@
     api, el, byId, claims, claimsOf, role, roleOf, home, signIn, away,
     org: claims.org || claims["custom:org"],
     formsData: () => JSON.parse($("#forms-data").textContent),
-    when: (iso) => new Date(iso).toLocaleString("sv-SE", { dateStyle: "short", timeStyle: "short" }),
+    when,
     caseUrl: (c) => "/anmalan/" + c.company + "/" + c.installation_type + "/?id=" + encodeURIComponent(c.id),
     // "1 ärende", "3 ärenden".
     count: (n, one, many) => n + " " + (n === 1 ? one : many),

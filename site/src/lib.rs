@@ -43,15 +43,31 @@ const STYLES: [(&str, &str); 2] = [
     ("lists", include_str!("../assets/lists.css")),
 ];
 
+/// The one inline script: at the top of the case page's head, it asks for the case before the
+/// styles and scripts have come (a round trip sooner on a slow connection).
+const EARLY_CASE_SOURCE: &str = include_str!("../assets/early-case.js");
+
+/// The early case request as the case page has it, minified.
+fn early_case_request() -> &'static str {
+    static MINIFIED: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| minify_js("early-case", EARLY_CASE_SOURCE));
+    &MINIFIED
+}
+
 /// The Content-Security-Policy the site is served with, by `handler serve` and by CloudFront
-/// (`infra/template.yaml`, compared by a test). The pages have no inline scripts or styles, so
-/// it needs no `unsafe-inline`. `connect_to`: the origins the pages call besides their own, on
-/// AWS Cognito's hosted sign-in (the token exchange) and the attachments bucket (uploads).
+/// (`infra/template.yaml`, compared by a test). Scripts and styles come from the site only, with
+/// one exception named by its SHA-256: the case page's early case request. So it needs no
+/// `unsafe-inline`. `connect_to`: the origins the pages call besides their own, on AWS
+/// Cognito's hosted sign-in (the token exchange) and the attachments bucket (uploads).
 pub fn content_security_policy(connect_to: &[&str]) -> String {
+    use base64::Engine;
+    let early = Sha256::digest(early_case_request().as_bytes());
+    let early = base64::engine::general_purpose::STANDARD.encode(early);
     let connect = std::iter::once("'self'").chain(connect_to.iter().copied());
     format!(
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-         connect-src {}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        "default-src 'self'; script-src 'self' 'sha256-{early}'; style-src 'self'; \
+         img-src 'self' data:; connect-src {}; frame-ancestors 'none'; base-uri 'none'; \
+         form-action 'self'",
         connect.collect::<Vec<_>>().join(" ")
     )
 }
@@ -77,39 +93,66 @@ pub enum BuildError {
 /// The built site: path relative to the site root -> content.
 pub struct Site {
     pub files: BTreeMap<String, Vec<u8>>,
-    /// Each text file's compressed forms, by the file's path: what a server sends a browser
-    /// that accepts them, written beside the file as `path.gz` and `path.br`.
-    pub encoded: BTreeMap<String, Encoded>,
 }
 
-/// A file compressed ahead of time, once per build rather than once per request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Encoded {
+/// How a text file is compressed for a browser that accepts it: beside the file when the site
+/// is written (`path.gz`, `path.br`), and by `handler serve` on the file's first request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
     /// gzip at level 9 (`gzip -9`).
-    pub gzip: Vec<u8>,
+    Gzip,
     /// brotli at quality 9: 5 to 12 % smaller than gzip here. Quality 11 took ten times the
-    /// time (4.2 s against 0.4 s of CPU for the whole site), at every start of `handler serve`.
-    pub br: Vec<u8>,
+    /// time (4.2 s against 0.4 s of CPU for the whole site).
+    Br,
 }
 
-impl Encoded {
-    fn of(bytes: &[u8]) -> Encoded {
+impl Encoding {
+    pub const ALL: [Encoding; 2] = [Encoding::Gzip, Encoding::Br];
+
+    /// Its name in `Accept-Encoding` and `Content-Encoding`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Gzip => "gzip",
+            Encoding::Br => "br",
+        }
+    }
+
+    /// The extension of the file written beside the original.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Encoding::Gzip => "gz",
+            Encoding::Br => "br",
+        }
+    }
+
+    pub fn encode(self, bytes: &[u8]) -> Vec<u8> {
         use std::io::Write;
-        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        gzip.write_all(bytes).expect("writing to memory");
-        let gzip = gzip.finish().expect("writing to memory");
-        let mut br = Vec::new();
-        // A window of 64 KB (`lgwin` 16) holds any file of the site whole; the default 4 MB
-        // window only costs memory (tens of MB at every start of `handler serve`).
-        let params =
-            brotli::enc::BrotliEncoderParams { quality: 9, lgwin: 16, ..Default::default() };
-        brotli::BrotliCompress(&mut &bytes[..], &mut br, &params).expect("writing to memory");
-        Encoded { gzip, br }
+        match self {
+            Encoding::Gzip => {
+                let mut gzip =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+                gzip.write_all(bytes).expect("writing to memory");
+                gzip.finish().expect("writing to memory")
+            }
+            Encoding::Br => {
+                // A window of 64 KB (`lgwin` 16) holds any file of the site whole; the default
+                // 4 MB window only costs memory.
+                let params = brotli::enc::BrotliEncoderParams {
+                    quality: 9,
+                    lgwin: 16,
+                    ..Default::default()
+                };
+                let mut br = Vec::new();
+                brotli::BrotliCompress(&mut &bytes[..], &mut br, &params)
+                    .expect("writing to memory");
+                br
+            }
+        }
     }
 }
 
 /// Whether a file is text that compresses: pages, stylesheets, scripts and schemas.
-fn is_text(path: &str) -> bool {
+pub fn compresses(path: &str) -> bool {
     [".html", ".css", ".js", ".json"].iter().any(|ext| path.ends_with(ext))
 }
 
@@ -142,15 +185,20 @@ impl Site {
     }
 
     /// Every file as `write_to` writes it: the site's files, and beside each text file its
-    /// `.gz` and `.br`.
-    pub fn written(&self) -> Vec<(String, &[u8])> {
-        let mut all: Vec<(String, &[u8])> =
-            self.files.iter().map(|(rel, bytes)| (rel.clone(), &bytes[..])).collect();
-        for (rel, encoded) in &self.encoded {
-            all.push((format!("{rel}.gz"), &encoded.gzip));
-            all.push((format!("{rel}.br"), &encoded.br));
-        }
-        all
+    /// `.gz` and `.br`, compressed over all cores.
+    pub fn written(&self) -> Vec<(String, Vec<u8>)> {
+        let text: Vec<(&String, Encoding)> = self
+            .files
+            .keys()
+            .filter(|rel| compresses(rel))
+            .flat_map(|rel| Encoding::ALL.map(|encoding| (rel, encoding)))
+            .collect();
+        let encoded = in_parallel(&text, |(rel, encoding)| {
+            let path = format!("{rel}.{}", encoding.extension());
+            Ok::<_, std::convert::Infallible>((path, encoding.encode(&self.files[*rel])))
+        })
+        .unwrap_or_else(|never| match never {});
+        self.files.iter().map(|(rel, bytes)| (rel.clone(), bytes.clone())).chain(encoded).collect()
     }
 }
 
@@ -456,7 +504,11 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
             context! { mode => "oidc", authority => authority, client_id => client_id }
         }
     };
-    let base = context! { assets => Value::from(Serde(&assets)), auth => auth };
+    let base = context! {
+        assets => Value::from(Serde(&assets)),
+        auth => auth,
+        early_case_request => early_case_request(),
+    };
     let render = |template: &str, name: &str, scripts: &[&'static str], ctx: Value| {
         render_page(&env, &base, template, name, scripts, ctx)
     };
@@ -523,10 +575,5 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
         schema.push(b'\n');
         files.insert(format!("schemas/{company}/{installation_type}.json"), schema);
     }
-    // Compressing, brotli most of all, costs more than rendering: spread over the cores.
-    let text: Vec<(&String, &Vec<u8>)> = files.iter().filter(|(rel, _)| is_text(rel)).collect();
-    let encoded = in_parallel(&text, |(rel, bytes)| {
-        Ok::<_, BuildError>(((*rel).clone(), Encoded::of(bytes)))
-    })?;
-    Ok(Site { files, encoded: encoded.into_iter().collect() })
+    Ok(Site { files })
 }

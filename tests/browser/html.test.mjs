@@ -3,11 +3,12 @@
 // `handler serve` answers, and enforced in the browser.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { DEMO, ROOT, SITE, launchBrowser, need, openPage, signIn, startServer } from "./support.mjs";
+import { DEMO, ROOT, SITE, apiFromPage, launchBrowser, need, openPage, signIn, startServer, withPage } from "./support.mjs";
 import { caseUrl, confirmMove, fileCase, listSays, openCase } from "./workspace.mjs";
 
 const VNU = path.join(ROOT, "tests", "node_modules", "vnu-jar", "build", "dist", "vnu.jar");
@@ -172,6 +173,11 @@ test("the network company's pages and the later life of a case, as the script le
 
 test("handler serve sends a Content-Security-Policy without 'unsafe-inline' on every page", async () => {
   const paths = [...pages.map(urlPath), "/anmalan/oresundskraft/service_change/?id=x"];
+  // The one inline script, the case page's early case request, is allowed by its hash.
+  const casePage = await (await fetch(server.url + paths.at(-1))).text();
+  const inline = [...casePage.matchAll(/<script>([^<]*)<\/script>/g)].map((m) => m[1]);
+  assert.equal(inline.length, 1, "the case page has one inline script");
+  const early = `'sha256-${createHash("sha256").update(inline[0]).digest("base64")}'`;
   for (const p of paths) {
     const response = await fetch(server.url + p);
     assert.equal(response.status, 200, `${p} answers 200`);
@@ -180,7 +186,7 @@ test("handler serve sends a Content-Security-Policy without 'unsafe-inline' on e
     assert.ok(csp, `${p} has a Content-Security-Policy`);
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/, `${p}: ${csp}`);
     const directives = Object.fromEntries(csp.split(";").map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
-    assert.deepEqual(directives["script-src"] ?? directives["default-src"], ["'self'"], `${p}: scripts only from the site`);
+    assert.deepEqual(directives["script-src"], ["'self'", early], `${p}: scripts only from the site, and the early case request`);
     assert.deepEqual(directives["style-src"] ?? directives["default-src"], ["'self'"], `${p}: styles only from the site`);
     assert.deepEqual(directives["frame-ancestors"], ["'none'"], `${p}: never in a frame`);
     assert.equal(response.headers.get("x-content-type-options"), "nosniff");
@@ -209,4 +215,33 @@ test("the browser enforces the policy, and no page violates it", async () => {
   } finally {
     await app.context.close();
   }
+});
+
+test("the case page asks for its case once, before its scripts have come", async () => {
+  await withPage(browser, { baseURL: server.url }, async ({ page }) => {
+    await signIn(page, DEMO.anna);
+    const draft = (await apiFromPage(page, "POST", "/cases", {
+      company: "oresundskraft", installation_type: "service_change", job_type: "move_service", network_area: "helsingborg",
+    })).body;
+    // The scripts are held back until the case has been asked for (or for 5 s): only the
+    // page's head can ask while they are away.
+    const events = [];
+    let asked;
+    const caseAsked = new Promise((resolve) => (asked = resolve));
+    await page.route("**/assets/*.js", async (route) => {
+      await Promise.race([caseAsked, new Promise((r) => setTimeout(r, 5_000))]);
+      events.push("scripts");
+      await route.continue();
+    });
+    page.on("request", (r) => {
+      if (r.url().endsWith("/api/v1/cases/" + draft.id)) {
+        events.push("case");
+        asked();
+      }
+    });
+    await page.goto(caseUrl(draft));
+    await page.locator("#open-lookup").waitFor();
+    assert.deepEqual(events.filter((e, i) => e !== events[i - 1]), ["case", "scripts"], "the case first, then the scripts, once each");
+    assert.equal(events.filter((e) => e === "case").length, 1, "one request for the case");
+  });
 });

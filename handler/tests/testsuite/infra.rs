@@ -132,7 +132,9 @@ async fn cloudfront_sends_the_content_security_policy_that_handler_serve_sends()
         "https://elanmalan-${Stage}-attachments-${AWS::AccountId}.s3.${AWS::Region}.amazonaws.com";
     assert_eq!(
         text(&config["ContentSecurityPolicy"]["ContentSecurityPolicy"]),
-        site::content_security_policy(&[cognito, bucket])
+        site::content_security_policy(&[cognito, bucket]),
+        "CloudFront's policy in infra/template.yaml is the one the site is built for: after a \
+         change to site/assets/early-case.js, its sha256- source changes too"
     );
     assert_eq!(text(&config["ReferrerPolicy"]["ReferrerPolicy"]), "same-origin");
     assert_eq!(text(&config["FrameOptions"]["FrameOption"]), "DENY");
