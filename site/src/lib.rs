@@ -22,9 +22,8 @@ const TEMPLATES: [(&str, &str); 8] = [
     ("case.html", include_str!("../templates/case.html")),
     ("sign_in.html", include_str!("../templates/sign_in.html")),
 ];
-/// The scripts: `common` on every page (sign-in state, the API, the menu, small helpers), `paged`
-/// on the pages with a list that the server pages, and one per kind of page, so that each page
-/// loads only what it needs.
+/// The scripts: `common` (sign-in state, the API, the menu, small helpers), `paged` for the
+/// lists that the server pages, and one per kind of page.
 const SCRIPTS: [(&str, &str); 9] = [
     ("common", include_str!("../assets/common.js")),
     ("paged", include_str!("../assets/paged.js")),
@@ -32,11 +31,37 @@ const SCRIPTS: [(&str, &str); 9] = [
     ("list", include_str!("../assets/list.js")),
     ("new-case", include_str!("../assets/new-case.js")),
     ("case", include_str!("../assets/case.js")),
-    // Only on the case pages of forms with file fields (bilagor).
     ("attachments", include_str!("../assets/attachments.js")),
     ("audit", include_str!("../assets/audit.js")),
     ("subject", include_str!("../assets/subject.js")),
 ];
+/// What a page runs, as one file: `common`, then the scripts named here, in order. One request
+/// per page, and the file can be `async`: the browser's own work when the page is parsed (such
+/// as autofill looking at every form field, 90 ms on the slow phone) is done while the file is
+/// still on its way, rather than after it as with `defer` (BENCHMARKS.md).
+const BUNDLES: [(&str, &[&str]); 7] = [
+    ("lists", &["paged", "list"]),
+    ("audit", &["paged", "audit"]),
+    ("subject", &["subject"]),
+    ("new-case", &["new-case"]),
+    ("sign-in", &["sign-in"]),
+    ("case", &["case"]),
+    // The case pages of forms with file fields (Bilagor).
+    ("case-files", &["case", "attachments"]),
+];
+
+/// A bundle's source: its scripts, run once the page is parsed (the file is `async`, so it may
+/// come before that).
+fn bundle_source(scripts: &[&str]) -> String {
+    let source = |name: &str| SCRIPTS.iter().find(|(n, _)| *n == name).expect("a script").1;
+    let body: Vec<&str> =
+        std::iter::once("common").chain(scripts.iter().copied()).map(source).collect();
+    format!(
+        "\"use strict\";\n((run) => (document.readyState === \"loading\" ? \
+         addEventListener(\"DOMContentLoaded\", run) : run()))(() => {{\n{}}});\n",
+        body.join("\n")
+    )
+}
 /// The stylesheets: `style` on every page, `lists` on the pages with a list of cases or lookups.
 const STYLES: [(&str, &str); 2] = [
     ("style", include_str!("../assets/style.css")),
@@ -101,8 +126,9 @@ pub struct Site {
 pub enum Encoding {
     /// gzip at level 9 (`gzip -9`).
     Gzip,
-    /// brotli at quality 9: 5 to 12 % smaller than gzip here. Quality 11 took ten times the
-    /// time (4.2 s against 0.4 s of CPU for the whole site).
+    /// brotli at quality 11 with a 64 KB window: 8 % smaller than quality 9 for the whole site,
+    /// a quarter of its memory (5 against 22 MiB), at 2.5 times its time (1.0 against 0.4 s of
+    /// one core; the case page alone 43 ms).
     Br,
 }
 
@@ -136,9 +162,9 @@ impl Encoding {
             }
             Encoding::Br => {
                 // A window of 64 KB (`lgwin` 16) holds any file of the site whole; the default
-                // 4 MB window only costs memory.
+                // 4 MB window only costs memory, and made quality 11 ten times slower.
                 let params = brotli::enc::BrotliEncoderParams {
-                    quality: 9,
+                    quality: 11,
                     lgwin: 16,
                     ..Default::default()
                 };
@@ -248,7 +274,7 @@ fn in_parallel<T: Sync, R: Send, E: Send>(
 struct Assets {
     /// Stylesheet name (`style`, `lists`) -> its fingerprinted file name.
     css: BTreeMap<&'static str, String>,
-    /// Script name (`common`, `case`, ...) -> its fingerprinted file name.
+    /// Bundle name (`lists`, `case`, ...) -> its fingerprinted file name.
     js: BTreeMap<&'static str, String>,
 }
 
@@ -449,19 +475,18 @@ pub fn definitions_from(dir: &Path) -> Result<Definitions, forms::definitions::D
     Definitions::parse(&root, &sources)
 }
 
-/// One page. Each page names itself (`<body data-page>`, the menu's current link) and the
-/// scripts it loads after `common`, in order; a page with a list of cases or lookups has the
-/// lists' stylesheet.
+/// One page. Each page names itself (`<body data-page>`, the menu's current link) and its
+/// script (a bundle); a page with a list of cases or lookups has the lists' stylesheet.
 fn render_page(
     env: &Environment,
     base: &Value,
     template: &str,
     name: &str,
-    scripts: &[&'static str],
+    script: &str,
     ctx: Value,
 ) -> Result<Vec<u8>, BuildError> {
     let lists = matches!(name, "cases" | "inbox" | "audit" | "subject");
-    let ctx = context! { ..context! { page => name, scripts => scripts.to_vec(), lists => lists }, ..ctx, ..base.clone() };
+    let ctx = context! { ..context! { page => name, script => script, lists => lists }, ..ctx, ..base.clone() };
     Ok(env.get_template(template)?.render(ctx)?.into_bytes())
 }
 
@@ -488,8 +513,8 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
         css.insert(name, file);
     }
     let mut js = BTreeMap::new();
-    for (name, source) in SCRIPTS {
-        let script = minify_js(name, source);
+    for (name, scripts) in BUNDLES {
+        let script = minify_js(name, &bundle_source(scripts));
         let file = fingerprint(name, "js", &script);
         files.insert(format!("assets/{file}"), script.into_bytes());
         js.insert(name, file);
@@ -509,37 +534,34 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
         auth => auth,
         early_case_request => early_case_request(),
     };
-    let render = |template: &str, name: &str, scripts: &[&'static str], ctx: Value| {
-        render_page(&env, &base, template, name, scripts, ctx)
+    let render = |template: &str, name: &str, script: &str, ctx: Value| {
+        render_page(&env, &base, template, name, script, ctx)
     };
     files.insert(
         "index.html".into(),
-        render("cases.html", "cases", &["paged", "list"], context! { forms_json => &forms_json })?,
+        render("cases.html", "cases", "lists", context! { forms_json => &forms_json })?,
     );
     files.insert(
         "inkorg/index.html".into(),
-        render("inbox.html", "inbox", &["paged", "list"], context! { forms_json => &forms_json })?,
+        render("inbox.html", "inbox", "lists", context! { forms_json => &forms_json })?,
     );
-    files.insert(
-        "uppslag/index.html".into(),
-        render("audit.html", "audit", &["paged", "audit"], context! {})?,
-    );
+    files.insert("uppslag/index.html".into(), render("audit.html", "audit", "audit", context! {})?);
     files.insert(
         "kunduppgifter/index.html".into(),
-        render("subject.html", "subject", &["subject"], context! {})?,
+        render("subject.html", "subject", "subject", context! {})?,
     );
     files.insert(
         "ny/index.html".into(),
         render(
             "new_case.html",
             "new-case",
-            &["new-case"],
+            "new-case",
             context! { companies => Value::from(Serde(&catalog.companies)), forms_json => &forms_json },
         )?,
     );
     files.insert(
         "logga-in/index.html".into(),
-        render("sign_in.html", "sign-in", &["sign-in"], context! {})?,
+        render("sign_in.html", "sign-in", "sign-in", context! {})?,
     );
     // Each form's page and schema: most of the work, spread over the cores.
     let forms: Vec<Form> = defs.forms().collect();
@@ -557,7 +579,7 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
         let html = render(
             "case.html",
             "case",
-            if files { &["case", "attachments"] } else { &["case"] },
+            if files { "case-files" } else { "case" },
             context! {
                 company,
                 installation_type,

@@ -37,22 +37,20 @@ fn every_form_has_a_page_and_a_schema_and_assets_are_fingerprinted() {
             serde_json::from_slice(&site.files[&format!("schemas/{c}/{t}.json")]).unwrap();
         assert_eq!(schema, form.json_schema());
     }
-    // The stylesheets (one for every page, one for the lists) and the scripts (a common one and
-    // one per kind of page, and attachments.js for the forms with file fields), each named by its
-    // content.
+    // The stylesheets (one for every page, one for the lists) and the scripts (one per kind of
+    // page, each with the common script first; the case pages of forms with file fields have
+    // their own), each named by its content.
     let assets: Vec<&String> = site.files.keys().filter(|k| k.starts_with("assets/")).collect();
     let names: Vec<&str> = assets.iter().map(|a| a.split('.').next().unwrap()).collect();
     assert_eq!(
         names,
         [
-            "assets/attachments",
             "assets/audit",
+            "assets/case-files",
             "assets/case",
-            "assets/common",
-            "assets/list",
+            "assets/lists",
             "assets/lists",
             "assets/new-case",
-            "assets/paged",
             "assets/sign-in",
             "assets/style",
             "assets/subject"
@@ -67,14 +65,14 @@ fn every_form_has_a_page_and_a_schema_and_assets_are_fingerprinted() {
         assert_eq!(parts[1].len(), 10, "{name}");
         let used = pages.iter().filter(|html| html.contains(&format!("/assets/{name}"))).count();
         assert!(used > 0, "{name} is loaded by a page");
-        if parts[0] == "style" || parts[0] == "common" {
+        if parts[0] == "style" {
             assert_eq!(used, pages.len(), "{name} is loaded by every page");
         }
     }
 }
 
 #[test]
-fn each_page_loads_only_its_own_scripts() {
+fn each_page_loads_one_script_with_only_what_it_needs() {
     let site = build(Definitions::builtin(), &SignIn::Local).unwrap();
     let scripts = |path: &str| -> Vec<String> {
         page(&site, path)
@@ -83,15 +81,38 @@ fn each_page_loads_only_its_own_scripts() {
             .map(|s| s.split('.').next().unwrap().to_string())
             .collect()
     };
-    assert_eq!(scripts("index.html"), ["common", "paged", "list"]);
-    assert_eq!(scripts("inkorg/index.html"), ["common", "paged", "list"]);
-    assert_eq!(scripts("uppslag/index.html"), ["common", "paged", "audit"]);
-    assert_eq!(scripts("ny/index.html"), ["common", "new-case"]);
-    assert_eq!(scripts("logga-in/index.html"), ["common", "sign-in"]);
+    assert_eq!(scripts("index.html"), ["lists"]);
+    assert_eq!(scripts("inkorg/index.html"), ["lists"]);
+    assert_eq!(scripts("uppslag/index.html"), ["audit"]);
+    assert_eq!(scripts("ny/index.html"), ["new-case"]);
+    assert_eq!(scripts("logga-in/index.html"), ["sign-in"]);
     // The attachments script only where a form has a file field (Öresundskraft's Bilagor).
     let case = "anmalan/oresundskraft/service_change/index.html";
-    assert_eq!(scripts(case), ["common", "case", "attachments"]);
-    assert_eq!(scripts("anmalan/exempelnat_norr/service_change/index.html"), ["common", "case"]);
+    assert_eq!(scripts(case), ["case-files"]);
+    assert_eq!(scripts("anmalan/exempelnat_norr/service_change/index.html"), ["case"]);
+    // Each is the common script and the page's own, seen by words only they have.
+    let script = |name: &str| {
+        let (_, bytes) = site
+            .files
+            .iter()
+            .find(|(path, _)| path.starts_with(&format!("assets/{name}.")) && path.ends_with(".js"))
+            .unwrap();
+        String::from_utf8(bytes.clone()).unwrap()
+    };
+    let (common, list, attachments) =
+        ("Ingen kontakt med servern", "Inga ärenden matchar sökningen", "Välj en fil först");
+    for (name, has, lacks) in [
+        ("lists", &[common, list][..], &[attachments][..]),
+        ("audit", &[common], &[list, attachments]),
+        ("new-case", &[common], &[list, attachments]),
+        ("sign-in", &[common], &[list, attachments]),
+        ("case", &[common], &[list, attachments]),
+        ("case-files", &[common, attachments], &[list]),
+    ] {
+        let script = script(name);
+        assert!(has.iter().all(|w| script.contains(w)), "{name} has {has:?}");
+        assert!(!lacks.iter().any(|w| script.contains(w)), "{name} lacks {lacks:?}");
+    }
     // The lists' stylesheet only where there is a list.
     for (path, lists) in [
         ("index.html", true),
