@@ -62,6 +62,7 @@ fn bundle_source(scripts: &[&str]) -> String {
         body.join("\n")
     )
 }
+
 /// The stylesheets: `style` on every page, `lists` on the pages with a list of cases or lookups.
 const STYLES: [(&str, &str); 2] = [
     ("style", include_str!("../assets/style.css")),
@@ -288,7 +289,7 @@ fn fingerprint(name: &str, ext: &str, content: &str) -> String {
 
 /// The script as it is sent: minified by oxc (whitespace and comments gone, local names
 /// shortened, expressions folded), since a phone on a weak connection pays for every byte.
-/// Parsed as a classic script, so its top-level names, which the pages' scripts share, stay.
+/// Parsed as a classic script, as the browser runs it.
 fn minify_js(name: &str, source: &str) -> String {
     use oxc_allocator::Allocator;
     use oxc_codegen::{Codegen, CodegenOptions};
