@@ -45,6 +45,7 @@ for (const [name, viewport] of VIEWPORTS) {
 
       // Ny anmälan: submitted empty (error summary), then with every choice made.
       await page.getByRole("main").getByRole("link", { name: "Ny anmälan" }).click();
+      await page.waitForLoadState("load"); // the new page's script has run (it is async)
       await page.getByLabel("Nätbolag").waitFor();
       await check(page, "Ny anmälan, nothing chosen", checked);
       await page.getByRole("button", { name: "Skapa anmälan" }).click();
@@ -117,6 +118,7 @@ for (const [name, viewport] of VIEWPORTS) {
 
       // Mina ärenden with the case.
       await page.getByRole("navigation", { name: "Huvudmeny" }).getByRole("link", { name: "Mina ärenden" }).click();
+      await page.waitForLoadState("load"); // the new page's script has run (it is async)
       await page.locator("#cases tbody tr").first().waitFor();
       await check(page, "Mina ärenden, with a case", checked);
 
@@ -148,6 +150,7 @@ for (const [name, viewport] of VIEWPORTS) {
       await check(page, "decision dialog, message missing", checked);
       await decision.getByRole("button", { name: "Avbryt" }).click();
       await page.getByRole("navigation", { name: "Huvudmeny" }).getByRole("link", { name: "Uppslag" }).click();
+      await page.waitForLoadState("load"); // the new page's script has run (it is async)
       await page.locator("#audit tbody tr").first().waitFor();
       await check(page, "Uppslag, with lookups", checked);
       app.assertClean();

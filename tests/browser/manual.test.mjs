@@ -72,6 +72,7 @@ describe("the installer's manual, steps 1-21, on a phone (390x844)", () => {
 
       // 2. "Ny anmälan".
       await page.getByRole("main").getByRole("link", { name: "Ny anmälan" }).click();
+      await page.waitForLoadState("load"); // the new page's script has run (it is async)
       await page.getByRole("heading", { name: "Ny anmälan", level: 1 }).waitFor();
       const forms = (await apiFromPage(page, "GET", "/forms")).body;
       const company = forms.companies.find((c) => c.name === "Öresundskraft");
@@ -352,6 +353,7 @@ describe("the installer's manual, steps 1-21, on a phone (390x844)", () => {
       });
       assert.equal(other.status, 201);
       await page.getByRole("navigation", { name: "Huvudmeny" }).getByRole("link", { name: "Mina ärenden" }).click();
+      await page.waitForLoadState("load"); // the new page's script has run (it is async)
       const rows = page.getByRole("table").locator("tbody tr");
       await rows.first().waitFor();
       const table = await rows.evaluateAll((trs) => trs.map((r) => Array.from(r.cells, (c) => c.textContent.trim())));
@@ -366,6 +368,7 @@ describe("the installer's manual, steps 1-21, on a phone (390x844)", () => {
       await assertNoHorizontalScroll(page);
       // The link opens the case.
       await page.getByRole("link", { name: /^Servisändring / }).click();
+      await page.waitForLoadState("load"); // the new page's script has run (it is async)
       await status.filter({ hasText: "För godkännande" }).waitFor();
       assert.equal(page.url(), caseUrl);
       app.assertClean();

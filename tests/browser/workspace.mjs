@@ -196,6 +196,7 @@ export function lifeOfACase(viewport) {
         await signIn(page, DEMO.karin);
         const read = page.waitForResponse((r) => r.url().endsWith(`/cases/${cases.returned.id}/read`));
         await page.getByRole("link", { name: new RegExp(cases.returned.fields["installation.street_address"]) }).click();
+        await page.waitForLoadState("load"); // the new page's script has run (it is async)
         await status(page).filter({ hasText: "Status: För godkännande" }).waitFor();
         // The case number in the heading area; the installer's data read-only.
         assert.equal(await page.locator("#case-number").textContent(), "Ärendenummer: " + cases.returned.number);
@@ -245,6 +246,7 @@ export function lifeOfACase(viewport) {
 
         // Back in the Inkorg: the waiting one first, then the others, oldest sent first.
         await page.getByRole("link", { name: "Inkorg" }).first().click();
+        await page.waitForLoadState("load"); // the new page's script has run (it is async)
         await listSays(page, /^3 ärenden/);
         const rows = await rowsOf(page);
         assert.deepEqual(rows.map((r) => [r[1], r[2]]), [
@@ -270,6 +272,7 @@ export function lifeOfACase(viewport) {
 
         const read = page.waitForResponse((r) => r.url().endsWith(`/cases/${cases.returned.id}/read`));
         await page.getByRole("link", { name: new RegExp(cases.returned.fields["installation.street_address"]) }).click();
+        await page.waitForLoadState("load"); // the new page's script has run (it is async)
         await status(page).filter({ hasText: "Status: Åter för komplettering" }).waitFor();
         // The network company's message at the top.
         const note = page.locator("#decision-note");

@@ -182,6 +182,7 @@ describe("lists page with Visa fler; Uppslag", () => {
       await withPage(browser, { viewport, baseURL: server.url }, async ({ page }) => {
         await signIn(page, DEMO.karin);
         await page.getByRole("navigation", { name: "Huvudmeny" }).getByRole("link", { name: "Uppslag" }).click();
+        await page.waitForLoadState("load"); // the new page's script has run (it is async)
         await page.getByRole("heading", { name: "Uppslag", level: 1 }).waitFor();
         // Four lookups: three that filed the cases, one that found nothing.
         await listSays(page, /^4 uppslag/, "#audit-status");
@@ -299,8 +300,10 @@ test("Kunduppgifter: Karin finds a person's cases, downloads the registerutdrag 
       const rejected = await apiFromPage(page, "POST", `/cases/${over.id}/decision`, { version: over.version, decision: "reject", message: "Fel adress." });
       assert.equal(rejected.status, 200);
       await page.getByRole("navigation", { name: "Huvudmeny" }).getByRole("link", { name: "Kunduppgifter" }).click();
+      await page.waitForLoadState("load"); // the new page's script has run (it is async)
       await page.getByRole("heading", { name: "Kunduppgifter", level: 1 }).waitFor();
       const number = page.getByLabel("Person- eller organisationsnummer");
+      assert.equal(await number.getAttribute("name"), null, "no name: the form never puts the number in an address");
 
       // Not a number: said at the field.
       await number.fill("19121212-1213");
