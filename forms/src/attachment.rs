@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 
 use crate::definitions::{Field, FieldKind};
 use crate::form::{Form, FormPart, Problem, ProblemCode};
+use crate::formats::text_flaw;
 
 /// A kind of file an attachment may be.
 #[derive(
@@ -183,8 +184,8 @@ impl<'d> Form<'d> {
     ) -> Result<(), Problem> {
         let (field, rules, _) = self.file_field(field)?;
         let problem = |code, message: String| Problem { field: field.id.clone(), code, message };
-        if let Some(message) = name_problem(name) {
-            return Err(problem(ProblemCode::InvalidFormat, message));
+        if let Some(refused) = name_problem(name) {
+            return Err(refused);
         }
         if size == 0 {
             return Err(problem(
@@ -247,16 +248,28 @@ impl<'d> Form<'d> {
     }
 }
 
-/// What is wrong with a file's name, if anything: empty, over [`NAME_MAX_CHARS`], or with
-/// control characters or path separators.
-pub fn name_problem(name: &str) -> Option<String> {
+/// What is wrong with a file's name, if anything, as a problem of the request's `name`: empty,
+/// over [`NAME_MAX_CHARS`], with path separators, or not only text of one line (no control
+/// characters, direction overrides or characters without width: [`text_flaw`]).
+pub fn name_problem(name: &str) -> Option<Problem> {
+    let problem = |code, message: String| Problem { field: "name".into(), code, message };
+    if let Some(flaw) = text_flaw(name, false) {
+        let advice = "Byt namn på filen och bifoga den igen.";
+        return Some(problem(
+            ProblemCode::InvalidCharacter,
+            format!("Filnamnet {} {advice}", flaw.describe()),
+        ));
+    }
     let bad = name.trim().is_empty()
         || name.chars().count() > NAME_MAX_CHARS
-        || name.chars().any(|c| c.is_control() || c == '/' || c == '\\');
+        || name.contains(['/', '\\']);
     bad.then(|| {
-        format!(
-            "Filnamnet får vara högst {NAME_MAX_CHARS} tecken, utan / och \\ och utan \
-             styrtecken. Byt namn på filen och bifoga den igen."
+        problem(
+            ProblemCode::InvalidFormat,
+            format!(
+                "Filnamnet får vara högst {NAME_MAX_CHARS} tecken, utan / och \\. Byt namn på \
+                 filen och bifoga den igen."
+            ),
         )
     })
 }
@@ -295,13 +308,39 @@ mod tests {
     }
 
     #[test]
-    fn names_are_at_most_200_characters_without_separators_or_control_characters() {
+    fn names_are_at_most_200_characters_of_one_line_without_separators() {
         assert_eq!(name_problem("situationsplan.pdf"), None);
         assert_eq!(name_problem(&"å".repeat(200)), None);
-        for bad in ["", "  ", "../../etc/passwd", "a\\b.pdf", "plan\n.pdf", "plan\u{0}.pdf"] {
-            assert!(name_problem(bad).is_some(), "{bad:?}");
+        for bad in ["", "  ", "../../etc/passwd", "a\\b.pdf"] {
+            let problem = name_problem(bad).unwrap_or_else(|| panic!("{bad:?}"));
+            assert_eq!(
+                (problem.field.as_str(), problem.code),
+                ("name", ProblemCode::InvalidFormat)
+            );
         }
-        assert!(name_problem(&"å".repeat(201)).unwrap().contains("högst 200 tecken"));
+        assert!(name_problem(&"å".repeat(201)).unwrap().message.contains("högst 200 tecken"));
+        // What a name may not hide: it is shown to the network company as it reads.
+        for (bad, says) in [
+            ("plan\n.pdf", "ska stå på en rad"),
+            ("plan\t.pdf", "styrtecken (U+0009)"),
+            ("plan\u{0}.pdf", "styrtecken (U+0000)"),
+            ("plan\u{7f}.pdf", "styrtecken (U+007F)"),
+            ("fdp.\u{202E}exe", "(U+202E) som vänder textens riktning"),
+            ("plan\u{2066}.pdf", "(U+2066) som vänder textens riktning"),
+            ("plan\u{200B}.pdf", "utan bredd (U+200B)"),
+            ("plan\u{200D}.pdf", "utan bredd (U+200D)"),
+            ("plan\u{2060}.pdf", "utan bredd (U+2060)"),
+            ("\u{FEFF}plan.pdf", "utan bredd (U+FEFF)"),
+        ] {
+            let problem = name_problem(bad).unwrap_or_else(|| panic!("{bad:?}"));
+            assert_eq!(
+                (problem.field.as_str(), problem.code),
+                ("name", ProblemCode::InvalidCharacter)
+            );
+            assert!(problem.message.starts_with("Filnamnet "), "{}", problem.message);
+            assert!(problem.message.contains(says), "{bad:?}: {}", problem.message);
+            assert!(problem.message.ends_with("Byt namn på filen och bifoga den igen."));
+        }
     }
 
     #[test]

@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::attachment::Attachment;
-use crate::form::{FieldValues, Form, FormPart, Problem};
+use crate::form::{FieldValues, Form, FormPart, Problem, text_flaw_message};
+use crate::formats::{TextFlaw, text_flaw};
 
 /// Where a case is in its life (DESIGN.md, glossary).
 #[derive(
@@ -211,6 +212,9 @@ pub enum DecisionError {
     MessageRequired,
     #[error("the message is longer than {MESSAGE_MAX_CHARS} characters")]
     MessageTooLong,
+    /// Text that is not only text ([`crate::formats::text_flaw`]).
+    #[error("the message has a character that is not text")]
+    InvalidCharacter(TextFlaw),
 }
 
 impl DecisionError {
@@ -218,6 +222,7 @@ impl DecisionError {
         match self {
             DecisionError::MessageRequired => "message_required",
             DecisionError::MessageTooLong => "message_too_long",
+            DecisionError::InvalidCharacter(_) => "invalid_fields",
         }
     }
 
@@ -229,6 +234,9 @@ impl DecisionError {
                 .into(),
             DecisionError::MessageTooLong => {
                 format!("Meddelandet får vara högst {MESSAGE_MAX_CHARS} tecken.")
+            }
+            DecisionError::InvalidCharacter(flaw) => {
+                format!("Meddelandet {}", text_flaw_message(flaw))
             }
         }
     }
@@ -244,12 +252,15 @@ impl Decision {
     }
 
     /// The message that goes with this decision: trimmed, absent when empty, at most
-    /// [`MESSAGE_MAX_CHARS`]. A return or a rejection needs one: the installer must learn what
-    /// to complete, or why.
+    /// [`MESSAGE_MAX_CHARS`], text that is only text (lines and tabs allowed). A return or a
+    /// rejection needs one: the installer must learn what to complete, or why.
     pub fn checked_message(self, message: Option<&str>) -> Result<Option<String>, DecisionError> {
         let message = message.map(str::trim).filter(|m| !m.is_empty());
         if message.is_some_and(|m| m.chars().count() > MESSAGE_MAX_CHARS) {
             return Err(DecisionError::MessageTooLong);
+        }
+        if let Some(flaw) = message.and_then(|m| text_flaw(m, true)) {
+            return Err(DecisionError::InvalidCharacter(flaw));
         }
         if message.is_none() && self != Decision::Approve {
             return Err(DecisionError::MessageRequired);
@@ -577,6 +588,26 @@ mod tests {
             assert_eq!(decision.checked_message(Some(&padded)), Ok(Some(longest.clone())));
             let over = format!("{longest}å");
             assert_eq!(decision.checked_message(Some(&over)), Err(DecisionError::MessageTooLong));
+        }
+    }
+
+    #[test]
+    fn a_message_is_only_text_with_lines_and_tabs() {
+        let refused = [
+            ("Bifoga\u{0} plan.", "styrtecken (U+0000)"),
+            ("Bifoga \u{1b}[2Jplan.", "styrtecken (U+001B)"),
+            ("Bifoga \u{202E}nalp.", "(U+202E) som vänder textens riktning"),
+            ("Bifoga \u{2067}plan\u{2069}.", "(U+2067) som vänder textens riktning"),
+        ];
+        for decision in [Decision::Approve, Decision::Return, Decision::Reject] {
+            for (message, says) in refused {
+                let error = decision.checked_message(Some(message)).unwrap_err();
+                assert!(matches!(error, DecisionError::InvalidCharacter(_)), "{message:?}");
+                assert!(error.message().starts_with("Meddelandet innehåller"), "{message:?}");
+                assert!(error.message().contains(says), "{message:?}: {}", error.message());
+            }
+            let lines = "Bifoga:\n\t- situationsplan\r\n\t- foto\u{200B}";
+            assert_eq!(decision.checked_message(Some(lines)), Ok(Some(lines.to_string())));
         }
     }
 

@@ -344,7 +344,7 @@ impl<'d> Form<'d> {
                 Some(f) if f.field.is_file() => Some(file_value(f.field)),
                 Some(f) => value.as_deref().and_then(|v| {
                     let v = f.field.normalize(v);
-                    text_problem(f.field, &v).or_else(|| too_long(f.field, &v))
+                    field_text_problem(f.field, &v).or_else(|| too_long(f.field, &v))
                 }),
             })
             .collect()
@@ -550,7 +550,7 @@ pub fn check_field_value(field: &Field, value: &str, company: &Company) -> Optio
     if field.is_file() {
         return Some(file_value(field));
     }
-    if let Some(problem) = text_problem(field, value).or_else(|| too_long(field, value)) {
+    if let Some(problem) = field_text_problem(field, value).or_else(|| too_long(field, value)) {
         return Some(problem);
     }
     let problem = |code, message: String| Some(Problem { field: field.id.clone(), code, message });
@@ -618,29 +618,29 @@ pub fn check_field_value(field: &Field, value: &str, company: &Company) -> Optio
     }
 }
 
-/// Text that is only text: the same rule for every field and for registry imports.
-fn text_problem(field: &Field, value: &str) -> Option<Problem> {
-    let flaw = formats::text_flaw(value, field.kind == FieldKind::Textarea)?;
+/// Text that is only text ([`formats::text_flaw`]): a problem naming `field`, its message
+/// beginning with `subject` ("Namn", "Meddelandet"). The same rule for every field, registry
+/// imports, messages and decision texts.
+pub fn text_problem(field: &str, subject: &str, value: &str, multiline: bool) -> Option<Problem> {
+    let flaw = formats::text_flaw(value, multiline)?;
     Some(Problem {
-        field: field.id.clone(),
+        field: field.to_string(),
         code: ProblemCode::InvalidCharacter,
-        message: format!("{} {}", field.label, text_flaw_message(flaw)),
+        message: format!("{subject} {}", text_flaw_message(flaw)),
     })
 }
 
+fn field_text_problem(field: &Field, value: &str) -> Option<Problem> {
+    text_problem(&field.id, &field.label, value, field.kind == FieldKind::Textarea)
+}
+
 /// What is wrong and what to do, after the name of the field or column.
-pub fn text_flaw_message(flaw: formats::TextFlaw) -> &'static str {
-    match flaw {
-        formats::TextFlaw::LineBreak => "ska stå på en rad. Ta bort radbrytningen.",
-        formats::TextFlaw::ControlCharacter => {
-            "innehåller ett styrtecken, som inte är text (det följer ibland med när text \
-             kopieras). Skriv in värdet igen."
-        }
-        formats::TextFlaw::DirectionOverride => {
-            "innehåller ett osynligt tecken som vänder textens riktning, så att den visas \
-             annorlunda än den lagras. Skriv in värdet igen."
-        }
-    }
+pub fn text_flaw_message(flaw: formats::TextFlaw) -> String {
+    let advice = match flaw {
+        formats::TextFlaw::LineBreak => "Ta bort radbrytningen.",
+        _ => "Skriv in texten igen i stället för att klistra in den.",
+    };
+    format!("{} {advice}", flaw.describe())
 }
 
 fn too_long(field: &Field, value: &str) -> Option<Problem> {

@@ -6,28 +6,66 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-/// What makes a value something other than plain text.
+/// What makes a value something other than plain text: the one rule for case fields, registry
+/// columns, messages, decision texts and file names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextFlaw {
-    /// A control character: NUL, BEL, ESC, DEL and the like (a tab or line break is one too
-    /// where the text has one line).
-    ControlCharacter,
+    /// A control character: NUL, BEL, ESC, DEL and the like (a tab is one too where the text
+    /// has one line).
+    ControlCharacter(char),
     /// A line break in text of one line.
     LineBreak,
     /// A character that turns the direction of the text around it (U+202A–U+202E,
     /// U+2066–U+2069): text that reads otherwise than it is stored.
-    DirectionOverride,
+    DirectionOverride(char),
+    /// A character without width (U+200B–U+200D, U+2060, U+FEFF) in text of one line: two
+    /// names that look the same are then not the same.
+    ZeroWidth(char),
 }
 
-/// The first flaw of `value` as text, if any. `multiline` text may have line breaks and tabs.
+/// The first flaw of `value` as text, if any. `multiline` text may have line breaks, tabs and
+/// characters without width (which joins of emoji and some scripts need).
 pub fn text_flaw(value: &str, multiline: bool) -> Option<TextFlaw> {
     value.chars().find_map(|c| match c {
         '\n' | '\r' | '\t' if multiline => None,
         '\n' | '\r' => Some(TextFlaw::LineBreak),
-        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => Some(TextFlaw::DirectionOverride),
-        c if c.is_control() => Some(TextFlaw::ControlCharacter),
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => Some(TextFlaw::DirectionOverride(c)),
+        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' if !multiline => {
+            Some(TextFlaw::ZeroWidth(c))
+        }
+        c if c.is_control() => Some(TextFlaw::ControlCharacter(c)),
         _ => None,
     })
+}
+
+impl TextFlaw {
+    /// What is wrong, in Swedish, after the name of what holds the text ("Namn innehåller
+    /// ..."); the character by its code point, since it is invisible or does not print.
+    pub fn describe(self) -> String {
+        match self {
+            TextFlaw::LineBreak => "ska stå på en rad.".into(),
+            TextFlaw::ControlCharacter(c) => format!(
+                "innehåller ett styrtecken ({}), som inte är text (det följer ibland med när \
+                 text kopieras).",
+                code_point(c)
+            ),
+            TextFlaw::DirectionOverride(c) => format!(
+                "innehåller ett osynligt tecken ({}) som vänder textens riktning, så att den \
+                 visas annorlunda än den lagras.",
+                code_point(c)
+            ),
+            TextFlaw::ZeroWidth(c) => format!(
+                "innehåller ett osynligt tecken utan bredd ({}), så att texten inte är den \
+                 som syns (det följer ibland med när text kopieras).",
+                code_point(c)
+            ),
+        }
+    }
+}
+
+/// `U+200B`.
+fn code_point(c: char) -> String {
+    format!("U+{:04X}", u32::from(c))
 }
 
 /// Swedish postal codes run from 100 00 to 984 99: none starts with 0.
@@ -260,6 +298,102 @@ mod tests {
 
     fn prefixes(p: &[&str]) -> Vec<String> {
         p.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// Every character the rule refuses, with the flaw it is in one line and in several.
+    const NOT_TEXT: [(char, Option<TextFlaw>, Option<TextFlaw>); 17] = [
+        (
+            '\u{0}',
+            Some(TextFlaw::ControlCharacter('\u{0}')),
+            Some(TextFlaw::ControlCharacter('\u{0}')),
+        ),
+        (
+            '\u{7}',
+            Some(TextFlaw::ControlCharacter('\u{7}')),
+            Some(TextFlaw::ControlCharacter('\u{7}')),
+        ),
+        (
+            '\u{1b}',
+            Some(TextFlaw::ControlCharacter('\u{1b}')),
+            Some(TextFlaw::ControlCharacter('\u{1b}')),
+        ),
+        (
+            '\u{7f}',
+            Some(TextFlaw::ControlCharacter('\u{7f}')),
+            Some(TextFlaw::ControlCharacter('\u{7f}')),
+        ),
+        (
+            '\u{85}',
+            Some(TextFlaw::ControlCharacter('\u{85}')),
+            Some(TextFlaw::ControlCharacter('\u{85}')),
+        ),
+        ('\t', Some(TextFlaw::ControlCharacter('\t')), None),
+        ('\n', Some(TextFlaw::LineBreak), None),
+        ('\r', Some(TextFlaw::LineBreak), None),
+        (
+            '\u{202A}',
+            Some(TextFlaw::DirectionOverride('\u{202A}')),
+            Some(TextFlaw::DirectionOverride('\u{202A}')),
+        ),
+        (
+            '\u{202E}',
+            Some(TextFlaw::DirectionOverride('\u{202E}')),
+            Some(TextFlaw::DirectionOverride('\u{202E}')),
+        ),
+        (
+            '\u{2066}',
+            Some(TextFlaw::DirectionOverride('\u{2066}')),
+            Some(TextFlaw::DirectionOverride('\u{2066}')),
+        ),
+        (
+            '\u{2069}',
+            Some(TextFlaw::DirectionOverride('\u{2069}')),
+            Some(TextFlaw::DirectionOverride('\u{2069}')),
+        ),
+        ('\u{200B}', Some(TextFlaw::ZeroWidth('\u{200B}')), None),
+        ('\u{200C}', Some(TextFlaw::ZeroWidth('\u{200C}')), None),
+        ('\u{200D}', Some(TextFlaw::ZeroWidth('\u{200D}')), None),
+        ('\u{2060}', Some(TextFlaw::ZeroWidth('\u{2060}')), None),
+        ('\u{FEFF}', Some(TextFlaw::ZeroWidth('\u{FEFF}')), None),
+    ];
+
+    #[test]
+    fn text_that_is_not_only_text_is_told_by_its_first_flaw() {
+        for (c, one_line, lines) in NOT_TEXT {
+            let value = format!("Byt säkring{c} i dag");
+            assert_eq!(text_flaw(&value, false), one_line, "{c:?} in one line");
+            assert_eq!(text_flaw(&value, true), lines, "{c:?} in several lines");
+        }
+        assert_eq!(text_flaw("Åsa Öberg – Ängsvägen 3, 252 21 Helsingborg", false), None);
+        assert_eq!(text_flaw("Rad 1\r\nRad 2\n\tindragen", true), None);
+        // The first flaw decides.
+        assert_eq!(text_flaw("a\u{200B}b\u{0}", false), Some(TextFlaw::ZeroWidth('\u{200B}')));
+        // The message names the character by its code point, which is invisible itself.
+        assert!(TextFlaw::ZeroWidth('\u{FEFF}').describe().contains("(U+FEFF)"));
+        assert!(TextFlaw::ControlCharacter('\u{1b}').describe().contains("styrtecken (U+001B)"));
+        assert!(TextFlaw::DirectionOverride('\u{202E}').describe().contains("(U+202E)"));
+    }
+
+    proptest::proptest! {
+        /// A refused character is found wherever it stands among printable text (`\\PC` has
+        /// no control or format characters), in one line and in several.
+        #[test]
+        fn a_refused_character_anywhere_is_found(
+            before in "[a-zåäöA-ZÅÄÖ0-9 .,\\-]{0,20}",
+            after in "\\PC{0,20}",
+            which in 0..NOT_TEXT.len(),
+        ) {
+            let (c, one_line, lines) = NOT_TEXT[which];
+            let value = format!("{before}{c}{after}");
+            proptest::prop_assert_eq!(text_flaw(&value, false), one_line);
+            proptest::prop_assert_eq!(text_flaw(&value, true), lines);
+        }
+
+        #[test]
+        fn printable_text_is_only_text(value in "[\\p{L}\\p{N}\\p{P}\\p{S} ]{0,40}") {
+            proptest::prop_assert_eq!(text_flaw(&value, false), None);
+            proptest::prop_assert_eq!(text_flaw(&value, true), None);
+        }
     }
 
     #[test]

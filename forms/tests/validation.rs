@@ -387,6 +387,9 @@ fn text_with_control_characters_or_direction_overrides_is_refused() {
         ("work.description", "Byte av \u{2066}säkring\u{2069}", "vänder textens riktning"),
         ("work.description", "Rad 1\u{1b}[31m", "innehåller ett styrtecken"),
         ("installation.meter_number", "12\u{85}3", "innehåller ett styrtecken"),
+        // Two names that look the same but are not (issue 19): no characters without width.
+        ("owner.name", "Anna\u{200B}Andersson", "utan bredd (U+200B)"),
+        ("owner.email", "\u{FEFF}anna@example.se", "utan bredd (U+FEFF)"),
     ];
     for (field, value, says) in refused {
         let problems = form.check_edit(FormPart::Notice, &edit([(field, Some(value))]));
@@ -399,7 +402,7 @@ fn text_with_control_characters_or_direction_overrides_is_refused() {
     }
     // Lines and tabs are text in a text area; a pasted value's surrounding line break is trimmed.
     let fine = edit([
-        ("work.description", Some("Rad 1\r\nRad 2\n\tindragen")),
+        ("work.description", Some("Rad 1\r\nRad 2\n\tindragen \u{1F469}\u{200D}\u{1F527}")),
         ("owner.name", Some("Anna Andersson\n")),
         ("installation.street_address", Some("Ängsvägen 3 – ingång från gården")),
     ]);
