@@ -262,13 +262,12 @@ impl From<LookupError> for ApiError {
 
 impl From<DecisionError> for ApiError {
     fn from(e: DecisionError) -> Self {
-        let code = match e {
-            DecisionError::MessageRequired => ErrorCode::MessageRequired,
-            DecisionError::MessageTooLong => ErrorCode::MessageTooLong,
-        };
-        let problem_code = match e {
-            DecisionError::MessageRequired => ProblemCode::Required,
-            DecisionError::MessageTooLong => ProblemCode::TooLong,
+        let (code, problem_code) = match e {
+            DecisionError::MessageRequired => (ErrorCode::MessageRequired, ProblemCode::Required),
+            DecisionError::MessageTooLong => (ErrorCode::MessageTooLong, ProblemCode::TooLong),
+            DecisionError::InvalidCharacter(_) => {
+                (ErrorCode::InvalidFields, ProblemCode::InvalidCharacter)
+            }
         };
         let problem = Problem { field: "message".into(), code: problem_code, message: e.message() };
         ApiError::new(code, e.message()).with_fields(vec![problem])
@@ -313,7 +312,13 @@ mod tests {
         for e in lookups {
             assert_eq!(e.code(), code_of(e.clone().into()));
         }
-        for e in [DecisionError::MessageRequired, DecisionError::MessageTooLong] {
+        let flaw = forms::formats::TextFlaw::ControlCharacter('\u{7}');
+        let decisions = [
+            DecisionError::MessageRequired,
+            DecisionError::MessageTooLong,
+            DecisionError::InvalidCharacter(flaw),
+        ];
+        for e in decisions {
             assert_eq!(e.code(), code_of(e.into()));
         }
     }

@@ -2,6 +2,7 @@
 //! case's history (action `message`) and news for the other side until it is read.
 
 use axum::extract::State;
+use forms::form::text_problem;
 use forms::{Action, MESSAGE_MAX_CHARS, Problem, ProblemCode};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -17,7 +18,8 @@ use crate::store::{Store, StoreError};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MessageRequest {
-    /// At most 2000 characters.
+    /// At most 2000 characters of text: lines and tabs, but no other control characters nor
+    /// characters that turn the text's direction.
     pub text: String,
 }
 
@@ -45,6 +47,9 @@ pub async fn write<S: Store>(
     if text.chars().count() > MESSAGE_MAX_CHARS {
         let message = format!("Meddelandet får vara högst {MESSAGE_MAX_CHARS} tecken.");
         return Err(refused(ProblemCode::TooLong, message));
+    }
+    if let Some(problem) = text_problem("text", "Meddelandet", &text, true) {
+        return Err(refused(problem.code, problem.message));
     }
     for _ in 0..TRIES {
         let mut case = load(&state, &caller, &id).await?;

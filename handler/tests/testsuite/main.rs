@@ -28,6 +28,7 @@ mod local_server;
 mod mail_ses;
 mod network_company;
 mod odd_requests;
+mod only_text;
 mod openapi;
 mod rate_limit;
 mod registry_import;
