@@ -68,6 +68,28 @@ fn code_point(c: char) -> String {
     format!("U+{:04X}", u32::from(c))
 }
 
+/// Exactly one e-mail address that can stand alone in an e-mail's `To:` header: `local@domain`,
+/// the local part RFC 5322's atoms joined by dots, the domain labels of letters, digits and
+/// hyphens with at least one dot, at most 254 characters in all. No space, line break, comma,
+/// semicolon, angle bracket or quote, so that no second address and no header rides along.
+pub fn is_single_address(value: &str) -> bool {
+    let Some((local, domain)) = value.split_once('@') else {
+        return false;
+    };
+    let atom = |c: char| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c);
+    let label = |l: &str| {
+        !l.is_empty()
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+    };
+    value.chars().count() <= 254
+        && local.chars().count() <= 64
+        && local.split('.').all(|part| !part.is_empty() && part.chars().all(atom))
+        && domain.contains('.')
+        && domain.split('.').all(label)
+}
+
 /// Swedish postal codes run from 100 00 to 984 99: none starts with 0.
 pub const POSTAL_CODE_PATTERN: &str = r"^[1-9][0-9]{2} ?[0-9]{2}$";
 pub const PHONE_PATTERN: &str = r"^\+?(?:[ ()-]*[0-9]){7,15}[ ()-]*$";
@@ -372,6 +394,41 @@ mod tests {
         assert!(TextFlaw::ZeroWidth('\u{FEFF}').describe().contains("(U+FEFF)"));
         assert!(TextFlaw::ControlCharacter('\u{1b}').describe().contains("styrtecken (U+001B)"));
         assert!(TextFlaw::DirectionOverride('\u{202E}').describe().contains("(U+202E)"));
+    }
+
+    #[test]
+    fn a_single_address_carries_nothing_else_into_a_header() {
+        for good in ["anna@demo-el.se", "a.b+elanmalan@sub.example.se", "åsa@örebro.se", "x@y.se"]
+        {
+            assert!(is_single_address(good), "{good}");
+        }
+        let bad = [
+            "a@b.se\r\nBcc: x@y.se",
+            "a@b.se\nBcc: x@y.se",
+            "a@b.se, x@y.se",
+            "a@b.se,x@y.se",
+            "a@b.se;x@y.se",
+            "Anna <a@b.se>",
+            "<a@b.se>",
+            "\"a b\"@b.se",
+            "a@b@c.se",
+            "a b@c.se",
+            "a@b.se ",
+            "a@localhost",
+            "@b.se",
+            "a@",
+            "a..b@c.se",
+            ".a@c.se",
+            "a@-b.se",
+            "a@b..se",
+            "a@b.se\u{0}",
+            "",
+        ];
+        for bad in bad {
+            assert!(!is_single_address(bad), "{bad:?}");
+        }
+        assert!(!is_single_address(&format!("{}@b.se", "a".repeat(65))));
+        assert!(!is_single_address(&format!("a@{}.se", "b".repeat(251))));
     }
 
     proptest::proptest! {

@@ -202,6 +202,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 RoleArg::Installer => Role::Installer,
                 RoleArg::NetworkCompany => Role::NetworkCompany,
             };
+            if email.as_deref().is_some_and(|e| !forms::formats::is_single_address(e)) {
+                return Err("--email must be one e-mail address, such as anna@example.se".into());
+            }
             println!(
                 "{}",
                 local_key(&data_dir)?.mint(role, &org, &sub, name.as_deref(), email.as_deref())

@@ -109,14 +109,15 @@ pub async fn csv<S: Store>(
         .into_response())
 }
 
-/// One CSV cell: quoted when it must be (RFC 4180), and never a formula.
+/// One CSV cell: quoted when it must be (RFC 4180, and on `;`, which Excel in a Swedish locale
+/// takes for the separator), and never a formula.
 fn csv_cell(value: &str) -> String {
     let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {
         value.to_string()
     };
-    if value.contains([',', '"', '\n', '\r']) {
+    if value.contains([',', ';', '"', '\n', '\r']) {
         format!("\"{}\"", value.replace('"', "\"\""))
     } else {
         value
@@ -173,5 +174,12 @@ mod tests {
         assert_eq!(super::csv_cell("-1"), "'-1");
         assert_eq!(super::csv_cell("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(super::csv_cell("a,b"), "\"a,b\"");
+        // Excel in a Swedish locale splits on `;`: a cell that holds one stays one cell.
+        assert_eq!(super::csv_cell("a;b"), "\"a;b\"");
+        assert_eq!(super::csv_cell("x;=1+1"), "\"x;=1+1\"");
+        assert_eq!(super::csv_cell("a\"b"), "\"a\"\"b\"");
+        assert_eq!(super::csv_cell("rad 1\nrad 2"), "\"rad 1\nrad 2\"");
+        assert_eq!(super::csv_cell("\t=1"), "'\t=1");
+        assert_eq!(super::csv_cell("\r=1"), "\"'\r=1\"");
     }
 }

@@ -50,6 +50,20 @@ pub enum Auth {
 
 impl Auth {
     fn caller(&self, parts: &Parts) -> Result<Caller, ApiError> {
+        let caller = self.claimed(parts)?;
+        // The address goes into e-mails' `To:`: one checked address, or no sign-in.
+        if caller.email.as_deref().is_some_and(|e| !forms::formats::is_single_address(e)) {
+            return Err(ApiError::forbidden(
+                "Kontots e-postadress är inte en enda giltig e-postadress, så ingen e-post kan \
+                 skickas dit. Be den som sköter ert konto att rätta e-postadressen och logga \
+                 sedan in igen.",
+            ));
+        }
+        Ok(caller)
+    }
+
+    /// The caller as the token's claims say, not yet checked.
+    fn claimed(&self, parts: &Parts) -> Result<Caller, ApiError> {
         match self {
             Auth::Local(verify) => {
                 let token = parts
@@ -70,8 +84,10 @@ impl Auth {
     }
 }
 
-/// Reads the Cognito claims that API Gateway's JWT authorizer verified: `sub`, and the custom
-/// attributes `custom:role` and `custom:org`.
+/// Reads the Cognito claims that API Gateway's JWT authorizer verified: `sub`, the custom
+/// attributes `custom:role` and `custom:org`, and `email` only when `email_verified` (the
+/// authorizer gives every claim as a string): mail must not go to an address its owner never
+/// proved was theirs.
 fn api_gateway_caller(parts: &Parts) -> Option<Caller> {
     use lambda_http::request::RequestContext;
     let RequestContext::ApiGatewayV2(context) = parts.extensions.get::<RequestContext>()? else {
@@ -87,7 +103,10 @@ fn api_gateway_caller(parts: &Parts) -> Option<Caller> {
         user: claims.get("sub")?.clone(),
         role,
         org: claims.get("custom:org")?.clone(),
-        email: claims.get("email").cloned(),
+        email: claims
+            .get("email")
+            .filter(|_| claims.get("email_verified").is_some_and(|v| v == "true"))
+            .cloned(),
     })
 }
 

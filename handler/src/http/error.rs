@@ -201,6 +201,14 @@ impl From<StoreError> for ApiError {
                      sparats.",
                 )
             }
+            // No Retry-After: trying again reads the same bytes.
+            StoreError::Corrupt(reason) => {
+                tracing::error!(%reason, "stored document not readable");
+                ApiError::internal().with_message(
+                    "Uppgifterna kunde inte läsas på grund av ett fel hos oss, och att försöka \
+                     igen hjälper inte. Kontakta supporten och berätta vad du ville göra.",
+                )
+            }
             StoreError::Unanswered(reason) => {
                 tracing::error!(%reason, "store did not answer");
                 ApiError::store_unavailable(

@@ -34,7 +34,7 @@ struct Claims {
 const KEY_FILE: &str = "jwt-secret";
 /// HS256 wants a key at least as long as its hash (RFC 7518, section 3.2).
 const MIN_KEY_BYTES: usize = 32;
-/// A local token lasts a working day.
+/// A local token lasts a working day, and no token signed with the key is taken for longer.
 const TOKEN_LIFETIME_SECONDS: i64 = 12 * 3600;
 
 /// The signing key of local mode, created on first use.
@@ -91,8 +91,16 @@ impl LocalKey {
         let decoding = DecodingKey::from_secret(&self.0);
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
+        // Expired is expired: no grace of a minute.
+        validation.leeway = 0;
         Auth::Local(Arc::new(move |token| {
             let claims = jsonwebtoken::decode::<Claims>(token, &decoding, &validation).ok()?.claims;
+            // A token made to last longer than `handler token` makes them (by anyone with the
+            // key) is refused: a lost one must not open the server for weeks.
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            if claims.iat > now || claims.exp - claims.iat > TOKEN_LIFETIME_SECONDS {
+                return None;
+            }
             Some(Caller {
                 user: claims.sub,
                 role: claims.role,

@@ -97,14 +97,17 @@ async fn only_own_host(
     if host.is_some_and(|host| own.0.iter().any(|own| own.eq_ignore_ascii_case(host))) {
         return next.run(request).await;
     }
-    ApiError::new(
+    let mut refused = ApiError::new(
         ErrorCode::Forbidden,
         format!(
             "Den här servern svarar bara på sin egen adress. Öppna http://{}/ i stället.",
             own.0[0]
         ),
     )
-    .into_response()
+    .into_response();
+    // Like every API answer: a cache must not keep the refusal for the right name.
+    refused.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    refused
 }
 
 /// The API router plus the demo sign-in, the links of attachments kept as local files, the

@@ -13,15 +13,30 @@ pub enum Mailer {
     Ses { client: aws_sdk_sesv2::Client, from: String },
 }
 
+/// Why an e-mail did not go out; the reasons name no address and no text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// It may go out later (the service was down, the sender not verified yet, ...).
+    #[error("{0}")]
+    Failed(String),
+    /// It never can: its address is not one e-mail address, and is never written into `To:`.
+    #[error("the address is not one e-mail address")]
+    BadAddress,
+}
+
 impl Mailer {
-    /// Sends one e-mail; the error is a short reason without the address or the text.
-    pub async fn send(&self, notification: &Notification) -> Result<(), String> {
+    /// Sends one e-mail to its one checked address.
+    pub async fn send(&self, notification: &Notification) -> Result<(), SendError> {
+        if !forms::formats::is_single_address(&notification.to) {
+            return Err(SendError::BadAddress);
+        }
         match self {
-            Mailer::Files(dir) => write_eml(dir, notification),
+            Mailer::Files(dir) => write_eml(dir, notification).map_err(SendError::Failed),
             Mailer::Ses { client, from } => {
                 let text = |data: &str| Content::builder().data(data).charset("UTF-8").build();
-                let subject = text(&notification.subject).map_err(|e| e.to_string())?;
-                let body = text(&notification.body).map_err(|e| e.to_string())?;
+                let failed = |e: aws_sdk_sesv2::error::BuildError| SendError::Failed(e.to_string());
+                let subject = text(&notification.subject).map_err(failed)?;
+                let body = text(&notification.body).map_err(failed)?;
                 let message = Message::builder()
                     .subject(subject)
                     .body(Body::builder().text(body).build())
@@ -36,7 +51,7 @@ impl Mailer {
                     .map(|_| ())
                     .map_err(|e| {
                         use aws_sdk_sesv2::error::ProvideErrorMetadata;
-                        format!("ses: {}", e.code().unwrap_or("not reachable"))
+                        SendError::Failed(format!("ses: {}", e.code().unwrap_or("not reachable")))
                     })
             }
         }

@@ -16,7 +16,7 @@ use forms::{Action, Case, HistoryEntry, Role};
 use time::OffsetDateTime;
 use tokio::sync::Notify;
 
-pub use self::mailer::Mailer;
+pub use self::mailer::{Mailer, SendError};
 use crate::store::{Notification, OutboxStore, StoreError};
 
 /// The e-mails that the newest steps of `case` (those after `before` steps) give, one per step.
@@ -104,7 +104,16 @@ pub async fn deliver_due<S: OutboxStore>(store: &S, mailer: &Mailer) -> Result<R
                     tracing::warn!(error = %e, "sent e-mail left in the outbox");
                 }
             }
-            Err(reason) => {
+            Err(SendError::BadAddress) => {
+                // Trying again cannot help: it leaves the outbox unsent (an address stored
+                // before addresses were checked at sign-in).
+                round.failed += 1;
+                tracing::warn!("e-mail dropped: its address is not one e-mail address");
+                if let Err(e) = store.notification_sent(&notification).await {
+                    tracing::warn!(error = %e, "could not drop an e-mail");
+                }
+            }
+            Err(SendError::Failed(reason)) => {
                 round.failed += 1;
                 notification.attempts += 1;
                 notification.retry_at = now + backoff(notification.attempts);

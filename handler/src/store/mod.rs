@@ -30,12 +30,24 @@ pub enum StoreError {
     /// The store did not answer in time: a write may still have been done (503).
     #[error("store did not answer: {0}")]
     Unanswered(String),
+    /// A stored document does not parse: a bug or a hand edit, which no retry mends (500).
+    /// The reason names the kind of document and where it breaks, never its content.
+    #[error("stored document not readable: {0}")]
+    Corrupt(String),
     /// The use at this index of those given is at its cap ([`CappedUse`]): nothing was written.
     #[error("cap reached")]
     CapReached(usize),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A stored document of type `T` that does not parse, told by its type and serde's category,
+/// line and column: serde's own message may quote the stored (personal) data.
+pub(crate) fn corrupt<T>(e: serde_json::Error) -> StoreError {
+    let kind = std::any::type_name::<T>();
+    let (line, column) = (e.line(), e.column());
+    StoreError::Corrupt(format!("{kind}: {:?} error at line {line} column {column}", e.classify()))
+}
 
 /// Cases: every write is conditional, so nothing is silently overwritten.
 pub trait CaseStore: Send + Sync {

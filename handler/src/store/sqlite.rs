@@ -170,10 +170,8 @@ fn to_doc<T: Serialize>(value: &T) -> StoreResult<String> {
         .map_err(|_| StoreError::Unavailable("could not encode a document".into()))
 }
 
-/// The serde error is dropped on purpose: it may quote the stored (personal) data.
 fn from_doc<T: DeserializeOwned>(doc: &str) -> StoreResult<T> {
-    serde_json::from_str(doc)
-        .map_err(|_| StoreError::Unavailable("a stored document is not valid".into()))
+    serde_json::from_str(doc).map_err(crate::store::corrupt::<T>)
 }
 
 fn version_param(version: u64) -> StoreResult<i64> {

@@ -101,6 +101,48 @@ async fn lambda_mode_reads_the_authorizers_claims() {
     assert_eq!(body["id"], id.as_str());
 }
 
+/// Mail goes only to an address Cognito verified (issue 19): without `email_verified` true
+/// the caller has no address, and a verified claim that is not one address is refused.
+#[tokio::test]
+async fn lambda_mode_takes_only_a_verified_email_address() {
+    use handler::http::{AppState, Auth, router};
+    use handler::store::CaseStore;
+    use handler::store::sqlite::SqliteStore;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lambda.sqlite3");
+    let app = router(AppState::new(SqliteStore::open(&path).unwrap(), Auth::ApiGateway));
+    let store = SqliteStore::open(&path).unwrap();
+    let with_claims = |email: &str, verified: Option<&str>| {
+        let mut event: Value =
+            serde_json::from_str(&fixture("apigw/post_case_installer.json")).unwrap();
+        let claims = &mut event["requestContext"]["authorizer"]["jwt"]["claims"];
+        claims["email"] = email.into();
+        match verified {
+            Some(v) => claims["email_verified"] = v.into(),
+            None => _ = claims.as_object_mut().unwrap().remove("email_verified"),
+        }
+        event.to_string()
+    };
+
+    for (verified, address) in
+        [(None, None), (Some("false"), None), (Some("true"), Some("anna@demo-el.example"))]
+    {
+        let (status, case) =
+            lambda_call(&app, &with_claims("anna@demo-el.example", verified)).await;
+        assert_eq!(status, 201, "{case}");
+        let stored = store.get_case(&id_of(&case)).await.unwrap().unwrap();
+        assert_eq!(stored.contact_email.as_deref(), address, "email_verified {verified:?}");
+    }
+    let smuggled = with_claims("anna@demo-el.example\r\nBcc: x@y.example", Some("true"));
+    let (status, body) = lambda_call(&app, &smuggled).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["code"], "forbidden");
+    // Unverified, it is not an address of the caller's at all.
+    let unverified = with_claims("anna@demo-el.example\r\nBcc: x@y.example", Some("false"));
+    assert_eq!(lambda_call(&app, &unverified).await.0, 201);
+}
+
 /// The function as Lambda runs it, on a fresh DynamoDB Local table seeded with Öresundskraft's
 /// registry: the same walk as above, through the runtime API and the binary's own start
 /// (`TABLE_NAME`, the SDK's configuration, the runtime's logging).

@@ -47,6 +47,8 @@ async fn a_request_for_another_host_is_refused() {
     for host in [format!("rebound.example:{port}"), format!("127.0.0.1.example:{port}")] {
         let refused = sign_in(host.clone()).await.unwrap();
         assert_eq!(refused.status(), 403, "{host}");
+        let no_store = Some(reqwest::header::HeaderValue::from_static("no-store"));
+        assert_eq!(refused.headers().get("cache-control"), no_store.as_ref(), "{host}");
         let body: serde_json::Value = refused.json().await.unwrap();
         assert_error_shape(&body);
         assert_eq!(body["error"]["code"], "forbidden");
@@ -56,7 +58,9 @@ async fn a_request_for_another_host_is_refused() {
         assert!(message.contains(&format!("http://127.0.0.1:{port}/")), "{message}");
         for path in ["/", "/api/v1/forms"] {
             let page = http.get(format!("{}{path}", server.url)).header(HOST, &host);
-            assert_eq!(page.send().await.unwrap().status(), 403, "{host}{path}");
+            let page = page.send().await.unwrap();
+            assert_eq!(page.status(), 403, "{host}{path}");
+            assert_eq!(page.headers().get("cache-control"), no_store.as_ref(), "{host}{path}");
         }
     }
     // The same port on another loopback name or without its port is another origin too.

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use handler::notify::Mailer;
+use handler::notify::{Mailer, SendError};
 use handler::store::Notification;
 
 use crate::support::moto::Moto;
@@ -60,5 +60,22 @@ async fn ses_sends_the_e_mail_as_written() {
         from: "unknown@elanmalan.example".into(),
     };
     let refused = stranger.send(&notification).await.expect_err("an unverified sender");
+    let SendError::Failed(refused) = refused else { panic!("{refused:?}") };
     assert!(refused.starts_with("ses: ") && !refused.contains('@'), "{refused}");
+
+    // An address that is not one address never reaches SES, so no header is made of it.
+    for to in ["anna@demo-el.example\r\nBcc: x@y.example", "anna@demo-el.example, x@y.example"] {
+        let smuggled =
+            Notification { to: to.into(), subject: "Smuggled".into(), ..notification.clone() };
+        assert_eq!(mailer.send(&smuggled).await, Err(SendError::BadAddress), "{to:?}");
+    }
+    let data: serde_json::Value = reqwest::get(format!("{}/moto-api/data.json", moto.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let subjects: Vec<_> =
+        data["ses"]["Message"].as_array().unwrap().iter().map(|m| &m["subject"]).collect();
+    assert!(!subjects.iter().any(|s| *s == "Smuggled"), "{subjects:?}");
 }

@@ -19,6 +19,7 @@ mod customers_rights;
 mod definitions_cli;
 mod disk_faults;
 mod dynamodb_round_trips;
+mod email_addresses;
 mod errors;
 mod faults;
 mod infra;

@@ -124,11 +124,12 @@ fn to_doc<T: Serialize>(value: &T) -> StoreResult<AttributeValue> {
         .map_err(|_| StoreError::Unavailable("could not encode a document".into()))
 }
 
-/// The serde error is dropped on purpose: it may quote the stored (personal) data.
 fn from_doc<T: DeserializeOwned>(item: &Item) -> StoreResult<T> {
-    let invalid = || StoreError::Unavailable("a stored document is not valid".into());
-    let doc = item.get("doc").and_then(|doc| doc.as_s().ok()).ok_or_else(invalid)?;
-    serde_json::from_str(doc).map_err(|_| invalid())
+    let Some(doc) = item.get("doc").and_then(|doc| doc.as_s().ok()) else {
+        let kind = std::any::type_name::<T>();
+        return Err(StoreError::Corrupt(format!("{kind}: no doc attribute of type S")));
+    };
+    serde_json::from_str(doc).map_err(crate::store::corrupt::<T>)
 }
 
 fn case_key(id: &str) -> Item {
