@@ -52,11 +52,13 @@ fn error(description: &str) -> Value {
 fn operation(summary: &str, request: Option<Value>, ok: (&str, Value), errors: &[&str]) -> Value {
     let mut responses = Map::new();
     responses.insert(ok.0.to_string(), ok.1);
-    for code in errors {
-        let description = match *code {
+    // Whoever signs in may be refused for the token's e-mail address (`auth`).
+    let signed_in = errors.contains(&"401").then_some("403");
+    for code in errors.iter().copied().chain(signed_in) {
+        let description = match code {
             "400" => "Malformed JSON or query string",
             "401" => "No or bad token",
-            "403" => "The caller's role may not do this",
+            "403" => "The caller's role may not do this, or the token's e-mail is not one address",
             "404" => "Unknown, or not the caller's",
             "409" => "Version or status conflict",
             "413" => "Body over 64 KiB",
@@ -68,6 +70,10 @@ fn operation(summary: &str, request: Option<Value>, ok: (&str, Value), errors: &
         responses.insert(code.to_string(), error(description));
     }
     responses.insert("503".into(), error("Store unavailable; see Retry-After"));
+    responses.insert(
+        "500".into(),
+        error("A fault on our side, such as a stored document that cannot be read; no retry helps"),
+    );
     let mut op = json!({"summary": summary, "responses": responses});
     if let Some(request) = request {
         op["requestBody"] = request;
