@@ -513,6 +513,23 @@ fn a_prefix_repeated_in_one_file_is_called_a_repetition() {
     assert!(!errors.contains("network company `testnat`"), "{errors}");
 }
 
+/// The company's inbox goes into e-mails' `To:` (issue 19): exactly one address.
+#[test]
+fn an_inbox_email_is_one_address() {
+    let with_inbox = |inbox: &str| {
+        let text = format!("inbox_email = {inbox:?}\n{TESTNAT}");
+        Definitions::parse("forms/definitions", &with_file("companies/testnat.toml", &text))
+    };
+    assert!(with_inbox("anmalan@testnat.se").is_ok());
+    for bad in
+        ["a@testnat.se,b@testnat.se", "Anmälan <a@testnat.se>", "a(b)@testnat.se", "a@testnat"]
+    {
+        let errors = with_inbox(bad).unwrap_err().to_string();
+        assert!(errors.starts_with("forms/definitions/companies/testnat.toml:1:15: "), "{errors}");
+        assert!(errors.contains("inbox_email must be one e-mail address"), "{errors}");
+    }
+}
+
 mod robustness {
     use super::*;
     use proptest::prelude::*;

@@ -183,12 +183,13 @@ pub(super) fn check_company(
             .to_uppercase(),
     };
     if let Some(email) = &file.inbox_email
-        && !crate::formats::is_email(email.get_ref())
+        && !crate::formats::is_single_address(email.get_ref())
     {
+        // It goes into e-mails' `To:`, where a second address would ride along.
         report.at_text(
             path,
             email,
-            "inbox_email must be an e-mail address, e.g. \"anmalan@natbolag.se\"",
+            "inbox_email must be one e-mail address, e.g. \"anmalan@natbolag.se\"",
         );
     }
     let auto_approve = file
