@@ -19,8 +19,8 @@ pub struct Caller {
     pub role: Role,
     /// The installer firm or the network company the user belongs to.
     pub org: String,
-    /// The user's e-mail address, when the identity provider gives one: an installer's news
-    /// about its cases goes there.
+    /// The user's e-mail address, when the identity provider gives one (on AWS a verified
+    /// one): an installer's news about its cases goes there. Always exactly one address.
     pub email: Option<String>,
 }
 
