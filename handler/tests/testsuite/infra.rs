@@ -168,7 +168,7 @@ const TASKS: &[(&str, &[&str])] =
 const ADAPTERS: &[&str] = &["store/", "notify/mailer.rs"];
 
 /// What an action applies to, resolved for each function from its environment in the template.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy)]
 enum On {
     Table,
     Index,
