@@ -41,6 +41,8 @@ enum Command {
         /// definitions folder changes, and reload open pages.
         #[arg(long, requires = "definitions")]
         watch: bool,
+        #[command(flatten)]
+        limits: serve::Limits,
     },
     /// Check a definitions folder: every problem as file:line:column, exit 1 on any.
     CheckDefinitions { dir: PathBuf },
@@ -137,7 +139,7 @@ pub fn init_tracing() {
 
 pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
-        Command::Serve { addr, store, definitions, attachments, watch } => {
+        Command::Serve { addr, store, definitions, attachments, watch, limits } => {
             // Watching starts with the files as they are before they are read, so that no
             // change is missed.
             let watcher = match (&definitions, watch) {
@@ -156,6 +158,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 attachments: &attachments,
                 definitions,
                 watcher,
+                limits,
             };
             match store.store {
                 StoreKind::Sqlite => {

@@ -2,8 +2,9 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::serve::ListenerExt;
+use axum::Router;
 use forms::Definitions;
 use site::SignIn;
 
@@ -23,6 +24,20 @@ pub(super) struct Options<'a> {
     pub definitions: Definitions,
     /// With `--watch`: the definitions folder, watched from before it was read.
     pub watcher: Option<Watcher>,
+    pub limits: Limits,
+}
+
+/// What one client may hold of the server: without these, 300 half-sent requests held it open
+/// and 20 000 connections filled its file limit (issue 19).
+#[derive(clap::Args, Clone, Copy)]
+pub(super) struct Limits {
+    /// Seconds a client has to send a request's headers; a kept-alive connection idle for as
+    /// long is closed too.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout: u64,
+    /// Connections open at once; more wait, not accepted, until one closes.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
 }
 
 pub(super) async fn serve<S: Store>(
@@ -30,7 +45,7 @@ pub(super) async fn serve<S: Store>(
     key: LocalKey,
     options: Options<'_>,
 ) -> Result<ExitCode, Failure> {
-    let Options { addr, store: args, attachments, definitions, watcher } = options;
+    let Options { addr, store: args, attachments, definitions, watcher, limits } = options;
     if attachments.attachments == FilesKind::S3 && attachments.bucket.is_none() {
         return Err("--attachments s3 needs --bucket NAME (or ATTACHMENTS_BUCKET)".into());
     }
@@ -123,19 +138,68 @@ pub(super) async fn serve<S: Store>(
             }
         }
     };
-    // Without TCP_NODELAY a response written in two parts (headers, then body) waits for the
-    // client's delayed ACK on a kept-alive connection: about 40 ms a request (BENCHMARKS.md).
-    let listener = listener.tap_io(|tcp| {
+    serve_connections(listener, app, limits, stop).await;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Serves `app` as `axum::serve` does (HTTP/1.1, upgrades, a graceful stop that lets open
+/// requests finish), with [`Limits`]: hyper's header read timeout, which axum::serve does not
+/// set, and a cap on open connections. A connection over the cap waits in the listen queue
+/// rather than being refused, as a browser's extra connection in a burst should.
+async fn serve_connections(
+    mut listener: tokio::net::TcpListener,
+    app: Router,
+    limits: Limits,
+    stop: impl std::future::Future<Output = ()>,
+) {
+    use axum::serve::Listener;
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+
+    let open = Arc::new(tokio::sync::Semaphore::new(limits.max_connections as usize));
+    let header_timeout = Duration::from_secs(limits.header_timeout);
+    let (stopping, stopped) = tokio::sync::watch::channel(());
+    let mut connections = tokio::task::JoinSet::new();
+    tokio::pin!(stop);
+    loop {
+        let accepted = async {
+            let permit = open.clone().acquire_owned().await.expect("the semaphore is never closed");
+            // axum's accept: an error such as EMFILE is logged and retried a second later.
+            (permit, Listener::accept(&mut listener).await)
+        };
+        let (permit, (tcp, _)) = tokio::select! {
+            accepted = accepted => accepted,
+            () = &mut stop => break,
+        };
+        // Without TCP_NODELAY a response written in two parts (headers, then body) waits for
+        // the client's delayed ACK on a kept-alive connection: about 40 ms a request
+        // (BENCHMARKS.md).
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::warn!(error = %e, "cannot set TCP_NODELAY");
         }
-    });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(stop)
-        .await
-        .map_err(|e| format!("server: {e}"))?;
-    tracing::info!("stopped");
-    Ok(ExitCode::SUCCESS)
+        let service = TowerToHyperService::new(app.clone());
+        let mut stopped = stopped.clone();
+        connections.spawn(async move {
+            let _permit = permit;
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(TokioTimer::new()).header_read_timeout(header_timeout);
+            let connection = http.serve_connection(TokioIo::new(tcp), service).with_upgrades();
+            tokio::pin!(connection);
+            // Errors are the client's (a timeout, a reset, a malformed request): nothing to log.
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = stopped.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+        });
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    drop(stopping);
+    connections.join_all().await;
 }
 
 /// Ctrl-C (SIGINT), or SIGTERM as a service manager or `kill` sends it. The handlers are

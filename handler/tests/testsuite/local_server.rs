@@ -1,9 +1,12 @@
 //! `handler serve` keeps its demo users on this machine (issue 11, part 6): it answers only to
 //! its own loopback address, never signs demo users in against a DynamoDB elsewhere, keeps its
-//! data directory to its owner, and refuses a signing key too short to be safe.
+//! data directory to its owner, and refuses a signing key too short to be safe. Slow or many
+//! clients cannot hold it (issue 19): a request's headers must come within `--header-timeout`,
+//! and no more than `--max-connections` are open at once.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use reqwest::header::HOST;
 use serde_json::json;
@@ -150,4 +153,53 @@ fn a_signing_key_shorter_than_32_bytes_is_refused() {
     std::fs::write(dir.path().join("jwt-secret"), format!("{good}\n")).unwrap();
     let server = Server::start(dir, "sqlite", &[], &[]);
     assert!(server.url.starts_with("http://127.0.0.1:"));
+}
+
+/// A connection to `server` that has sent `bytes` and nothing more.
+async fn holding(server: &Server, bytes: &[u8]) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let addr = server.url.strip_prefix("http://").unwrap();
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connects");
+    tcp.write_all(bytes).await.unwrap();
+    tcp
+}
+
+#[tokio::test]
+async fn a_half_sent_request_is_closed_after_the_header_timeout() {
+    use tokio::io::AsyncReadExt;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir, "sqlite", &["--header-timeout", "1"], &[]);
+    let mut slow = holding(&server, b"GET /api/v1/forms HT").await;
+    let started = std::time::Instant::now();
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut rest)).await;
+    assert!(closed.is_ok(), "half a request line still held a connection after 10 s");
+    let after = started.elapsed();
+    assert!(after >= Duration::from_millis(800), "closed after {after:?}, before the timeout");
+}
+
+#[tokio::test]
+async fn connections_over_the_cap_wait_until_one_closes() {
+    use tokio::io::AsyncReadExt;
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--max-connections", "4", "--header-timeout", "60"];
+    let server = Server::start(dir, "sqlite", &args, &[]);
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(holding(&server, b"GET / HT").await);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let host = server.url.strip_prefix("http://").unwrap();
+    let request =
+        format!("GET /api/v1/forms HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    let mut fifth = holding(&server, request.as_bytes()).await;
+    let mut answer = Vec::new();
+    let early = tokio::time::timeout(Duration::from_secs(1), fifth.read_to_end(&mut answer)).await;
+    assert!(early.is_err(), "a fifth connection was served while four were open: {answer:?}");
+
+    drop(held.pop());
+    let served = tokio::time::timeout(Duration::from_secs(10), fifth.read_to_end(&mut answer));
+    served.await.expect("served once a connection closed").unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
