@@ -6,7 +6,12 @@
 //!   files under `<data dir>/attachments/` with links served by the local server.
 //! - [`S3Files`] (AWS): a private bucket, presigned PUT and GET links of five minutes.
 //!
-//! Keys are `cases/<case id>/<attachment id>` ([`file_key`]).
+//! An upload goes to `uploads/<case id>/<attachment id>` ([`upload_key`]), which its link may
+//! write; the confirmation moves it to `cases/<case id>/<attachment id>` ([`file_key`]), which
+//! no link writes, and checks it there. So the bytes checked are the bytes downloaded, and an
+//! upload link used again after the confirmation never reaches the case. What stays under
+//! `uploads/` was never confirmed: the retention sweep (local) or the bucket's lifecycle rule
+//! (AWS) removes it.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -51,12 +56,23 @@ pub trait FileStore: Send + Sync {
 
     /// Removes `key`; removing what is not there is no error.
     fn delete(&self, key: &str) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Moves `from` to `to`, replacing it; nothing if `from` is not there.
+    fn rename(&self, from: &str, to: &str) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
-/// The key of an attachment's bytes.
+/// The key of an attachment's bytes once confirmed.
 pub fn file_key(case_id: &str, attachment_id: &str) -> String {
     format!("cases/{case_id}/{attachment_id}")
 }
+
+/// Where an upload link puts the bytes of a file not yet confirmed.
+pub fn upload_key(case_id: &str, attachment_id: &str) -> String {
+    format!("{UPLOAD_PREFIX}{case_id}/{attachment_id}")
+}
+
+/// The prefix of [`upload_key`]: whatever is under it was never confirmed.
+pub const UPLOAD_PREFIX: &str = "uploads/";
 
 /// The file store a server was started with.
 pub enum Files {
@@ -100,6 +116,23 @@ impl FileStore for Files {
     async fn delete(&self, key: &str) -> StoreResult<()> {
         each_store!(self, f => f.delete(key).await)
     }
+
+    async fn rename(&self, from: &str, to: &str) -> StoreResult<()> {
+        each_store!(self, f => f.rename(from, to).await)
+    }
+}
+
+/// Removes the local uploads never confirmed whose links had expired at `now` (part of the
+/// retention sweep); on S3 the bucket's lifecycle rule on [`UPLOAD_PREFIX`] does it.
+pub async fn remove_stale_uploads(files: &Files, now: time::OffsetDateTime) -> StoreResult<()> {
+    #[cfg(feature = "local")]
+    if let Files::Local(local) = files {
+        let removed = local.remove_stale_uploads(now)?;
+        tracing::info!(removed, "unconfirmed uploads removed");
+    }
+    #[cfg(not(feature = "local"))]
+    let _ = (files, now);
+    Ok(())
 }
 
 /// `attachment; filename="plan.pdf"; filename*=UTF-8''pl%C3%A5n.pdf`: the name as it was, for
@@ -239,6 +272,29 @@ impl FileStore for S3Files {
             .map(|_| ())
             .map_err(s3_failed)
     }
+
+    /// CopyObject, then DeleteObject of the source (S3 has no move).
+    async fn rename(&self, from: &str, to: &str) -> StoreResult<()> {
+        use aws_sdk_s3::error::SdkError;
+        let copied = self
+            .client
+            .copy_object()
+            .bucket(&self.bucket)
+            .copy_source(format!("{}/{from}", self.bucket))
+            .key(to)
+            .send()
+            .await;
+        match copied {
+            Ok(_) => self.delete(from).await,
+            Err(SdkError::ServiceError(e)) if is_missing(e.err()) => Ok(()),
+            Err(e) => Err(s3_failed(e)),
+        }
+    }
+}
+
+/// Whether S3 refused a call because its object is not there.
+fn is_missing<E: aws_sdk_s3::error::ProvideErrorMetadata>(e: &E) -> bool {
+    e.code() == Some("NoSuchKey")
 }
 
 #[cfg(test)]
