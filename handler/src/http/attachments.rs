@@ -240,7 +240,7 @@ pub async fn confirm<S: Store>(
         return Err(not_uploaded());
     };
     let key = file_key(&case.id, &path.attachment);
-    state.files.rename(&upload_key(&case.id, &path.attachment), &key).await?;
+    state.files.rename(&upload_key(&case.id, &path.attachment), &key, &request.name).await?;
     let Some((size, first_bytes)) = state.files.head(&key).await? else {
         return Err(not_uploaded());
     };
@@ -287,8 +287,7 @@ pub async fn list<S: Store>(
     let mut attachments = Vec::with_capacity(case.attachments.len());
     for a in case.attachments {
         let key = file_key(&case.id, &a.id);
-        let download_url =
-            state.files.download_url(&key, &a.name, a.file_type.content_type()).await?;
+        let download_url = state.files.download_url(&key, a.file_type.content_type()).await?;
         attachments.push(AttachmentView { attachment: a, download_url });
     }
     Ok(Json(AttachmentList { attachments, expires_in: LINK_LIFETIME.as_secs() }))

@@ -227,7 +227,7 @@ impl FileStore for LocalFiles {
     }
 
     /// The name and type are not in the link: the download asks the case for them.
-    async fn download_url(&self, key: &str, _name: &str, _type: &str) -> StoreResult<String> {
+    async fn download_url(&self, key: &str, _content_type: &str) -> StoreResult<String> {
         let grant = Grant::Get { key: key.into() };
         Ok(format!("{}/api/v1/downloads/{}", self.base_url, self.token(grant)))
     }
@@ -254,7 +254,8 @@ impl FileStore for LocalFiles {
         }
     }
 
-    async fn rename(&self, from: &str, to: &str) -> StoreResult<()> {
+    /// The name stays with the case (the download asks for it).
+    async fn rename(&self, from: &str, to: &str, _name: &str) -> StoreResult<()> {
         let bad = || StoreError::Unavailable("bad file key".into());
         let (from, to) = (self.path(from).ok_or_else(bad)?, self.path(to).ok_or_else(bad)?);
         super::create_private_dir(to.parent().expect("a key has a folder")).map_err(file_failed)?;

@@ -43,11 +43,12 @@ pub trait FileStore: Send + Sync {
         size: u64,
     ) -> impl Future<Output = StoreResult<UploadLink>> + Send;
 
-    /// A link to get `key` as a download named `name` of type `content_type`.
+    /// A link to get `key` as a download of type `content_type`, under the name it was moved
+    /// in with ([`FileStore::rename`]). The link never carries the name: links end up in
+    /// histories and access logs.
     fn download_url(
         &self,
         key: &str,
-        name: &str,
         content_type: &str,
     ) -> impl Future<Output = StoreResult<String>> + Send;
 
@@ -57,8 +58,14 @@ pub trait FileStore: Send + Sync {
     /// Removes `key`; removing what is not there is no error.
     fn delete(&self, key: &str) -> impl Future<Output = StoreResult<()>> + Send;
 
-    /// Moves `from` to `to`, replacing it; nothing if `from` is not there.
-    fn rename(&self, from: &str, to: &str) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Moves `from` to `to`, replacing it, to be downloaded as `name`; nothing if `from` is
+    /// not there.
+    fn rename(
+        &self,
+        from: &str,
+        to: &str,
+        name: &str,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
 /// The key of an attachment's bytes once confirmed.
@@ -105,8 +112,8 @@ impl FileStore for Files {
         each_store!(self, f => f.upload_url(key, size).await)
     }
 
-    async fn download_url(&self, key: &str, name: &str, content_type: &str) -> StoreResult<String> {
-        each_store!(self, f => f.download_url(key, name, content_type).await)
+    async fn download_url(&self, key: &str, content_type: &str) -> StoreResult<String> {
+        each_store!(self, f => f.download_url(key, content_type).await)
     }
 
     async fn head(&self, key: &str) -> StoreResult<Option<Head>> {
@@ -117,8 +124,8 @@ impl FileStore for Files {
         each_store!(self, f => f.delete(key).await)
     }
 
-    async fn rename(&self, from: &str, to: &str) -> StoreResult<()> {
-        each_store!(self, f => f.rename(from, to).await)
+    async fn rename(&self, from: &str, to: &str, name: &str) -> StoreResult<()> {
+        each_store!(self, f => f.rename(from, to, name).await)
     }
 }
 
@@ -219,13 +226,13 @@ impl FileStore for S3Files {
         Ok(UploadLink { url: presigned.uri().to_string(), headers })
     }
 
-    async fn download_url(&self, key: &str, name: &str, content_type: &str) -> StoreResult<String> {
+    /// The name is the object's own Content-Disposition, set by [`FileStore::rename`].
+    async fn download_url(&self, key: &str, content_type: &str) -> StoreResult<String> {
         let presigned = self
             .client
             .get_object()
             .bucket(&self.bucket)
             .key(key)
-            .response_content_disposition(content_disposition(name))
             .response_content_type(content_type)
             .presigned(Self::presigning())
             .await
@@ -273,8 +280,9 @@ impl FileStore for S3Files {
             .map_err(s3_failed)
     }
 
-    /// CopyObject, then DeleteObject of the source (S3 has no move).
-    async fn rename(&self, from: &str, to: &str) -> StoreResult<()> {
+    /// CopyObject with the name as the copy's Content-Disposition, then DeleteObject of the
+    /// source (S3 has no move).
+    async fn rename(&self, from: &str, to: &str, name: &str) -> StoreResult<()> {
         use aws_sdk_s3::error::SdkError;
         let copied = self
             .client
@@ -282,6 +290,9 @@ impl FileStore for S3Files {
             .bucket(&self.bucket)
             .copy_source(format!("{}/{from}", self.bucket))
             .key(to)
+            .metadata_directive(aws_sdk_s3::types::MetadataDirective::Replace)
+            .content_type("application/octet-stream")
+            .content_disposition(content_disposition(name))
             .send()
             .await;
         match copied {
