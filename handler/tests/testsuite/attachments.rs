@@ -339,6 +339,8 @@ async fn an_upload_link_takes_one_upload_before_confirmation(server: Server) {
 
     // Sent: a link still open takes nothing, and nothing is confirmed.
     let (late, link) = start(&anna, &id, "sen.pdf", pdf.len()).await;
+    let early = confirm(&anna, &id, &late, "sen.pdf", version).await;
+    early.expect_error(404, "attachment_not_found");
     let version = fill_and_submit(&anna, &id, version).await;
     let after = put(&server, &link, &html).await;
     if local {
