@@ -150,6 +150,26 @@ pub struct Attachment {
     pub uploaded_by: String,
 }
 
+/// An upload link given for a field and not yet confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct OpenUpload {
+    /// The attachment's id once confirmed.
+    pub id: String,
+    /// The field of type `file` it is for.
+    pub field: String,
+    /// When its link stops working.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
+    pub expires_at: OffsetDateTime,
+}
+
+impl OpenUpload {
+    /// Whether its link still works at `now`.
+    pub fn is_open(&self, now: OffsetDateTime) -> bool {
+        now < self.expires_at
+    }
+}
+
 /// A size in MB for people, one decimal, rounded up so that a file just over a limit never
 /// reads as within it: "14,2 MB".
 pub fn megabytes(size: u64) -> String {
@@ -214,6 +234,42 @@ impl<'d> Form<'d> {
                     if count == 1 { "fil" } else { "filer" }
                 ),
             ));
+        }
+        Ok(())
+    }
+
+    /// Whether an upload link for a file of `size` bytes named `name` may be given for `field`:
+    /// [`Form::check_new_file`], and room for it next to the field's attached files and its
+    /// `uploads` still open at `now`, so that links never confirmed cannot pile up files.
+    pub fn check_new_upload(
+        &self,
+        field: &str,
+        name: &str,
+        size: u64,
+        attachments: &[Attachment],
+        uploads: &[OpenUpload],
+        now: OffsetDateTime,
+    ) -> Result<(), Problem> {
+        self.check_new_file(field, name, size, attachments)?;
+        let (field, rules, _) = self.file_field(field)?;
+        let attached = attachments.iter().filter(|a| a.field == field.id).count();
+        let open = uploads.iter().filter(|u| u.field == field.id && u.is_open(now)).count();
+        if attached + open >= rules.max_files as usize {
+            return Err(Problem {
+                field: field.id.clone(),
+                code: ProblemCode::TooManyFiles,
+                message: format!(
+                    "{} får ha högst {} och har redan {attached} bifogade och {open} som laddas \
+                     upp. Bekräfta eller vänta ut uppladdningarna (högst fem minuter) och \
+                     försök igen.",
+                    field.label,
+                    if rules.max_files == 1 {
+                        "en fil".into()
+                    } else {
+                        format!("{} filer", rules.max_files)
+                    },
+                ),
+            });
         }
         Ok(())
     }

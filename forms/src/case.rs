@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::attachment::Attachment;
+use crate::attachment::{Attachment, OpenUpload};
 use crate::form::{FieldValues, Form, FormPart, Problem, text_flaw_message};
 use crate::formats::{TextFlaw, text_flaw};
 
@@ -327,6 +327,10 @@ pub struct Case {
     /// The files attached to its fields of type `file` (bilagor), oldest first.
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// Upload links given and not yet confirmed (each counts against its field's `max_files`
+    /// until it is confirmed or its link has expired).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uploads: Vec<OpenUpload>,
 }
 
 /// Why an action on a case was refused.
@@ -379,6 +383,7 @@ impl Case {
             contact_email: None,
             unread_by: Vec::new(),
             attachments: Vec::new(),
+            uploads: Vec::new(),
         }
     }
 

@@ -19,7 +19,7 @@ pub mod registry;
 pub mod retention;
 mod schema;
 
-pub use attachment::{Attachment, FileRules, FileType};
+pub use attachment::{Attachment, FileRules, FileType, OpenUpload};
 pub use case::{
     AUTOMATIC, Action, Case, CaseError, Decision, DecisionError, HistoryEntry, MESSAGE_MAX_CHARS,
     Role, Status, TransitionError,

@@ -6,7 +6,8 @@ mod common;
 use common::with_file;
 use forms::definitions::builtin_sources;
 use forms::{
-    Attachment, Case, Definitions, FileType, Form, FormPart, ProblemCode, attachment::megabytes,
+    Attachment, Case, Definitions, FileType, Form, FormPart, OpenUpload, ProblemCode,
+    attachment::megabytes,
 };
 
 const MIB: u64 = 1024 * 1024;
@@ -240,6 +241,35 @@ fn a_file_field_never_holds_a_value() {
             .iter()
             .any(|p| p.field == "work.site_plan" && p.code == ProblemCode::InvalidFormat)
     );
+}
+
+#[test]
+fn open_uploads_count_against_max_files_until_their_links_expire() {
+    let form = form();
+    let now = time::OffsetDateTime::UNIX_EPOCH + time::Duration::hours(1);
+    let open = |field: &str, minutes: i64| OpenUpload {
+        id: "u".into(),
+        field: field.into(),
+        expires_at: now + time::Duration::minutes(minutes),
+    };
+    let one = [attachment("work.site_plan")];
+    let check = |attached: &[Attachment], uploads: &[OpenUpload]| {
+        form.check_new_upload("work.site_plan", "plan.pdf", 100, attached, uploads, now)
+    };
+    assert!(check(&one, &[]).is_ok());
+    let full = check(&one, &[open("work.site_plan", 3)]).unwrap_err();
+    assert_eq!((full.field.as_str(), full.code), ("work.site_plan", ProblemCode::TooManyFiles));
+    assert_eq!(
+        full.message,
+        "Situationsplan får ha högst 2 filer och har redan 1 bifogade och 1 som laddas upp. \
+         Bekräfta eller vänta ut uppladdningarna (högst fem minuter) och försök igen."
+    );
+    // Expired links and other fields' links leave room.
+    assert!(check(&one, &[open("work.site_plan", 0), open("work.site_plan", -3)]).is_ok());
+    assert!(check(&[], &[open("work.single_line_diagram", 3), open("work.site_plan", 3)]).is_ok());
+    // The file's own checks come first.
+    let big = form.check_new_upload("work.site_plan", "plan.pdf", 11 * MIB, &[], &[], now);
+    assert_eq!(big.unwrap_err().code, ProblemCode::TooLarge);
 }
 
 #[test]

@@ -74,6 +74,7 @@ pub async fn sweep<S: Store>(
         }
     }
     swept.audit_entries_removed = store.prune_lookups(now - AUDIT_RETENTION).await?;
+    crate::store::files::remove_stale_uploads(files, now).await?;
     tracing::info!(
         cases_removed = swept.cases_removed,
         identity_numbers_removed = swept.identity_numbers_removed,

@@ -1,13 +1,16 @@
 //! Attachments (bilagor) of a case, in three steps: ask for an upload link, put the bytes to
-//! it, confirm. The confirmation reads the stored file back and checks its size and its type by
-//! its content; only then is the file part of the case. Listing gives short-lived download
-//! links, to the owner firm and the case's network company only. Logs never carry file names.
+//! it, confirm. The link is recorded on the case as an open upload, which counts against the
+//! field's `max_files` until it is confirmed or expires. The confirmation moves the upload to
+//! the attachment's own key, which no link writes, and checks the file there (size, type by
+//! content); only then is it part of the case, and the bytes checked are the bytes downloaded.
+//! Listing gives short-lived download links, to the owner firm and the case's network company
+//! only. Logs never carry file names.
 
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use forms::{Attachment, Case, Form, FormPart, Problem, Role};
+use forms::{Attachment, Case, Form, FormPart, OpenUpload, Problem, Role};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -16,8 +19,8 @@ use super::auth::Caller;
 use super::body::{JsonBody, Params, whole_number};
 use super::cases::{ApiResult, CaseView, form_or_gone, load, now, view};
 use super::error::{ApiError, ErrorCode};
-use crate::store::files::{FileStore, LINK_LIFETIME, file_key};
-use crate::store::{Store, is_case_id};
+use crate::store::files::{FileStore, LINK_LIFETIME, file_key, upload_key};
+use crate::store::{Store, StoreError, is_case_id};
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -159,19 +162,45 @@ fn file_field_part(form: &Form, case: &Case, field: &str) -> Result<(), ApiError
     check_part_editable(case, part)
 }
 
-/// Step 1: a link to upload one file to. Nothing is written to the case yet.
+/// Step 1: a link to upload one file to, recorded on the case as an open upload (the case's
+/// version stays: it is no edit).
 pub async fn start<S: Store>(
     State(state): State<AppState<S>>,
     caller: Caller,
     super::cases::CaseId(id): super::cases::CaseId,
     JsonBody(request): JsonBody<NewAttachment>,
 ) -> Result<(StatusCode, Json<UploadAnswer>), ApiError> {
-    let (case, form) = load_for_attaching(&state, &caller, &id, None).await?;
-    file_field_part(&form, &case, &request.field)?;
-    form.check_new_file(&request.field, &request.name, request.size, &case.attachments)
-        .map_err(refused)?;
     let attachment = uuid::Uuid::new_v4().to_string();
-    let link = state.files.upload_url(&file_key(&case.id, &attachment), request.size).await?;
+    // A change of the case meanwhile (an autosave) is read again, a few times.
+    let mut attempts = 0;
+    let case = loop {
+        let (mut case, form) = load_for_attaching(&state, &caller, &id, None).await?;
+        file_field_part(&form, &case, &request.field)?;
+        let at = now();
+        form.check_new_upload(
+            &request.field,
+            &request.name,
+            request.size,
+            &case.attachments,
+            &case.uploads,
+            at,
+        )
+        .map_err(refused)?;
+        case.uploads.retain(|u| u.is_open(at));
+        case.uploads.push(OpenUpload {
+            id: attachment.clone(),
+            field: request.field.clone(),
+            expires_at: at + LINK_LIFETIME,
+        });
+        attempts += 1;
+        match state.store.keep_version_update(&case).await {
+            Ok(()) => break case,
+            Err(StoreError::VersionConflict) if attempts < 3 => continue,
+            Err(e) => return Err(e.into()),
+        }
+    };
+    let key = upload_key(&case.id, &attachment);
+    let link = state.files.upload_url(&key, request.size).await?;
     tracing::info!(case = %case.id, %attachment, field = %request.field, size = request.size, "upload link given");
     Ok((
         StatusCode::CREATED,
@@ -185,8 +214,15 @@ pub async fn start<S: Store>(
     ))
 }
 
-/// Step 3: the uploaded file is checked by what was stored (size, type by content) and becomes
-/// part of the case; a bad file is deleted.
+fn not_uploaded() -> ApiError {
+    ApiError::new(
+        ErrorCode::AttachmentNotFound,
+        "Filen har inte laddats upp, eller så tog det för lång tid. Bifoga den igen.",
+    )
+}
+
+/// Step 3: the upload is moved to the attachment's own key, checked there (size, type by
+/// content) and becomes part of the case; a bad file is deleted.
 pub async fn confirm<S: Store>(
     State(state): State<AppState<S>>,
     caller: Caller,
@@ -199,12 +235,14 @@ pub async fn confirm<S: Store>(
     if case.attachments.iter().any(|a| a.id == path.attachment) {
         return Err(ApiError::new(ErrorCode::AlreadyExists, "Filen är redan bifogad."));
     }
+    // Only a link given for this case is confirmed, once: not one of a removed attachment.
+    let Some(open) = case.uploads.iter().position(|u| u.id == path.attachment) else {
+        return Err(not_uploaded());
+    };
     let key = file_key(&case.id, &path.attachment);
+    state.files.rename(&upload_key(&case.id, &path.attachment), &key, &request.name).await?;
     let Some((size, first_bytes)) = state.files.head(&key).await? else {
-        return Err(ApiError::new(
-            ErrorCode::AttachmentNotFound,
-            "Filen har inte laddats upp, eller så tog det för lång tid. Bifoga den igen.",
-        ));
+        return Err(not_uploaded());
     };
     let checked = form
         .check_new_file(&request.field, &request.name, size, &case.attachments)
@@ -213,11 +251,17 @@ pub async fn confirm<S: Store>(
         Ok(file_type) => file_type,
         Err(problem) => {
             state.files.delete(&key).await?;
+            // Its link is done with: it no longer takes room from another file.
+            case.uploads.remove(open);
+            if let Err(e) = state.store.keep_version_update(&case).await {
+                tracing::warn!(case = %case.id, error = %e, "refused upload still counted until its link expires");
+            }
             tracing::info!(case = %case.id, attachment = %path.attachment, code = ?problem.code, "upload refused and deleted");
             return Err(refused(problem));
         }
     };
     let at = now();
+    case.uploads.remove(open);
     case.attachments.push(Attachment {
         id: path.attachment.clone(),
         field: request.field.clone(),
@@ -243,8 +287,7 @@ pub async fn list<S: Store>(
     let mut attachments = Vec::with_capacity(case.attachments.len());
     for a in case.attachments {
         let key = file_key(&case.id, &a.id);
-        let download_url =
-            state.files.download_url(&key, &a.name, a.file_type.content_type()).await?;
+        let download_url = state.files.download_url(&key, a.file_type.content_type()).await?;
         attachments.push(AttachmentView { attachment: a, download_url });
     }
     Ok(Json(AttachmentList { attachments, expires_in: LINK_LIFETIME.as_secs() }))
@@ -286,4 +329,43 @@ pub async fn remove<S: Store>(
     }
     tracing::info!(case = %case.id, attachment = %path.attachment, "attachment removed");
     Ok(Json(view(&state, &caller, case)))
+}
+
+/// What the local server's file links ask of the cases: a link works only while the case
+/// allows it.
+#[cfg(feature = "local")]
+impl<S: Store> crate::local::LinkedCases for AppState<S> {
+    fn takes_upload<'a>(
+        &'a self,
+        case: &'a str,
+        attachment: &'a str,
+    ) -> crate::local::BoxFuture<'a, crate::store::StoreResult<bool>> {
+        Box::pin(async move {
+            // A clone reads the definitions being served now.
+            let state = self.clone();
+            let Some(case) = state.store.get_case(case).await? else { return Ok(false) };
+            let Some(open) = case.uploads.iter().find(|u| u.id == attachment) else {
+                return Ok(false);
+            };
+            let part = form_or_gone(&state, &case)
+                .ok()
+                .and_then(|form| form.file_field(&open.field).ok().map(|(_, _, part)| part));
+            Ok(open.is_open(now())
+                && part.is_some_and(|part| case.status.part_editable(part))
+                && !case.attachments.iter().any(|a| a.id == attachment))
+        })
+    }
+
+    fn attached<'a>(
+        &'a self,
+        case: &'a str,
+        attachment: &'a str,
+    ) -> crate::local::BoxFuture<'a, crate::store::StoreResult<Option<(String, &'static str)>>>
+    {
+        Box::pin(async move {
+            let case = self.store.get_case(case).await?;
+            let found = case.and_then(|c| c.attachments.into_iter().find(|a| a.id == attachment));
+            Ok(found.map(|a| (a.name, a.file_type.content_type())))
+        })
+    }
 }

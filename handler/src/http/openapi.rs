@@ -184,7 +184,7 @@ pub fn document() -> Value {
     let new_attachment = c.request::<NewAttachment>();
     paths.insert("/cases/{id}/attachments".into(), json!({
         "parameters": id,
-        "post": operation("Bilagor, step 1: a link to PUT one file's bytes to (installer, while that part of the case may be changed); nothing is written to the case yet", Some(new_attachment), ("201", c.answer::<UploadAnswer>("Where to upload")), &BODY_ERRORS),
+        "post": operation("Bilagor, step 1: a link to PUT one file's bytes to (installer, while that part of the case may be changed), recorded on the case as an open upload without changing its version; attached files and open uploads of the field together at most its max_files", Some(new_attachment), ("201", c.answer::<UploadAnswer>("Where to upload")), &BODY_ERRORS),
         "get": operation("The case's attachments, each with a download link of 5 minutes (the owner firm and the case's network company)", None, ("200", c.answer::<AttachmentList>("The attachments")), &["401", "404"])
     }));
     let confirm = c.request::<ConfirmAttachment>();
@@ -194,7 +194,7 @@ pub fn document() -> Value {
     ]);
     paths.insert("/cases/{id}/attachments/{attachment}".into(), json!({
         "parameters": attachment_id,
-        "put": with_case(&mut c, "Bilagor, step 3: the uploaded file is checked (size, type by content) and attached; a bad file is deleted (422)", confirm),
+        "put": with_case(&mut c, "Bilagor, step 3: the open upload is moved to the attachment's own key, checked there (size, type by content) and attached; a bad file is deleted (422)", confirm),
         "delete": {
             "summary": "Remove an attachment (installer, while that part of the case may be changed)",
             "parameters": [{"name": "version", "in": "query", "required": true, "schema": {"type": "string", "pattern": "^[0-9]+$"}}],
@@ -206,7 +206,7 @@ pub fn document() -> Value {
     paths.insert("/uploads/{token}".into(), json!({
         "parameters": token,
         "put": {
-            "summary": "Bilagor, step 2 with the local file store (handler serve): the file's bytes, exactly the size given in step 1. On AWS the upload link is S3's own.",
+            "summary": "Bilagor, step 2 with the local file store (handler serve): the file's bytes, exactly the size given in step 1, taken once while the link is open, not yet confirmed and the case may take files (else 403). On AWS the upload link is S3's own.",
             "security": [],
             "requestBody": {"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
             "responses": operation("", None, ("200", json!({"description": "Stored"})), &["403", "404", "413", "422"])["responses"].clone()

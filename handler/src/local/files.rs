@@ -1,12 +1,17 @@
 //! Attachments as files under the data directory (`handler serve`): files readable by the
 //! owner only, and the links to put and get them, which are routes of the local server
 //! (`PUT /api/v1/uploads/{token}`, `GET /api/v1/downloads/{token}`). A link's token is an HS256
-//! JWT of five minutes, signed with the server's key, naming the file's key and, for an upload,
-//! its exact size. The S3 store's links go to the bucket instead.
+//! JWT of five minutes, signed with the server's key, naming the file's key (case and
+//! attachment ids, never the file's name) and, for an upload, its exact size. Each use asks the
+//! case ([`LinkedCases`]): an upload is taken once, while its link is open and the case may
+//! take files for its field; a download answers the name and type the case has for the file.
+//! The S3 store's links go to the bucket instead.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::path::{Path as FsPath, PathBuf};
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use axum::body::Body;
@@ -16,10 +21,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 use crate::http::attachments::attachment_not_found;
 use crate::http::{ApiError, ErrorCode};
-use crate::store::files::{FileStore, Head, LINK_LIFETIME, UploadLink, content_disposition};
+use crate::store::files::{
+    FileStore, Head, LINK_LIFETIME, UPLOAD_PREFIX, UploadLink, content_disposition,
+};
 use crate::store::{StoreError, StoreResult, is_case_id};
 
 /// The routes of the links, on the local server's origin.
@@ -30,6 +38,26 @@ pub fn routes(files: Arc<LocalFiles>) -> Router {
         .with_state(files)
 }
 
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What the links ask of the cases (the API's state answers).
+pub trait LinkedCases: Send + Sync {
+    /// Whether an upload to `attachment` of `case` is taken now: its link is open, not yet
+    /// confirmed, and the case may take files for its field.
+    fn takes_upload<'a>(
+        &'a self,
+        case: &'a str,
+        attachment: &'a str,
+    ) -> BoxFuture<'a, StoreResult<bool>>;
+
+    /// The name and content type of `attachment` if `case` has it attached.
+    fn attached<'a>(
+        &'a self,
+        case: &'a str,
+        attachment: &'a str,
+    ) -> BoxFuture<'a, StoreResult<Option<(String, &'static str)>>>;
+}
+
 /// The issuer of the local file links' tokens (never accepted as a sign-in).
 const FILE_ISSUER: &str = "elanmalan-local-files";
 
@@ -37,10 +65,10 @@ const FILE_ISSUER: &str = "elanmalan-local-files";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Grant {
-    /// Put exactly `size` bytes to `key`.
+    /// Put exactly `size` bytes to `key` (an upload key).
     Put { key: String, size: u64 },
-    /// Get `key` as `name` of type `content_type`.
-    Get { key: String, name: String, content_type: String },
+    /// Get `key` (an attachment's key).
+    Get { key: String },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -58,6 +86,8 @@ pub struct LocalFiles {
     base_url: String,
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// Set once the API's state exists; until then every link is refused.
+    cases: OnceLock<Arc<dyn LinkedCases>>,
 }
 
 impl LocalFiles {
@@ -70,7 +100,13 @@ impl LocalFiles {
             base_url: base_url.trim_end_matches('/').to_string(),
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
+            cases: OnceLock::new(),
         })
+    }
+
+    /// The cases the links ask (the API's state); the first one given stays.
+    pub fn link_cases(&self, cases: Arc<dyn LinkedCases>) {
+        let _ = self.cases.set(cases);
     }
 
     fn token(&self, grant: Grant) -> String {
@@ -90,26 +126,21 @@ impl LocalFiles {
         Some(claims.claims.grant)
     }
 
-    /// Where `key` is kept; `None` for a key that is not `cases/<case id>/<attachment id>`.
+    /// Where `key` is kept; `None` for a key that is not `cases/<case id>/<attachment id>` or
+    /// `uploads/<case id>/<attachment id>`.
     fn path(&self, key: &str) -> Option<PathBuf> {
-        let parts: Vec<&str> = key.split('/').collect();
-        match parts[..] {
-            ["cases", case, id] if is_case_id(case) && is_case_id(id) => {
-                Some(self.dir.join("cases").join(case).join(id))
-            }
-            _ => None,
-        }
+        let (folder, case, id) = split_key(key)?;
+        Some(self.dir.join(folder).join(case).join(id))
     }
 
-    /// Stores an upload's bytes under `key` (written aside, then moved in place).
+    /// Stores bytes under `key` (written aside, then moved in place).
     pub fn write(&self, key: &str, bytes: &[u8]) -> StoreResult<()> {
         let path = self.path(key).ok_or_else(|| StoreError::Unavailable("bad file key".into()))?;
-        let failed = |e: std::io::Error| StoreError::Unavailable(format!("attachment file: {e}"));
         let folder = path.parent().expect("a key has a folder");
-        super::create_private_dir(folder).map_err(failed)?;
-        let part = path.with_extension("part");
-        write_private(&part, bytes).map_err(failed)?;
-        std::fs::rename(&part, &path).map_err(failed)
+        super::create_private_dir(folder).map_err(file_failed)?;
+        let part = part_path(&path);
+        write_private(&part, bytes).map_err(file_failed)?;
+        std::fs::rename(&part, &path).map_err(file_failed)
     }
 
     /// The bytes of `key`, if it is there.
@@ -118,18 +149,74 @@ impl LocalFiles {
         match std::fs::read(path) {
             Ok(bytes) => Ok(Some(bytes)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(StoreError::Unavailable(format!("attachment file: {e}"))),
+            Err(e) => Err(file_failed(e)),
         }
+    }
+
+    /// Removes the uploads never confirmed whose links had expired at `now` (and the parts of
+    /// uploads cut off): how many files.
+    pub fn remove_stale_uploads(&self, now: OffsetDateTime) -> StoreResult<u64> {
+        let before = std::time::SystemTime::from(now - LINK_LIFETIME);
+        let uploads = self.dir.join(UPLOAD_PREFIX);
+        let mut removed = 0;
+        for case in read_dir_or_empty(&uploads)? {
+            for file in read_dir_or_empty(&case)? {
+                let modified = std::fs::metadata(&file).and_then(|m| m.modified());
+                if modified.is_ok_and(|at| at < before) {
+                    match std::fs::remove_file(&file) {
+                        Ok(()) => removed += 1,
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) => return Err(file_failed(e)),
+                    }
+                }
+            }
+            // Only an empty folder goes; one still in use stays.
+            let _ = std::fs::remove_dir(&case);
+        }
+        Ok(removed)
     }
 }
 
-fn write_private(path: &FsPath, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
+/// `(folder, case id, attachment id)` of a file key.
+fn split_key(key: &str) -> Option<(&str, &str, &str)> {
+    let parts: Vec<&str> = key.split('/').collect();
+    match parts[..] {
+        [folder @ ("cases" | "uploads"), case, id] if is_case_id(case) && is_case_id(id) => {
+            Some((folder, case, id))
+        }
+        _ => None,
+    }
+}
+
+/// Where bytes are written before they are moved to `path`: a name of its own per write.
+fn part_path(path: &FsPath) -> PathBuf {
+    path.with_extension(format!("{}.part", uuid::Uuid::new_v4().simple()))
+}
+
+fn file_failed(e: std::io::Error) -> StoreError {
+    StoreError::Unavailable(format!("attachment file: {e}"))
+}
+
+/// The entries of `dir`; none if it is not there.
+fn read_dir_or_empty(dir: &FsPath) -> StoreResult<Vec<PathBuf>> {
+    match std::fs::read_dir(dir) {
+        Ok(entries) => Ok(entries.filter_map(|e| e.ok().map(|e| e.path())).collect()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(file_failed(e)),
+    }
+}
+
+fn private_file(path: &FsPath) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(bytes)
+    options.open(path)
+}
+
+fn write_private(path: &FsPath, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    private_file(path)?.write_all(bytes)
 }
 
 impl FileStore for LocalFiles {
@@ -139,33 +226,41 @@ impl FileStore for LocalFiles {
         Ok(UploadLink { url: format!("{}/api/v1/uploads/{token}", self.base_url), headers })
     }
 
-    async fn download_url(&self, key: &str, name: &str, content_type: &str) -> StoreResult<String> {
-        let grant =
-            Grant::Get { key: key.into(), name: name.into(), content_type: content_type.into() };
+    /// The name and type are not in the link: the download asks the case for them.
+    async fn download_url(&self, key: &str, _content_type: &str) -> StoreResult<String> {
+        let grant = Grant::Get { key: key.into() };
         Ok(format!("{}/api/v1/downloads/{}", self.base_url, self.token(grant)))
     }
 
     async fn head(&self, key: &str) -> StoreResult<Option<Head>> {
         use std::io::Read;
         let Some(path) = self.path(key) else { return Ok(None) };
-        let failed = |e: std::io::Error| StoreError::Unavailable(format!("attachment file: {e}"));
         let file = match std::fs::File::open(path) {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(failed(e)),
+            Err(e) => return Err(file_failed(e)),
         };
-        let size = file.metadata().map_err(failed)?.len();
+        let size = file.metadata().map_err(file_failed)?.len();
         let mut first = Vec::with_capacity(16);
-        file.take(16).read_to_end(&mut first).map_err(failed)?;
+        file.take(16).read_to_end(&mut first).map_err(file_failed)?;
         Ok(Some((size, first)))
     }
 
     async fn delete(&self, key: &str) -> StoreResult<()> {
         let Some(path) = self.path(key) else { return Ok(()) };
         match std::fs::remove_file(path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                Err(StoreError::Unavailable(format!("attachment file: {e}")))
-            }
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(file_failed(e)),
+            _ => Ok(()),
+        }
+    }
+
+    /// The name stays with the case (the download asks for it).
+    async fn rename(&self, from: &str, to: &str, _name: &str) -> StoreResult<()> {
+        let bad = || StoreError::Unavailable("bad file key".into());
+        let (from, to) = (self.path(from).ok_or_else(bad)?, self.path(to).ok_or_else(bad)?);
+        super::create_private_dir(to.parent().expect("a key has a folder")).map_err(file_failed)?;
+        match std::fs::rename(from, to) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(file_failed(e)),
             _ => Ok(()),
         }
     }
@@ -178,7 +273,17 @@ fn link_expired() -> ApiError {
     )
 }
 
-/// `PUT /uploads/{token}`: the bytes of one upload, exactly the signed size.
+fn link_used() -> ApiError {
+    ApiError::new(
+        ErrorCode::LinkExpired,
+        "Länken har redan använts eller gäller inte längre: filen är uppladdad, bekräftad eller \
+         borttagen, eller så kan anmälan inte ta emot filer nu. Börja om med att bifoga filen.",
+    )
+}
+
+/// `PUT /uploads/{token}`: the bytes of one upload, exactly the signed size, taken once while
+/// the case allows it. They are streamed to a file of their own and moved in place only when
+/// whole, never over an upload already there.
 async fn upload(
     State(files): State<Arc<LocalFiles>>,
     Path(token): Path<String>,
@@ -187,8 +292,36 @@ async fn upload(
     let Some(Grant::Put { key, size }) = files.grant(&token) else {
         return Err(link_expired());
     };
-    let limit = usize::try_from(size).unwrap_or(usize::MAX);
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+    let Some(("uploads", case, attachment)) = split_key(&key) else {
+        return Err(link_expired());
+    };
+    let Some(cases) = files.cases.get() else { return Err(link_expired()) };
+    let path = files.path(&key).expect("a checked key");
+    let confirmed = files.path(&crate::store::files::file_key(case, attachment));
+    if path.exists()
+        || confirmed.is_some_and(|p| p.exists())
+        || !cases.takes_upload(case, attachment).await?
+    {
+        return Err(link_used());
+    }
+    let folder = path.parent().expect("a key has a folder");
+    super::create_private_dir(folder).map_err(file_failed)?;
+    let part = part_path(&path);
+    let written = receive(body, &part, size).await;
+    // Taken only if nothing is there yet: a hard link never replaces a file.
+    let placed = written.and_then(|()| match std::fs::hard_link(&part, &path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(link_used()),
+        Err(e) => Err(file_failed(e).into()),
+    });
+    let _ = std::fs::remove_file(&part);
+    placed.map(|()| StatusCode::OK)
+}
+
+/// Streams `body` to a new file at `part`: exactly `size` bytes, else refused.
+async fn receive(body: Body, part: &FsPath, size: u64) -> Result<(), ApiError> {
+    use std::io::Write;
+    let too_large = || {
         ApiError::new(
             ErrorCode::BodyTooLarge,
             format!(
@@ -196,30 +329,48 @@ async fn upload(
                 forms::attachment::megabytes(size)
             ),
         )
-    })?;
-    if bytes.len() as u64 != size {
-        return Err(ApiError::new(
-            ErrorCode::InvalidBody,
-            "Filen kom inte fram hel. Bifoga den igen.",
-        ));
+    };
+    let cut_off =
+        || ApiError::new(ErrorCode::InvalidBody, "Filen kom inte fram hel. Bifoga den igen.");
+    // Plain writes of each chunk to the page cache: short enough not to hold the runtime up.
+    let mut file = private_file(part).map_err(file_failed)?;
+    let mut stream = body.into_data_stream();
+    let mut received = 0u64;
+    while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
+        let chunk = chunk.map_err(|_| cut_off())?;
+        received += chunk.len() as u64;
+        if received > size {
+            return Err(too_large());
+        }
+        file.write_all(&chunk).map_err(file_failed)?;
     }
-    files.write(&key, &bytes)?;
-    Ok(StatusCode::OK)
+    if received != size {
+        return Err(cut_off());
+    }
+    file.sync_all().map_err(file_failed)?;
+    Ok(())
 }
 
-/// `GET /downloads/{token}`: one file, as a download under its name.
+/// `GET /downloads/{token}`: one attached file, as a download under the name and of the type
+/// the case has for it.
 async fn download(
     State(files): State<Arc<LocalFiles>>,
     Path(token): Path<String>,
 ) -> Result<Response, ApiError> {
-    let Some(Grant::Get { key, name, content_type }) = files.grant(&token) else {
+    let Some(Grant::Get { key }) = files.grant(&token) else {
         return Err(link_expired());
     };
+    let (Some(("cases", case, attachment)), Some(cases)) = (split_key(&key), files.cases.get())
+    else {
+        return Err(link_expired());
+    };
+    let (name, content_type) =
+        cases.attached(case, attachment).await?.ok_or_else(attachment_not_found)?;
     let bytes = files.read(&key)?.ok_or_else(attachment_not_found)?;
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     let value = |v: &str| HeaderValue::from_str(v).map_err(|_| ApiError::internal());
-    headers.insert(header::CONTENT_TYPE, value(&content_type)?);
+    headers.insert(header::CONTENT_TYPE, value(content_type)?);
     headers.insert(header::CONTENT_DISPOSITION, value(&content_disposition(&name))?);
     Ok(response)
 }
@@ -232,7 +383,7 @@ mod tests {
     fn local_tokens_name_their_grant_and_nothing_else_passes() {
         let dir = tempfile::tempdir().unwrap();
         let files = LocalFiles::new(dir.path().join("a"), "http://127.0.0.1:1", b"secret").unwrap();
-        let put = Grant::Put { key: "cases/c/a".into(), size: 12 };
+        let put = Grant::Put { key: "uploads/c/a".into(), size: 12 };
         assert_eq!(files.grant(&files.token(put.clone())), Some(put));
         let other = LocalFiles::new(dir.path().join("b"), "http://x", b"other").unwrap();
         assert_eq!(other.grant(&files.token(Grant::Put { key: "k".into(), size: 1 })), None);
@@ -240,5 +391,9 @@ mod tests {
         assert_eq!(files.path("cases/../x"), None);
         assert_eq!(files.path("cases/c/../../x"), None);
         assert!(files.path("cases/c-1/a-2").is_some());
+        assert!(files.path("uploads/c-1/a-2").is_some());
+        assert_eq!(files.path("other/c-1/a-2"), None);
+        let get = files.token(Grant::Get { key: "cases/c-1/a-2".into() });
+        assert!(!get.contains("pdf"), "a download link names no file");
     }
 }

@@ -18,7 +18,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-pub use self::files::LocalFiles;
+pub use self::files::{BoxFuture, LinkedCases, LocalFiles};
 pub use self::key::LocalKey;
 pub use self::preview::Preview;
 pub use self::site::LiveSite;
@@ -110,9 +110,18 @@ async fn only_own_host(
     refused
 }
 
+/// `path` as the trace shows it: a file link's token, which lets whoever has it put or get a
+/// file, is left out.
+fn traced_path(path: &str) -> &str {
+    ["/api/v1/uploads/", "/api/v1/downloads/"]
+        .into_iter()
+        .find(|prefix| path.starts_with(prefix))
+        .map_or(path, |prefix| &prefix[..prefix.len() - 1])
+}
+
 /// The API router plus the demo sign-in, the links of attachments kept as local files, the
 /// site and (with `--watch`) the live preview, with the API's answers compressed, a trace of each request: method, path,
-/// status and time, never the query string (it may hold a search). Requests for another host
+/// status and time, never the query string (it may hold a search) nor a file link's token. Requests for another host
 /// than `addr` are refused.
 pub fn with_site(
     api: Router,
@@ -141,7 +150,7 @@ pub fn with_site(
     );
     let trace = TraceLayer::new_for_http()
         .make_span_with(|request: &Request<_>| {
-            tracing::info_span!("request", method = %request.method(), path = request.uri().path())
+            tracing::info_span!("request", method = %request.method(), path = traced_path(request.uri().path()))
         })
         .on_request(())
         .on_response(DefaultOnResponse::new().level(Level::INFO));
@@ -157,4 +166,14 @@ pub fn with_site(
             HeaderValue::from_static("nosniff"),
         ))
         .layer(trace)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_trace_leaves_file_links_tokens_out() {
+        assert_eq!(super::traced_path("/api/v1/uploads/eyJ0.x.y"), "/api/v1/uploads");
+        assert_eq!(super::traced_path("/api/v1/downloads/eyJ0.x.y"), "/api/v1/downloads");
+        assert_eq!(super::traced_path("/api/v1/cases/c-1"), "/api/v1/cases/c-1");
+    }
 }

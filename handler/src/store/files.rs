@@ -6,7 +6,12 @@
 //!   files under `<data dir>/attachments/` with links served by the local server.
 //! - [`S3Files`] (AWS): a private bucket, presigned PUT and GET links of five minutes.
 //!
-//! Keys are `cases/<case id>/<attachment id>` ([`file_key`]).
+//! An upload goes to `uploads/<case id>/<attachment id>` ([`upload_key`]), which its link may
+//! write; the confirmation moves it to `cases/<case id>/<attachment id>` ([`file_key`]), which
+//! no link writes, and checks it there. So the bytes checked are the bytes downloaded, and an
+//! upload link used again after the confirmation never reaches the case. What stays under
+//! `uploads/` was never confirmed: the retention sweep (local) or the bucket's lifecycle rule
+//! (AWS) removes it.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -38,11 +43,12 @@ pub trait FileStore: Send + Sync {
         size: u64,
     ) -> impl Future<Output = StoreResult<UploadLink>> + Send;
 
-    /// A link to get `key` as a download named `name` of type `content_type`.
+    /// A link to get `key` as a download of type `content_type`, under the name it was moved
+    /// in with ([`FileStore::rename`]). The link never carries the name: links end up in
+    /// histories and access logs.
     fn download_url(
         &self,
         key: &str,
-        name: &str,
         content_type: &str,
     ) -> impl Future<Output = StoreResult<String>> + Send;
 
@@ -51,12 +57,29 @@ pub trait FileStore: Send + Sync {
 
     /// Removes `key`; removing what is not there is no error.
     fn delete(&self, key: &str) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Moves `from` to `to`, replacing it, to be downloaded as `name`; nothing if `from` is
+    /// not there.
+    fn rename(
+        &self,
+        from: &str,
+        to: &str,
+        name: &str,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
-/// The key of an attachment's bytes.
+/// The key of an attachment's bytes once confirmed.
 pub fn file_key(case_id: &str, attachment_id: &str) -> String {
     format!("cases/{case_id}/{attachment_id}")
 }
+
+/// Where an upload link puts the bytes of a file not yet confirmed.
+pub fn upload_key(case_id: &str, attachment_id: &str) -> String {
+    format!("{UPLOAD_PREFIX}{case_id}/{attachment_id}")
+}
+
+/// The prefix of [`upload_key`]: whatever is under it was never confirmed.
+pub const UPLOAD_PREFIX: &str = "uploads/";
 
 /// The file store a server was started with.
 pub enum Files {
@@ -89,8 +112,8 @@ impl FileStore for Files {
         each_store!(self, f => f.upload_url(key, size).await)
     }
 
-    async fn download_url(&self, key: &str, name: &str, content_type: &str) -> StoreResult<String> {
-        each_store!(self, f => f.download_url(key, name, content_type).await)
+    async fn download_url(&self, key: &str, content_type: &str) -> StoreResult<String> {
+        each_store!(self, f => f.download_url(key, content_type).await)
     }
 
     async fn head(&self, key: &str) -> StoreResult<Option<Head>> {
@@ -100,6 +123,23 @@ impl FileStore for Files {
     async fn delete(&self, key: &str) -> StoreResult<()> {
         each_store!(self, f => f.delete(key).await)
     }
+
+    async fn rename(&self, from: &str, to: &str, name: &str) -> StoreResult<()> {
+        each_store!(self, f => f.rename(from, to, name).await)
+    }
+}
+
+/// Removes the local uploads never confirmed whose links had expired at `now` (part of the
+/// retention sweep); on S3 the bucket's lifecycle rule on [`UPLOAD_PREFIX`] does it.
+pub async fn remove_stale_uploads(files: &Files, now: time::OffsetDateTime) -> StoreResult<()> {
+    #[cfg(feature = "local")]
+    if let Files::Local(local) = files {
+        let removed = local.remove_stale_uploads(now)?;
+        tracing::info!(removed, "unconfirmed uploads removed");
+    }
+    #[cfg(not(feature = "local"))]
+    let _ = (files, now);
+    Ok(())
 }
 
 /// `attachment; filename="plan.pdf"; filename*=UTF-8''pl%C3%A5n.pdf`: the name as it was, for
@@ -186,13 +226,13 @@ impl FileStore for S3Files {
         Ok(UploadLink { url: presigned.uri().to_string(), headers })
     }
 
-    async fn download_url(&self, key: &str, name: &str, content_type: &str) -> StoreResult<String> {
+    /// The name is the object's own Content-Disposition, set by [`FileStore::rename`].
+    async fn download_url(&self, key: &str, content_type: &str) -> StoreResult<String> {
         let presigned = self
             .client
             .get_object()
             .bucket(&self.bucket)
             .key(key)
-            .response_content_disposition(content_disposition(name))
             .response_content_type(content_type)
             .presigned(Self::presigning())
             .await
@@ -239,6 +279,33 @@ impl FileStore for S3Files {
             .map(|_| ())
             .map_err(s3_failed)
     }
+
+    /// CopyObject with the name as the copy's Content-Disposition, then DeleteObject of the
+    /// source (S3 has no move).
+    async fn rename(&self, from: &str, to: &str, name: &str) -> StoreResult<()> {
+        use aws_sdk_s3::error::SdkError;
+        let copied = self
+            .client
+            .copy_object()
+            .bucket(&self.bucket)
+            .copy_source(format!("{}/{from}", self.bucket))
+            .key(to)
+            .metadata_directive(aws_sdk_s3::types::MetadataDirective::Replace)
+            .content_type("application/octet-stream")
+            .content_disposition(content_disposition(name))
+            .send()
+            .await;
+        match copied {
+            Ok(_) => self.delete(from).await,
+            Err(SdkError::ServiceError(e)) if is_missing(e.err()) => Ok(()),
+            Err(e) => Err(s3_failed(e)),
+        }
+    }
+}
+
+/// Whether S3 refused a call because its object is not there.
+fn is_missing<E: aws_sdk_s3::error::ProvideErrorMetadata>(e: &E) -> bool {
+    e.code() == Some("NoSuchKey")
 }
 
 #[cfg(test)]

@@ -33,8 +33,29 @@ fn path(id: &str) -> String {
     format!("/cases/{id}/attachments")
 }
 
-/// Step 1 (declaring `size`) and step 2 (PUTting `bytes` to the link with this test's own
-/// HTTP client): the attachment's id and the upload's HTTP status.
+/// Step 1: the attachment's id and its upload link (`upload_url` and `headers`).
+async fn start(api: &Api, id: &str, name: &str, size: usize) -> (String, Value) {
+    let body = json!({"field": FIELD, "name": name, "size": size});
+    let answer = api.post(&path(id), body).await;
+    let link = answer.expect(201);
+    assert_eq!(link["method"], "PUT");
+    assert_eq!(link["expires_in"], 300);
+    let url = link["upload_url"].as_str().expect("an upload link");
+    assert!(!url.contains(name), "the link names no file: {url}");
+    (link["id"].as_str().unwrap().to_string(), link.clone())
+}
+
+/// Step 2: `bytes` PUT to the link with this test's own HTTP client; the HTTP status.
+async fn put(server: &Server, link: &Value, bytes: &[u8]) -> u16 {
+    let mut put = server.http().put(link["upload_url"].as_str().unwrap()).body(bytes.to_vec());
+    for (header, value) in link["headers"].as_object().expect("headers") {
+        put = put.header(header, value.as_str().unwrap());
+    }
+    // A server may cut off a body it refuses before it is all sent: no answer then (0).
+    put.send().await.map_or(0, |r| r.status().as_u16())
+}
+
+/// Steps 1 (declaring `size`) and 2: the attachment's id and the upload's HTTP status.
 async fn upload(
     server: &Server,
     api: &Api,
@@ -43,20 +64,8 @@ async fn upload(
     bytes: &[u8],
     size: usize,
 ) -> (String, u16) {
-    let body = json!({"field": FIELD, "name": name, "size": size});
-    let answer = api.post(&path(id), body).await;
-    let link = answer.expect(201);
-    assert_eq!(link["method"], "PUT");
-    assert_eq!(link["expires_in"], 300);
-    let url = link["upload_url"].as_str().expect("an upload link");
-    assert!(!url.contains(name), "the link names no file: {url}");
-    let mut put = server.http().put(url).body(bytes.to_vec());
-    for (header, value) in link["headers"].as_object().expect("headers") {
-        put = put.header(header, value.as_str().unwrap());
-    }
-    // A server may cut off a body it refuses before it is all sent: no answer then (0).
-    let status = put.send().await.map_or(0, |r| r.status().as_u16());
-    (link["id"].as_str().unwrap().to_string(), status)
+    let (attachment, link) = start(api, id, name, size).await;
+    (attachment, put(server, &link, bytes).await)
 }
 
 /// Step 3.
@@ -115,15 +124,11 @@ async fn attachments_walk(server: Server) {
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["name"], "Situationsplan Höganäs.pdf");
     let url = listed[0]["download_url"].as_str().unwrap();
-    let (status, mut disposition, bytes) = download(&server, url).await;
+    let (status, disposition, bytes) = download(&server, url).await;
     assert_eq!(status, 200);
     assert!(bytes == pdf, "{}: the owner downloads the bytes it uploaded", server.store);
-    if server.store.ends_with("s3") {
-        // moto ignores the response overrides that S3 applies; the signed link asks for it.
-        let url = reqwest::Url::parse(url).unwrap();
-        let asked = url.query_pairs().find(|(k, _)| k == "response-content-disposition");
-        disposition = asked.map(|(_, v)| v.into_owned()).unwrap_or_default();
-    }
+    // The link names no file, not even encoded: the file itself carries its name.
+    assert!(!url.contains("Situationsplan") && !url.contains("H%C3%B6gan"), "{url}");
     assert!(
         disposition.starts_with("attachment;")
             && disposition.contains("filename*=UTF-8''Situationsplan%20H%C3%B6gan%C3%A4s.pdf"),
@@ -251,6 +256,12 @@ async fn attachments_walk(server: Server) {
         server.store
     );
     assert!(bytes != pdf, "{}: the removed file is gone", server.store);
+    let kept = server.stored_files().await;
+    assert!(
+        !kept.iter().any(|key| key.ends_with(&plan)),
+        "{}: the removed attachment's file is deleted: {kept:?}",
+        server.store
+    );
 }
 
 mod attachments_walk {
@@ -263,4 +274,210 @@ mod attachments_walk {
     async fn dynamodb_and_s3() {
         super::attachments_walk(crate::support::server::Server::dynamodb_s3().await).await;
     }
+}
+
+/// A page posing as the PDF: as long as the PDF, so that a signed size lets it through.
+fn html(len: usize) -> Vec<u8> {
+    let mut bytes = b"<!DOCTYPE html><script>alert('x')</script>".to_vec();
+    bytes.resize(len, b' ');
+    bytes
+}
+
+/// The download links of the case's attachments as `api` lists them.
+async fn download_urls(api: &Api, id: &str) -> Vec<String> {
+    list(api, id).await.iter().map(|a| a["download_url"].as_str().unwrap().to_string()).collect()
+}
+
+/// Issue 19: an upload link takes one upload, before the confirmation only. A confirmed PDF
+/// cannot be replaced through its link (refused locally; on S3 the bytes land on the upload
+/// key, which the case no longer reads); the link of a removed attachment does not bring it
+/// back; an open link of a case that was sent meanwhile takes nothing. Downloads give the
+/// bytes that were checked, and the server's trace never shows a link's token.
+async fn an_upload_link_takes_one_upload_before_confirmation(server: Server) {
+    let (anna, karin) = (server.api(ANNA), server.api(KARIN));
+    let local = !server.store.ends_with("s3");
+    let id = id_of(&create_case(&anna).await);
+    let pdf = pdf();
+    let html = html(pdf.len());
+    let mut links = Vec::new();
+
+    let (plan, link) = start(&anna, &id, "plan.pdf", pdf.len()).await;
+    if local {
+        // A body short of the signed size is refused and does not use the link up.
+        assert_eq!(put(&server, &link, &pdf[..100]).await, 422);
+    }
+    assert_eq!(put(&server, &link, &pdf).await, 200);
+    if local {
+        assert_eq!(put(&server, &link, &html).await, 403, "one upload per link");
+    }
+    let case = confirm(&anna, &id, &plan, "plan.pdf", 1).await;
+    let mut version = version_of(case.expect(200));
+    let after = put(&server, &link, &html).await;
+    if local {
+        assert_eq!(after, 403, "the link of a confirmed file is refused");
+    }
+    confirm(&anna, &id, &plan, "plan.pdf", version).await.expect_error(409, "already_exists");
+    let urls = download_urls(&anna, &id).await;
+    let (status, _, bytes) = download(&server, &urls[0]).await;
+    assert_eq!(status, 200);
+    assert!(bytes == pdf, "{}: the confirmed PDF stays as checked", server.store);
+    links.push(link);
+
+    // A removed attachment's link neither takes bytes nor confirms it again.
+    let (gone, link) = start(&anna, &id, "borta.pdf", pdf.len()).await;
+    assert_eq!(put(&server, &link, &pdf).await, 200);
+    version = version_of(confirm(&anna, &id, &gone, "borta.pdf", version).await.expect(200));
+    let removed = anna.delete(&format!("{}/{gone}?version={version}", path(&id))).await;
+    version = version_of(removed.expect(200));
+    let after = put(&server, &link, &html).await;
+    if local {
+        assert_eq!(after, 403, "the link of a removed file is refused");
+    }
+    let again = confirm(&anna, &id, &gone, "borta.pdf", version).await;
+    again.expect_error(404, "attachment_not_found");
+    links.push(link);
+
+    // Sent: a link still open takes nothing, and nothing is confirmed.
+    let (late, link) = start(&anna, &id, "sen.pdf", pdf.len()).await;
+    let early = confirm(&anna, &id, &late, "sen.pdf", version).await;
+    early.expect_error(404, "attachment_not_found");
+    let version = fill_and_submit(&anna, &id, version).await;
+    let after = put(&server, &link, &html).await;
+    if local {
+        assert_eq!(after, 403, "the link of a sent case is refused");
+    }
+    confirm(&anna, &id, &late, "sen.pdf", version).await.expect_error(409, "not_editable");
+    links.push(link);
+
+    let urls = download_urls(&karin, &id).await;
+    assert_eq!(urls.len(), 1);
+    let response = server.http().get(&urls[0]).send().await.unwrap();
+    if local {
+        assert_eq!(response.headers()["content-type"], "application/pdf");
+    }
+    assert!(
+        response.bytes().await.unwrap() == pdf,
+        "{}: the network company gets the PDF",
+        server.store
+    );
+
+    // Neither the links' tokens nor the file's name is in the trace; the requests are.
+    if local {
+        let log = server.log();
+        assert!(log.contains("/api/v1/uploads") && log.contains("/api/v1/downloads"), "{log}");
+        let tokens = links
+            .iter()
+            .map(|l| l["upload_url"].as_str().unwrap())
+            .chain(urls.iter().map(String::as_str));
+        for url in tokens {
+            let token = url.rsplit('/').next().unwrap();
+            assert!(!log.contains(token), "a link's token in the trace: {log}");
+        }
+        assert!(!log.contains("plan.pdf"), "{log}");
+    }
+}
+
+mod an_upload_link_takes_one_upload_before_confirmation {
+    #[tokio::test]
+    async fn sqlite_and_local_files() {
+        let server = crate::support::server::Server::sqlite();
+        super::an_upload_link_takes_one_upload_before_confirmation(server).await;
+    }
+
+    #[tokio::test]
+    async fn dynamodb_and_s3() {
+        let server = crate::support::server::Server::dynamodb_s3().await;
+        super::an_upload_link_takes_one_upload_before_confirmation(server).await;
+    }
+}
+
+/// Issue 19: links never confirmed count against the field's `max_files` with the attached
+/// files, so they cannot pile files up; a refused upload frees its place at once.
+async fn open_uploads_are_capped_by_max_files(server: Server) {
+    let anna = server.api(ANNA);
+    let id = id_of(&create_case(&anna).await);
+    let pdf = pdf();
+    let (attached, _) = upload(&server, &anna, &id, "plan.pdf", &pdf, pdf.len()).await;
+    confirm(&anna, &id, &attached, "plan.pdf", 1).await.expect(200);
+    let exe = program();
+    let (refused, _) = upload(&server, &anna, &id, "plan.pdf", &exe, exe.len()).await;
+    confirm(&anna, &id, &refused, "plan.pdf", 2).await.expect_error(422, "invalid_attachment");
+    for n in 0..4 {
+        start(&anna, &id, &format!("plan{n}.pdf"), pdf.len()).await;
+    }
+    let body = json!({"field": FIELD, "name": "plan5.pdf", "size": pdf.len()});
+    let full = anna.post(&path(&id), body).await;
+    let error = full.expect_error(422, "invalid_attachment");
+    assert_eq!(
+        error["message"],
+        "Situationsplan får ha högst 5 filer och har redan 1 bifogade och 4 som laddas upp. \
+         Bekräfta eller vänta ut uppladdningarna (högst fem minuter) och försök igen."
+    );
+    assert_eq!(full.error_fields(), [FIELD]);
+    // Starting links changes no one's version of the case.
+    let case = anna.get(&format!("/cases/{id}")).await;
+    assert_eq!(version_of(case.expect(200)), 2);
+}
+
+mod open_uploads_are_capped_by_max_files {
+    #[tokio::test]
+    async fn sqlite_and_local_files() {
+        super::open_uploads_are_capped_by_max_files(crate::support::server::Server::sqlite()).await;
+    }
+
+    #[tokio::test]
+    async fn dynamodb_and_s3() {
+        let server = crate::support::server::Server::dynamodb_s3().await;
+        super::open_uploads_are_capped_by_max_files(server).await;
+    }
+}
+
+/// Issue 19: the retention sweep removes local uploads never confirmed once their links have
+/// expired, and leaves attached files and uploads still in time.
+#[tokio::test]
+async fn the_sweep_removes_uploads_never_confirmed() {
+    use handler::local::LocalFiles;
+    use handler::store::files::{Files, file_key, upload_key};
+    let dir = tempfile::tempdir().unwrap();
+    let store = handler::store::sqlite::SqliteStore::open(&dir.path().join("store.db")).unwrap();
+    let local = LocalFiles::new(dir.path().join("attachments"), "http://x", &[7; 32]).unwrap();
+    let (case, orphan, attached) = ("c-1", "a-1", "a-2");
+    local.write(&upload_key(case, orphan), b"%PDF-1.4").unwrap();
+    local.write(&file_key(case, attached), b"%PDF-1.4").unwrap();
+    let files = Files::Local(std::sync::Arc::new(local));
+    let defs = forms::Definitions::builtin();
+    let kept = |files: &Files| {
+        let Files::Local(local) = files else { unreachable!() };
+        (
+            local.read(&upload_key(case, orphan)).unwrap().is_some(),
+            local.read(&file_key(case, attached)).unwrap().is_some(),
+        )
+    };
+    let now = time::OffsetDateTime::now_utc();
+    handler::retention::sweep(&store, &files, defs, now).await.unwrap();
+    assert_eq!(kept(&files), (true, true), "an upload whose link still works stays");
+    let later = now + time::Duration::minutes(6);
+    handler::retention::sweep(&store, &files, defs, later).await.unwrap();
+    assert_eq!(kept(&files), (false, true), "the orphan goes, the attached file stays");
+    assert!(!dir.path().join("attachments/uploads").join(case).exists(), "its empty folder too");
+}
+
+/// Issue 19: on AWS the bucket's lifecycle removes what stays under `uploads/` (never
+/// confirmed) after a day.
+#[test]
+fn the_bucket_expires_uploads_never_confirmed() {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/template.yaml"))
+            .unwrap();
+    let template = &yaml_rust2::YamlLoader::load_from_str(&text).unwrap()[0];
+    let rules = template["Resources"]["AttachmentsBucket"]["Properties"]["LifecycleConfiguration"]
+        ["Rules"]
+        .as_vec()
+        .expect("lifecycle rules");
+    let rule = rules
+        .iter()
+        .find(|r| r["Prefix"].as_str() == Some(handler::store::files::UPLOAD_PREFIX))
+        .expect("a rule on the upload prefix");
+    assert_eq!(rule["Status"].as_str(), Some("Enabled"));
+    assert_eq!(rule["ExpirationInDays"].as_i64(), Some(1));
 }

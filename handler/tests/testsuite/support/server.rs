@@ -227,6 +227,36 @@ impl Server {
     pub fn log(&self) -> String {
         std::fs::read_to_string(log_path(self.data_dir.path())).unwrap_or_default()
     }
+
+    /// The keys of every attachment file the server keeps (`cases/…`, `uploads/…`), sorted:
+    /// the objects of its bucket, or the files under its data directory.
+    pub async fn stored_files(&self) -> Vec<String> {
+        let mut keys = Vec::new();
+        if let Some(moto) = &self.moto {
+            let s3 = moto.s3_client();
+            for bucket in s3.list_buckets().send().await.unwrap().buckets() {
+                let objects =
+                    s3.list_objects_v2().bucket(bucket.name().unwrap()).send().await.unwrap();
+                keys.extend(objects.contents().iter().filter_map(|o| o.key().map(String::from)));
+            }
+        } else {
+            let root = self.data_dir.path().join("attachments");
+            let mut folders = vec![root.clone()];
+            while let Some(folder) = folders.pop() {
+                for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+                    let path = entry.path();
+                    if path.is_dir() {
+                        folders.push(path);
+                    } else {
+                        let key = path.strip_prefix(&root).unwrap().to_string_lossy();
+                        keys.push(key.into_owned());
+                    }
+                }
+            }
+        }
+        keys.sort();
+        keys
+    }
 }
 
 fn log_path(data_dir: &Path) -> PathBuf {
