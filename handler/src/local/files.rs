@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::{Path as FsPath, PathBuf};
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
@@ -30,12 +30,20 @@ use crate::store::files::{
 };
 use crate::store::{StoreError, StoreResult, is_case_id};
 
-/// The routes of the links, on the local server's origin.
-pub fn routes(files: Arc<LocalFiles>) -> Router {
+/// The routes of the links, on the local server's origin: the files, and the cases they ask.
+/// The cases live in the router, not in `LocalFiles`, which the API's state holds: a cycle
+/// would keep the store open past the server's stop, and SQLite's WAL with it.
+pub fn routes(files: Arc<LocalFiles>, cases: Arc<dyn LinkedCases>) -> Router {
     Router::new()
         .route("/api/v1/uploads/{token}", put(upload))
         .route("/api/v1/downloads/{token}", get(download))
-        .with_state(files)
+        .with_state(Links { files, cases })
+}
+
+#[derive(Clone)]
+struct Links {
+    files: Arc<LocalFiles>,
+    cases: Arc<dyn LinkedCases>,
 }
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -86,8 +94,6 @@ pub struct LocalFiles {
     base_url: String,
     encoding: EncodingKey,
     decoding: DecodingKey,
-    /// Set once the API's state exists; until then every link is refused.
-    cases: OnceLock<Arc<dyn LinkedCases>>,
 }
 
 impl LocalFiles {
@@ -100,13 +106,7 @@ impl LocalFiles {
             base_url: base_url.trim_end_matches('/').to_string(),
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
-            cases: OnceLock::new(),
         })
-    }
-
-    /// The cases the links ask (the API's state); the first one given stays.
-    pub fn link_cases(&self, cases: Arc<dyn LinkedCases>) {
-        let _ = self.cases.set(cases);
     }
 
     fn token(&self, grant: Grant) -> String {
@@ -285,7 +285,7 @@ fn link_used() -> ApiError {
 /// the case allows it. They are streamed to a file of their own and moved in place only when
 /// whole, never over an upload already there.
 async fn upload(
-    State(files): State<Arc<LocalFiles>>,
+    State(Links { files, cases }): State<Links>,
     Path(token): Path<String>,
     body: Body,
 ) -> Result<StatusCode, ApiError> {
@@ -295,7 +295,6 @@ async fn upload(
     let Some(("uploads", case, attachment)) = split_key(&key) else {
         return Err(link_expired());
     };
-    let Some(cases) = files.cases.get() else { return Err(link_expired()) };
     let path = files.path(&key).expect("a checked key");
     let confirmed = files.path(&crate::store::files::file_key(case, attachment));
     if path.exists()
@@ -354,14 +353,13 @@ async fn receive(body: Body, part: &FsPath, size: u64) -> Result<(), ApiError> {
 /// `GET /downloads/{token}`: one attached file, as a download under the name and of the type
 /// the case has for it.
 async fn download(
-    State(files): State<Arc<LocalFiles>>,
+    State(Links { files, cases }): State<Links>,
     Path(token): Path<String>,
 ) -> Result<Response, ApiError> {
     let Some(Grant::Get { key }) = files.grant(&token) else {
         return Err(link_expired());
     };
-    let (Some(("cases", case, attachment)), Some(cases)) = (split_key(&key), files.cases.get())
-    else {
+    let Some(("cases", case, attachment)) = split_key(&key) else {
         return Err(link_expired());
     };
     let (name, content_type) =

@@ -127,7 +127,7 @@ pub fn with_site(
     api: Router,
     addr: SocketAddr,
     key: Arc<LocalKey>,
-    files: Option<Arc<LocalFiles>>,
+    files: Option<(Arc<LocalFiles>, Arc<dyn LinkedCases>)>,
     site: LiveSite,
     preview: Option<&Preview>,
 ) -> Router {
@@ -136,7 +136,7 @@ pub fn with_site(
         .route("/api/v1/local/sign-in", post(sign_in))
         .with_state(key)
         // Without local files (`--attachments s3`) the links' addresses answer the API's 404.
-        .merge(files.map(files::routes).unwrap_or_default())
+        .merge(files.map(|(files, cases)| files::routes(files, cases)).unwrap_or_default())
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),

@@ -207,7 +207,7 @@ pub fn api_event(user: User, method: &str, path: &str, body: Option<&Value>) -> 
     claims["cognito:username"] = user.id.into();
     claims["custom:org"] = user.org.into();
     claims["custom:role"] = serde_json::to_value(user.role).unwrap();
-    claims["email"] = format!("{}@{}.example", user.id, user.org).into();
+    claims["email"] = format!("{}@{}.example", user.id, user.org.replace('_', "-")).into();
     event.to_string()
 }
 
