@@ -31,6 +31,7 @@ mod odd_requests;
 mod openapi;
 mod rate_limit;
 mod registry_import;
+mod retention;
 mod store_contract;
 mod store_unavailable;
 mod watch;
