@@ -151,8 +151,7 @@ impl TransitionError {
             }
             TransitionError::WrongStatus { action: Action::Message, status } if status.ended() => {
                 format!(
-                    "Anmälan är {} och därmed avslutad: det går inte att skriva fler meddelanden \
-                     i den. Kontakta nätbolaget på annat sätt, eller gör en ny anmälan.",
+                    "Ärendet är över (status {}): det går inte att skriva fler meddelanden i det.",
                     status.label()
                 )
             }
@@ -504,7 +503,8 @@ impl Case {
     /// notes which of them hold an identity number by `form`'s definitions, then touches.
     pub fn fields_changed(&mut self, form: &Form, at: OffsetDateTime) {
         for id in self.fields.keys() {
-            let identity = form.field(id).is_some_and(|f| f.field.kind == FieldKind::IdentityNumber);
+            let identity =
+                form.field(id).is_some_and(|f| f.field.kind == FieldKind::IdentityNumber);
             if identity && !self.identity_fields.contains(id) {
                 self.identity_fields.push(id.clone());
             }

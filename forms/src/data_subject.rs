@@ -49,11 +49,18 @@ fn in_sections(id: &str, sections: &[String]) -> bool {
 }
 
 /// The texts that name the data subject: every value of their sections (a name, an address, an
-/// e-mail address; values shorter than four characters, such as a fuse size, name no one), and
-/// each identity number there in every way it is written (12 or 10 digits, with `-`, `+` or
-/// none).
+/// e-mail address), and each identity number there in every way it is written (12 or 10
+/// digits, with `-`, `+` or none). Not a value shorter than four characters (a fuse size names
+/// no one), nor one the case holds outside their sections too (the installation's city and
+/// address, which stay in the case anyway).
 pub fn naming_values(case: &Case, sections: &[String]) -> Vec<String> {
     let day = case.created_at.date();
+    let elsewhere: Vec<String> = case
+        .fields
+        .iter()
+        .filter(|(id, _)| !in_sections(id, sections))
+        .map(|(_, value)| value.trim().to_lowercase())
+        .collect();
     let mut values = Vec::new();
     for (id, value) in &case.fields {
         if !in_sections(id, sections) {
@@ -70,8 +77,9 @@ pub fn naming_values(case: &Case, sections: &[String]) -> Vec<String> {
                 ten.to_string(),
             ]);
         }
-        if value.trim().chars().count() >= 4 {
-            values.push(value.trim().to_string());
+        let value = value.trim();
+        if value.chars().count() >= 4 && !elsewhere.contains(&value.to_lowercase()) {
+            values.push(value.to_string());
         }
     }
     // Longest first, so that a whole number goes before the part of it that is also a value.
@@ -260,6 +268,8 @@ mod tests {
             ("payer.name", "Betalare AB"),
             ("payer.identity_number", "20121212-1212"),
             ("installation.ean", "735999100000000018"),
+            ("installation.city", "Helsingborg"),
+            ("owner.city", "Helsingborg"),
         ] {
             case.fields.insert(id.into(), value.into());
         }
@@ -274,7 +284,7 @@ mod tests {
             message: Some(message.into()),
         };
         case.history.push(step("Ringde GRETA EK på 19121212-1212 om servisen."));
-        case.history.push(step("Betalaren 201212-1212 har inte svarat."));
+        case.history.push(step("Betalaren 201212-1212 i Helsingborg har inte svarat."));
         let attachment = |id: &str, field: &str, name: &str| Attachment {
             id: id.into(),
             field: field.into(),
@@ -314,7 +324,9 @@ mod tests {
         }
         assert!(text.contains("Ringde [raderat] på [raderat] om servisen."), "{text}");
         // The other person in the case is not erased.
-        assert!(text.contains("Betalare AB") && text.contains("201212-1212 har inte"), "{text}");
+        assert!(text.contains("Betalare AB"), "{text}");
+        // Nor what the case holds anyway: the installation's city.
+        assert!(text.contains("201212-1212 i Helsingborg har inte"), "{text}");
         assert_eq!(scrub("Hej greta ek!", &erased.values), "Hej [raderat]!");
     }
 
@@ -323,7 +335,16 @@ mod tests {
         let c = case();
         let export = c.export_for_data_subject(&["owner.identity_number".into()]);
         let fields: Vec<&str> = export.fields.keys().map(String::as_str).collect();
-        assert_eq!(fields, ["installation.ean", "owner.identity_number", "owner.name"]);
+        assert_eq!(
+            fields,
+            [
+                "installation.city",
+                "installation.ean",
+                "owner.city",
+                "owner.identity_number",
+                "owner.name"
+            ]
+        );
         let messages: Vec<Option<&str>> =
             export.history.iter().map(|s| s.message.as_deref()).collect();
         assert_eq!(messages[1..], [Some("Ringde GRETA EK på 19121212-1212 om servisen."), None]);

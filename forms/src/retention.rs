@@ -62,7 +62,11 @@ impl Retention {
         let never_sent = case.submitted_at.is_none();
         match case.status {
             Status::Draft | Status::Withdrawn if never_sent => {
-                if age >= self.drafts { RetentionStep::RemoveCase } else { RetentionStep::Keep }
+                if age >= self.drafts {
+                    RetentionStep::RemoveCase
+                } else {
+                    RetentionStep::Keep
+                }
             }
             Status::Closed | Status::Withdrawn | Status::Rejected => {
                 if age >= self.cases {
@@ -258,8 +262,10 @@ mod tests {
         // A later version of the definitions without the field still clears it.
         let mut later = defs.clone();
         later.fields.retain(|f| f.id != "owner.identity_number");
-        assert!(!identity_number_fields(&later, later.company("oresundskraft"))
-            .contains(&"owner.identity_number"));
+        assert!(
+            !identity_number_fields(&later, later.company("oresundskraft"))
+                .contains(&"owner.identity_number")
+        );
         assert!(c.identity_number_fields(&later).contains(&"owner.identity_number".to_string()));
     }
 }

@@ -176,13 +176,14 @@ async fn matching<S: Store>(
             "Bara nätbolaget kan söka fram, lämna ut och radera en kunds uppgifter.",
         ));
     }
-    let wanted = normalize_identity_number(&request.identity_number, now().date()).map_err(|e| {
-        ApiError::new(ErrorCode::InvalidFields, e.message()).with_fields(vec![Problem {
-            field: "identity_number".into(),
-            code: e.problem_code(),
-            message: e.message().into(),
-        }])
-    })?;
+    let wanted =
+        normalize_identity_number(&request.identity_number, now().date()).map_err(|e| {
+            ApiError::new(ErrorCode::InvalidFields, e.message()).with_fields(vec![Problem {
+                field: "identity_number".into(),
+                code: e.problem_code(),
+                message: e.message().into(),
+            }])
+        })?;
     let definitions = state.definitions();
     let mut found = Vec::new();
     let mut page = PageRequest { limit: 100, after: None };

@@ -95,7 +95,9 @@ async fn a_data_subjects_cases_are_found_exported_and_erased(server: Server) {
         assert!(fields.keys().any(|k| k.starts_with("installation.")));
         let text = case.to_string();
         let absent = ["\"by\"", "created_by", "uploaded_by", "contact_email", "\"id\""];
-        for absent in [ORGANISATION, "@demo-el.example", "Fel adress", a.as_str(), b.as_str()].iter().chain(&absent)
+        for absent in [ORGANISATION, "@demo-el.example", "Fel adress", a.as_str(), b.as_str()]
+            .iter()
+            .chain(&absent)
         {
             assert!(!text.contains(absent), "{absent} in the export: {case}");
         }

@@ -1010,7 +1010,9 @@ impl OutboxStore for DynamoStore {
     async fn rewrite_notification(&self, notification: &Notification) -> StoreResult<()> {
         let item = outbox_item(notification)?;
         let what = "rewrite an e-mail";
-        match self.put_if(what, item, "attribute_exists(PK)", &[], StoreError::VersionConflict).await
+        match self
+            .put_if(what, item, "attribute_exists(PK)", &[], StoreError::VersionConflict)
+            .await
         {
             // Sent meanwhile: it stays gone.
             Err(StoreError::VersionConflict) => Ok(()),

@@ -95,4 +95,7 @@ async fn a_cases_e_mails_are_found_and_rewritten<S: Store>(s: &S) {
     s.forget_removed().await.unwrap();
 }
 
-contract!(e_mails_are_stored_with_their_change_or_not_at_all, a_cases_e_mails_are_found_and_rewritten);
+contract!(
+    e_mails_are_stored_with_their_change_or_not_at_all,
+    a_cases_e_mails_are_found_and_rewritten
+);
