@@ -8,7 +8,7 @@ use forms::{Action, Attachment, Case, Definitions, FileType, HistoryEntry, Role,
 use handler::local::LocalFiles;
 use handler::retention::{Swept, sweep};
 use handler::store::files::{Files, file_key};
-use handler::store::{AuditEntry, PageRequest, Store};
+use handler::store::{AuditEntry, CaseStore, PageRequest, Store};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
@@ -182,13 +182,10 @@ async fn removing_identity_numbers_keeps_the_rest_and_the_time<S: Store>(s: &S) 
     assert_eq!(s.get_case("closed").await.unwrap().unwrap().version, c.version + 1);
 }
 
-/// The clock runs from the status change that ended the case, whatever was written after it
-/// (here a message stored before messages on ended cases were refused, which moved the time of
-/// last change), and every field that held an identity number when it was written is cleared,
-/// whether the definitions declare it so now or not.
-async fn the_clock_runs_from_the_end_and_clears_every_identity_field<S: Store>(s: &S) {
-    let dir = tempfile::tempdir().unwrap();
-    let files = local_files(dir.path());
+/// A case closed at T0 with a message stored 100 days later (before messages on ended cases
+/// were refused), which moved its time of last change; and a field that held an identity
+/// number under the definitions of its time, no longer declared so.
+fn ended_case() -> Case {
     let mut c = case("ended", "oresundskraft", Status::Closed);
     let step = |at, action, from, message: Option<&str>| HistoryEntry {
         at,
@@ -203,9 +200,19 @@ async fn the_clock_runs_from_the_end_and_clears_every_identity_field<S: Store>(s
     c.history.push(step(T0, Action::Close, Status::Completed, None));
     c.history.push(step(later, Action::Message, Status::Closed, Some("En fråga till.")));
     c.updated_at = later;
-    // A field of type identity_number in the definitions of its time, no longer declared.
     c.fields.insert("owner.old_number".into(), "19121212-1212".into());
     c.identity_fields.push("owner.old_number".into());
+    c
+}
+
+/// The clock runs from the status change that ended the case, whatever was written after it
+/// (here a message stored before messages on ended cases were refused, which moved the time of
+/// last change), and every field that held an identity number when it was written is cleared,
+/// whether the definitions declare it so now or not.
+async fn the_clock_runs_from_the_end_and_clears_every_identity_field<S: Store>(s: &S) {
+    let dir = tempfile::tempdir().unwrap();
+    let files = local_files(dir.path());
+    let c = ended_case();
     s.create_case(&c).await.unwrap();
 
     let defs = Definitions::builtin();
@@ -254,3 +261,21 @@ contract!(
     the_clock_runs_from_the_end_and_clears_every_identity_field,
     retention_candidates_pages_through_each_candidate_once,
 );
+
+/// A SQLite database from before `retention_from` (schema version 2) gets the column, filled
+/// from each case, when it is opened: a case that ended long ago is a candidate at once.
+#[tokio::test]
+async fn an_older_sqlite_database_gets_the_time_retention_counts_from() {
+    use handler::store::sqlite::SqliteStore;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    SqliteStore::open(&path).unwrap().create_case(&ended_case()).await.unwrap();
+    let older = "ALTER TABLE cases DROP COLUMN retention_from; PRAGMA user_version = 2;";
+    rusqlite::Connection::open(&path).unwrap().execute_batch(older).unwrap();
+
+    let store = SqliteStore::open(&path).unwrap();
+    let page = PageRequest { limit: 10, after: None };
+    let found = store.retention_candidates(&[Status::Closed], T0 + Duration::days(1), &page);
+    let ids: Vec<String> = found.await.unwrap().items.into_iter().map(|c| c.id).collect();
+    assert_eq!(ids, ["ended"]);
+}
