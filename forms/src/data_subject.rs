@@ -66,45 +66,79 @@ pub fn naming_values(case: &Case, sections: &[String]) -> Vec<String> {
         if !in_sections(id, sections) {
             continue;
         }
-        if let Ok(d) = normalize_identity_number(value, day) {
-            let (century, ten) = d.split_at(2);
-            let (date, last) = ten.split_at(6);
-            values.extend([
-                format!("{century}{date}-{last}"),
-                d.clone(),
-                format!("{date}-{last}"),
-                format!("{date}+{last}"),
-                ten.to_string(),
-            ]);
-        }
+        values.extend(spellings(value, day));
         let value = value.trim();
         if value.chars().count() >= 4 && !elsewhere.contains(&value.to_lowercase()) {
             values.push(value.to_string());
         }
     }
-    // Longest first, so that a whole number goes before the part of it that is also a value.
-    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    values.sort();
     values.dedup();
     values
 }
 
+/// Every way the identity number `value` (as stored in a case made on `day`) is written: 12 or
+/// 10 digits, with `-`, `+` or none; nothing when it is no identity number.
+pub fn spellings(value: &str, day: time::Date) -> Vec<String> {
+    let Ok(d) = normalize_identity_number(value, day) else {
+        return Vec::new();
+    };
+    let (century, ten) = d.split_at(2);
+    let (date, last) = ten.split_at(6);
+    vec![
+        format!("{century}{date}-{last}"),
+        d.clone(),
+        format!("{date}-{last}"),
+        format!("{date}+{last}"),
+        ten.to_string(),
+    ]
+}
+
 /// `text` with every occurrence of `values` (in any case of letters) replaced by [`ERASED`].
 pub fn scrub(text: &str, values: &[String]) -> String {
-    match naming(values) {
-        Some(regex) => regex.replace_all(text, ERASED).into_owned(),
-        None => text.to_string(),
+    let mut scrubbed = String::with_capacity(text.len());
+    let mut from = 0;
+    for found in occurrences(text, values) {
+        scrubbed.push_str(&text[from..found.start]);
+        scrubbed.push_str(ERASED);
+        from = found.end;
     }
+    scrubbed.push_str(&text[from..]);
+    scrubbed
 }
 
 /// Whether `text` names the data subject by one of `values`.
 pub fn names(text: &str, values: &[String]) -> bool {
-    naming(values).is_some_and(|regex| regex.is_match(text))
+    !occurrences(text, values).is_empty()
+}
+
+/// Where `values` stand in `text` as words of their own: `121212-1212` is not in
+/// `20121212-1212`, nor `Greta Ek` in `Greta Eklund`.
+fn occurrences(text: &str, values: &[String]) -> Vec<std::ops::Range<usize>> {
+    let Some(regex) = naming(values) else {
+        return Vec::new();
+    };
+    let joined = |outside: Option<char>, inside: Option<char>| {
+        outside.is_some_and(char::is_alphanumeric) && inside.is_some_and(char::is_alphanumeric)
+    };
+    regex
+        .find_iter(text)
+        .filter(|m| {
+            let (before, found, after) = (&text[..m.start()], m.as_str(), &text[m.end()..]);
+            !joined(before.chars().next_back(), found.chars().next())
+                && !joined(after.chars().next(), found.chars().next_back())
+        })
+        .map(|m| m.range())
+        .collect()
 }
 
 fn naming(values: &[String]) -> Option<Regex> {
     if values.is_empty() {
         return None;
     }
+    // Longest first, so that a whole number goes before the part of it that is also a value.
+    let mut values = values.to_vec();
+    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
     let alternatives: Vec<String> = values.iter().map(|v| regex::escape(v)).collect();
     Regex::new(&format!("(?i){}", alternatives.join("|"))).ok()
 }
@@ -127,19 +161,25 @@ impl Case {
         let sections = sections(fields);
         let values = naming_values(self, &sections);
         self.fields.retain(|id, _| !in_sections(id, &sections));
-        for step in &mut self.history {
-            if let Some(message) = &step.message {
-                step.message = Some(scrub(message, &values));
-            }
-        }
         let (attachments, kept) =
             self.attachments.drain(..).partition(|a| in_sections(&a.field, &sections));
         self.attachments = kept;
-        for attachment in &mut self.attachments {
-            attachment.name = scrub(&attachment.name, &values);
-        }
+        self.scrub_texts(&values);
         self.version += 1;
         Erased { attachments, values }
+    }
+
+    /// Replaces `values` by [`ERASED`] in every text of the case: its history's messages and
+    /// decision texts, and its files' names.
+    pub fn scrub_texts(&mut self, values: &[String]) {
+        for step in &mut self.history {
+            if let Some(message) = &step.message {
+                step.message = Some(scrub(message, values));
+            }
+        }
+        for attachment in &mut self.attachments {
+            attachment.name = scrub(&attachment.name, values);
+        }
     }
 
     /// What the data subject whose number `fields` hold gets of this case ([`ExportedCase`]).
@@ -328,6 +368,10 @@ mod tests {
         // Nor what the case holds anyway: the installation's city.
         assert!(text.contains("201212-1212 i Helsingborg har inte"), "{text}");
         assert_eq!(scrub("Hej greta ek!", &erased.values), "Hej [raderat]!");
+        // Only as words of their own: another name, another number.
+        let values = ["Greta Ek".to_string(), "121212-1212".to_string()];
+        let text = "Greta Eklund, 20121212-1212; Greta Ek, 121212-1212.";
+        assert_eq!(scrub(text, &values), "Greta Eklund, 20121212-1212; [raderat], [raderat].");
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 use time::{Duration, OffsetDateTime};
 
+use crate::data_subject::spellings;
 use crate::definitions::{Company, Definitions, FieldKind};
 use crate::{Case, Status};
 
@@ -127,6 +128,24 @@ impl Case {
             }
         }
         fields
+    }
+
+    /// Removes the identity numbers ([`Case::identity_number_fields`]) from their fields and
+    /// from every text of the case, where they become `[raderat]` ([`Case::scrub_texts`]), as
+    /// [`Case::remove_values`] does; whether there were any.
+    pub fn remove_identity_numbers(&mut self, definitions: &Definitions) -> bool {
+        let fields = self.identity_number_fields(definitions);
+        let day = self.created_at.date();
+        let numbers: Vec<String> = fields
+            .iter()
+            .filter_map(|id| self.fields.get(id))
+            .flat_map(|v| spellings(v, day))
+            .collect();
+        let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+        if fields.iter().any(|id| self.fields.contains_key(*id)) {
+            self.scrub_texts(&numbers);
+        }
+        self.remove_values(&fields)
     }
 
     /// Removes the values of `fields` (identity numbers); whether there were any. The version
@@ -259,6 +278,7 @@ mod tests {
         c.fields.insert("owner.name".into(), "Greta Ek".into());
         c.fields_changed(&form, datetime!(2026-01-02 12:00 UTC));
         assert_eq!(c.identity_fields, ["owner.identity_number"]);
+        c.history[0].message = Some("Ägaren har 121212+1212, inte 20121212-1212.".into());
         // A later version of the definitions without the field still clears it.
         let mut later = defs.clone();
         later.fields.retain(|f| f.id != "owner.identity_number");
@@ -267,5 +287,11 @@ mod tests {
                 .contains(&"owner.identity_number")
         );
         assert!(c.identity_number_fields(&later).contains(&"owner.identity_number".to_string()));
+        assert!(c.remove_identity_numbers(&later));
+        assert_eq!(c.fields.keys().collect::<Vec<_>>(), ["owner.name"]);
+        // The number is gone from the texts too; another person's stays.
+        let message = c.history[0].message.as_deref();
+        assert_eq!(message, Some("Ägaren har [raderat], inte 20121212-1212."));
+        assert!(!c.remove_identity_numbers(&later), "nothing left: no new version");
     }
 }

@@ -58,9 +58,7 @@ pub async fn sweep<S: Store>(
                     swept.cases_removed += 1;
                 }
                 RetentionStep::RemoveIdentityNumbers => {
-                    let fields = case.identity_number_fields(definitions);
-                    let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
-                    if case.remove_values(&fields) {
+                    if case.remove_identity_numbers(definitions) {
                         match store.update_case(&case).await {
                             Ok(()) => swept.identity_numbers_removed += 1,
                             Err(StoreError::VersionConflict) => {}

@@ -198,7 +198,8 @@ fn ended_case() -> Case {
     };
     let later = T0 + Duration::days(100);
     c.history.push(step(T0, Action::Close, Status::Completed, None));
-    c.history.push(step(later, Action::Message, Status::Closed, Some("En fråga till.")));
+    let message = "Fråga om 19121212-1212.";
+    c.history.push(step(later, Action::Message, Status::Closed, Some(message)));
     c.updated_at = later;
     c.fields.insert("owner.old_number".into(), "19121212-1212".into());
     c.identity_fields.push("owner.old_number".into());
@@ -223,6 +224,8 @@ async fn the_clock_runs_from_the_end_and_clears_every_identity_field<S: Store>(s
     let after = s.get_case("ended").await.unwrap().unwrap();
     let fields: Vec<&str> = after.fields.keys().map(String::as_str).collect();
     assert_eq!(fields, ["owner.name"]);
+    let message = after.history.last().unwrap().message.as_deref();
+    assert_eq!(message, Some("Fråga om [raderat]."), "the number goes from the texts too");
     assert_eq!(sweep(s, &files, defs, at(1094)).await.unwrap().cases_removed, 0);
     assert_eq!(sweep(s, &files, defs, at(1095)).await.unwrap().cases_removed, 1);
 }
