@@ -156,9 +156,8 @@ pub async fn erase<S: Store>(
             Err(e) => return Err(e.into()),
         }
     }
-    if !changed.is_empty() {
-        state.store.forget_removed().await?;
-    }
+    // Even when nothing was erased now: a retry after a failed checkpoint completes it.
+    state.store.forget_removed().await?;
     audit(&state, &caller, AuditAct::DataSubjectErasure, changed.iter()).await?;
     Ok(Json(Erasure { erased, kept }))
 }
