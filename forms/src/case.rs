@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::attachment::{Attachment, OpenUpload};
+use crate::definitions::FieldKind;
 use crate::form::{FieldValues, Form, FormPart, Problem, text_flaw_message};
 use crate::formats::{TextFlaw, text_flaw};
 
@@ -84,6 +85,12 @@ impl Status {
         Status::ALL.into_iter().find(|st| st.as_str() == s)
     }
 
+    /// The case is over: Avslutad, Ej godkänd or Makulerad. Retention counts from the change
+    /// that made it so, and nothing may be written to it any more.
+    pub fn ended(self) -> bool {
+        matches!(self, Status::Closed | Status::Rejected | Status::Withdrawn)
+    }
+
     /// The installer may change the fields only before the case is sent, or when it was
     /// returned for completion.
     pub fn editable(self) -> bool {
@@ -143,6 +150,12 @@ impl TransitionError {
             TransitionError::WrongRole { role: Role::NetworkCompany, .. } => {
                 "Det här gör installatören, inte nätbolaget.".into()
             }
+            TransitionError::WrongStatus { action: Action::Message, status } if status.ended() => {
+                format!(
+                    "Ärendet är över (status {}): det går inte att skriva fler meddelanden i det.",
+                    status.label()
+                )
+            }
             TransitionError::WrongStatus { status, .. } => format!(
                 "Det går inte när anmälan har status {}. Ladda om sidan och se vad som gäller nu.",
                 status.label()
@@ -177,8 +190,10 @@ impl Action {
             (Action::Complete, Approved) => Some(Completed),
             // Also an approved case whose work is never done.
             (Action::Close, Approved | Completed | Rejected) => Some(Closed),
-            // Both sides may write once the case was sent, whatever came after.
+            // Both sides may write once the case was sent, until it is over: a message on an
+            // ended case would keep personal data past its retention (README, "Retention").
             (Action::Message, Draft) => None,
+            (Action::Message, status) if status.ended() => None,
             (Action::Message, status) => Some(status),
             _ => None,
         }
@@ -331,6 +346,11 @@ pub struct Case {
     /// until it is confirmed or its link has expired).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub uploads: Vec<OpenUpload>,
+    /// The fields that have held an identity number under the definitions of their time, so
+    /// that retention and erasure find them after a change of the definitions no longer
+    /// declares them so (`forms::retention`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identity_fields: Vec<String>,
 }
 
 /// Why an action on a case was refused.
@@ -384,6 +404,7 @@ impl Case {
             unread_by: Vec::new(),
             attachments: Vec::new(),
             uploads: Vec::new(),
+            identity_fields: Vec::new(),
         }
     }
 
@@ -415,7 +436,7 @@ impl Case {
             self.submitted_at.get_or_insert(at);
         }
         self.record(at, by, Some(role), action, to, message);
-        self.touch(at);
+        self.fields_changed(form, at);
         let other = match role {
             Role::Installer => Role::NetworkCompany,
             Role::NetworkCompany => Role::Installer,
@@ -492,6 +513,24 @@ impl Case {
     pub fn touch(&mut self, at: OffsetDateTime) {
         self.version += 1;
         self.updated_at = at;
+    }
+
+    /// Records a change that may have written fields (every edit, and every status change):
+    /// notes which of them hold an identity number by `form`'s definitions, then touches.
+    pub fn fields_changed(&mut self, form: &Form, at: OffsetDateTime) {
+        for id in self.fields.keys() {
+            let identity =
+                form.field(id).is_some_and(|f| f.field.kind == FieldKind::IdentityNumber);
+            if identity && !self.identity_fields.contains(id) {
+                self.identity_fields.push(id.clone());
+            }
+        }
+        self.touch(at);
+    }
+
+    /// When the case ended ([`Status::ended`]): the first status change into an ended status.
+    pub fn ended_at(&self) -> Option<OffsetDateTime> {
+        self.history.iter().find(|step| step.to.ended()).map(|step| step.at)
     }
 }
 

@@ -10,7 +10,7 @@ use crate::attachment::Attachment;
 use crate::definitions::{
     AutoApproveRule, Company, Definitions, Field, FieldKind, InstallationType, Section, VisibleWhen,
 };
-use crate::formats::{self, GsrnError, IdentityError};
+use crate::formats::{self, GsrnError};
 use crate::registry::Installation;
 
 /// A case's field values by field id. An empty value is never stored: it is absent.
@@ -600,20 +600,7 @@ pub fn check_field_value(field: &Field, value: &str, company: &Company) -> Optio
         FieldKind::Gsrn => gsrn_problem(field, value, company),
         FieldKind::IdentityNumber => match formats::check_identity_number(value) {
             Ok(_) => None,
-            Err(IdentityError::Format) => problem(
-                ProblemCode::InvalidFormat,
-                "Ange person-, samordnings- eller organisationsnummer med 10 eller 12 \
-                 siffror, till exempel 19121212-1212 eller 556074-3089."
-                    .into(),
-            ),
-            Err(IdentityError::Date) => problem(
-                ProblemCode::InvalidDate,
-                "Numret innehåller inget giltigt datum. Kontrollera numret med kunden.".into(),
-            ),
-            Err(IdentityError::CheckDigit) => problem(
-                ProblemCode::InvalidCheckDigit,
-                "Kontrollsiffran stämmer inte. Kontrollera numret med kunden.".into(),
-            ),
+            Err(e) => problem(e.problem_code(), e.message().into()),
         },
     }
 }

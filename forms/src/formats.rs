@@ -273,6 +273,39 @@ pub enum IdentityError {
     /// Not a real date of birth (personnummer) or date + 60 (samordningsnummer).
     Date,
     CheckDigit,
+    /// Ten digits whose century cannot be told: the date exists in no century the separator
+    /// allows (e.g. `000229+…`, as 1900 was no leap year).
+    Century,
+}
+
+impl IdentityError {
+    pub fn problem_code(self) -> crate::ProblemCode {
+        match self {
+            IdentityError::Format | IdentityError::Century => crate::ProblemCode::InvalidFormat,
+            IdentityError::Date => crate::ProblemCode::InvalidDate,
+            IdentityError::CheckDigit => crate::ProblemCode::InvalidCheckDigit,
+        }
+    }
+
+    /// What is wrong and what to do, in Swedish.
+    pub fn message(self) -> &'static str {
+        match self {
+            IdentityError::Format => {
+                "Ange person-, samordnings- eller organisationsnummer med 10 eller 12 siffror, \
+                 till exempel 19121212-1212 eller 556074-3089."
+            }
+            IdentityError::Date => {
+                "Numret innehåller inget giltigt datum. Kontrollera numret med kunden."
+            }
+            IdentityError::CheckDigit => {
+                "Kontrollsiffran stämmer inte. Kontrollera numret med kunden."
+            }
+            IdentityError::Century => {
+                "Det går inte att avgöra vilket århundrade numret gäller. Ange det med 12 \
+                 siffror, till exempel 19121212-1212."
+            }
+        }
+    }
 }
 
 /// Checks a personnummer, samordningsnummer or organisationsnummer, in 10 or 12 digits with an
@@ -312,6 +345,35 @@ pub fn check_identity_number(value: &str) -> Result<IdentityKind, IdentityError>
         kind
     };
     if luhn_valid(ten) { Ok(kind) } else { Err(IdentityError::CheckDigit) }
+}
+
+/// The one way identity numbers are compared: twelve digits with century and no separator
+/// (`191212121212`), so that `20121212-1212` and `19121212-1212` are two people. Ten digits are
+/// resolved as the Swedish Tax Agency writes them, on the date `on` (this core has no clock):
+/// with `-` or no separator the person is under 100 years old that day, with `+` 100 or older.
+/// An organisationsnummer (third digit 2 or more) takes the century `16` by convention.
+pub fn normalize_identity_number(value: &str, on: time::Date) -> Result<String, IdentityError> {
+    let kind = check_identity_number(value)?;
+    let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() == 12 {
+        return Ok(digits);
+    }
+    if kind == IdentityKind::Organisationsnummer {
+        return Ok(format!("16{digits}"));
+    }
+    let two = |i: usize| digits[i..i + 2].parse::<i32>().unwrap_or_default();
+    let (yy, month, day) = (two(0), two(2) as u8, two(4) as u8 % 60);
+    // The latest year ending in `yy` whose birthday is not after `on`: under 100 years old.
+    let mut year = on.year() - on.year().rem_euclid(100) + yy;
+    if (year, month, day) > (on.year(), u8::from(on.month()), on.day()) {
+        year -= 100;
+    }
+    if value.contains('+') {
+        year -= 100;
+    }
+    let month = time::Month::try_from(month).map_err(|_| IdentityError::Date)?;
+    time::Date::from_calendar_date(year, month, day).map_err(|_| IdentityError::Century)?;
+    Ok(format!("{}{digits}", year / 100))
 }
 
 #[cfg(test)]
@@ -597,5 +659,31 @@ mod tests {
         assert!(!is_phone("123") && !is_phone("ring mig") && !is_phone("+46 42 12345678901234"));
         assert!(is_email("anna@exempel.se") && !is_email("anna@exempel") && !is_email("a b@c.se"));
         assert!(is_date("2026-02-28") && !is_date("2026-02-30") && !is_date("28/2 2026"));
+    }
+
+    #[test]
+    fn identity_numbers_compare_as_twelve_digits_by_the_tax_agencys_rule() {
+        let on = time::macros::date!(2026 - 12 - 06);
+        let n = |v| normalize_identity_number(v, on);
+        // Twelve digits are kept: two people, a century apart.
+        assert_eq!(n("20121212-1212"), Ok("201212121212".into()));
+        assert_eq!(n("19121212-1212"), Ok("191212121212".into()));
+        assert_eq!(n("191212121212"), Ok("191212121212".into()));
+        // Ten digits with `-` or none: under 100 on the day; with `+`: 100 or older.
+        assert_eq!(n("121212-1212"), Ok("201212121212".into()));
+        assert_eq!(n("1212121212"), Ok("201212121212".into()));
+        assert_eq!(n("121212+1212"), Ok("191212121212".into()));
+        // A birthday later in the year than the day is a century back.
+        assert_eq!(normalize_identity_number("261207-1239", on), Ok("192612071239".into()));
+        assert_eq!(normalize_identity_number("261206-1230", on), Ok("202612061230".into()));
+        // Samordningsnummer: the day plus 60.
+        assert_eq!(n("701279-2391"), Ok("197012792391".into()));
+        // Organisationsnummer: 16 by convention.
+        assert_eq!(n("556074-3089"), Ok("165560743089".into()));
+        assert_eq!(n("16556074-3089"), Ok("165560743089".into()));
+        // 29 February 1900 never was: `+` cannot say which century is meant.
+        assert_eq!(n("000229-1235"), Ok("200002291235".into()));
+        assert_eq!(n("000229+1235"), Err(IdentityError::Century));
+        assert_eq!(n("121212-1213"), Err(IdentityError::CheckDigit));
     }
 }

@@ -1,14 +1,17 @@
 //! How long personal data is kept (README, "Retention"): declared per status, with the periods
-//! a network company's definitions set (`[retention]`), counted from a case's last change.
+//! a network company's definitions set (`[retention]`), counted from [`Case::retention_from`]:
+//! a draft's last change, or the status change that ended the case (nothing written after it
+//! restarts the clock).
 //!
 //! | status | identity numbers | the whole case |
 //! |---|---|---|
-//! | Ej skickat (a draft never sent) | with the case | removed after `drafts` |
+//! | Ej skickat, or Makulerad without ever being sent | with the case | removed after `drafts` |
 //! | Avslutad, Makulerad, Ej godkänd | removed after `identity_numbers` | removed after `cases` |
 //! | every other status (the case is open) | kept | kept |
 
 use time::{Duration, OffsetDateTime};
 
+use crate::data_subject::spellings;
 use crate::definitions::{Company, Definitions, FieldKind};
 use crate::{Case, Status};
 
@@ -53,11 +56,19 @@ pub enum RetentionStep {
 }
 
 impl Retention {
-    /// What is due for `case` at `now`, by its status and the time since its last change.
+    /// What is due for `case` at `now`, by its status and the time since
+    /// [`Case::retention_from`]. A draft withdrawn without ever being sent is a draft given up.
     pub fn step(&self, case: &Case, now: OffsetDateTime) -> RetentionStep {
-        let age = now - case.updated_at;
+        let age = now - case.retention_from();
+        let never_sent = case.submitted_at.is_none();
         match case.status {
-            Status::Draft if age >= self.drafts => RetentionStep::RemoveCase,
+            Status::Draft | Status::Withdrawn if never_sent => {
+                if age >= self.drafts {
+                    RetentionStep::RemoveCase
+                } else {
+                    RetentionStep::Keep
+                }
+            }
             Status::Closed | Status::Withdrawn | Status::Rejected => {
                 if age >= self.cases {
                     RetentionStep::RemoveCase
@@ -94,6 +105,49 @@ pub fn identity_number_fields<'d>(
 }
 
 impl Case {
+    /// Where retention counts from: the status change that ended the case ([`Case::ended_at`];
+    /// its last change if its history does not say), else its last change (a draft).
+    pub fn retention_from(&self) -> OffsetDateTime {
+        match self.status.ended() {
+            true => self.ended_at().unwrap_or(self.updated_at),
+            false => self.updated_at,
+        }
+    }
+
+    /// The fields of the case that hold identity numbers: those of type `identity_number` in
+    /// the definitions now, and those that were so when they were written
+    /// ([`Case::identity_fields`]), so that a change of the definitions hides none. The one
+    /// rule of which fields retention clears and a data subject's request searches.
+    pub fn identity_number_fields(&self, definitions: &Definitions) -> Vec<String> {
+        let company = definitions.company(&self.company);
+        let mut fields: Vec<String> =
+            identity_number_fields(definitions, company).into_iter().map(String::from).collect();
+        for id in &self.identity_fields {
+            if !fields.contains(id) {
+                fields.push(id.clone());
+            }
+        }
+        fields
+    }
+
+    /// Removes the identity numbers ([`Case::identity_number_fields`]) from their fields and
+    /// from every text of the case, where they become `[raderat]` ([`Case::scrub_texts`]), as
+    /// [`Case::remove_values`] does; whether there were any.
+    pub fn remove_identity_numbers(&mut self, definitions: &Definitions) -> bool {
+        let fields = self.identity_number_fields(definitions);
+        let day = self.created_at.date();
+        let numbers: Vec<String> = fields
+            .iter()
+            .filter_map(|id| self.fields.get(id))
+            .flat_map(|v| spellings(v, day))
+            .collect();
+        let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+        if fields.iter().any(|id| self.fields.contains_key(*id)) {
+            self.scrub_texts(&numbers);
+        }
+        self.remove_values(&fields)
+    }
+
     /// Removes the values of `fields` (identity numbers); whether there were any. The version
     /// goes up, so that an open page reloads, but not the time of the last change: that is
     /// what retention counts from.
@@ -111,7 +165,7 @@ impl Case {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Definitions;
+    use crate::{Action, Definitions, Role};
     use time::macros::datetime;
 
     fn case(status: Status, changed: OffsetDateTime) -> Case {
@@ -128,6 +182,9 @@ mod tests {
             changed,
         );
         case.status = status;
+        if status != Status::Draft {
+            case.submitted_at = Some(changed);
+        }
         case
     }
 
@@ -181,5 +238,60 @@ mod tests {
         assert_eq!((c.version, c.updated_at), (version + 1, changed));
         assert!(!c.remove_values(&fields), "nothing left to remove: no new version");
         assert_eq!(c.version, version + 1);
+    }
+
+    #[test]
+    fn a_draft_withdrawn_without_being_sent_goes_as_a_draft() {
+        let r = Retention::default();
+        let changed = datetime!(2026-01-01 12:00 UTC);
+        let mut c = case(Status::Withdrawn, changed);
+        c.submitted_at = None;
+        assert_eq!(r.step(&c, changed + Duration::days(89)), RetentionStep::Keep);
+        assert_eq!(r.step(&c, changed + Duration::days(90)), RetentionStep::RemoveCase);
+    }
+
+    #[test]
+    fn the_clock_runs_from_the_change_that_ended_the_case() {
+        let defs = Definitions::builtin();
+        let form = defs.form("oresundskraft", "fuse_change").unwrap();
+        let r = Retention::default();
+        let sent = datetime!(2026-01-01 12:00 UTC);
+        let mut c = case(Status::Submitted, sent);
+        c.act(&form, Action::Reject, Role::NetworkCompany, "karin", sent, Some("Nej.".into()))
+            .unwrap();
+        // Closed 100 days after the rejection: the case ended at the rejection.
+        let closed = sent + Duration::days(100);
+        c.act(&form, Action::Close, Role::NetworkCompany, "karin", closed, None).unwrap();
+        assert_eq!((c.ended_at(), c.retention_from()), (Some(sent), sent));
+        assert_eq!(r.step(&c, sent + Duration::days(180)), RetentionStep::RemoveIdentityNumbers);
+        // Nothing may be written to it any more.
+        let message = c.act(&form, Action::Message, Role::Installer, "anna", closed, None);
+        assert!(matches!(message, Err(crate::CaseError::Transition(_))), "{message:?}");
+    }
+
+    #[test]
+    fn a_field_once_an_identity_number_stays_one_for_retention() {
+        let defs = Definitions::builtin();
+        let form = defs.form("oresundskraft", "fuse_change").unwrap();
+        let mut c = case(Status::Draft, datetime!(2026-01-01 12:00 UTC));
+        c.fields.insert("owner.identity_number".into(), "19121212-1212".into());
+        c.fields.insert("owner.name".into(), "Greta Ek".into());
+        c.fields_changed(&form, datetime!(2026-01-02 12:00 UTC));
+        assert_eq!(c.identity_fields, ["owner.identity_number"]);
+        c.history[0].message = Some("Ägaren har 121212+1212, inte 20121212-1212.".into());
+        // A later version of the definitions without the field still clears it.
+        let mut later = defs.clone();
+        later.fields.retain(|f| f.id != "owner.identity_number");
+        assert!(
+            !identity_number_fields(&later, later.company("oresundskraft"))
+                .contains(&"owner.identity_number")
+        );
+        assert!(c.identity_number_fields(&later).contains(&"owner.identity_number".to_string()));
+        assert!(c.remove_identity_numbers(&later));
+        assert_eq!(c.fields.keys().collect::<Vec<_>>(), ["owner.name"]);
+        // The number is gone from the texts too; another person's stays.
+        let message = c.history[0].message.as_deref();
+        assert_eq!(message, Some("Ägaren har [raderat], inte 20121212-1212."));
+        assert!(!c.remove_identity_numbers(&later), "nothing left: no new version");
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use forms::Definitions;
-use forms::retention::{AUDIT_RETENTION, Retention, RetentionStep, SWEPT, identity_number_fields};
+use forms::retention::{AUDIT_RETENTION, Retention, RetentionStep, SWEPT};
 use time::OffsetDateTime;
 
 use crate::http::LiveDefinitions;
@@ -26,7 +26,8 @@ pub struct Swept {
 
 /// Removes what is due at `now`: each case as its company's `[retention]` says (a company no
 /// longer in the definitions: the defaults), its attachments with it, and audit entries older
-/// than [`AUDIT_RETENTION`]. A case changed meanwhile is left for the next sweep.
+/// than [`AUDIT_RETENTION`], and then has the store forget the removed bytes. A case changed
+/// meanwhile is left for the next sweep.
 pub async fn sweep<S: Store>(
     store: &S,
     files: &Files,
@@ -43,7 +44,7 @@ pub async fn sweep<S: Store>(
     let mut swept = Swept::default();
     let mut page = PageRequest { limit: 100, after: None };
     loop {
-        let found = store.cases_changed_before(&SWEPT, now - shortest, &page).await?;
+        let found = store.retention_candidates(&SWEPT, now - shortest, &page).await?;
         for mut case in found.items {
             let company = definitions.company(&case.company);
             let retention = company.map(|c| c.retention).unwrap_or_default();
@@ -57,8 +58,7 @@ pub async fn sweep<S: Store>(
                     swept.cases_removed += 1;
                 }
                 RetentionStep::RemoveIdentityNumbers => {
-                    let fields = identity_number_fields(definitions, company);
-                    if case.remove_values(&fields) {
+                    if case.remove_identity_numbers(definitions) {
                         match store.update_case(&case).await {
                             Ok(()) => swept.identity_numbers_removed += 1,
                             Err(StoreError::VersionConflict) => {}
@@ -75,6 +75,9 @@ pub async fn sweep<S: Store>(
     }
     swept.audit_entries_removed = store.prune_lookups(now - AUDIT_RETENTION).await?;
     crate::store::files::remove_stale_uploads(files, now).await?;
+    if swept != Swept::default() {
+        store.forget_removed().await?;
+    }
     tracing::info!(
         cases_removed = swept.cases_removed,
         identity_numbers_removed = swept.identity_numbers_removed,

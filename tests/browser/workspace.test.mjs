@@ -305,10 +305,10 @@ test("Kunduppgifter: Karin finds a person's cases, downloads the registerutdrag 
       const number = page.getByLabel("Person- eller organisationsnummer");
       assert.equal(await number.getAttribute("name"), null, "no name: the form never puts the number in an address");
 
-      // Not a number: said at the field.
+      // Not a number (its check digit is wrong): said at the field.
       await number.fill("19121212-1213");
       await page.getByRole("button", { name: "Sök" }).click();
-      await page.locator("#identity-number-error").getByText(/10 eller 12\s+siffror/).waitFor();
+      await page.locator("#identity-number-error").getByText(/Kontrollsiffran stämmer inte/).waitFor();
       assert.equal(await number.getAttribute("aria-invalid"), "true");
 
       await number.fill("19121212-1212");

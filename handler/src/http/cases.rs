@@ -356,7 +356,7 @@ pub async fn edit<S: Store>(
     let mut case = load_for_edit(&state, &caller, &id, request.version).await?;
     let form = form_or_gone(&state, &case)?;
     apply_edits(&form, FormPart::Notice, &mut case, request.fields)?;
-    case.touch(now());
+    case.fields_changed(&form, now());
     state.store.update_case(&case).await?;
     Ok(Json(view(&state, &caller, case)))
 }
@@ -370,7 +370,7 @@ pub async fn copy_from_owner<S: Store>(
     let mut case = load_for_edit(&state, &caller, &id, request.version).await?;
     let form = form_or_gone(&state, &case)?;
     case.fields = form.copy_from_owner(&case.fields);
-    case.touch(now());
+    case.fields_changed(&form, now());
     state.store.update_case(&case).await?;
     Ok(Json(view(&state, &caller, case)))
 }

@@ -6,9 +6,9 @@
 
 use axum::Json;
 use axum::extract::State;
-use forms::formats::check_identity_number;
-use forms::retention::identity_number_fields;
-use forms::{Case, Problem, ProblemCode, Role, Status};
+use forms::data_subject::{ExportedCase, holding, scrub};
+use forms::formats::normalize_identity_number;
+use forms::{Case, Problem, Role, Status};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -17,12 +17,14 @@ use super::auth::Caller;
 use super::body::JsonBody;
 use super::cases::{ApiResult, now};
 use super::error::{ApiError, ErrorCode};
+use crate::store::files::{FileStore, file_key};
 use crate::store::{AuditAct, AuditEntry, CaseQuery, PageRequest, Store, StoreError};
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DataSubjectRequest {
-    /// Personnummer, samordningsnummer or organisationsnummer, in 10 or 12 digits.
+    /// Personnummer, samordningsnummer or organisationsnummer: 12 digits, or 10 read as the
+    /// Swedish Tax Agency writes them (`-`: under 100 years old today, `+`: 100 or older).
     pub identity_number: String,
 }
 
@@ -47,16 +49,15 @@ pub struct DataSubjectCases {
     pub cases: Vec<DataSubjectCase>,
 }
 
-/// What the company's cases hold about the holder of the number: each case as stored, its
-/// fields narrowed to the installation and the sections that hold the number (another person's
-/// data in the same case, such as a different payer's, is not theirs to see).
+/// What the company's cases hold about the holder of the number, each case as
+/// `forms::data_subject::ExportedCase` says.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct DataSubjectExport {
     #[serde(with = "time::serde::rfc3339")]
     #[schemars(with = "String")]
     pub exported_at: time::OffsetDateTime,
     pub company: String,
-    pub cases: Vec<Case>,
+    pub cases: Vec<ExportedCase>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -92,13 +93,13 @@ pub async fn cases<S: Store>(
             status: case.status,
             status_label: case.status.label().to_string(),
             fields,
-            erasable: erasable(case.status),
+            erasable: case.status.ended(),
         })
         .collect();
     Ok(Json(DataSubjectCases { cases }))
 }
 
-/// `POST /data-subject/export`: those cases whole, as JSON.
+/// `POST /data-subject/export`: the person's part of those cases, as JSON.
 pub async fn export<S: Store>(
     State(state): State<AppState<S>>,
     caller: Caller,
@@ -106,21 +107,15 @@ pub async fn export<S: Store>(
 ) -> ApiResult<DataSubjectExport> {
     let found = matching(&state, &caller, &request).await?;
     audit(&state, &caller, AuditAct::DataSubjectExport, found.iter().map(|(c, _)| c)).await?;
-    let cases = found
-        .into_iter()
-        .map(|(mut case, fields)| {
-            let mut theirs = sections(&fields);
-            theirs.push("installation.".into());
-            case.fields.retain(|id, _| theirs.iter().any(|s| id.starts_with(s.as_str())));
-            case
-        })
-        .collect();
+    let cases = found.iter().map(|(case, fields)| case.export_for_data_subject(fields)).collect();
     Ok(Json(DataSubjectExport { exported_at: now(), company: caller.org, cases }))
 }
 
-/// `POST /data-subject/erase`: from each case that is over, every value of the sections that
-/// hold the number (e.g. all of Fastighetsägare: name, number, address, phone, e-mail). The
-/// case keeps its number, status and history, and gets a new version. Open cases keep the data.
+/// `POST /data-subject/erase`: from each case that is over, the person's part
+/// (`Case::erase_data_subject`: the sections that hold the number, the files attached there,
+/// their name and number in every text of the case), and from the e-mails about it not yet
+/// sent; then the store forgets the erased bytes. The case keeps its number, status and
+/// history, and gets a new version. Open cases keep the data.
 pub async fn erase<S: Store>(
     State(state): State<AppState<S>>,
     caller: Caller,
@@ -129,7 +124,7 @@ pub async fn erase<S: Store>(
     let found = matching(&state, &caller, &request).await?;
     let (mut erased, mut kept, mut changed) = (Vec::new(), Vec::new(), Vec::new());
     for (mut case, fields) in found {
-        if !erasable(case.status) {
+        if !case.status.ended() {
             kept.push(KeptCase {
                 number: case.number,
                 reason: format!(
@@ -140,17 +135,17 @@ pub async fn erase<S: Store>(
             });
             continue;
         }
-        let sections = sections(&fields);
-        let ids: Vec<String> = case
-            .fields
-            .keys()
-            .filter(|id| sections.iter().any(|s| id.starts_with(s.as_str())))
-            .cloned()
-            .collect();
-        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        case.remove_values(&ids);
+        let removed = case.erase_data_subject(&fields);
         match state.store.update_case(&case).await {
             Ok(()) => {
+                for attachment in &removed.attachments {
+                    state.files.delete(&file_key(&case.id, &attachment.id)).await?;
+                }
+                for mut mail in state.store.case_notifications(&case.id).await? {
+                    mail.subject = scrub(&mail.subject, &removed.values);
+                    mail.body = scrub(&mail.body, &removed.values);
+                    state.store.rewrite_notification(&mail).await?;
+                }
                 erased.push(case.number.clone());
                 changed.push(case);
             }
@@ -161,27 +156,15 @@ pub async fn erase<S: Store>(
             Err(e) => return Err(e.into()),
         }
     }
+    // Even when nothing was erased now: a retry after a failed checkpoint completes it.
+    state.store.forget_removed().await?;
     audit(&state, &caller, AuditAct::DataSubjectErasure, changed.iter()).await?;
     Ok(Json(Erasure { erased, kept }))
 }
 
-/// The sections of `fields` as id prefixes: `owner.identity_number` -> `owner.`.
-fn sections(fields: &[String]) -> Vec<String> {
-    fields.iter().filter_map(|f| f.split_once('.').map(|(s, _)| format!("{s}."))).collect()
-}
-
-fn erasable(status: Status) -> bool {
-    matches!(status, Status::Closed | Status::Withdrawn | Status::Rejected)
-}
-
-/// The last ten digits: a personnummer with or without its century and dash, the same.
-fn ten_digits(value: &str) -> String {
-    let digits: Vec<char> = value.chars().filter(char::is_ascii_digit).collect();
-    digits[digits.len().saturating_sub(10)..].iter().collect()
-}
-
 /// The company's cases (every one it can see) that hold the number, each with the fields that
-/// hold it, oldest first as the store lists them.
+/// hold it, oldest first as the store lists them. The number is compared whole, with its
+/// century (`forms::formats::normalize_identity_number`).
 async fn matching<S: Store>(
     state: &AppState<S>,
     caller: &Caller,
@@ -192,34 +175,21 @@ async fn matching<S: Store>(
             "Bara nätbolaget kan söka fram, lämna ut och radera en kunds uppgifter.",
         ));
     }
-    if check_identity_number(&request.identity_number).is_err() {
-        return Err(ApiError::new(
-            ErrorCode::InvalidFields,
-            "Ange ett giltigt person-, samordnings- eller organisationsnummer.",
-        )
-        .with_fields(vec![Problem {
-            field: "identity_number".into(),
-            code: ProblemCode::InvalidFormat,
-            message: "Ange person-, samordnings- eller organisationsnummer med 10 eller 12 \
-                      siffror, till exempel 19121212-1212 eller 556074-3089."
-                .into(),
-        }]));
-    }
-    let wanted = ten_digits(&request.identity_number);
+    let wanted =
+        normalize_identity_number(&request.identity_number, now().date()).map_err(|e| {
+            ApiError::new(ErrorCode::InvalidFields, e.message()).with_fields(vec![Problem {
+                field: "identity_number".into(),
+                code: e.problem_code(),
+                message: e.message().into(),
+            }])
+        })?;
     let definitions = state.definitions();
-    let company = definitions.company(&caller.org);
-    let holders = identity_number_fields(definitions, company);
     let mut found = Vec::new();
     let mut page = PageRequest { limit: 100, after: None };
     loop {
         let listed = state.store.company_cases(&caller.org, &CaseQuery::default(), &page).await?;
         for case in listed.items {
-            let fields: Vec<String> = case
-                .fields
-                .iter()
-                .filter(|(id, value)| holders.contains(&id.as_str()) && ten_digits(value) == wanted)
-                .map(|(id, _)| id.clone())
-                .collect();
+            let fields = holding(&case, definitions, &wanted);
             if !fields.is_empty() {
                 found.push((case, fields));
             }
@@ -255,18 +225,4 @@ async fn audit<'c, S: Store>(
     state.store.record_lookup(&entry, &[], None).await?;
     tracing::info!(act = ?act, cases = numbers.len(), "data subject request");
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::ten_digits;
-
-    #[test]
-    fn a_number_is_the_same_with_or_without_century_and_dash() {
-        assert_eq!(ten_digits("19121212-1212"), "1212121212");
-        assert_eq!(ten_digits("121212-1212"), "1212121212");
-        assert_eq!(ten_digits("191212121212"), "1212121212");
-        assert_eq!(ten_digits("556074-3089"), "5560743089");
-        assert_eq!(ten_digits("12"), "12");
-    }
 }

@@ -83,7 +83,7 @@ pub async fn lookup<S: Store>(
     if let Ok(outcome) = &outcome {
         case.fields = outcome.fields.clone();
         if request.apply {
-            case.touch(now());
+            case.fields_changed(&form, now());
         }
     }
     let audit = |found, limit_reached| AuditEntry {

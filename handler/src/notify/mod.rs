@@ -47,6 +47,7 @@ pub fn notifications(
                 created_at: now,
                 attempts: 0,
                 retry_at: now,
+                case_id: Some(case.id.clone()),
             })
         })
         .collect()

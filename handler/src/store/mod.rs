@@ -104,10 +104,12 @@ pub trait CaseStore: Send + Sync {
         page: &PageRequest,
     ) -> impl Future<Output = StoreResult<Page<Case>>> + Send;
 
-    /// Every company's cases in one of `statuses` last changed before `before`, one page (each
-    /// case once over all pages, in the store's own order; a page may be short, even empty,
-    /// and still have a next): the candidates of the retention sweep (`crate::retention`).
-    fn cases_changed_before(
+    /// Every company's cases in one of `statuses` whose retention counts from before `before`
+    /// (`Case::retention_from`: the change that ended the case, or a draft's last change), one
+    /// page (each case once over all pages, in the store's own order; a page may be short, even
+    /// empty, and still have a next): the candidates of the retention sweep
+    /// (`crate::retention`).
+    fn retention_candidates(
         &self,
         statuses: &[Status],
         before: OffsetDateTime,
@@ -116,6 +118,11 @@ pub trait CaseStore: Send + Sync {
 
     /// Removes a case for good (the retention sweep); a case that is not there is no error.
     fn remove_case(&self, id: &str) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Makes what was removed or overwritten so far unreadable in the store's own files, after
+    /// an erasure or a sweep (SQLite: its freed pages are zeroed as they go, and this empties
+    /// the write-ahead log into the database; DynamoDB keeps no old versions to clear).
+    fn forget_removed(&self) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
 /// What a list of cases is narrowed to. Filters are exact; `text` is found anywhere in the
@@ -352,6 +359,9 @@ pub struct Notification {
     pub created_at: OffsetDateTime,
     /// Sending attempts so far.
     pub attempts: u32,
+    /// The case it is about, so that an erasure reaches the e-mails not yet sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<String>,
     /// Not to be tried before then.
     #[serde(with = "time::serde::rfc3339")]
     pub retry_at: OffsetDateTime,
@@ -378,6 +388,18 @@ pub trait OutboxStore: Send + Sync {
 
     /// Not sent this time: stored with its new `attempts` and `retry_at`.
     fn notification_failed(
+        &self,
+        notification: &Notification,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The e-mails about the case `case_id` still in the outbox, oldest first.
+    fn case_notifications(
+        &self,
+        case_id: &str,
+    ) -> impl Future<Output = StoreResult<Vec<Notification>>> + Send;
+
+    /// Replaces a notification's text (an erasure); one that was sent meanwhile stays gone.
+    fn rewrite_notification(
         &self,
         notification: &Notification,
     ) -> impl Future<Output = StoreResult<()>> + Send;

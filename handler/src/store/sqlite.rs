@@ -103,8 +103,11 @@ impl SqliteStore {
     fn init(mut conn: Connection) -> StoreResult<SqliteStore> {
         // Another process holding the write lock makes us wait instead of failing at once.
         conn.busy_timeout(Duration::from_secs(5)).map_err(db_error("set the busy timeout"))?;
+        // What is deleted or overwritten is zeroed in the file, not left in free pages: an
+        // erasure must not stay readable with a hex editor (README, "Customers' rights").
+        conn.pragma_update(None, "secure_delete", "ON").map_err(db_error("set secure_delete"))?;
         conn.execute_batch(SCHEMA).map_err(db_error("create the schema"))?;
-        add_list_columns(&mut conn)?;
+        migrate(&mut conn)?;
         Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)) })
     }
 
@@ -179,7 +182,6 @@ fn version_param(version: u64) -> StoreResult<i64> {
 }
 
 /// The columns the lists filter, search and page by (schema version 2), and their indexes.
-/// A database of version 1 gets them, filled from each case's document, in one transaction.
 const LIST_COLUMNS: &str = "
 ALTER TABLE cases ADD COLUMN network_area TEXT NOT NULL DEFAULT '';
 ALTER TABLE cases ADD COLUMN installation_type TEXT NOT NULL DEFAULT '';
@@ -193,37 +195,38 @@ CREATE INDEX cases_by_firm ON cases (firm, firm_key);
 CREATE INDEX cases_by_company ON cases (company, inbox_key) WHERE inbox_key IS NOT NULL;
 ";
 
-fn add_list_columns(conn: &mut Connection) -> StoreResult<()> {
-    let what = "add the list columns";
+/// When retention counts from (`Case::retention_from`), for the sweep (schema version 3).
+const RETENTION_COLUMN: &str = "
+ALTER TABLE cases ADD COLUMN retention_from TEXT NOT NULL DEFAULT '';
+";
+
+/// The schema's changes after version 1, in order: change `i` makes version `i + 2`.
+const MIGRATIONS: [&str; 2] = [LIST_COLUMNS, RETENTION_COLUMN];
+
+/// Brings an older database to the newest schema in one transaction: the changes it lacks,
+/// then every case's columns filled from its document.
+fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    let what = "migrate the schema";
     let version: i64 =
         conn.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(db_error(what))?;
-    if version >= 2 {
+    let newest = MIGRATIONS.len() as i64 + 1;
+    if version >= newest {
         return Ok(());
     }
     let tx =
         conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error(what))?;
-    tx.execute_batch(LIST_COLUMNS).map_err(db_error(what))?;
+    for change in &MIGRATIONS[(version.max(1) - 1) as usize..] {
+        tx.execute_batch(change).map_err(db_error(what))?;
+    }
     let docs: Vec<String> = tx
         .prepare("SELECT doc FROM cases")
         .and_then(|mut stmt| stmt.query_map([], |row| row.get(0))?.collect())
         .map_err(db_error(what))?;
     for doc in docs {
         let row = CaseRow::new(&from_doc::<Case>(&doc)?)?;
-        tx.execute(
-            "UPDATE cases SET network_area = ?2, installation_type = ?3, search = ?4,
-                    firm_key = ?5, inbox_key = ?6 WHERE id = ?1",
-            params![
-                row.id,
-                row.network_area,
-                row.installation_type,
-                row.search,
-                row.firm_key,
-                row.inbox_key
-            ],
-        )
-        .map_err(db_error(what))?;
+        row.write(&tx, Some(row.version)).map_err(db_error(what))?;
     }
-    tx.execute_batch("PRAGMA user_version = 2").map_err(db_error(what))?;
+    tx.execute_batch(&format!("PRAGMA user_version = {newest}")).map_err(db_error(what))?;
     tx.commit().map_err(db_error(what))
 }
 
@@ -243,6 +246,7 @@ struct CaseRow {
     firm_key: String,
     /// Only for what the company may see.
     inbox_key: Option<String>,
+    retention_from: String,
 }
 
 impl CaseRow {
@@ -261,6 +265,7 @@ impl CaseRow {
             search: search_text(case),
             firm_key: firm_list_key(case),
             inbox_key: case.visible_to_company().then(|| inbox_key(case)),
+            retention_from: sortable_time(case.retention_from()),
         })
     }
 
@@ -285,17 +290,20 @@ impl CaseRow {
             self.search,
             self.firm_key,
             self.inbox_key,
+            self.retention_from,
             expected,
         ];
         let sql = if expected.is_none() {
             "INSERT INTO cases (id, firm, company, status, updated_at, submitted_at, version, doc,
-                                network_area, installation_type, search, firm_key, inbox_key)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13 WHERE ?14 IS NULL"
+                                network_area, installation_type, search, firm_key, inbox_key,
+                                retention_from)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14 WHERE ?15 IS NULL"
         } else {
             "UPDATE cases SET firm = ?2, company = ?3, status = ?4, updated_at = ?5,
                     submitted_at = ?6, version = ?7, doc = ?8, network_area = ?9,
-                    installation_type = ?10, search = ?11, firm_key = ?12, inbox_key = ?13
-             WHERE id = ?1 AND version = ?14"
+                    installation_type = ?10, search = ?11, firm_key = ?12, inbox_key = ?13,
+                    retention_from = ?14
+             WHERE id = ?1 AND version = ?15"
         };
         Ok(tx.execute(sql, values)? > 0)
     }
@@ -376,7 +384,7 @@ impl CaseStore for SqliteStore {
         self.write_if_version(case, expected, outbox).await
     }
 
-    async fn cases_changed_before(
+    async fn retention_candidates(
         &self,
         statuses: &[Status],
         before: OffsetDateTime,
@@ -389,7 +397,7 @@ impl CaseStore for SqliteStore {
             .run(move |conn| {
                 let placeholders = vec!["?"; statuses.len()].join(", ");
                 let sql = format!(
-                    "SELECT doc FROM cases WHERE status IN ({placeholders}) AND updated_at < ?
+                    "SELECT doc FROM cases WHERE status IN ({placeholders}) AND retention_from < ?
                      AND id > ? ORDER BY id LIMIT ?"
                 );
                 let mut params: Vec<rusqlite::types::Value> =
@@ -415,6 +423,21 @@ impl CaseStore for SqliteStore {
 
     async fn keep_version_update(&self, case: &Case) -> StoreResult<()> {
         self.write_if_version(case, case.version, &[]).await
+    }
+
+    async fn forget_removed(&self) -> StoreResult<()> {
+        let what = "checkpoint the write-ahead log";
+        self.run(move |conn| {
+            // TRUNCATE: every page goes into the database, and the log is emptied to no bytes.
+            let busy: i64 = conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))
+                .map_err(db_error(what))?;
+            match busy {
+                0 => Ok(()),
+                _ => Err(StoreError::Unavailable(format!("sqlite could not {what}: busy"))),
+            }
+        })
+        .await
     }
 
     async fn create_numbered_case(
@@ -805,14 +828,42 @@ impl OutboxStore for SqliteStore {
     }
 
     async fn notification_failed(&self, notification: &Notification) -> StoreResult<()> {
+        self.update_notification("keep an e-mail for later", notification).await
+    }
+
+    async fn case_notifications(&self, case_id: &str) -> StoreResult<Vec<Notification>> {
+        let case_id = case_id.to_string();
+        self.run(move |conn| {
+            query_docs(
+                conn,
+                "read the outbox",
+                "SELECT doc FROM outbox WHERE json_extract(doc, '$.case_id') = ?1 ORDER BY list_key",
+                [case_id],
+            )
+        })
+        .await
+    }
+
+    async fn rewrite_notification(&self, notification: &Notification) -> StoreResult<()> {
+        self.update_notification("rewrite an e-mail", notification).await
+    }
+}
+
+impl SqliteStore {
+    /// Stores `notification` over the one with its id, if that is still in the outbox.
+    async fn update_notification(
+        &self,
+        what: &'static str,
+        notification: &Notification,
+    ) -> StoreResult<()> {
         let (id, retry_at) = (notification.id.clone(), sortable_time(notification.retry_at));
         let doc = to_doc(notification)?;
-        self.write("keep an e-mail for later", move |tx| {
+        self.write(what, move |tx| {
             tx.execute(
                 "UPDATE outbox SET retry_at = ?2, doc = ?3 WHERE id = ?1",
                 params![id, retry_at, doc],
             )
-            .map_err(db_error("keep an e-mail for later"))?;
+            .map_err(db_error(what))?;
             Ok(())
         })
         .await

@@ -227,6 +227,7 @@ async fn the_outbox_function_sends_what_is_due() {
         body: "Ärende ÖK-2026-00042 hos Öresundskraft.\n".into(),
         created_at: now,
         attempts: 0,
+        case_id: None,
         retry_at,
     };
     // Put in the outbox as a change puts them: one due now, one due in an hour.

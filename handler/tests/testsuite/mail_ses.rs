@@ -32,6 +32,7 @@ async fn ses_sends_the_e_mail_as_written() {
         body: "Ärende ÖK-2026-00042 hos Öresundskraft.\n".into(),
         created_at: now,
         attempts: 0,
+        case_id: None,
         retry_at: now,
     };
     let mailer = Arc::new(Mailer::Ses { client, from: from.into() });

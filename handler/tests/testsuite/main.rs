@@ -35,6 +35,7 @@ mod only_text;
 mod openapi;
 mod rate_limit;
 mod registry_import;
+mod retention;
 mod store_contract;
 mod store_unavailable;
 mod watch;

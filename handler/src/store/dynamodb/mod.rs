@@ -150,8 +150,10 @@ fn case_item(case: &Case) -> StoreResult<Item> {
     }
     // What the lists filter and search by (CaseQuery), beside the document.
     item.insert("status".into(), s(case.status.as_str()));
-    // What the retention sweep filters by.
+    // What the retention sweep filters by (`updated` for items written before there was
+    // `retention_from`).
     item.insert("updated".into(), s(sortable_time(case.updated_at)));
+    item.insert("retention_from".into(), s(sortable_time(case.retention_from())));
     item.insert("network_area".into(), s(&case.network_area));
     item.insert("installation_type".into(), s(&case.installation_type));
     item.insert("firm_search".into(), s(case.firm.to_lowercase()));
@@ -209,6 +211,9 @@ fn outbox_item(notification: &Notification) -> StoreResult<Item> {
         ("SK".to_string(), s(notification.list_key())),
         ("retry_at".to_string(), s(sortable_time(notification.retry_at))),
     ]);
+    if let Some(case_id) = &notification.case_id {
+        item.insert("case_id".into(), s(case_id));
+    }
     item.insert("doc".into(), to_doc(notification)?);
     Ok(item)
 }
@@ -438,7 +443,7 @@ impl CaseStore for DynamoStore {
     /// A Scan, in the table's own order (not id order): the sweep runs once a day and needs a
     /// filter over every case (a few hundred thousand items; docs/scaling.md has its cost). A
     /// page may hold fewer cases than `limit`, even none, and still have a next one.
-    async fn cases_changed_before(
+    async fn retention_candidates(
         &self,
         statuses: &[Status],
         before: OffsetDateTime,
@@ -446,7 +451,8 @@ impl CaseStore for DynamoStore {
     ) -> StoreResult<Page<Case>> {
         let names: Vec<String> = (0..statuses.len()).map(|i| format!(":s{i}")).collect();
         let filter = format!(
-            "begins_with(PK, :case) AND #updated < :before AND #status IN ({})",
+            "begins_with(PK, :case) AND #status IN ({}) AND (#retention < :before \
+             OR (attribute_not_exists(#retention) AND #updated < :before))",
             names.join(", ")
         );
         let mut scan = self
@@ -455,6 +461,7 @@ impl CaseStore for DynamoStore {
             .table_name(&self.table)
             .filter_expression(filter)
             .expression_attribute_names("#updated", "updated")
+            .expression_attribute_names("#retention", "retention_from")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":case", s("CASE#"))
             .expression_attribute_values(":before", s(sortable_time(before)));
@@ -487,6 +494,12 @@ impl CaseStore for DynamoStore {
             .send()
             .await
             .map_err(|e| unavailable("remove a case", &e))?;
+        Ok(())
+    }
+
+    /// DynamoDB keeps no old versions of an item that a caller could clear; the template's
+    /// point-in-time recovery keeps the table's past for its 35 days, and then no more.
+    async fn forget_removed(&self) -> StoreResult<()> {
         Ok(())
     }
 
@@ -967,5 +980,44 @@ impl OutboxStore for DynamoStore {
             .await
             .map_err(|e| unavailable("keep an e-mail for later", &e))?;
         Ok(())
+    }
+
+    async fn case_notifications(&self, case_id: &str) -> StoreResult<Vec<Notification>> {
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk")
+                .filter_expression("case_id = :case")
+                .expression_attribute_values(":pk", s("OUTBOX"))
+                .expression_attribute_values(":case", s(case_id))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| unavailable("read the outbox", &e))?;
+            for item in output.items() {
+                found.push(from_doc::<Notification>(item)?);
+            }
+            start = output.last_evaluated_key().cloned();
+            if start.is_none() {
+                return Ok(found);
+            }
+        }
+    }
+
+    async fn rewrite_notification(&self, notification: &Notification) -> StoreResult<()> {
+        let item = outbox_item(notification)?;
+        let what = "rewrite an e-mail";
+        match self
+            .put_if(what, item, "attribute_exists(PK)", &[], StoreError::VersionConflict)
+            .await
+        {
+            // Sent meanwhile: it stays gone.
+            Err(StoreError::VersionConflict) => Ok(()),
+            done => done,
+        }
     }
 }

@@ -16,6 +16,7 @@ fn mail(id: &str, at: OffsetDateTime) -> Notification {
         body: "Ärende ÖK-2026-00001.".into(),
         created_at: at,
         attempts: 0,
+        case_id: None,
         retry_at: at,
     }
 }
@@ -64,4 +65,37 @@ async fn e_mails_are_stored_with_their_change_or_not_at_all<S: Store>(s: &S) {
     assert_eq!(s.due_notifications(T0 + Duration::hours(2), 10).await.unwrap(), [later]);
 }
 
-contract!(e_mails_are_stored_with_their_change_or_not_at_all);
+/// An erasure reaches the e-mails about a case not yet sent: they are found by their case and
+/// rewritten, and one sent meanwhile stays gone. Then the store forgets what was overwritten.
+async fn a_cases_e_mails_are_found_and_rewritten<S: Store>(s: &S) {
+    let mut case = sent_case();
+    s.create_case(&case).await.unwrap();
+    case.touch(T0 + Duration::minutes(1));
+    let about = |id: &str, case_id: &str| Notification {
+        case_id: Some(case_id.into()),
+        body: "Meddelande: Greta Ek ringer.".into(),
+        ..mail(id, T0)
+    };
+    let mails = [about("m1", "c1"), about("m2", "c2"), about("m3", "c1"), mail("m4", T0)];
+    s.update_case_notifying(&case, &mails).await.unwrap();
+    let found = s.case_notifications("c1").await.unwrap();
+    assert_eq!(found, [about("m1", "c1"), about("m3", "c1")]);
+    assert_eq!(s.case_notifications("c3").await.unwrap(), []);
+
+    let mut rewritten = found.clone();
+    for mail in &mut rewritten {
+        mail.body = "Meddelande: [raderat] ringer.".into();
+    }
+    s.notification_sent(&found[1]).await.unwrap();
+    for mail in &rewritten {
+        s.rewrite_notification(mail).await.unwrap();
+    }
+    let due = s.due_notifications(T0 + Duration::minutes(5), 10).await.unwrap();
+    assert_eq!(due, [rewritten[0].clone(), about("m2", "c2"), mail("m4", T0)]);
+    s.forget_removed().await.unwrap();
+}
+
+contract!(
+    e_mails_are_stored_with_their_change_or_not_at_all,
+    a_cases_e_mails_are_found_and_rewritten
+);

@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use forms::retention::Retention;
-use forms::{Attachment, Case, Definitions, FileType, Status};
+use forms::{Action, Attachment, Case, Definitions, FileType, HistoryEntry, Role, Status};
 use handler::local::LocalFiles;
 use handler::retention::{Swept, sweep};
 use handler::store::files::{Files, file_key};
-use handler::store::{AuditEntry, PageRequest, Store};
+use handler::store::{AuditEntry, CaseStore, PageRequest, Store};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
@@ -30,6 +30,9 @@ fn case(id: &str, company: &str, status: Status) -> Case {
         T0,
     );
     case.status = status;
+    if status != Status::Draft {
+        case.submitted_at = Some(T0);
+    }
     case.fields.insert("owner.name".into(), "Greta Ek".into());
     case.fields.insert("owner.identity_number".into(), "19121212-1212".into());
     case.fields.insert("payer.identity_number".into(), "556074-3089".into());
@@ -52,6 +55,10 @@ fn audit(id: &str, at: OffsetDateTime) -> AuditEntry {
     }
 }
 
+fn local_files(dir: &std::path::Path) -> Files {
+    Files::Local(Arc::new(LocalFiles::new(dir.into(), "http://x", &[7; 32]).unwrap()))
+}
+
 /// What is left of each case: `None` gone, else whether it still has identity numbers.
 async fn left<S: Store>(s: &S, ids: &[&str]) -> Vec<(String, Option<bool>)> {
     let mut left = Vec::new();
@@ -65,8 +72,7 @@ async fn left<S: Store>(s: &S, ids: &[&str]) -> Vec<(String, Option<bool>)> {
 
 async fn the_sweep_removes_what_is_due_at_each_age_per_status<S: Store>(s: &S) {
     let dir = tempfile::tempdir().unwrap();
-    let files =
-        Files::Local(Arc::new(LocalFiles::new(dir.path().into(), "http://x", &[7; 32]).unwrap()));
+    let files = local_files(dir.path());
     // Fiktiva Elnät Syd keeps drafts 10 days, identity numbers 20 and cases 30; Öresundskraft
     // has the defaults (90, 180, 1095).
     let mut defs = Definitions::builtin().clone();
@@ -106,6 +112,11 @@ async fn the_sweep_removes_what_is_due_at_each_age_per_status<S: Store>(s: &S) {
         s.create_case(&case(name, "fiktiva_elnat_syd", status)).await.unwrap();
         ids.push(name);
     }
+    // A draft withdrawn without ever being sent goes as a draft (90 days), not as a case.
+    let mut unsent = case("unsent", "oresundskraft", Status::Withdrawn);
+    unsent.submitted_at = None;
+    s.create_case(&unsent).await.unwrap();
+    ids.push("unsent");
     let attachment = dir.path().join(file_key("closed", "a1"));
     std::fs::create_dir_all(attachment.parent().unwrap()).unwrap();
     std::fs::write(&attachment, b"%PDF").unwrap();
@@ -115,13 +126,13 @@ async fn the_sweep_removes_what_is_due_at_each_age_per_status<S: Store>(s: &S) {
     let at = |days: i64| T0 + Duration::days(days);
     // Per case in `ids` order: K kept whole, k kept without identity numbers, x removed.
     let steps = [
-        // draft, closed, withdrawn, rejected, approved, submitted, syd-draft, syd-closed
-        (5, "KKKKKKKK"),
-        (11, "KKKKKKxK"),
-        (21, "KKKKKKxk"),
-        (95, "xKKKKKxx"),
-        (185, "xkkkKKxx"),
-        (1100, "xxxxKKxx"),
+        // draft, closed, withdrawn, rejected, approved, submitted, syd-draft, syd-closed, unsent
+        (5, "KKKKKKKKK"),
+        (11, "KKKKKKxKK"),
+        (21, "KKKKKKxkK"),
+        (95, "xKKKKKxxx"),
+        (185, "xkkkKKxxx"),
+        (1100, "xxxxKKxxx"),
     ];
     let mut last = Swept::default();
     for (days, expected) in steps {
@@ -155,8 +166,7 @@ async fn the_sweep_removes_what_is_due_at_each_age_per_status<S: Store>(s: &S) {
 /// Identity numbers removed: a new version, the same time of last change, the rest kept.
 async fn removing_identity_numbers_keeps_the_rest_and_the_time<S: Store>(s: &S) {
     let dir = tempfile::tempdir().unwrap();
-    let files =
-        Files::Local(Arc::new(LocalFiles::new(dir.path().into(), "http://x", &[7; 32]).unwrap()));
+    let files = local_files(dir.path());
     let c = case("closed", "oresundskraft", Status::Closed);
     s.create_case(&c).await.unwrap();
     let swept = sweep(s, &files, Definitions::builtin(), T0 + Duration::days(200)).await.unwrap();
@@ -172,9 +182,57 @@ async fn removing_identity_numbers_keeps_the_rest_and_the_time<S: Store>(s: &S) 
     assert_eq!(s.get_case("closed").await.unwrap().unwrap().version, c.version + 1);
 }
 
+/// A case closed at T0 with a message stored 100 days later (before messages on ended cases
+/// were refused), which moved its time of last change; and a field that held an identity
+/// number under the definitions of its time, no longer declared so.
+fn ended_case() -> Case {
+    let mut c = case("ended", "oresundskraft", Status::Closed);
+    let step = |at, action, from, message: Option<&str>| HistoryEntry {
+        at,
+        by: "karin".into(),
+        role: Some(Role::NetworkCompany),
+        action,
+        from: Some(from),
+        to: Status::Closed,
+        message: message.map(String::from),
+    };
+    let later = T0 + Duration::days(100);
+    c.history.push(step(T0, Action::Close, Status::Completed, None));
+    let message = "Fråga om 19121212-1212.";
+    c.history.push(step(later, Action::Message, Status::Closed, Some(message)));
+    c.updated_at = later;
+    c.fields.insert("owner.old_number".into(), "19121212-1212".into());
+    c.identity_fields.push("owner.old_number".into());
+    c
+}
+
+/// The clock runs from the status change that ended the case, whatever was written after it
+/// (here a message stored before messages on ended cases were refused, which moved the time of
+/// last change), and every field that held an identity number when it was written is cleared,
+/// whether the definitions declare it so now or not.
+async fn the_clock_runs_from_the_end_and_clears_every_identity_field<S: Store>(s: &S) {
+    let dir = tempfile::tempdir().unwrap();
+    let files = local_files(dir.path());
+    let c = ended_case();
+    s.create_case(&c).await.unwrap();
+
+    let defs = Definitions::builtin();
+    let at = |days: i64| T0 + Duration::days(days);
+    assert_eq!(sweep(s, &files, defs, at(179)).await.unwrap(), Swept::default());
+    let swept = sweep(s, &files, defs, at(181)).await.unwrap();
+    assert_eq!(swept.identity_numbers_removed, 1);
+    let after = s.get_case("ended").await.unwrap().unwrap();
+    let fields: Vec<&str> = after.fields.keys().map(String::as_str).collect();
+    assert_eq!(fields, ["owner.name"]);
+    let message = after.history.last().unwrap().message.as_deref();
+    assert_eq!(message, Some("Fråga om [raderat]."), "the number goes from the texts too");
+    assert_eq!(sweep(s, &files, defs, at(1094)).await.unwrap().cases_removed, 0);
+    assert_eq!(sweep(s, &files, defs, at(1095)).await.unwrap().cases_removed, 1);
+}
+
 /// The sweep's candidates come a page at a time, each once, only in the statuses asked for and
 /// only changed before the time given.
-async fn cases_changed_before_pages_through_each_candidate_once<S: Store>(s: &S) {
+async fn retention_candidates_pages_through_each_candidate_once<S: Store>(s: &S) {
     for n in 0..7 {
         let status = if n % 2 == 0 { Status::Closed } else { Status::Approved };
         let mut c = case(&format!("c{n}"), "oresundskraft", status);
@@ -185,7 +243,7 @@ async fn cases_changed_before_pages_through_each_candidate_once<S: Store>(s: &S)
     let mut page = PageRequest { limit: 2, after: None };
     loop {
         let found =
-            s.cases_changed_before(&[Status::Closed], T0 + Duration::days(5), &page).await.unwrap();
+            s.retention_candidates(&[Status::Closed], T0 + Duration::days(5), &page).await.unwrap();
         assert!(found.items.len() <= 2);
         seen.extend(found.items.into_iter().map(|c| c.id));
         match found.next {
@@ -203,5 +261,24 @@ async fn cases_changed_before_pages_through_each_candidate_once<S: Store>(s: &S)
 contract!(
     the_sweep_removes_what_is_due_at_each_age_per_status,
     removing_identity_numbers_keeps_the_rest_and_the_time,
-    cases_changed_before_pages_through_each_candidate_once,
+    the_clock_runs_from_the_end_and_clears_every_identity_field,
+    retention_candidates_pages_through_each_candidate_once,
 );
+
+/// A SQLite database from before `retention_from` (schema version 2) gets the column, filled
+/// from each case, when it is opened: a case that ended long ago is a candidate at once.
+#[tokio::test]
+async fn an_older_sqlite_database_gets_the_time_retention_counts_from() {
+    use handler::store::sqlite::SqliteStore;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    SqliteStore::open(&path).unwrap().create_case(&ended_case()).await.unwrap();
+    let older = "ALTER TABLE cases DROP COLUMN retention_from; PRAGMA user_version = 2;";
+    rusqlite::Connection::open(&path).unwrap().execute_batch(older).unwrap();
+
+    let store = SqliteStore::open(&path).unwrap();
+    let page = PageRequest { limit: 10, after: None };
+    let found = store.retention_candidates(&[Status::Closed], T0 + Duration::days(1), &page);
+    let ids: Vec<String> = found.await.unwrap().items.into_iter().map(|c| c.id).collect();
+    assert_eq!(ids, ["ended"]);
+}
