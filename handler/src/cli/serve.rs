@@ -104,8 +104,8 @@ pub(super) async fn serve<S: Store>(
         }
     };
     // The local file links ask the cases whether they still work.
-    let local_files = local_files
-        .map(|files| (files, Arc::new(state.clone()) as Arc<dyn local::LinkedCases>));
+    let local_files =
+        local_files.map(|files| (files, Arc::new(state.clone()) as Arc<dyn local::LinkedCases>));
     // E-mails to the other side of a case become .eml files here.
     let mailer = Arc::new(Mailer::Files(args.data_dir.join("mail")));
     tokio::spawn(notify::deliver(store.clone(), mailer, state.mail_ready.clone()));

@@ -70,6 +70,7 @@ fn mail(id: &str, to: &str) -> Notification {
         to: to.into(),
         subject: "ÖK-2026-00001 – Status: Godkänd".into(),
         body: "Ärende ÖK-2026-00001.".into(),
+        case_id: None,
         created_at: now,
         attempts: 0,
         retry_at: now,
