@@ -166,7 +166,8 @@
     show("#decision-note", !handler && decided && decided.message);
     if (decided) $("#decision-note p").textContent = decided.message;
     renderHistory(c);
-    show("#messages", c.status !== "draft");
+    // An ended case takes no messages (the core refuses them: README, "Retention").
+    show("#messages", !is("draft", "closed", "rejected", "withdrawn"));
     show("#history-section", true);
     show("#to-history", true);
     markMandatory();

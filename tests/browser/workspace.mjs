@@ -391,6 +391,8 @@ export function lifeOfACase(viewport) {
         await status(page).filter({ hasText: "Status: Avslutad" }).waitFor();
         assert.equal(await page.getByRole("button", { name: "Avsluta" }).isVisible(), false);
         assert.match((await timeline(page)).at(-1), /^Avslutad .* · Nätbolaget \(karin\)/);
+        // An ended case takes no more messages (issue 19: they would hold its retention open).
+        assert.equal(await page.getByRole("textbox", { name: "Nytt meddelande" }).isVisible(), false);
         await check(page, "case page, closed");
 
         // The withdrawn case: nothing to decide.
