@@ -927,13 +927,15 @@ impl AuditStore for DynamoStore {
     }
 }
 
-impl OutboxStore for DynamoStore {
-    async fn due_notifications(
+impl DynamoStore {
+    /// Up to `limit` e-mails of the outbox that match `filter` (naming `:value`), all pages read.
+    async fn outbox_where(
         &self,
-        now: OffsetDateTime,
+        filter: &str,
+        value: String,
         limit: usize,
     ) -> StoreResult<Vec<Notification>> {
-        let mut due = Vec::new();
+        let mut found = Vec::new();
         let mut start = None;
         loop {
             let output = self
@@ -941,22 +943,32 @@ impl OutboxStore for DynamoStore {
                 .query()
                 .table_name(&self.table)
                 .key_condition_expression("PK = :pk")
-                .filter_expression("retry_at <= :now")
+                .filter_expression(filter)
                 .expression_attribute_values(":pk", s("OUTBOX"))
-                .expression_attribute_values(":now", s(sortable_time(now)))
+                .expression_attribute_values(":value", s(value.clone()))
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
                 .map_err(|e| unavailable("read the outbox", &e))?;
             for item in output.items() {
-                due.push(from_doc::<Notification>(item)?);
+                found.push(from_doc::<Notification>(item)?);
             }
             start = output.last_evaluated_key().cloned();
-            if start.is_none() || due.len() >= limit {
-                due.truncate(limit);
-                return Ok(due);
+            if start.is_none() || found.len() >= limit {
+                found.truncate(limit);
+                return Ok(found);
             }
         }
+    }
+}
+
+impl OutboxStore for DynamoStore {
+    async fn due_notifications(
+        &self,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> StoreResult<Vec<Notification>> {
+        self.outbox_where("retry_at <= :value", sortable_time(now), limit).await
     }
 
     async fn notification_sent(&self, notification: &Notification) -> StoreResult<()> {
@@ -983,29 +995,7 @@ impl OutboxStore for DynamoStore {
     }
 
     async fn case_notifications(&self, case_id: &str) -> StoreResult<Vec<Notification>> {
-        let mut found = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk")
-                .filter_expression("case_id = :case")
-                .expression_attribute_values(":pk", s("OUTBOX"))
-                .expression_attribute_values(":case", s(case_id))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| unavailable("read the outbox", &e))?;
-            for item in output.items() {
-                found.push(from_doc::<Notification>(item)?);
-            }
-            start = output.last_evaluated_key().cloned();
-            if start.is_none() {
-                return Ok(found);
-            }
-        }
+        self.outbox_where("case_id = :value", case_id.to_string(), usize::MAX).await
     }
 
     async fn rewrite_notification(&self, notification: &Notification) -> StoreResult<()> {
