@@ -1,7 +1,7 @@
 // Shared by the browser tests: the real `handler serve` on a free loopback port with a fresh data
 // directory, and Debian's Chromium driven by playwright-core (RECIPES.md, "Browsers").
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
