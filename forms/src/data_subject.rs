@@ -1,4 +1,4 @@
-//! Customers' rights (README, "Customers' rights"): which of a company's cases hold a data
+//! Customers' rights (docs/operations.md, "Customers' rights"): which of a company's cases hold a data
 //! subject's identity number, what the export gives them, and what an erasure removes.
 //!
 //! The data subject's part of a case is every section that holds their number (all of

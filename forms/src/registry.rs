@@ -1,4 +1,4 @@
-//! The network company's installation registry: one row per installation (CONTRACT.md section 3).
+//! The network company's installation registry: one row per installation (docs/design.md, section 6.3).
 
 use serde::{Deserialize, Serialize};
 

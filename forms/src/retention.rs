@@ -1,4 +1,4 @@
-//! How long personal data is kept (README, "Retention"): declared per status, with the periods
+//! How long personal data is kept (docs/operations.md, "Retention"): declared per status, with the periods
 //! a network company's definitions set (`[retention]`), counted from [`Case::retention_from`]:
 //! a draft's last change, or the status change that ended the case (nothing written after it
 //! restarts the clock).

@@ -96,7 +96,7 @@ fn base_sections_and_contract_fields() {
             ("completion", "Färdiganmälan"),
         ]
     );
-    // CONTRACT.md section 3: the base fields.
+    // docs/design.md, section 6.3: the base fields.
     let contract = "installation.ean installation.meter_number installation.technical_number \
         installation.street_address installation.postal_code installation.city \
         installation.property_designation installation.main_fuse \

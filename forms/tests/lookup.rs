@@ -9,13 +9,13 @@ use std::collections::BTreeSet;
 use common::*;
 use forms::{Change, FieldValues, Form, Installation, REGISTRY_COLUMNS};
 
-/// Always overwritten by a lookup, even with Nej (CONTRACT.md section 3).
+/// Always overwritten by a lookup, even with Nej (docs/design.md, section 6.3).
 const ALWAYS: [&str; 3] =
     ["installation.ean", "installation.technical_number", "installation.meter_number"];
 /// Never returned or set by a lookup.
 const NEVER: [&str; 2] = ["owner.identity_number", "payer.identity_number"];
 
-/// The field a registry column fills, as CONTRACT.md section 3 says: `main_fuse_a` ->
+/// The field a registry column fills, as docs/design.md section 6.3 says: `main_fuse_a` ->
 /// `installation.main_fuse`, `owner_x` -> `owner.x`, the rest -> `installation.x`, except
 /// `network_area` (compared, not copied) and `owner_identity_number` (never returned).
 fn contract_field(column: &str) -> Option<String> {

@@ -47,7 +47,7 @@ async fn attachments_from_env() -> Option<Files> {
 }
 
 /// The retention function (`ELANMALAN_TASK=retention`, the template's `RetentionFunction`, once
-/// a day): each invocation sweeps what is due (README, "Retention") and answers the counts.
+/// a day): each invocation sweeps what is due (docs/operations.md, "Retention") and answers the counts.
 async fn sweep_retention(store: DynamoStore) -> Result<(), String> {
     let files = Arc::new(attachments_from_env().await.unwrap_or(Files::Unconfigured));
     let handler = lambda_http::service_fn(move |_: LambdaEvent<serde_json::Value>| {

@@ -13,7 +13,7 @@
 //! - `cli`: the command line.
 //!
 //! `local` and `cli`, and the SQLite store, come with the default feature `local`; without it
-//! (`--no-default-features`) the crate is the Lambda function alone (README "Lambda build").
+//! (`--no-default-features`) the crate is the Lambda function alone (docs/cli.md, "Lambda build").
 
 #[cfg(feature = "local")]
 pub mod cli;

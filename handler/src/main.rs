@@ -1,5 +1,5 @@
 //! `handler`: the AWS Lambda function when `AWS_LAMBDA_RUNTIME_API` is set, else a command line
-//! (CONTRACT.md section 1). Built without the `local` feature, it is the Lambda function only.
+//! (docs/design.md, section 6.1). Built without the `local` feature, it is the Lambda function only.
 
 use std::process::ExitCode;
 

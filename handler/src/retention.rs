@@ -1,4 +1,4 @@
-//! The retention sweep (README, "Retention"): removes what `forms::retention` says is due, on
+//! The retention sweep (docs/operations.md, "Retention"): removes what `forms::retention` says is due, on
 //! either store. `handler serve` runs it at start and daily; on AWS the template's
 //! `RetentionFunction` runs it daily.
 

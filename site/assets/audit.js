@@ -19,7 +19,7 @@
 
   // A lookup refused by one of the company's caps (the server's LookupLimit::describe).
   const LIMIT = { per_user_per_minute: "per användare och minut", per_user_per_hour: "per användare och timme", per_user_per_day: "per användare och dygn", per_firm_per_day: "per installationsföretag och dygn" };
-  // A company's act on a data subject's cases (README, "Customers' rights"), not a lookup.
+  // A company's act on a data subject's cases (docs/operations.md, "Customers' rights"), not a lookup.
   const ACT = { data_subject_search: "Sökning på personnummer", data_subject_export: "Registerutdrag", data_subject_erasure: "Radering av personuppgifter" };
   const BY = { ean: "Anläggnings-ID (EAN)", meter_number: "Mätarnummer", ean_and_meter_number: "EAN och mätarnummer" };
   const cell = (label, text, attrs) => el("td", text, { "data-label": label, ...attrs });

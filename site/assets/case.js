@@ -166,7 +166,7 @@
     show("#decision-note", !handler && decided && decided.message);
     if (decided) $("#decision-note p").textContent = decided.message;
     renderHistory(c);
-    // An ended case takes no messages (the core refuses them: README, "Retention").
+    // An ended case takes no messages (the core refuses them: docs/operations.md, "Retention").
     show("#messages", !is("draft", "closed", "rejected", "withdrawn"));
     show("#history-section", true);
     show("#to-history", true);

@@ -177,7 +177,7 @@ fn pages_use_the_manuals_words_and_no_inline_script_or_style() {
     ] {
         assert!(case.contains(control), "{control}");
     }
-    // The network company's and the case's later controls (CONTRACT.md section 5).
+    // The network company's and the case's later controls (docs/design.md, section 6.5).
     for control in [
         "data-action=\"approve\">Godkänn</button>",
         "data-action=\"return\">Åter för komplettering</button>",

@@ -1,5 +1,5 @@
-// The installer's manual, steps 1-21 (DESIGN.md section 5), walked in a real browser by the names
-// a person sees (CONTRACT.md section 4): at a phone's width, and with the keyboard only at 320 px.
+// The installer's manual, steps 1-21 (docs/design.md, section 5), walked in a real browser by the names
+// a person sees (docs/design.md, section 6.4): at a phone's width, and with the keyboard only at 320 px.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import {

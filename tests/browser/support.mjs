@@ -1,5 +1,5 @@
 // Shared by the browser tests: the real `handler serve` on a free loopback port with a fresh data
-// directory, and Debian's Chromium driven by playwright-core (RECIPES.md, "Browsers").
+// directory, and Debian's Chromium driven by playwright-core (docs/design.md, section 9.4).
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

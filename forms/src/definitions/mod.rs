@@ -106,7 +106,7 @@ pub struct Company {
 
 /// How many lookups ("Hämta anl-data") one user, and one installer firm, may make in a network
 /// company's registry: a lookup shows a customer's name, address and phone number, so the caps
-/// stop anyone who is allowed in from harvesting the registry (README, "Lookup limits").
+/// stop anyone who is allowed in from harvesting the registry (docs/operations.md, "Lookup limits").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LookupLimits {
     pub per_user_per_minute: u64,

@@ -1,4 +1,4 @@
-//! `handler import-registry`: reads a network company's registry CSV (CONTRACT.md section 3),
+//! `handler import-registry`: reads a network company's registry CSV (docs/design.md, section 6.3),
 //! refuses every bad row by its line number and column and writes every good one; with
 //! `--replace`, removes the installations the file lacks.
 

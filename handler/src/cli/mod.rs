@@ -1,4 +1,4 @@
-//! The command line (CONTRACT.md section 1): `serve`, `create-table`, `import-registry`, `token`.
+//! The command line (docs/design.md, section 6.1): `serve`, `create-table`, `import-registry`, `token`.
 //! Every failure is a one-line reason for the operator, in English.
 
 mod import;

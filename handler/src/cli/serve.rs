@@ -109,7 +109,7 @@ pub(super) async fn serve<S: Store>(
     // E-mails to the other side of a case become .eml files here.
     let mailer = Arc::new(Mailer::Files(args.data_dir.join("mail")));
     tokio::spawn(notify::deliver(store.clone(), mailer, state.mail_ready.clone()));
-    // Personal data whose time is up goes now and once a day (README, "Retention").
+    // Personal data whose time is up goes now and once a day (docs/operations.md, "Retention").
     tokio::spawn(retention::sweep_daily(store, state.files.clone(), definitions.clone()));
     let app = local::with_site(
         router(state),

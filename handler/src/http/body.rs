@@ -10,7 +10,7 @@ use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 
 use super::error::{ApiError, ErrorCode};
 
-/// Largest request body accepted (CONTRACT.md: 413 above it).
+/// Largest request body accepted (docs/design.md, section 6.2: 413 above it).
 pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// A JSON body: 415 if not JSON, 413 if too large, 400 if malformed (with line and column),

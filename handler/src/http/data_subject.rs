@@ -1,4 +1,4 @@
-//! Customers' rights (README, "Customers' rights"): a network company finds every case of its
+//! Customers' rights (docs/operations.md, "Customers' rights"): a network company finds every case of its
 //! own that holds a person's or an organisation's identity number, exports them as JSON (the
 //! data subject's right of access), and erases that person's data from those that are over.
 //! Each act is written to the company's audit log, naming the cases and never the number. The

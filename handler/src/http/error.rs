@@ -1,4 +1,4 @@
-//! The API's error answer (CONTRACT.md section 2): a status, a code from [`ErrorCode`], a
+//! The API's error answer (docs/design.md, section 6.2): a status, a code from [`ErrorCode`], a
 //! Swedish message a person can act on, and the fields concerned (always present, maybe empty).
 
 use axum::http::{HeaderValue, StatusCode, header};

@@ -323,7 +323,7 @@ pub struct AuditEntry {
     pub limit_reached: Option<LookupLimit>,
 }
 
-/// What an audit entry records. For the acts on a data subject's cases (README, "Customers'
+/// What an audit entry records. For the acts on a data subject's cases (docs/operations.md, "Customers'
 /// rights") `case_number` lists the cases concerned, and never the identity number.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,

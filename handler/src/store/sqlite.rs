@@ -104,7 +104,7 @@ impl SqliteStore {
         // Another process holding the write lock makes us wait instead of failing at once.
         conn.busy_timeout(Duration::from_secs(5)).map_err(db_error("set the busy timeout"))?;
         // What is deleted or overwritten is zeroed in the file, not left in free pages: an
-        // erasure must not stay readable with a hex editor (README, "Customers' rights").
+        // erasure must not stay readable with a hex editor (docs/operations.md, "Customers' rights").
         conn.pragma_update(None, "secure_delete", "ON").map_err(db_error("set secure_delete"))?;
         conn.execute_batch(SCHEMA).map_err(db_error("create the schema"))?;
         migrate(&mut conn)?;

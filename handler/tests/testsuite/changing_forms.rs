@@ -1,7 +1,7 @@
 //! Forms that change under cases (issue 9, part 5): a network company changes its definitions
 //! while cases are under way, and the server is restarted with them on the same data. Each
 //! sending is checked against the definitions as they are then; a case already sent is never
-//! made invalid; no stored value is lost. README "When the definitions change" says the rules.
+//! made invalid; no stored value is lost. docs/definitions.md, "When the definitions change", says the rules.
 
 use std::path::Path;
 

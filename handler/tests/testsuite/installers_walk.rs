@@ -1,4 +1,4 @@
-//! The installer's manual, step by step (DESIGN.md section 5), and the network company's side.
+//! The installer's manual, step by step (docs/design.md, section 5), and the network company's side.
 
 use std::collections::{BTreeMap, BTreeSet};
 

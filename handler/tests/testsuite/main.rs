@@ -2,7 +2,7 @@
 //! mdBook's `tests/testsuite`), so that the handler and the AWS SDK are linked once.
 //!
 //! End-to-end tests of the API run the real `handler` binary over HTTP, with SQLite and with
-//! DynamoDB Local (DESIGN.md sections 4-5, CONTRACT.md sections 1-3); each walk is written once
+//! DynamoDB Local (docs/design.md, sections 4-5 and 6.1-6.3); each walk is written once
 //! and run against both stores. The storage contract runs against both stores directly. DynamoDB
 //! Local must be running (`scripts/test` starts it), else the DynamoDB tests fail.
 

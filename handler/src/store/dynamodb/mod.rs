@@ -1,4 +1,4 @@
-//! The production store: one DynamoDB table (DESIGN.md section 3).
+//! The production store: one DynamoDB table (docs/design.md, section 3).
 //!
 //! - case: PK `CASE#<id>`, SK `CASE`, `version`; GSI1 `FIRM#<firm>` / `<updated_at>#<id>`
 //!   (the firm's list); GSI2 `COMPANY#<company>` / `<status>#<submitted_at>#<id>` (the
