@@ -85,6 +85,7 @@ pub async fn cases<S: Store>(
     let cases = found
         .into_iter()
         .map(|(case, fields)| DataSubjectCase {
+            // Asked first: the case's fields move into the answer below.
             erasable: case.erasable(),
             id: case.id,
             number: case.number,
