@@ -85,6 +85,24 @@ impl Status {
         Status::ALL.into_iter().find(|st| st.as_str() == s)
     }
 
+    /// The network company's inbox, in order: what awaits the company first, what is done
+    /// last. A draft is never in it.
+    pub const INBOX_ORDER: [Status; 7] = [
+        Status::Submitted,
+        Status::Returned,
+        Status::Approved,
+        Status::Completed,
+        Status::Rejected,
+        Status::Withdrawn,
+        Status::Closed,
+    ];
+
+    /// Where the status comes in the inbox ([`Status::INBOX_ORDER`]), from 0; a draft after
+    /// all (9). The stores sort by it, so a stored rank must never change meaning.
+    pub fn inbox_rank(self) -> u8 {
+        Status::INBOX_ORDER.iter().position(|s| *s == self).map_or(9, |i| i as u8)
+    }
+
     /// The case is over: Avslutad, Ej godkänd or Makulerad. Retention counts from the change
     /// that made it so, and nothing may be written to it any more.
     pub fn ended(self) -> bool {
@@ -409,7 +427,9 @@ impl Case {
     }
 
     /// Moves the case by the status machine; a submit needs a notice without problems, a
-    /// completion notice a complete notice and completion part. The other side has news.
+    /// completion notice a complete notice and completion part. The other side has news. A
+    /// submit that a rule of the company's approves (`[[auto_approve]]`,
+    /// [`Form::auto_approval`]) is approved in the same change, by [`AUTOMATIC`].
     pub fn act(
         &mut self,
         form: &Form,
@@ -444,6 +464,13 @@ impl Case {
         if !self.unread_by.contains(&other) {
             self.unread_by.push(other);
         }
+        // A rule of the company's may approve a sent case at once; it is part of the submit's
+        // change, so no one ever sees the case waiting.
+        if action == Action::Submit
+            && let Some(rule) = form.auto_approval(&self.job_type, &self.fields)
+        {
+            self.approve_automatically(&rule.description, at)?;
+        }
         Ok(())
     }
 
@@ -463,7 +490,7 @@ impl Case {
     /// which), with no one acting; the installer has news. Part of the submit's change: the
     /// version stays, as both are stored in one write.
     /// The rule acts for the network company, so the status machine decides as for a person.
-    pub fn approve_automatically(
+    fn approve_automatically(
         &mut self,
         description: &str,
         at: OffsetDateTime,
@@ -668,6 +695,20 @@ mod tests {
             DecisionError::MessageTooLong.message(),
             "Meddelandet får vara högst 2000 tecken."
         );
+    }
+
+    #[test]
+    fn the_inbox_shows_what_awaits_the_company_first_and_what_is_done_last() {
+        let mut statuses = Status::ALL.to_vec();
+        statuses.sort_by_key(|s| s.inbox_rank());
+        use Status::*;
+        assert_eq!(
+            statuses,
+            [Submitted, Returned, Approved, Completed, Rejected, Withdrawn, Closed, Draft]
+        );
+        // The stores keep the rank in their sort keys: these numbers must stay.
+        let ranks: Vec<u8> = Status::ALL.iter().map(|s| s.inbox_rank()).collect();
+        assert_eq!(ranks, [9, 0, 1, 2, 4, 3, 6, 5]);
     }
 
     #[test]

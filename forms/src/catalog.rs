@@ -6,6 +6,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::definitions::{Company, Definitions, JobType, NetworkArea};
+use crate::form::{Form, Problem, ProblemCode};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Catalog {
@@ -36,6 +37,36 @@ impl Definitions {
     /// The catalog of every company.
     pub fn catalog(&self) -> Catalog {
         Catalog { companies: self.companies.iter().map(|c| self.catalog_company(c)).collect() }
+    }
+
+    /// The form of a new case with these choices, if they go together: a company there is, an
+    /// installation type it offers, a job type offered with it, and one of the company's
+    /// network areas. Otherwise the problem with the first choice that does not, naming its
+    /// field (the later choices depend on it).
+    pub fn new_case_form(
+        &self,
+        company: &str,
+        installation_type: &str,
+        job_type: &str,
+        network_area: &str,
+    ) -> Result<Form<'_>, Vec<Problem>> {
+        let unknown = |field: &str, message: &str| {
+            let code = ProblemCode::InvalidChoice;
+            vec![Problem { field: field.into(), code, message: message.into() }]
+        };
+        let company = self
+            .company(company)
+            .ok_or_else(|| unknown("company", "Välj ett nätbolag i listan."))?;
+        let form = self.form(&company.id, installation_type).ok_or_else(|| {
+            unknown("installation_type", "Välj en installationstyp som nätbolaget erbjuder.")
+        })?;
+        if !form.offers_job_type(job_type) {
+            return Err(unknown("job_type", "Välj en jobbtyp för installationstypen."));
+        }
+        if company.network_area(network_area).is_none() {
+            return Err(unknown("network_area", "Välj ett av nätbolagets nätområden."));
+        }
+        Ok(form)
     }
 
     fn catalog_company(&self, company: &Company) -> CatalogCompany {
@@ -70,7 +101,49 @@ impl Definitions {
 mod tests {
     use serde_json::json;
 
-    use crate::Definitions;
+    use crate::{Definitions, ProblemCode};
+
+    #[test]
+    fn a_new_case_takes_choices_that_go_together() {
+        let defs = Definitions::builtin();
+        let form = defs
+            .new_case_form("oresundskraft", "fuse_change", "increase_main_fuse", "helsingborg")
+            .unwrap();
+        assert_eq!(
+            (form.company.id.as_str(), form.installation_type.id.as_str()),
+            ("oresundskraft", "fuse_change")
+        );
+        // Each choice is checked against the one before it; the first that does not fit is named.
+        for (choices, field, message) in [
+            (
+                ["elbolaget", "fuse_change", "increase_main_fuse", "helsingborg"],
+                "company",
+                "Välj ett nätbolag i listan.",
+            ),
+            (
+                ["oresundskraft", "solar", "increase_main_fuse", "nowhere"],
+                "installation_type",
+                "Välj en installationstyp som nätbolaget erbjuder.",
+            ),
+            (
+                ["oresundskraft", "fuse_change", "move_service", "nowhere"],
+                "job_type",
+                "Välj en jobbtyp för installationstypen.",
+            ),
+            (
+                ["oresundskraft", "fuse_change", "increase_main_fuse", "kiruna"],
+                "network_area",
+                "Välj ett av nätbolagets nätområden.",
+            ),
+        ] {
+            let [company, kind, job, area] = choices;
+            let problems = defs.new_case_form(company, kind, job, area).unwrap_err();
+            assert_eq!(problems.len(), 1, "{choices:?}");
+            assert_eq!(problems[0].field, field, "{choices:?}");
+            assert_eq!(problems[0].code, ProblemCode::InvalidChoice, "{choices:?}");
+            assert_eq!(problems[0].message, message, "{choices:?}");
+        }
+    }
 
     #[test]
     fn the_catalog_has_the_shape_of_get_forms() {

@@ -12,11 +12,24 @@ use time::OffsetDateTime;
 use crate::attachment::{Attachment, FileType};
 use crate::case::{Action, Case, Status};
 use crate::definitions::Definitions;
-use crate::form::FieldValues;
+use crate::form::{FieldValues, Problem};
 use crate::formats::normalize_identity_number;
 
 /// What an erased text says where a name or a number stood.
 pub const ERASED: &str = "[raderat]";
+
+/// Why an erasure kept a case that another change overtook while it was erased.
+pub const CHANGED_MEANWHILE: &str = "Ärendet ändrades samtidigt. Försök igen.";
+
+/// The identity number a request names (`identity_number`), as cases are searched for it:
+/// twelve digits ([`normalize_identity_number`] on `today`), or the problem with it.
+pub fn requested_number(identity_number: &str, today: time::Date) -> Result<String, Problem> {
+    normalize_identity_number(identity_number, today).map_err(|e| Problem {
+        field: "identity_number".into(),
+        code: e.problem_code(),
+        message: e.message().into(),
+    })
+}
 
 /// The fields of `case` that hold the identity number `number` (twelve digits, as
 /// [`normalize_identity_number`] gives it). A stored value is compared as it was written,
@@ -153,6 +166,24 @@ pub struct Erased {
 }
 
 impl Case {
+    /// Whether a data subject's data may be erased from the case now: only once it is over
+    /// (Avslutad, Makulerad, Ej godkänd); an open case needs it for the work.
+    pub fn erasable(&self) -> bool {
+        self.status.ended()
+    }
+
+    /// Why an erasure keeps the data subject's data in the case now, in Swedish; `None` when
+    /// it is [`Case::erasable`].
+    pub fn kept_from_erasure(&self) -> Option<String> {
+        (!self.erasable()).then(|| {
+            format!(
+                "Ärendet är {}: uppgifterna behövs tills det är avslutat. Radera dem när det är \
+                 Avslutat, Makulerat eller Ej godkänt.",
+                self.status.label()
+            )
+        })
+    }
+
     /// Erases the data subject whose number `fields` hold: every value of their sections, the
     /// files attached there, and their name and number in every text of the case (history,
     /// messages, decision texts, file names). A new version, but not a change retention counts
@@ -337,6 +368,39 @@ mod tests {
         case.attachments.push(attachment("a1", "owner.id_copy", "legitimation.pdf"));
         case.attachments.push(attachment("a2", "work.site_plan", "Greta Ek plan.pdf"));
         case
+    }
+
+    #[test]
+    fn a_request_names_one_number_with_its_century_or_is_told_what_is_wrong() {
+        let today = T0.date();
+        // Ten digits with `-` are under 100 years old today, with `+` 100 or older.
+        assert_eq!(requested_number("20121212-1212", today), Ok("201212121212".into()));
+        assert_eq!(requested_number("121212-1212", today), Ok("201212121212".into()));
+        assert_eq!(requested_number("121212+1212", today), Ok("191212121212".into()));
+        assert_eq!(requested_number("556074-3089", today), Ok("165560743089".into()));
+        let problem = requested_number("121212-1213", today).unwrap_err();
+        assert_eq!(problem.field, "identity_number");
+        assert_eq!(problem.code, crate::ProblemCode::InvalidCheckDigit);
+        assert_eq!(problem.message, "Kontrollsiffran stämmer inte. Kontrollera numret med kunden.");
+        let problem = requested_number("12", today).unwrap_err();
+        assert_eq!(problem.code, crate::ProblemCode::InvalidFormat);
+    }
+
+    #[test]
+    fn only_a_case_that_is_over_is_erasable() {
+        let mut c = case();
+        for status in Status::ALL {
+            c.status = status;
+            let over = matches!(status, Status::Closed | Status::Withdrawn | Status::Rejected);
+            assert_eq!(c.erasable(), over, "{status:?}");
+            assert_eq!(c.kept_from_erasure().is_none(), over, "{status:?}");
+        }
+        c.status = Status::Approved;
+        assert_eq!(
+            c.kept_from_erasure().unwrap(),
+            "Ärendet är Godkänd: uppgifterna behövs tills det är avslutat. Radera dem när det är \
+             Avslutat, Makulerat eller Ej godkänt."
+        );
     }
 
     #[test]

@@ -4,6 +4,11 @@
 //! what the installer is shown ([`Form::lookup_outcome`]). The store and the audit log stay with
 //! the caller.
 
+/// How many lookups a user and an installer firm may make.
+mod limits;
+
+pub use limits::{LookupCount, LookupRefusal};
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

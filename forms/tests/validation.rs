@@ -605,10 +605,69 @@ fn a_submit_needs_a_case_without_problems() {
     assert_eq!(problems, form.validate(&Default::default()));
     assert_eq!((case.status, case.version), (Status::Draft, 1), "a refused submit changes nothing");
 
-    case.fields = full_case(&form);
+    case.fields = over_the_rule(&form);
     case.act(&form, Action::Submit, Role::Installer, "u1", at, None).unwrap();
     assert_eq!((case.status, case.version), (Status::Submitted, 2));
     assert_eq!(case.submitted_at, Some(at));
+}
+
+/// A whole fuse change that Öresundskraft's `[[auto_approve]]` rule (at most 25 A) does not
+/// approve, so that it waits for a case handler.
+fn over_the_rule(form: &Form) -> forms::FieldValues {
+    let mut values = full_case(form);
+    values.insert("work.requested_main_fuse".into(), "35".into());
+    values
+}
+
+#[test]
+fn a_submit_that_a_company_rule_approves_is_approved_in_the_same_change() {
+    let form = form("oresundskraft", "fuse_change");
+    let at = time::OffsetDateTime::UNIX_EPOCH;
+    let mut case = fuse_change_draft(&form, at);
+    case.fields = full_case(&form);
+    case.fields.insert("work.requested_main_fuse".into(), "25".into());
+    case.act(&form, Action::Submit, Role::Installer, "u1", at, None).unwrap();
+    assert_eq!((case.status, case.version), (Status::Approved, 2), "one change, one version");
+    assert_eq!(case.submitted_at, Some(at));
+    let steps: Vec<_> = case.history[1..]
+        .iter()
+        .map(|s| (s.action, s.by.as_str(), s.role, s.from, s.to, s.message.as_deref()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (
+                Action::Submit,
+                "u1",
+                Some(Role::Installer),
+                Some(Status::Draft),
+                Status::Submitted,
+                None
+            ),
+            (
+                Action::Approve,
+                forms::AUTOMATIC,
+                None,
+                Some(Status::Submitted),
+                Status::Approved,
+                Some(
+                    "Godkänd automatiskt enligt nätbolagets regel: Säkringsändring till högst 25 A."
+                )
+            ),
+        ]
+    );
+    assert!(case.unread_for(Role::NetworkCompany) && case.unread_for(Role::Installer));
+
+    // Over the rule's limit, or another installation type: the case waits for a person.
+    let mut waiting = fuse_change_draft(&form, at);
+    waiting.fields = over_the_rule(&form);
+    waiting.act(&form, Action::Submit, Role::Installer, "u1", at, None).unwrap();
+    assert_eq!(waiting.status, Status::Submitted);
+    assert!(!waiting.unread_for(Role::Installer));
+    // Only a submit is approved by a rule: a message on the waiting case is not.
+    waiting.fields.insert("work.requested_main_fuse".into(), "25".into());
+    waiting.act(&form, Action::Message, Role::Installer, "u1", at, Some("Hej".into())).unwrap();
+    assert_eq!(waiting.status, Status::Submitted);
 }
 
 #[test]
@@ -650,7 +709,7 @@ fn messages_keep_the_status_and_are_news_for_the_other_side() {
     let mut case = fuse_change_draft(&form, at);
     let on_draft = case.act(&form, Action::Message, Role::Installer, "u1", at, Some("Hej".into()));
     assert!(on_draft.is_err(), "nothing to write about before it is sent");
-    case.fields = full_case(&form);
+    case.fields = over_the_rule(&form);
     case.act(&form, Action::Submit, Role::Installer, "u1", at, None).unwrap();
     assert!(case.unread_for(Role::NetworkCompany) && !case.unread_for(Role::Installer));
     assert!(case.mark_read(Role::NetworkCompany));

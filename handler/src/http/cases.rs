@@ -231,27 +231,14 @@ pub async fn create<S: Store>(
     if caller.role != Role::Installer {
         return Err(ApiError::forbidden("Bara installatörer skapar anmälningar."));
     }
-    let defs = state.definitions();
-    let unknown = |field: &str, message: &str| {
-        let problem = Problem {
-            field: field.into(),
-            code: ProblemCode::InvalidChoice,
-            message: message.into(),
-        };
-        ApiError::new(ErrorCode::UnknownChoice, message).with_fields(vec![problem])
-    };
-    let company = defs
-        .company(&new.company)
-        .ok_or_else(|| unknown("company", "Välj ett nätbolag i listan."))?;
-    let form = defs.form(&company.id, &new.installation_type).ok_or_else(|| {
-        unknown("installation_type", "Välj en installationstyp som nätbolaget erbjuder.")
-    })?;
-    if !form.offers_job_type(&new.job_type) {
-        return Err(unknown("job_type", "Välj en jobbtyp för installationstypen."));
-    }
-    if company.network_area(&new.network_area).is_none() {
-        return Err(unknown("network_area", "Välj ett av nätbolagets nätområden."));
-    }
+    let form = state
+        .definitions()
+        .new_case_form(&new.company, &new.installation_type, &new.job_type, &new.network_area)
+        .map_err(|problems| {
+            let message = problems.first().map(|p| p.message.clone()).unwrap_or_default();
+            ApiError::new(ErrorCode::UnknownChoice, message).with_fields(problems)
+        })?;
+    let company = form.company;
     let at = now();
     let mut case = Case::new_draft(
         new_case_id(&company.id),

@@ -6,9 +6,8 @@
 
 use axum::Json;
 use axum::extract::State;
-use forms::data_subject::{ExportedCase, holding, scrub};
-use forms::formats::normalize_identity_number;
-use forms::{Case, Problem, Role, Status};
+use forms::data_subject::{CHANGED_MEANWHILE, ExportedCase, holding, requested_number, scrub};
+use forms::{Case, Role, Status};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -86,6 +85,8 @@ pub async fn cases<S: Store>(
     let cases = found
         .into_iter()
         .map(|(case, fields)| DataSubjectCase {
+            // Asked first: the case's fields move into the answer below.
+            erasable: case.erasable(),
             id: case.id,
             number: case.number,
             company: case.company,
@@ -93,7 +94,6 @@ pub async fn cases<S: Store>(
             status: case.status,
             status_label: case.status.label().to_string(),
             fields,
-            erasable: case.status.ended(),
         })
         .collect();
     Ok(Json(DataSubjectCases { cases }))
@@ -124,15 +124,8 @@ pub async fn erase<S: Store>(
     let found = matching(&state, &caller, &request).await?;
     let (mut erased, mut kept, mut changed) = (Vec::new(), Vec::new(), Vec::new());
     for (mut case, fields) in found {
-        if !case.status.ended() {
-            kept.push(KeptCase {
-                number: case.number,
-                reason: format!(
-                    "Ärendet är {}: uppgifterna behövs tills det är avslutat. Radera dem när det \
-                     är Avslutat, Makulerat eller Ej godkänt.",
-                    case.status.label()
-                ),
-            });
+        if let Some(reason) = case.kept_from_erasure() {
+            kept.push(KeptCase { number: case.number, reason });
             continue;
         }
         let removed = case.erase_data_subject(&fields);
@@ -149,10 +142,9 @@ pub async fn erase<S: Store>(
                 erased.push(case.number.clone());
                 changed.push(case);
             }
-            Err(StoreError::VersionConflict) => kept.push(KeptCase {
-                number: case.number,
-                reason: "Ärendet ändrades samtidigt. Försök igen.".into(),
-            }),
+            Err(StoreError::VersionConflict) => {
+                kept.push(KeptCase { number: case.number, reason: CHANGED_MEANWHILE.into() })
+            }
             Err(e) => return Err(e.into()),
         }
     }
@@ -164,7 +156,7 @@ pub async fn erase<S: Store>(
 
 /// The company's cases (every one it can see) that hold the number, each with the fields that
 /// hold it, oldest first as the store lists them. The number is compared whole, with its
-/// century (`forms::formats::normalize_identity_number`).
+/// century (`forms::data_subject::requested_number`, `holding`).
 async fn matching<S: Store>(
     state: &AppState<S>,
     caller: &Caller,
@@ -175,14 +167,9 @@ async fn matching<S: Store>(
             "Bara nätbolaget kan söka fram, lämna ut och radera en kunds uppgifter.",
         ));
     }
-    let wanted =
-        normalize_identity_number(&request.identity_number, now().date()).map_err(|e| {
-            ApiError::new(ErrorCode::InvalidFields, e.message()).with_fields(vec![Problem {
-                field: "identity_number".into(),
-                code: e.problem_code(),
-                message: e.message().into(),
-            }])
-        })?;
+    let wanted = requested_number(&request.identity_number, now().date()).map_err(|problem| {
+        ApiError::new(ErrorCode::InvalidFields, problem.message.clone()).with_fields(vec![problem])
+    })?;
     let definitions = state.definitions();
     let mut found = Vec::new();
     let mut page = PageRequest { limit: 100, after: None };

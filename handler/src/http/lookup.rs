@@ -5,6 +5,7 @@
 use axum::Json;
 use axum::extract::State;
 use forms::definitions::{Company, LookupLimit};
+use forms::lookup::LookupCount;
 use forms::{Change, FieldValues, Installation, LookupQuery};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -101,12 +102,15 @@ pub async fn lookup<S: Store>(
     };
     // The caps' counts, the audit entry and the case with the lookup applied: one write, all
     // or nothing.
-    let uses = capped_uses(&caller, form.company);
+    let counts = form.company.lookup_counts(&caller.org, &caller.user, now());
+    let uses: Vec<CappedUse> = counts
+        .iter()
+        .map(|c| CappedUse { key: c.key.clone(), cap: c.cap, lifetime: c.lifetime })
+        .collect();
     let applied = (request.apply && outcome.is_ok()).then_some(&case);
     match state.store.record_lookup(&audit(outcome.is_ok(), None), &uses, applied).await {
         Err(StoreError::CapReached(index)) => {
-            let limit = LONGEST_FIRST[index];
-            return Err(refused(&state, form.company, limit, &uses[index], &audit).await);
+            return Err(refused(&state, form.company, &counts[index], &audit).await);
         }
         written => written?,
     }
@@ -143,84 +147,20 @@ async fn read_registry<S: Store>(
     Ok((by_ean?, by_meter_number?))
 }
 
-/// The caps on lookups, the longest window first: the store reports the first cap reached, so
-/// a refusal names the cap that holds longest.
-const LONGEST_FIRST: [LookupLimit; 4] = [
-    LookupLimit::PerFirmPerDay,
-    LookupLimit::PerUserPerDay,
-    LookupLimit::PerUserPerHour,
-    LookupLimit::PerUserPerMinute,
-];
-
-/// One use of each of the company's caps on lookups (`Company::lookup_limits`), in the order
-/// of [`LONGEST_FIRST`]: per installer firm per day, and per user per day, hour and minute,
-/// counted in the store so that every Lambda instance shares the count.
-fn capped_uses(caller: &Caller, company: &Company) -> Vec<CappedUse> {
-    let now = now().unix_timestamp();
-    LONGEST_FIRST
-        .into_iter()
-        .map(|limit| {
-            let window = limit.window_seconds();
-            let who =
-                if limit.per_firm() { format!("firm#{}", caller.org) } else { caller.user.clone() };
-            CappedUse {
-                key: format!("lookup#{}#{limit:?}#{who}#{}", company.id, now / window),
-                cap: company.lookup_limits.cap(limit),
-                // Outlives its window a little, so that it is never gone while it counts.
-                lifetime: time::Duration::seconds(window + 60),
-            }
-        })
-        .collect()
-}
-
-/// The answer to a lookup that `limit` refused (`used`, its use): 429 with when to try again.
-/// The first refusal by a cap in its window goes in the company's audit log, with the cap;
-/// later ones in the same window do not (a script that keeps trying would otherwise fill it).
+/// The answer to a lookup that `count`'s cap refused: 429 with when to try again. The first
+/// refusal by a cap in its window goes in the company's audit log, with the cap.
 async fn refused<S: Store>(
     state: &AppState<S>,
     company: &Company,
-    limit: LookupLimit,
-    used: &CappedUse,
+    count: &LookupCount,
     audit: &impl Fn(bool, Option<LookupLimit>) -> AuditEntry,
 ) -> ApiError {
-    let once = format!("refused#{}", used.key);
-    if let Err(e) = state.store.record_once(&audit(false, Some(limit)), &once, used.lifetime).await
-    {
+    let refusal = company.lookup_refusal(count, now());
+    let entry = audit(false, Some(count.limit));
+    if let Err(e) = state.store.record_once(&entry, &refusal.once_key, count.lifetime).await {
         return e.into();
     }
     // Logs carry no one's identity, so the user is not named here.
-    tracing::warn!(limit = ?limit, "lookup limit reached");
-    let window = limit.window_seconds();
-    let retry_after = (window - now().unix_timestamp() % window).max(1) as u64;
-    ApiError::rate_limited(retry_after).with_message(format!(
-        "{} tillåter högst {} uppslag {}. Försök igen {}.",
-        company.name,
-        used.cap,
-        limit.describe(),
-        wait_in_words(retry_after)
-    ))
-}
-
-/// "om 40 sekunder", "om 12 minuter", "om 3 timmar": when to try again, roughly.
-fn wait_in_words(seconds: u64) -> String {
-    match seconds {
-        0..=90 => format!("om {seconds} sekunder"),
-        91..=5400 => format!("om {} minuter", seconds.div_ceil(60)),
-        _ => format!("om {} timmar", seconds.div_ceil(3600)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wait_in_words;
-
-    #[test]
-    fn the_wait_is_said_in_seconds_minutes_or_hours() {
-        assert_eq!(wait_in_words(1), "om 1 sekunder");
-        assert_eq!(wait_in_words(60), "om 60 sekunder");
-        assert_eq!(wait_in_words(91), "om 2 minuter");
-        assert_eq!(wait_in_words(3600), "om 60 minuter");
-        assert_eq!(wait_in_words(5401), "om 2 timmar");
-        assert_eq!(wait_in_words(86_400), "om 24 timmar");
-    }
+    tracing::warn!(limit = ?count.limit, "lookup limit reached");
+    ApiError::rate_limited(refusal.retry_after).with_message(refusal.message)
 }

@@ -74,13 +74,6 @@ async fn act<S: Store>(
     let at = now();
     let before = case.history.len();
     case.act(&form, step.action, caller.role, &caller.user, at, step.message)?;
-    // A rule of the company's may approve a sent case at once; it is stored with the submit,
-    // so no one ever sees it waiting.
-    if step.action == Action::Submit
-        && let Some(rule) = form.auto_approval(&case.job_type, &case.fields)
-    {
-        case.approve_automatically(&rule.description, at)?;
-    }
     let mail = notify::notifications(&case, form.company, before, &state.site_url, at);
     state.store.update_case_notifying(&case, &mail).await?;
     state.mail_ready.notify_one();

@@ -96,7 +96,7 @@ pub trait CaseStore: Send + Sync {
 
     /// One page of a network company's cases that match `query` ("Inkorg"): never drafts
     /// (they are not even in the index this reads); "För godkännande" first, then by status
-    /// ([`inbox_rank`]), oldest sent first.
+    /// ([`Status::inbox_rank`]), oldest sent first.
     fn company_cases(
         &self,
         company: &str,
@@ -181,24 +181,11 @@ pub fn firm_list_key(case: &Case) -> String {
     format!("{}#{}", sortable_time(case.updated_at), case.id)
 }
 
-/// Where a status comes in the inbox: what awaits the company first, what is done last.
-pub fn inbox_rank(status: Status) -> u8 {
-    match status {
-        Status::Submitted => 0,
-        Status::Returned => 1,
-        Status::Approved => 2,
-        Status::Completed => 3,
-        Status::Rejected => 4,
-        Status::Withdrawn => 5,
-        Status::Closed => 6,
-        Status::Draft => 9,
-    }
-}
-
-/// The inbox is ordered by this key, ascending: by [`inbox_rank`], then oldest sent first.
+/// The inbox is ordered by this key, ascending: by the core's order of statuses
+/// ([`Status::inbox_rank`]), then oldest sent first.
 pub fn inbox_key(case: &Case) -> String {
     let submitted = case.submitted_at.map(sortable_time).unwrap_or_default();
-    format!("{}#{submitted}#{}", inbox_rank(case.status), case.id)
+    format!("{}#{submitted}#{}", case.status.inbox_rank(), case.id)
 }
 
 /// A new case's id: `<company>.<uuid>`. The company comes first so that a lookup knows whose

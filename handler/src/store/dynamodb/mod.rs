@@ -36,8 +36,7 @@ use time::OffsetDateTime;
 use super::sortable_time;
 use super::{
     AuditEntry, AuditStore, CappedUse, CaseQuery, CaseStore, Notification, OutboxStore, Page,
-    PageRequest, RegistryStore, StoreError, StoreResult, firm_list_key, inbox_key, inbox_rank,
-    search_text,
+    PageRequest, RegistryStore, StoreError, StoreResult, firm_list_key, inbox_key, search_text,
 };
 pub use table::create_table;
 
@@ -553,7 +552,7 @@ impl CaseStore for DynamoStore {
             what: "list a company's cases",
             index: "GSI2",
             partition: format!("COMPANY#{company}"),
-            key_prefix: query.status.map(|st| format!("{}#", inbox_rank(st))),
+            key_prefix: query.status.map(|st| format!("{}#", st.inbox_rank())),
             forward: true,
             query,
             page,

@@ -238,7 +238,7 @@ async fn lists_come_in_pages_with_every_case_once<S: Store>(s: &S) {
 
     let listed = inbox_list(s, "co-x", &all, 50).await;
     let mut expected = made.clone();
-    expected.sort_by_key(|c| (handler::store::inbox_rank(c.status), c.submitted_at, c.id.clone()));
+    expected.sort_by_key(|c| (c.status.inbox_rank(), c.submitted_at, c.id.clone()));
     assert_eq!(ids(&listed), ids(&expected), "each case once, waiting first, oldest first");
     let firm_a = firm_list(s, "firm-a", &all, 50).await;
     assert_eq!(firm_a.len(), 96);
