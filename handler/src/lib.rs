@@ -1,6 +1,7 @@
 //! Elanmälan's handler: the HTTP API over the forms core, served on AWS Lambda and locally,
 //! with DynamoDB and SQLite stores.
 //!
+//! - `definitions`: the definitions being served, and reading a definitions folder;
 //! - `http`: the one router, what Lambda and `handler serve` share (routes, errors, identity,
 //!   the OpenAPI document);
 //! - `store`: the storage ports and their SQLite and DynamoDB adapters;
@@ -17,6 +18,7 @@
 
 #[cfg(feature = "local")]
 pub mod cli;
+pub mod definitions;
 pub mod http;
 pub mod lambda;
 #[cfg(feature = "local")]
