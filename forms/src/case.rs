@@ -1,4 +1,5 @@
 //! The case (anmälan) and its life: statuses, who may move it where, and its history.
+//! Over 500 lines with its unit tests, which read best next to the status machine.
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;

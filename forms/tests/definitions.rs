@@ -1,5 +1,6 @@
 //! The shipped definitions load and mean what they say; broken definitions are refused with
 //! errors that name file, line and column (fixtures in `tests/fixtures/broken/`).
+//! Over 500 lines: one area's cases, read as a list.
 
 use std::{
     collections::BTreeSet,

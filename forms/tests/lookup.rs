@@ -1,6 +1,7 @@
 //! "Hämta anl-data": merging an installation from the registry into a case with "Skriv över
 //! fält i anmälan?" Ja or Nej, what a lookup shows, "Kopiera från ägare" and the network area
 //! warning. Unit tests first, then properties over arbitrary cases and registry rows.
+//! Over 500 lines: one area's cases, read as a list.
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Validation of a case against Öresundskraft's forms: what is required, every format rule with
 //! its code and Swedish message, what an edit may contain, and how an edit is applied.
+//! Over 500 lines: one area's cases, read as a list.
 
 mod common;
 

@@ -1,22 +1,28 @@
 //! Elanmälan's handler: the HTTP API over the forms core, served on AWS Lambda and locally,
 //! with DynamoDB and SQLite stores.
 //!
+//! - `definitions`: the definitions being served, and reading a definitions folder;
 //! - `http`: the one router, what Lambda and `handler serve` share (routes, errors, identity,
 //!   the OpenAPI document);
-//! - `store`: the storage ports and their SQLite and DynamoDB adapters;
+//! - `store`: the storage ports and their SQLite and DynamoDB adapters, and the file store of
+//!   attachments (S3, local files);
 //! - `lambda`: running as an AWS Lambda function (the API, the outbox's sender, the retention
 //!   sweep);
 //! - `notify`: e-mail to the other side of a case, through the outbox;
 //! - `retention`: the sweep that removes personal data when its time is up;
 //! - `local`: what only `handler serve` has (the site, demo users and sign-in, the local key,
-//!   attachments as local files);
+//!   the links of attachments kept as local files);
 //! - `cli`: the command line.
 //!
-//! `local` and `cli`, and the SQLite store, come with the default feature `local`; without it
+//! Layers, lowest first: `store`, `http`, `local`; a module names only those below it
+//! (tests/testsuite/module_layers.rs).
+//!
+//! `local` and `cli`, and the SQLite and local file stores, come with the default feature `local`; without it
 //! (`--no-default-features`) the crate is the Lambda function alone (docs/cli.md, "Lambda build").
 
 #[cfg(feature = "local")]
 pub mod cli;
+pub mod definitions;
 pub mod http;
 pub mod lambda;
 #[cfg(feature = "local")]

@@ -9,7 +9,7 @@ use forms::Definitions;
 use forms::retention::{AUDIT_RETENTION, Retention, RetentionStep, SWEPT};
 use time::OffsetDateTime;
 
-use crate::http::LiveDefinitions;
+use crate::definitions::LiveDefinitions;
 use crate::store::files::{FileStore, Files, file_key};
 use crate::store::{PageRequest, Store, StoreError};
 

@@ -1,4 +1,4 @@
-//! The caps on lookups (`[lookup_limits]`, README "Lookup limits") as pure rules: which counts
+//! The caps on lookups (`[lookup_limits]`, docs/operations.md, "Lookup limits") as pure rules: which counts
 //! a lookup adds one to and in which order they are checked ([`Company::lookup_counts`]), and
 //! what a lookup that a cap refused is told ([`Company::lookup_refusal`]). The store keeps the
 //! counts, so that every instance of the handler shares them.

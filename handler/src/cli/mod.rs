@@ -148,7 +148,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             };
             let definitions = match definitions {
                 None => forms::Definitions::builtin().clone(),
-                Some(dir) => site::definitions_from(&dir)
+                Some(dir) => crate::definitions::read_folder(&dir)
                     .map_err(|problems| problem_report(&problems, &dir))?,
             };
             let key = local_key(&store.data_dir)?;
@@ -171,7 +171,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 }
             }
         }
-        Command::CheckDefinitions { dir } => match site::definitions_from(&dir) {
+        Command::CheckDefinitions { dir } => match crate::definitions::read_folder(&dir) {
             Ok(definitions) => {
                 let forms = definitions.forms().count();
                 let companies = definitions.companies.len();
@@ -267,7 +267,7 @@ fn local_key(data_dir: &Path) -> Result<LocalKey, Failure> {
 }
 
 fn open_sqlite(data_dir: &Path) -> Result<SqliteStore, Failure> {
-    crate::local::create_private_dir(data_dir).map_err(|e| {
+    crate::store::files::local::create_private_dir(data_dir).map_err(|e| {
         format!("cannot create {}: {e}. {}", data_dir.display(), writable_advice(data_dir))
     })?;
     let path = data_dir.join("elanmalan.sqlite3");

@@ -10,10 +10,12 @@ use site::SignIn;
 
 use super::watch::Watcher;
 use super::{AttachmentArgs, Failure, FilesKind, StoreArgs, StoreKind};
-use crate::http::{AppState, LiveDefinitions, router};
+use crate::definitions::LiveDefinitions;
+use crate::http::{AppState, router};
 use crate::local::{self, LiveSite, LocalKey, Preview, demo};
 use crate::notify::{self, Mailer};
 use crate::retention;
+use crate::store::files::local::LinkedCases;
 use crate::store::files::{Files, S3Files};
 use crate::store::{RegistryStore, Store};
 
@@ -105,7 +107,7 @@ pub(super) async fn serve<S: Store>(
     };
     // The local file links ask the cases whether they still work.
     let local_files =
-        local_files.map(|files| (files, Arc::new(state.clone()) as Arc<dyn local::LinkedCases>));
+        local_files.map(|files| (files, Arc::new(state.clone()) as Arc<dyn LinkedCases>));
     // E-mails to the other side of a case become .eml files here.
     let mailer = Arc::new(Mailer::Files(args.data_dir.join("mail")));
     tokio::spawn(notify::deliver(store.clone(), mailer, state.mail_ready.clone()));

@@ -16,7 +16,7 @@ use forms::Definitions;
 use forms::definitions::DefinitionErrors;
 use site::SignIn;
 
-use crate::http::LiveDefinitions;
+use crate::definitions::LiveDefinitions;
 use crate::local::{LiveSite, Preview};
 
 const POLL: Duration = Duration::from_millis(300);
@@ -96,7 +96,7 @@ impl Watcher {
 
 /// The definitions in `dir` and the site built from them.
 fn reload(dir: &Path) -> Result<(Definitions, site::Site), DefinitionErrors> {
-    let definitions = site::definitions_from(dir)?;
+    let definitions = crate::definitions::read_folder(dir)?;
     let built = site::build(&definitions, &SignIn::Local).map_err(|e| {
         DefinitionErrors::single(
             dir.display().to_string(),

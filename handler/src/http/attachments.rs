@@ -334,12 +334,12 @@ pub async fn remove<S: Store>(
 /// What the local server's file links ask of the cases: a link works only while the case
 /// allows it.
 #[cfg(feature = "local")]
-impl<S: Store> crate::local::LinkedCases for AppState<S> {
+impl<S: Store> crate::store::files::local::LinkedCases for AppState<S> {
     fn takes_upload<'a>(
         &'a self,
         case: &'a str,
         attachment: &'a str,
-    ) -> crate::local::BoxFuture<'a, crate::store::StoreResult<bool>> {
+    ) -> crate::store::files::local::BoxFuture<'a, crate::store::StoreResult<bool>> {
         Box::pin(async move {
             // A clone reads the definitions being served now.
             let state = self.clone();
@@ -360,8 +360,10 @@ impl<S: Store> crate::local::LinkedCases for AppState<S> {
         &'a self,
         case: &'a str,
         attachment: &'a str,
-    ) -> crate::local::BoxFuture<'a, crate::store::StoreResult<Option<(String, &'static str)>>>
-    {
+    ) -> crate::store::files::local::BoxFuture<
+        'a,
+        crate::store::StoreResult<Option<(String, &'static str)>>,
+    > {
         Box::pin(async move {
             let case = self.store.get_case(case).await?;
             let found = case.and_then(|c| c.attachments.into_iter().find(|a| a.id == attachment));

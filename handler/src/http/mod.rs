@@ -15,7 +15,7 @@ mod messages;
 mod moves;
 pub mod openapi;
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -29,6 +29,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub use self::auth::{Auth, Caller};
 pub use self::body::BODY_LIMIT;
 pub use self::error::{ApiError, ErrorCode};
+use crate::definitions::LiveDefinitions;
 use crate::store::Store;
 use crate::store::files::Files;
 
@@ -87,28 +88,6 @@ impl<S> AppState<S> {
     /// The definitions, as they were when this request began.
     pub fn definitions(&self) -> &::forms::Definitions {
         &self.definitions
-    }
-}
-
-/// The definitions being served, which `handler serve --watch` replaces when their files
-/// change. Each version is an `Arc`, freed when the last request reading it is done.
-#[derive(Clone)]
-pub struct LiveDefinitions(Arc<RwLock<Arc<::forms::Definitions>>>);
-
-impl LiveDefinitions {
-    pub fn new(definitions: ::forms::Definitions) -> Self {
-        LiveDefinitions(Arc::new(RwLock::new(Arc::new(definitions))))
-    }
-
-    /// The version being served now.
-    pub fn current(&self) -> Arc<::forms::Definitions> {
-        // A panic while the lock was held cannot leave a half-written `Arc` behind.
-        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
-    /// Serves `definitions` from the next request on.
-    pub fn replace(&self, definitions: ::forms::Definitions) {
-        *self.0.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(definitions);
     }
 }
 

@@ -9,8 +9,8 @@ use forms::Role;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use super::files::LocalFiles;
 use crate::http::{Auth, Caller};
+use crate::store::files::local::{LocalFiles, create_private_dir};
 
 /// The issuer of local mode's tokens (`handler token`, the demo sign-in).
 const ISSUER: &str = "elanmalan-local";
@@ -59,7 +59,7 @@ impl LocalKey {
             }
             return Ok(LocalKey(key));
         }
-        super::create_private_dir(data_dir)?;
+        create_private_dir(data_dir)?;
         let key: [u8; MIN_KEY_BYTES] = rand::random();
         let mut options = fs::OpenOptions::new();
         options.write(true).create_new(true);

@@ -18,12 +18,12 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-pub use self::files::{BoxFuture, LinkedCases, LocalFiles};
 pub use self::key::LocalKey;
 pub use self::preview::Preview;
 pub use self::site::LiveSite;
 use crate::http::body::JsonBody;
 use crate::http::{ApiError, ErrorCode};
+use crate::store::files::local::{LinkedCases, LocalFiles};
 use demo::DEMO_USERS;
 
 pub mod demo;
@@ -31,17 +31,6 @@ mod files;
 mod key;
 mod preview;
 mod site;
-
-/// Creates `dir` and the folders above it that are missing, readable by their owner only: the
-/// data directory holds customers' data, the signing key and Bilagor. A folder that exists is
-/// left as it is.
-pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
-}
 
 #[derive(Serialize)]
 struct DemoUserView {

@@ -436,7 +436,7 @@ mod open_uploads_are_capped_by_max_files {
 /// expired, and leaves attached files and uploads still in time.
 #[tokio::test]
 async fn the_sweep_removes_uploads_never_confirmed() {
-    use handler::local::LocalFiles;
+    use handler::store::files::local::LocalFiles;
     use handler::store::files::{Files, file_key, upload_key};
     let dir = tempfile::tempdir().unwrap();
     let store = handler::store::sqlite::SqliteStore::open(&dir.path().join("store.db")).unwrap();

@@ -2,6 +2,7 @@
 //! create-table` makes, and CloudFront's Content-Security-Policy is the one `handler serve`
 //! sends, with Cognito's domain to sign in with and the attachments bucket to upload to. (cfn-lint and checkov check the rest of it in
 //! `scripts/test`.)
+//! Over 500 lines: one template, checked resource by resource.
 
 use std::collections::{BTreeMap, BTreeSet};
 

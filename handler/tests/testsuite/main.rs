@@ -29,6 +29,7 @@ mod lambda;
 mod local_server;
 mod local_tokens;
 mod mail_ses;
+mod module_layers;
 mod network_company;
 mod odd_requests;
 mod only_text;

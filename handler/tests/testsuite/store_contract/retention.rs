@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use forms::retention::Retention;
 use forms::{Action, Attachment, Case, Definitions, FileType, HistoryEntry, Role, Status};
-use handler::local::LocalFiles;
 use handler::retention::{Swept, sweep};
+use handler::store::files::local::LocalFiles;
 use handler::store::files::{Files, file_key};
 use handler::store::{AuditEntry, CaseStore, PageRequest, Store};
 use time::macros::datetime;

@@ -2,8 +2,8 @@
 //! [`FileStore`], and two adapters. Clients never send a file through the API itself: they get
 //! a short-lived link to put it to, and links to get it from.
 //!
-//! - `LocalFiles` (`handler serve`, `crate::local::files`, only with the `local` feature):
-//!   files under `<data dir>/attachments/` with links served by the local server.
+//! - [`LocalFiles`](local::LocalFiles) (`handler serve`, only with the `local` feature): files
+//!   under `<data dir>/attachments/` with links served by the local server (`crate::local`).
 //! - [`S3Files`] (AWS): a private bucket, presigned PUT and GET links of five minutes.
 //!
 //! An upload goes to `uploads/<case id>/<attachment id>` ([`upload_key`]), which its link may
@@ -20,6 +20,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{StoreError, StoreResult};
+
+#[cfg(feature = "local")]
+pub mod local;
 
 /// How long an upload or a download link works.
 pub const LINK_LIFETIME: Duration = Duration::from_secs(5 * 60);
@@ -88,7 +91,7 @@ pub enum Files {
     S3(S3Files),
     /// Files under the data directory (`handler serve`); the Lambda build has no such store.
     #[cfg(feature = "local")]
-    Local(Arc<crate::local::LocalFiles>),
+    Local(Arc<local::LocalFiles>),
 }
 
 /// Calls the configured store, whichever it is.

@@ -1,0 +1,104 @@
+//! The SQLite store's tables and the changes that bring an older database to them.
+
+use forms::Case;
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::cases::CaseRow;
+use super::*;
+
+pub(super) const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS cases (
+    id           TEXT PRIMARY KEY,
+    firm         TEXT NOT NULL,
+    company      TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    updated_at   TEXT NOT NULL,
+    submitted_at TEXT,
+    version      INTEGER NOT NULL,
+    doc          TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    id       TEXT PRIMARY KEY,
+    list_key TEXT NOT NULL,
+    retry_at TEXT NOT NULL,
+    doc      TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS outbox_by_time ON outbox (list_key);
+CREATE TABLE IF NOT EXISTS counters (
+    key   TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS registry (
+    company      TEXT NOT NULL,
+    ean          TEXT NOT NULL,
+    meter_number TEXT NOT NULL,
+    doc          TEXT NOT NULL,
+    PRIMARY KEY (company, ean)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS registry_by_meter ON registry (company, meter_number);
+
+CREATE TABLE IF NOT EXISTS audit (
+    company TEXT NOT NULL,
+    at      TEXT NOT NULL,
+    id      TEXT NOT NULL,
+    doc     TEXT NOT NULL,
+    PRIMARY KEY (company, at, id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS usage_counters (
+    key        TEXT PRIMARY KEY,
+    count      INTEGER NOT NULL,
+    expires_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS usage_counters_by_expiry ON usage_counters (expires_at);
+";
+
+/// The columns the lists filter, search and page by (schema version 2), and their indexes.
+const LIST_COLUMNS: &str = "
+ALTER TABLE cases ADD COLUMN network_area TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN installation_type TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN search TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN firm_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN inbox_key TEXT;
+DROP INDEX IF EXISTS cases_by_firm;
+DROP INDEX IF EXISTS cases_by_company;
+CREATE INDEX cases_by_firm ON cases (firm, firm_key);
+-- The company inbox: only what was sent; drafts are not even in the index.
+CREATE INDEX cases_by_company ON cases (company, inbox_key) WHERE inbox_key IS NOT NULL;
+";
+
+/// When retention counts from (`Case::retention_from`), for the sweep (schema version 3).
+const RETENTION_COLUMN: &str = "
+ALTER TABLE cases ADD COLUMN retention_from TEXT NOT NULL DEFAULT '';
+";
+
+/// The schema's changes after version 1, in order: change `i` makes version `i + 2`.
+const MIGRATIONS: [&str; 2] = [LIST_COLUMNS, RETENTION_COLUMN];
+
+/// Brings an older database to the newest schema in one transaction: the changes it lacks,
+/// then every case's columns filled from its document.
+pub(super) fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    let what = "migrate the schema";
+    let version: i64 =
+        conn.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(db_error(what))?;
+    let newest = MIGRATIONS.len() as i64 + 1;
+    if version >= newest {
+        return Ok(());
+    }
+    let tx =
+        conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error(what))?;
+    for change in &MIGRATIONS[(version.max(1) - 1) as usize..] {
+        tx.execute_batch(change).map_err(db_error(what))?;
+    }
+    let docs: Vec<String> = tx
+        .prepare("SELECT doc FROM cases")
+        .and_then(|mut stmt| stmt.query_map([], |row| row.get(0))?.collect())
+        .map_err(db_error(what))?;
+    for doc in docs {
+        let row = CaseRow::new(&from_doc::<Case>(&doc)?)?;
+        row.write(&tx, Some(row.version)).map_err(db_error(what))?;
+    }
+    tx.execute_batch(&format!("PRAGMA user_version = {newest}")).map_err(db_error(what))?;
+    tx.commit().map_err(db_error(what))
+}
