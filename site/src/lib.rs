@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use forms::definitions::{FieldKind, VisibleWhen};
 use forms::form::COMPLETION_SECTION;
-use forms::{Catalog, Definitions, Form};
+use forms::{Definitions, Form};
 use minijinja::value::Serde;
 use minijinja::{Environment, UndefinedBehavior, Value, context};
 use serde::Serialize;
@@ -24,12 +24,13 @@ const TEMPLATES: [(&str, &str); 8] = [
 ];
 /// The scripts: `common` (sign-in state, the API, the menu, small helpers), `paged` for the
 /// lists that the server pages, and one per kind of page.
-const SCRIPTS: [(&str, &str); 9] = [
+const SCRIPTS: [(&str, &str); 10] = [
     ("common", include_str!("../assets/common.js")),
     ("paged", include_str!("../assets/paged.js")),
     ("sign-in", include_str!("../assets/sign-in.js")),
     ("list", include_str!("../assets/list.js")),
     ("new-case", include_str!("../assets/new-case.js")),
+    ("checks", include_str!("../assets/checks.js")),
     ("case", include_str!("../assets/case.js")),
     ("attachments", include_str!("../assets/attachments.js")),
     ("audit", include_str!("../assets/audit.js")),
@@ -45,9 +46,9 @@ const BUNDLES: [(&str, &[&str]); 7] = [
     ("subject", &["subject"]),
     ("new-case", &["new-case"]),
     ("sign-in", &["sign-in"]),
-    ("case", &["case"]),
+    ("case", &["checks", "case"]),
     // The case pages of forms with file fields (Bilagor).
-    ("case-files", &["case", "attachments"]),
+    ("case-files", &["checks", "case", "attachments"]),
 ];
 
 /// A bundle's source: its scripts, run once the page is parsed (the file is `async`, so it may
@@ -454,11 +455,25 @@ fn copy_map(form: &Form) -> String {
     pairs.join(",")
 }
 
-/// The catalog as the pages' script reads it, to fill the "Ny anmälan" choices and name things.
-fn forms_json(catalog: &Catalog) -> String {
-    let json = serde_json::to_string(catalog).expect("the catalog serializes");
+/// Data as a page's script reads it from a `<script type="application/json">`.
+fn json_data(data: &impl Serialize) -> String {
+    let json = serde_json::to_string(data).expect("the data serializes");
     // No `<` at all, so nothing in it can end the script element it is embedded in.
     json.replace('<', "\\u003c")
+}
+
+/// The titles of the sections that hold an identity number, by id: where the "Kunduppgifter"
+/// page says a number was found (the first form's title of a section id).
+fn identity_sections(defs: &Definitions) -> BTreeMap<String, String> {
+    let mut titles = BTreeMap::new();
+    for form in defs.forms() {
+        for (section, fields) in form.sections() {
+            if fields.iter().any(|f| f.field.kind == FieldKind::IdentityNumber) {
+                titles.entry(section.id.clone()).or_insert_with(|| section.title.clone());
+            }
+        }
+    }
+    titles
 }
 
 /// The definitions in the folder `dir` (`base.toml`, `installation_types.toml`,
@@ -523,7 +538,14 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
     let assets = Assets { css, js };
 
     let catalog = defs.catalog();
-    let forms_json = forms_json(&catalog);
+    let forms_json = json_data(&catalog);
+    let inbox_statuses: Vec<_> = forms::words::inbox_statuses()
+        .into_iter()
+        .map(|s| context! { id => s.as_str(), label => s.label() })
+        .collect();
+    // The case page's words: in its template, and as data for its script.
+    let case_words = forms::words::case_words();
+    let case_words_json = json_data(&case_words);
     let auth = match sign_in {
         SignIn::Local => context! { mode => "local" },
         SignIn::Oidc { authority, client_id } => {
@@ -544,12 +566,28 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
     );
     files.insert(
         "inkorg/index.html".into(),
-        render("inbox.html", "inbox", "lists", context! { forms_json => &forms_json })?,
+        render(
+            "inbox.html",
+            "inbox",
+            "lists",
+            context! { forms_json => &forms_json, inbox_statuses => inbox_statuses },
+        )?,
     );
-    files.insert("uppslag/index.html".into(), render("audit.html", "audit", "audit", context! {})?);
+    files.insert("uppslag/index.html".into(), render(
+            "audit.html",
+            "audit",
+            "audit",
+            context! { words_json => json_data(&forms::words::audit_words()) },
+        )?,
+    );
     files.insert(
         "kunduppgifter/index.html".into(),
-        render("subject.html", "subject", "subject", context! {})?,
+        render(
+            "subject.html",
+            "subject",
+            "subject",
+            context! { words_json => json_data(&identity_sections(defs)) },
+        )?,
     );
     files.insert(
         "ny/index.html".into(),
@@ -587,6 +625,8 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
                 sections => Value::from(Serde(sections)),
                 completion => Value::from(Serde(completion.into_iter().next())),
                 copy_map => copy_map(form),
+                words => Value::from(Serde(&case_words)),
+                words_json => &case_words_json,
             },
         )?;
         let schema = serde_json::to_vec_pretty(&form.json_schema()).expect("JSON");
