@@ -573,7 +573,9 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
             context! { forms_json => &forms_json, inbox_statuses => inbox_statuses },
         )?,
     );
-    files.insert("uppslag/index.html".into(), render(
+    files.insert(
+        "uppslag/index.html".into(),
+        render(
             "audit.html",
             "audit",
             "audit",
