@@ -5,7 +5,7 @@
 // case's history (Händelser) and write messages (Meddelanden).
 "use strict";
 (async () => {
-  const { $, $$, api, el, when, token, signIn, role, showErrors } = Elan;
+  const { $, $$, api, el, token, signIn, role, showErrors } = Elan;
   if (!token()) return signIn();
   // The one reading is the network company's case handler (else the installer).
   const handler = role === "network_company";
@@ -116,20 +116,8 @@
     Elan.onCase?.(c);
   }
 
-  // --- Händelser: the case's history, oldest first -------------------------------------------
-  const { done: DID, roles: SIDE, sent_again: sentAgain, automatic: [automatic, automaticLabel] } = words;
-  function renderHistory(c) {
-    $("#history").replaceChildren(...c.history.map((h) => {
-      const li = el("li", undefined, { class: "ev-" + h.action });
-      const who = h.role ? SIDE[h.role] + " (" + h.by + ")" : h.by === automatic ? automaticLabel : h.by;
-      const what = h.action === "submit" && h.from === "returned" ? sentAgain : DID[h.action] || h.action;
-      const head = el("p");
-      head.append(el("strong", what), " ", el("time", when(h.at), { datetime: new Date(h.at).toISOString() }), " · " + who);
-      li.append(head);
-      if (h.message) li.append(el("p", h.message, { class: "said" }));
-      return li;
-    }));
-  }
+  // Händelser: the case's history (case-history.js).
+  const renderHistory = Elan.renderHistory;
 
   // A case that came back from the server after something that did not change its fields (a
   // message, having read it): shown whole, unless the installer is writing in the notice or the

@@ -8,13 +8,14 @@ use sha2::{Digest, Sha256};
 
 /// The scripts: `common` (sign-in state, the API, the menu, small helpers), `paged` for the
 /// lists that the server pages, and one per kind of page.
-const SCRIPTS: [(&str, &str); 10] = [
+const SCRIPTS: [(&str, &str); 11] = [
     ("common", include_str!("../assets/common.js")),
     ("paged", include_str!("../assets/paged.js")),
     ("sign-in", include_str!("../assets/sign-in.js")),
     ("list", include_str!("../assets/list.js")),
     ("new-case", include_str!("../assets/new-case.js")),
     ("checks", include_str!("../assets/checks.js")),
+    ("case-history", include_str!("../assets/case-history.js")),
     ("case", include_str!("../assets/case.js")),
     ("attachments", include_str!("../assets/attachments.js")),
     ("audit", include_str!("../assets/audit.js")),
@@ -30,9 +31,9 @@ const BUNDLES: [(&str, &[&str]); 7] = [
     ("subject", &["subject"]),
     ("new-case", &["new-case"]),
     ("sign-in", &["sign-in"]),
-    ("case", &["checks", "case"]),
+    ("case", &["checks", "case-history", "case"]),
     // The case pages of forms with file fields (Bilagor).
-    ("case-files", &["checks", "case", "attachments"]),
+    ("case-files", &["checks", "case-history", "case", "attachments"]),
 ];
 
 /// A bundle's source: its scripts, run once the page is parsed (the file is `async`, so it may
