@@ -19,6 +19,7 @@ pub mod lookup;
 pub mod registry;
 pub mod retention;
 mod schema;
+pub mod words;
 
 pub use attachment::{Attachment, FileRules, FileType, OpenUpload};
 pub use case::{
@@ -32,3 +33,4 @@ pub use form::{
 };
 pub use lookup::{LookupError, LookupKey, LookupOutcome, LookupQuery};
 pub use registry::{Installation, REGISTRY_COLUMNS};
+pub use words::{AuditAct, Move};

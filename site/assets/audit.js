@@ -17,11 +17,9 @@
   from.value = query.get("from") || day(new Date(today.getFullYear(), today.getMonth(), today.getDate() - 6));
   const range = () => new URLSearchParams({ from: from.value, to: to.value });
 
-  // A lookup refused by one of the company's caps (the server's LookupLimit::describe).
-  const LIMIT = { per_user_per_minute: "per användare och minut", per_user_per_hour: "per användare och timme", per_user_per_day: "per användare och dygn", per_firm_per_day: "per installationsföretag och dygn" };
-  // A company's act on a data subject's cases (docs/operations.md, "Customers' rights"), not a lookup.
-  const ACT = { data_subject_search: "Sökning på personnummer", data_subject_export: "Registerutdrag", data_subject_erasure: "Radering av personuppgifter" };
-  const BY = { ean: "Anläggnings-ID (EAN)", meter_number: "Mätarnummer", ean_and_meter_number: "EAN och mätarnummer" };
+  // "Sökt på" and the caps as the CSV spells them (forms::words).
+  const { acts, keys, limits } = Elan.words();
+  const capital = (s) => s && s[0].toUpperCase() + s.slice(1);
   const cell = (label, text, attrs) => el("td", text, { "data-label": label, ...attrs });
   const list = pagedList({
     table: $("#audit"),
@@ -30,8 +28,8 @@
     row(e) {
       const tr = el("tr");
       tr.append(cell("Tidpunkt", when(e.at), { class: "when" }), cell("Användare", e.user), cell("Installationsföretag", e.firm || "–"),
-        cell("Ärendenummer", e.case_number || "–"), cell("Sökt på", ACT[e.act] || BY[e.by] || e.by),
-        cell("Hittad", e.limit_reached ? "Nej, spärrad av gränsen " + LIMIT[e.limit_reached] : e.found ? "Ja" : "Nej"));
+        cell("Ärendenummer", e.case_number || "–"), cell("Sökt på", capital(acts[e.act] || keys[e.by] || e.by)),
+        cell("Hittad", e.limit_reached ? "Nej, spärrad av gränsen " + limits[e.limit_reached] : e.found ? "Ja" : "Nej"));
       return tr;
     },
     async load(cursor) {

@@ -5,53 +5,14 @@
 // case's history (Händelser) and write messages (Meddelanden).
 "use strict";
 (async () => {
-  const { $, $$, api, el, when, token, signIn, role, showErrors } = Elan;
+  const { $, $$, api, el, token, signIn, role, showErrors } = Elan;
   if (!token()) return signIn();
   // The one reading is the network company's case handler (else the installer).
   const handler = role === "network_company";
 
-  // --- Checks, the same rules as the server (forms/src/formats.rs) ------------------------
-  const digits = (s) => Array.from(s).map(Number);
-  const gs1 = (s) => {
-    const sum = digits(s).reverse().reduce((a, d, i) => a + d * (i % 2 === 0 ? 3 : 1), 0);
-    return (10 - (sum % 10)) % 10;
-  };
-  const luhn = (ds) => ds.reverse().reduce((a, d, i) => {
-    const x = i % 2 === 1 ? d * 2 : d;
-    return a + (x > 9 ? x - 9 : x);
-  }, 0) % 10 === 0;
-  const realDate = (y, m, d) => {
-    const t = new Date(0);
-    t.setUTCFullYear(y, m - 1, d); // not Date.UTC, which takes years below 100 as 19xx
-    return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
-  };
-  const isDate = (v) => /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(v) && realDate(+v.slice(0, 4), +v.slice(5, 7), +v.slice(8, 10));
-
-  function gsrnProblem(value, prefixes, label, company) {
-    if (!/^735999[0-9]{12}$/.test(value)) return label + " ska vara 18 siffror som börjar med 735999.";
-    if (gs1(value.slice(0, 17)) !== +value[17]) return "Kontrollsiffran i " + label + " stämmer inte. Kontrollera numret mot kundens elräkning.";
-    if (!prefixes.some((p) => value.startsWith(p))) return label + " tillhör ett annat nätbolag än " + company + ". Kontrollera numret eller välj rätt nätbolag.";
-    return null;
-  }
-
-  const IDENTITY_FORMAT = "Ange person-, samordnings- eller organisationsnummer med 10 eller 12 siffror, till exempel 19121212-1212 eller 556074-3089.";
-  function identityProblem(value) {
-    if (!/^(?:[0-9]{2})?[0-9]{6}[-+]?[0-9]{4}$/.test(value)) return IDENTITY_FORMAT;
-    const all = digits(value.replace(/[-+]/g, ""));
-    const century = all.length === 12 ? all[0] * 10 + all[1] : null;
-    const ten = all.slice(-10);
-    const two = (i) => ten[i] * 10 + ten[i + 1];
-    const [yy, month, day] = [two(0), two(2), two(4)];
-    const dateError = "Numret innehåller inget giltigt datum. Kontrollera numret med kunden.";
-    if (month >= 20) {
-      if (century !== null && century !== 16) return IDENTITY_FORMAT;
-    } else {
-      const d = day > 60 ? day - 60 : day;
-      const years = century !== null ? [century * 100 + yy] : [1900 + yy, 2000 + yy];
-      if (!years.some((y) => realDate(y, month, d))) return dateError;
-    }
-    return luhn(ten) ? null : "Kontrollsiffran stämmer inte. Kontrollera numret med kunden.";
-  }
+  // The checks by the server's rules (checks.js), and the words and moves from the core.
+  const { isDate, gsrnProblem, valueProblem } = Elan.checks;
+  const words = Elan.words();
 
   // A field's label without its "(obligatoriskt)".
   const labelText = (id) => $("label[for='" + id + "']").firstChild.textContent.trim();
@@ -62,28 +23,11 @@
     if (!value) return input.getAttribute("aria-required") === "true" ? "Fyll i " + label + "." : null;
     const max = +input.getAttribute("maxlength");
     if (max && value.length > max) return label + " får vara högst " + max + " tecken.";
-    const type = input.dataset.type;
-    const pattern = input.dataset.pattern;
-    if (type === "gsrn") return gsrnProblem(value.replace(/\s+/g, ""), form.dataset.gsrnPrefixes.split(","), label, form.dataset.companyName);
-    if (type === "identity_number") return identityProblem(value);
-    if (type === "date") return isDate(value) ? null : "Ange " + label + " som ÅÅÅÅ-MM-DD, till exempel 2026-12-01.";
-    if (type === "number") {
-      if (!/^-?[0-9]+$/.test(value)) return label + " ska vara ett heltal.";
-      const n = +value, lo = input.dataset.min, hi = input.dataset.max;
-      if ((lo !== undefined && n < +lo) || (hi !== undefined && n > +hi)) {
-        const unit = input.parentElement.querySelector(".unit");
-        return label + " ska vara mellan " + (lo ?? "…") + " och " + (hi ?? "…") + (unit ? " " + unit.textContent : "") + ".";
-      }
-      return null;
-    }
-    if (pattern && !new RegExp(pattern).test(value)) {
-      return {
-        email: "Ange en e-postadress, till exempel namn@exempel.se.",
-        phone: "Ange ett telefonnummer med 7–15 siffror, till exempel 042-12 34 56.",
-        postal_code: "Ange postnumret med fem siffror, till exempel 252 21.",
-      }[type] || "Kontrollera " + label + ".";
-    }
-    return null;
+    const unit = input.parentElement.querySelector(".unit");
+    return valueProblem(input.dataset.type, value, {
+      label, pattern: input.dataset.pattern, prefixes: form.dataset.gsrnPrefixes.split(","), company: form.dataset.companyName,
+      min: input.dataset.min, max: input.dataset.max, unit: unit && unit.textContent,
+    });
   }
 
   // A field's message is made with its first error, and named in its aria-describedby.
@@ -126,14 +70,10 @@
     .map((i) => [i.name, i.value.trim()]));
   const dirty = () => current && Object.keys(changed()).length > 0;
   const is = (...statuses) => statuses.includes(current.status);
+  // Whether the user may make the move now: the case's `actions`, from the core.
+  const may = (move) => current.actions.includes(move);
   const show = (selector, on) => { $(selector).hidden = !on; };
 
-  // What each side reads about the status, and may do in it.
-  const NEXT = {
-    submitted: "Anmälan är skickad och kan inte ändras.",
-    returned: "Rätta det som nätbolaget ber om och skicka anmälan igen.",
-    approved: "Arbetet får utföras. Skicka färdiganmälan när det är klart.",
-  };
   function render(c) {
     current = Elan.case = c;
     form.hidden = false;
@@ -142,20 +82,22 @@
       setFieldError(input.id, null);
     }
     showErrors([]);
-    const editable = !handler && is("draft", "returned");
-    status.textContent = "Status: " + c.status_label + (handler || c.status === "draft" ? "" : ". " + (NEXT[c.status] || "Anmälan kan inte ändras."));
+    const editable = may("edit");
+    // The installer's guidance for the status (none for a draft).
+    const next = !handler && words.guidance[c.status];
+    status.textContent = "Status: " + c.status_label + (next ? ". " + next : "");
     const number = $("#case-number");
     number.replaceChildren("Ärendenummer: ", el("strong", c.number));
     number.hidden = !c.number;
     document.title = (c.number ? c.number + " " : "") + document.title.replace(/^[^ ]+-\d{4}-\d+ /, "");
     show("#toolbar", editable);
     if (!editable) setEditing(false);
-    show("#decisions", handler && is("submitted"));
-    show("#closing", handler && is("approved", "completed", "rejected"));
-    show("#withdrawing", !handler && is("draft", "submitted", "returned"));
+    show("#decisions", may("approve"));
+    show("#closing", may("close"));
+    show("#withdrawing", may("withdraw"));
     // The completion notice: filled in once approved, read by both sides afterwards.
     if (done) {
-      const open = !handler && is("approved");
+      const open = may("complete");
       done.hidden = !(open || is("completed", "closed"));
       for (const input of doneInputs) input.tagName === "SELECT" ? (input.disabled = !open) : (input.readOnly = !open);
       show("#completion-actions", open);
@@ -166,32 +108,16 @@
     show("#decision-note", !handler && decided && decided.message);
     if (decided) $("#decision-note p").textContent = decided.message;
     renderHistory(c);
-    // An ended case takes no messages (the core refuses them: docs/operations.md, "Retention").
-    show("#messages", !is("draft", "closed", "rejected", "withdrawn"));
+    // A draft and an ended case take no messages (the core refuses them: docs/operations.md, "Retention").
+    show("#messages", may("message"));
     show("#history-section", true);
     show("#to-history", true);
     markMandatory();
     Elan.onCase?.(c);
   }
 
-  // --- Händelser: the case's history, oldest first -------------------------------------------
-  const DID = {
-    create: "Skapad", submit: "Skickad", withdraw: "Makulerad", approve: "Godkänd", return: "Åter för komplettering",
-    reject: "Ej godkänd", complete: "Färdiganmäld", close: "Avslutad", message: "Meddelande",
-  };
-  const SIDE = { installer: "Installatören", network_company: "Nätbolaget" };
-  function renderHistory(c) {
-    $("#history").replaceChildren(...c.history.map((h) => {
-      const li = el("li", undefined, { class: "ev-" + h.action });
-      const who = h.role ? SIDE[h.role] + " (" + h.by + ")" : h.by === "automatiskt" ? "Automatiskt" : h.by;
-      const what = h.action === "submit" && h.from === "returned" ? "Skickad igen" : DID[h.action] || h.action;
-      const head = el("p");
-      head.append(el("strong", what), " ", el("time", when(h.at), { datetime: new Date(h.at).toISOString() }), " · " + who);
-      li.append(head);
-      if (h.message) li.append(el("p", h.message, { class: "said" }));
-      return li;
-    }));
-  }
+  // Händelser: the case's history (case-history.js).
+  const renderHistory = Elan.renderHistory;
 
   // A case that came back from the server after something that did not change its fields (a
   // message, having read it): shown whole, unless the installer is writing in the notice or the
@@ -217,7 +143,7 @@
   // the completion notice's once it can be filed.
   function markMandatory() {
     for (const box of $$("[data-when]")) box.hidden = !shown(box);
-    for (const input of [...inputs, ...(!handler && is("approved") ? doneInputs : [])]) {
+    for (const input of [...inputs, ...(may("complete") ? doneInputs : [])]) {
       const box = input.closest(".field");
       box.classList.toggle("missing", input.getAttribute("aria-required") === "true" && !input.value.trim() && !hiddenNow(input));
     }
@@ -305,7 +231,7 @@
 
   const unsaved = JSON.parse(sessionStorage.getItem(unsavedKey) || "null");
   sessionStorage.removeItem(unsavedKey);
-  if (unsaved && !handler && is("draft", "returned")) {
+  if (unsaved && may("edit")) {
     for (const input of inputs) if (input.name in unsaved) input.value = unsaved[input.name];
     setEditing(true);
     markMandatory();
@@ -380,8 +306,8 @@
   confirm.addEventListener("close", async () => {
     if (confirm.returnValue !== "ok") {
       message.textContent = is("returned")
-        ? "Anmälan är sparad men inte skickad igen (Åter för komplettering). Skicka den när du är klar."
-        : "Anmälan är sparad men inte skickad (Ej skickat). Nätbolaget kan inte se den förrän du skickar den.";
+        ? "Anmälan är sparad men inte skickad igen (" + current.status_label + "). Skicka den när du är klar."
+        : "Anmälan är sparad men inte skickad (" + current.status_label + "). Nätbolaget kan inte se den förrän du skickar den.";
       $("#save").focus();
       return;
     }
@@ -397,13 +323,14 @@
   });
 
   // --- The moves that are confirmed in a dialog: decisions, Avsluta, Makulera, Färdiganmälan --
+  const { statuses, moves } = words;
   const ACTIONS = {
     approve: ["Godkänn anmälan?", "Installatören får besked att arbetet får utföras.", "Anmälan är godkänd."],
-    return: ["Åter för komplettering?", "Anmälan går tillbaka till installatören, som kan rätta den och skicka den igen.",
+    return: [moves.return + "?", "Anmälan går tillbaka till installatören, som kan rätta den och skicka den igen.",
       "Anmälan är skickad åter till installatören för komplettering.", "Vad ska installatören komplettera?"],
-    reject: ["Ej godkänd?", "Anmälan får status Ej godkänd. Installatören ser ditt meddelande.", "Anmälan är inte godkänd.",
+    reject: [moves.reject + "?", "Anmälan får status " + statuses.rejected + ". Installatören ser ditt meddelande.", "Anmälan är inte godkänd.",
       "Varför godkänns anmälan inte?"],
-    close: ["Avsluta ärendet?", "Ärendet får status Avslutad och kan inte ändras mer.", "Ärendet är avslutat."],
+    close: ["Avsluta ärendet?", "Ärendet får status " + statuses.closed + " och kan inte ändras mer.", "Ärendet är avslutat."],
     withdraw: ["Makulera anmälan?", "En makulerad anmälan kan inte ändras eller skickas igen.", "Anmälan är makulerad."],
     complete: ["Skicka färdiganmälan?", "Färdiganmälan skickas till " + companyName + " och kan inte ändras efteråt.", "Färdiganmälan är skickad till " + companyName + "."],
   };

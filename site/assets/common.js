@@ -111,6 +111,8 @@
     api, el, byId, claims, claimsOf, role, roleOf, home, signIn, away,
     org: claims.org || claims["custom:org"],
     formsData: () => JSON.parse($("#forms-data").textContent),
+    // The words the build wrote from the core (forms::words) for this page.
+    words: () => JSON.parse($("#words-data").textContent),
     when,
     caseUrl: (c) => "/anmalan/" + c.company + "/" + c.installation_type + "/?id=" + encodeURIComponent(c.id),
     // "1 ärende", "3 ärenden".

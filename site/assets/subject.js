@@ -11,7 +11,8 @@
   const status = $("#subject-status");
   const table = $("#subject-cases");
   const actions = $("#subject-actions");
-  const FIELD = { owner: "Fastighetsägare", payer: "Betalningsansvarig" };
+  // Section id -> its title, for the sections that hold an identity number.
+  const sections = Elan.words();
   const body = () => ({ identity_number: input.value.trim() });
 
   // Runs `request`; a problem with the number is shown at the field, anything else as status.
@@ -38,7 +39,7 @@
       const tr = el("tr");
       const number = el("td", undefined, { "data-label": "Ärendenummer" });
       number.append(el("a", c.number, { href: caseUrl(c) }));
-      const where = c.fields.map((f) => FIELD[f.split(".")[0]] || f).join(", ");
+      const where = c.fields.map((f) => sections[f.split(".")[0]] || f).join(", ");
       tr.append(number, el("td", c.status_label, { "data-label": "Status" }), el("td", where, { "data-label": "Numret står i" }),
         el("td", c.erasable ? "Ja" : "Nej, ärendet pågår", { "data-label": "Kan raderas" }));
       return tr;

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use forms::{LookupKey, Problem, ProblemCode, Role};
+use forms::{Problem, ProblemCode, Role};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -14,7 +14,7 @@ use super::auth::Caller;
 use super::body::Params;
 use super::cases::{ApiResult, PageQuery, next_cursor, now};
 use super::error::{ApiError, ErrorCode};
-use crate::store::{AuditAct, AuditEntry, PageRequest, Store, is_list_key};
+use crate::store::{AuditEntry, PageRequest, Store, is_list_key};
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct AuditAnswer {
@@ -64,17 +64,7 @@ pub async fn csv<S: Store>(
     loop {
         let found = state.store.lookups(&caller.org, start, end, &page).await?;
         for e in &found.items {
-            let by = match (e.act, e.by) {
-                (AuditAct::Lookup, Some(LookupKey::Ean)) => "anläggnings-ID",
-                (AuditAct::Lookup, Some(LookupKey::MeterNumber)) => "mätarnummer",
-                (AuditAct::Lookup, Some(LookupKey::EanAndMeterNumber)) => {
-                    "anläggnings-ID och mätarnummer"
-                }
-                (AuditAct::Lookup, None) => "",
-                (AuditAct::DataSubjectSearch, _) => "registerutdrag: sökning på personnummer",
-                (AuditAct::DataSubjectExport, _) => "registerutdrag: export",
-                (AuditAct::DataSubjectErasure, _) => "radering av personuppgifter",
-            };
+            let by = forms::words::audit_searched_by(e.act, e.by);
             let at =
                 e.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
             let found = match e.limit_reached {

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use forms::{Case, Form, FormPart, Problem, ProblemCode, Role, Status};
+use forms::{Case, Form, FormPart, Move, Problem, ProblemCode, Role, Status};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -32,7 +32,8 @@ pub struct NewCase {
 }
 
 /// A case as the API shows it: the stored case, its status in Swedish, what would stop a
-/// submit right now, and whether the caller has news from the other side.
+/// submit right now, whether the caller has news from the other side, and the moves the caller
+/// may make now.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct CaseView {
     #[serde(flatten)]
@@ -40,6 +41,8 @@ pub struct CaseView {
     pub status_label: String,
     pub problems: Vec<Problem>,
     pub unread: bool,
+    /// The moves the caller may make on the case now (CONTRACT section 6), by the core's rules.
+    pub actions: Vec<Move>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -153,7 +156,8 @@ pub fn view<S>(state: &AppState<S>, caller: &Caller, case: Case) -> CaseView {
         _ => Vec::new(),
     };
     let unread = case.unread_for(caller.role);
-    CaseView { status_label: case.status.label().to_string(), problems, unread, case }
+    let actions = forms::words::moves(case.status, caller.role);
+    CaseView { status_label: case.status.label().to_string(), problems, unread, actions, case }
 }
 
 /// A case id from the path. Ids are UUIDs: anything far from one (or not even UTF-8) is

@@ -312,21 +312,7 @@ pub struct AuditEntry {
 
 /// What an audit entry records. For the acts on a data subject's cases (docs/operations.md, "Customers'
 /// rights") `case_number` lists the cases concerned, and never the identity number.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum AuditAct {
-    /// "Hämta anl-data".
-    #[default]
-    Lookup,
-    /// The company listed the cases that hold a person's or organisation's identity number.
-    DataSubjectSearch,
-    /// It exported them (the data subject's right of access).
-    DataSubjectExport,
-    /// It erased that person's data from those of them that are over.
-    DataSubjectErasure,
-}
+pub use forms::words::AuditAct;
 
 impl AuditEntry {
     /// The audit log is ordered by this key, ascending: time, then id.

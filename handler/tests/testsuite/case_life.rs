@@ -50,6 +50,8 @@ async fn a_rule_approves_small_fuse_changes(server: Server) {
     assert_eq!(small["unread"], true, "the installer has news");
     assert_eq!(small["version"], 5, "submitted and approved in one change");
 
+    assert_eq!(small["actions"], json!(["complete", "message"]), "the installer's moves now");
+
     let large = sent_fuse_change(&anna, "35").await;
     assert_eq!(large["status"], "submitted", "over the rule's limit: a handler decides");
 }
@@ -60,6 +62,10 @@ async fn the_life_of_a_case(server: Server) {
     let case = anna.get(&format!("/cases/{id}")).await.expect(200).clone();
     let number = case["number"].as_str().unwrap().to_string();
     assert!(number.starts_with("ÖK-20") && number.len() == "ÖK-2026-00001".len(), "{number}");
+    // Each side's moves on it now, by the core (CONTRACT section 6).
+    assert_eq!(case["actions"], json!(["withdraw", "message"]));
+    let seen = karin.get(&format!("/cases/{id}")).await.expect(200).clone();
+    assert_eq!(seen["actions"], json!(["approve", "return", "reject", "message"]));
 
     // The company has news: the case is in the inbox, unread, found by its number.
     let inbox = karin.get("/cases").await.expect(200).clone();

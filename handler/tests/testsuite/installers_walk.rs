@@ -70,6 +70,7 @@ async fn installers_walk(server: Server) {
     let id = id_of(&case);
     assert_eq!(case["status"], "draft");
     assert_eq!(case["status_label"], "Ej skickat");
+    assert_eq!(case["actions"], serde_json::json!(["edit", "lookup", "submit", "withdraw"]));
     assert_eq!(version_of(&case), 1);
     assert_eq!(case["firm"], "demo_el");
     assert_eq!(case["created_by"], "anna");

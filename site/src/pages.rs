@@ -1,0 +1,207 @@
+//! What the templates are given: the pages, each form's sections and fields as the case page
+//! shows them, and the data blocks the pages' scripts read.
+
+use std::collections::BTreeMap;
+
+use forms::definitions::{FieldKind, VisibleWhen};
+use forms::{Definitions, Form};
+use minijinja::{Environment, UndefinedBehavior, Value, context};
+use serde::Serialize;
+
+use crate::BuildError;
+
+const TEMPLATES: [(&str, &str); 8] = [
+    ("layout.html", include_str!("../templates/layout.html")),
+    ("cases.html", include_str!("../templates/cases.html")),
+    ("inbox.html", include_str!("../templates/inbox.html")),
+    ("audit.html", include_str!("../templates/audit.html")),
+    ("subject.html", include_str!("../templates/subject.html")),
+    ("new_case.html", include_str!("../templates/new_case.html")),
+    ("case.html", include_str!("../templates/case.html")),
+    ("sign_in.html", include_str!("../templates/sign_in.html")),
+];
+
+/// The templates, loaded; blocks trimmed as in Jinja's `trim_blocks` and `lstrip_blocks`.
+pub(crate) fn environment() -> Result<Environment<'static>, BuildError> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build()
+            .expect("a valid syntax"),
+    );
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source)?;
+    }
+    Ok(env)
+}
+
+/// One field as the case page template needs it.
+#[derive(Serialize)]
+struct PageField {
+    id: String,
+    /// HTML id: the field id with `-` for `.`.
+    key: String,
+    label: String,
+    help: Option<String>,
+    #[serde(rename = "type")]
+    kind: FieldKind,
+    mandatory: bool,
+    /// Shown only when this holds (`visible_when`).
+    when: Option<PageCondition>,
+    max_length: u32,
+    input_type: &'static str,
+    inputmode: Option<&'static str>,
+    pattern: Option<String>,
+    min: Option<i64>,
+    max: Option<i64>,
+    unit: Option<String>,
+    choices: Vec<forms::definitions::Choice>,
+    /// For a file field: what it takes, for people ("PDF, JPEG eller PNG, högst 10 MB") and for
+    /// the file picker (`.pdf,.jpg,...`).
+    files: Option<String>,
+    accept: Option<String>,
+}
+
+/// The file picker's `accept` for `types`: their extensions (a hint only; the server judges the
+/// content).
+fn accept_attribute(types: &[forms::FileType]) -> String {
+    let extensions: Vec<&str> = types
+        .iter()
+        .map(|t| match t {
+            forms::FileType::Pdf => ".pdf",
+            forms::FileType::Jpeg => ".jpg,.jpeg",
+            forms::FileType::Png => ".png",
+        })
+        .collect();
+    extensions.join(",")
+}
+
+#[derive(Serialize)]
+pub(crate) struct PageSection {
+    pub(crate) id: String,
+    title: String,
+    when: Option<PageCondition>,
+    fields: Vec<PageField>,
+}
+
+/// A `visible_when` as the page's script reads it: the HTML id of the choice, and its value.
+#[derive(Serialize)]
+struct PageCondition {
+    key: String,
+    equals: String,
+}
+
+impl From<&VisibleWhen> for PageCondition {
+    fn from(when: &VisibleWhen) -> Self {
+        PageCondition { key: html_id(&when.field), equals: when.equals.clone() }
+    }
+}
+
+/// A field's HTML id: its id with `-` for `.`.
+fn html_id(field: &str) -> String {
+    field.replace('.', "-")
+}
+
+pub(crate) fn page_sections(form: &Form) -> Vec<PageSection> {
+    form.sections()
+        .into_iter()
+        .map(|(section, fields)| PageSection {
+            id: section.id.clone(),
+            title: section.title.clone(),
+            when: section.visible_when.as_ref().map(PageCondition::from),
+            fields: fields
+                .iter()
+                .map(|f| {
+                    let field = f.field;
+                    let (input_type, inputmode) = match field.kind {
+                        FieldKind::Date => ("date", None),
+                        FieldKind::Email => ("email", None),
+                        FieldKind::Phone => ("tel", None),
+                        FieldKind::Number | FieldKind::PostalCode | FieldKind::Gsrn => {
+                            ("text", Some("numeric"))
+                        }
+                        _ => ("text", None),
+                    };
+                    PageField {
+                        id: field.id.clone(),
+                        key: html_id(&field.id),
+                        label: field.label.clone(),
+                        help: field.help.clone(),
+                        kind: field.kind,
+                        mandatory: f.mandatory,
+                        when: field.visible_when.as_ref().map(PageCondition::from),
+                        max_length: field.max_length,
+                        input_type,
+                        inputmode,
+                        // The script checks these kinds by their own rules (check digits,
+                        // real dates, ranges), and the rest by the server's pattern.
+                        pattern: match field.kind {
+                            FieldKind::Gsrn
+                            | FieldKind::IdentityNumber
+                            | FieldKind::Date
+                            | FieldKind::Number => None,
+                            _ => form.pattern(field),
+                        },
+                        min: field.min,
+                        max: field.max,
+                        unit: field.unit.clone(),
+                        choices: field.choices.clone(),
+                        files: field.files.as_ref().map(|r| r.describe()),
+                        accept: field.files.as_ref().map(|r| accept_attribute(&r.accept)),
+                    }
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// "Kopiera från ägare" as `owner.x:payer.x,...`, for the fields this form has.
+pub(crate) fn copy_map(form: &Form) -> String {
+    let pairs: Vec<String> = form
+        .definitions
+        .copy_from_owner
+        .iter()
+        .filter(|(from, to)| form.field(from).is_some() && form.field(to).is_some())
+        .map(|(from, to)| format!("{from}:{to}"))
+        .collect();
+    pairs.join(",")
+}
+
+/// Data as a page's script reads it from a `<script type="application/json">`.
+pub(crate) fn json_data(data: &impl Serialize) -> String {
+    let json = serde_json::to_string(data).expect("the data serializes");
+    // No `<` at all, so nothing in it can end the script element it is embedded in.
+    json.replace('<', "\\u003c")
+}
+
+/// The titles of the sections that hold an identity number, by id: where the "Kunduppgifter"
+/// page says a number was found (the first form's title of a section id).
+pub(crate) fn identity_sections(defs: &Definitions) -> BTreeMap<String, String> {
+    let mut titles = BTreeMap::new();
+    for form in defs.forms() {
+        for (section, fields) in form.sections() {
+            if fields.iter().any(|f| f.field.kind == FieldKind::IdentityNumber) {
+                titles.entry(section.id.clone()).or_insert_with(|| section.title.clone());
+            }
+        }
+    }
+    titles
+}
+
+/// One page. Each page names itself (`<body data-page>`, the menu's current link) and its
+/// script (a bundle); a page with a list of cases or lookups has the lists' stylesheet.
+pub(crate) fn render_page(
+    env: &Environment,
+    base: &Value,
+    template: &str,
+    name: &str,
+    script: &str,
+    ctx: Value,
+) -> Result<Vec<u8>, BuildError> {
+    let lists = matches!(name, "cases" | "inbox" | "audit" | "subject");
+    let ctx = context! { ..context! { page => name, script => script, lists => lists }, ..ctx, ..base.clone() };
+    Ok(env.get_template(template)?.render(ctx)?.into_bytes())
+}
