@@ -2,11 +2,15 @@
 // download links; while the installer may change that part of the case, a file is attached in
 // three steps (a link from the server, the bytes to it, a confirmation) and removed with "Ta
 // bort". The server checks each file; its message shows at the field. case.js tells this
-// script of every case it shows (Elan.onCase) and takes the changed case (Elan.absorb).
+// script of every case it shows (Elan.casePage.onCase) and takes the changed case
+// (Elan.casePage.absorb).
 // A file field's box ends with a paragraph holding the file picker and "Bifoga fil".
 "use strict";
 (() => {
   const { $, $$, api, el } = Elan;
+  // The case as case.js shows it; none before sign-in (case.js has gone to it).
+  const page = Elan.casePage;
+  if (!page) return;
   const path = "/cases/" + new URLSearchParams(location.search).get("id") + "/attachments";
   const boxes = $$("[data-files]");
   let shown;
@@ -20,7 +24,7 @@
     fail(box, "");
     try {
       const c = await step();
-      Elan.absorb(c);
+      page.absorb(c);
       show(c);
     } catch (e) {
       fail(box, e.message);
@@ -41,7 +45,7 @@
         li.append(el("a", a.name, { href: a.download_url }));
         if (on) {
           const b = el("button", "Ta bort", { type: "button", "aria-label": "Ta bort " + a.name });
-          b.onclick = () => act(box, () => api("DELETE", path + "/" + a.id + "?version=" + Elan.case.version));
+          b.onclick = () => act(box, () => api("DELETE", path + "/" + a.id + "?version=" + page.current.version));
           li.append(" ", b);
         }
         return li;
@@ -57,11 +61,11 @@
       const up = await api("POST", path, { ...body, size: file.size });
       const put = await fetch(up.upload_url, { method: "PUT", headers: up.headers, body: file }).catch(() => 0);
       if (!put.ok) throw Error((await put.json?.().catch(() => 0))?.error?.message || "Filen kom inte fram. Försök igen.");
-      body.version = Elan.case.version;
+      body.version = page.current.version;
       input.value = "";
       return api("PUT", path + "/" + up.id, body);
     });
   }
-  Elan.onCase = show;
-  if (Elan.case) show(Elan.case);
+  page.onCase = show;
+  if (page.current) show(page.current);
 })();

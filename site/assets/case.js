@@ -3,6 +3,11 @@
 // withdraws it, and files the completion notice once it is approved. The network company reads
 // it and decides: Godkänn, Åter för komplettering, Ej godkänd, later Avsluta. Both see the
 // case's history (Händelser) and write messages (Meddelanden).
+// This script is the case itself: it loads, shows, edits, saves and sends it. The rest of the
+// page is in scripts of their own, in this order in the bundle: the field checks
+// (case-fields.js) and Händelser (case-history.js) before this one; the moves confirmed in a
+// dialog (case-moves.js), Meddelanden (case-messages.js), Hämta anl-data (case-lookup.js) and
+// Bilagor (attachments.js) after it, through Elan.casePage.
 "use strict";
 (async () => {
   const { $, $$, api, el, token, signIn, role, showErrors } = Elan;
@@ -10,42 +15,11 @@
   // The one reading is the network company's case handler (else the installer).
   const handler = role === "network_company";
 
-  // The checks by the server's rules (checks.js), and the words and moves from the core.
-  const { isDate, gsrnProblem, valueProblem } = Elan.checks;
+  // The checks by the server's rules (checks.js, case-fields.js), and the words and moves from
+  // the core.
+  const { isDate } = Elan.checks;
+  const { fieldProblem, setFieldError } = Elan.caseFields;
   const words = Elan.words();
-
-  // A field's label without its "(obligatoriskt)".
-  const labelText = (id) => $("label[for='" + id + "']").firstChild.textContent.trim();
-
-  function fieldProblem(input, form) {
-    const value = input.value.trim();
-    const label = labelText(input.id);
-    if (!value) return input.getAttribute("aria-required") === "true" ? "Fyll i " + label + "." : null;
-    const max = +input.getAttribute("maxlength");
-    if (max && value.length > max) return label + " får vara högst " + max + " tecken.";
-    const unit = input.parentElement.querySelector(".unit");
-    return valueProblem(input.dataset.type, value, {
-      label, pattern: input.dataset.pattern, prefixes: form.dataset.gsrnPrefixes.split(","), company: form.dataset.companyName,
-      min: input.dataset.min, max: input.dataset.max, unit: unit && unit.textContent,
-    });
-  }
-
-  // A field's message is made with its first error, and named in its aria-describedby.
-  function setFieldError(key, message) {
-    const box = $("#" + key)?.closest(".field");
-    if (!box) return;
-    let error = $("#err-" + key);
-    if (!error) {
-      if (!message) return;
-      const input = $("#" + key);
-      error = el("p", undefined, { class: "error", id: "err-" + key });
-      input.before(error);
-      input.setAttribute("aria-describedby", ((input.getAttribute("aria-describedby") || "") + " err-" + key).trim());
-    }
-    error.textContent = message ? "Fel: " + message : "";
-    error.hidden = !message;
-    box.classList.toggle("invalid", !!message);
-  }
 
   // --- The case ------------------------------------------------------------------------------
   const id = new URLSearchParams(location.search).get("id");
@@ -75,7 +49,7 @@
   const show = (selector, on) => { $(selector).hidden = !on; };
 
   function render(c) {
-    current = Elan.case = c;
+    current = c;
     form.hidden = false;
     for (const input of [...inputs, ...doneInputs]) {
       input.value = c.fields[input.name] || "";
@@ -113,7 +87,7 @@
     show("#history-section", true);
     show("#to-history", true);
     markMandatory();
-    Elan.onCase?.(c);
+    page.onCase?.(c);
   }
 
   // Händelser: the case's history (case-history.js).
@@ -130,9 +104,6 @@
       renderHistory(c);
     }
   }
-
-  // attachments.js shows a case that changed with its files.
-  Elan.absorb = absorb;
 
   // A field or section with a condition (visible_when) is shown when its choice has the value
   // and is shown itself; hidden, it is neither mandatory nor checked, and its value is kept.
@@ -220,11 +191,29 @@
     // The page shows the news, so it is read: the other side's list stops marking it.
     if (c.unread) api("POST", "/cases/" + id + "/read").then(absorb, () => {});
   };
+
+  // What the page's other scripts share with this one. The bundle runs each script in a
+  // function of its own, so they meet on this object: the case as it is now (`current`, and
+  // `editing`, read through getters since both change), the page's parts and what they do with
+  // the case. `loaded` says whether the case came (true) or not (false): the other scripts set
+  // themselves up only then, as they did when they were part of this one. attachments.js sets
+  // `onCase`, to hear of every case shown, and takes a changed case with `absorb`.
+  let ready;
+  const page = Elan.casePage = {
+    id, form, inputs, done, doneInputs, message, companyName, words,
+    get current() { return current; },
+    get editing() { return editing; },
+    loaded: new Promise((resolve) => { ready = resolve; }),
+    onCase: null,
+    keyOf, dirty, show, render, absorb, save, check, showFailure, failed,
+  };
+
   try {
     render(await (Elan.caseRequest || api("GET", "/cases/" + id)));
   } catch (e) {
     status.textContent = e.message;
     form.hidden = true; // not an empty form under the message
+    ready(false);
     return;
   }
   read(current);
@@ -321,190 +310,5 @@
       failed(e);
     }
   });
-
-  // --- The moves that are confirmed in a dialog: decisions, Avsluta, Makulera, Färdiganmälan --
-  const { statuses, moves } = words;
-  const ACTIONS = {
-    approve: ["Godkänn anmälan?", "Installatören får besked att arbetet får utföras.", "Anmälan är godkänd."],
-    return: [moves.return + "?", "Anmälan går tillbaka till installatören, som kan rätta den och skicka den igen.",
-      "Anmälan är skickad åter till installatören för komplettering.", "Vad ska installatören komplettera?"],
-    reject: [moves.reject + "?", "Anmälan får status " + statuses.rejected + ". Installatören ser ditt meddelande.", "Anmälan är inte godkänd.",
-      "Varför godkänns anmälan inte?"],
-    close: ["Avsluta ärendet?", "Ärendet får status " + statuses.closed + " och kan inte ändras mer.", "Ärendet är avslutat."],
-    withdraw: ["Makulera anmälan?", "En makulerad anmälan kan inte ändras eller skickas igen.", "Anmälan är makulerad."],
-    complete: ["Skicka färdiganmälan?", "Färdiganmälan skickas till " + companyName + " och kan inte ändras efteråt.", "Färdiganmälan är skickad till " + companyName + "."],
-  };
-  const asking = $("#action-dialog");
-  const note = $("#action-message");
-  let action = null;
-  function ask(name) {
-    action = name;
-    const [title, text, , label] = ACTIONS[name];
-    $("#action-title").textContent = title;
-    $("#action-text").textContent = text;
-    show("#field-action-message", label);
-    if (label) $("label[for=action-message]").replaceChildren(label + " ", el("span", "(obligatoriskt)", { class: "mandatory" }));
-    note.value = "";
-    setFieldError("action-message", null);
-    asking.showModal();
-  }
-  for (const button of $$("button[data-action]")) button.addEventListener("click", () => ask(button.dataset.action));
-  $("#action-cancel").addEventListener("click", () => asking.close());
-  $("#action-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const [, , success, label] = ACTIONS[action];
-    const text = note.value.trim();
-    if (label && !text) {
-      setFieldError("action-message", "Skriv ett meddelande till installatören.");
-      return note.focus();
-    }
-    const body = { version: current.version };
-    let path = action;
-    if (["approve", "return", "reject"].includes(action)) {
-      path = "decision";
-      Object.assign(body, { decision: action, message: text || null });
-    }
-    if (action === "complete") {
-      path = "completion";
-      body.fields = Object.fromEntries(doneInputs.filter((i) => i.value.trim()).map((i) => [i.name, i.value.trim()]));
-    }
-    const ok = $("#action-ok");
-    ok.disabled = true;
-    try {
-      render(await api("POST", "/cases/" + id + "/" + path, body));
-      asking.close();
-      message.textContent = success;
-      $("h1").focus();
-    } catch (e) {
-      if (label && e.status === 422) return setFieldError("action-message", e.message);
-      asking.close();
-      failed(e);
-    } finally {
-      ok.disabled = false;
-    }
-  });
-  if (done) done.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const problems = check(doneInputs);
-    if (problems.length) return showErrors(problems);
-    showErrors([]);
-    ask("complete");
-  });
-
-  // --- Meddelanden: either side writes once the case is sent ------------------------------------
-  const text = $("#message-text");
-  $("#message-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const value = text.value.trim();
-    if (!value) {
-      setFieldError("message-text", "Skriv ett meddelande.");
-      return text.focus();
-    }
-    try {
-      const c = await api("POST", "/cases/" + id + "/messages", { text: value });
-      text.value = "";
-      setFieldError("message-text", null);
-      absorb(c);
-      $("#history li:last-child").tabIndex = -1;
-      $("#history li:last-child").focus();
-    } catch (e) {
-      if (e.status === 409) return failed(e);
-      setFieldError("message-text", e.message);
-      text.focus();
-    }
-  });
-
-  // --- Hämta anl-data ------------------------------------------------------------------------
-  const dialog = $("#lookup-dialog");
-  const lookupForm = $("#lookup-form");
-  const lookupError = $("#lookup-error");
-  const result = $("#lookup-result");
-  const apply = $("#lookup-apply");
-  const request = () => ({
-    version: current.version,
-    meter_number: $("#lookup-meter").value.trim() || null,
-    ean: $("#lookup-ean").value.replace(/\s+/g, "") || null,
-    overwrite: lookupForm.elements.overwrite.value === "yes",
-  });
-  const labelOf = (field) => {
-    const label = $("label[for='" + keyOf(field) + "']");
-    const section = label && label.closest("fieldset").querySelector("legend");
-    return label ? section.textContent + ": " + labelText(label.htmlFor) : field;
-  };
-  const fail = (text) => {
-    lookupError.textContent = text;
-    lookupError.hidden = !text;
-  };
-  $("#open-lookup").addEventListener("click", async () => {
-    try {
-      if (editing && dirty()) await save();
-    } catch (e) {
-      showFailure(e);
-      return;
-    }
-    fail("");
-    result.replaceChildren();
-    $("#lookup-found").textContent = "";
-    apply.hidden = true;
-    $("#lookup-meter").value = current.fields["installation.meter_number"] || "";
-    $("#lookup-ean").value = current.fields["installation.ean"] || "";
-    dialog.showModal();
-  });
-  $("#lookup-cancel").addEventListener("click", () => dialog.close());
-  lookupForm.addEventListener("input", () => { apply.hidden = true; });
-  lookupForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    fail("");
-    result.replaceChildren();
-    $("#lookup-found").textContent = "";
-    apply.hidden = true;
-    const r = request();
-    if (!r.meter_number && !r.ean) return fail("Fyll i Mätarnummer eller Anläggnings-ID (EAN).");
-    if (r.ean) {
-      const p = gsrnProblem(r.ean, form.dataset.gsrnPrefixes.split(","), "Anläggnings-ID (EAN)", form.dataset.companyName);
-      if (p) return fail(p);
-    }
-    try {
-      const found = await api("POST", "/cases/" + id + "/lookup", { ...r, apply: false });
-      const box = el("div", undefined, { class: "found" });
-      $("#lookup-found").textContent = found.message;
-      const who = found.installation["owner.name"];
-      if (who) box.append(el("p", "Fastighetsägare: " + who + ". Kontrollera att det är rätt kund."));
-      for (const w of found.warnings) box.append(el("p", w, { class: "error" }));
-      if (found.changes.length) {
-        // One change a row; on a phone a card: the field, then Före and Efter, one a line.
-        const table = el("table", undefined, { class: "changes" });
-        const head = el("tr");
-        head.append(el("th", "Fält", { scope: "col" }), el("th", "Före", { scope: "col" }), el("th", "Efter", { scope: "col" }));
-        const rows = el("tbody");
-        table.append(el("caption", "Fält som ändras"), el("thead"), rows);
-        table.tHead.append(head);
-        // In the order of the form, not the order the server happens to list them in.
-        const order = (c) => inputs.findIndex((i) => i.name === c.field);
-        for (const c of [...found.changes].sort((a, b) => order(a) - order(b))) {
-          const row = el("tr");
-          row.append(el("th", labelOf(c.field), { scope: "row" }), el("td", c.before || "–", { "data-label": "Före" }), el("td", c.after || "–", { "data-label": "Efter" }));
-          rows.append(row);
-        }
-        box.append(table);
-      } else {
-        box.append(el("p", "Inga fält ändras."));
-      }
-      result.append(box);
-      apply.hidden = false;
-      apply.focus();
-    } catch (e) { fail(e.message); }
-  });
-  apply.addEventListener("click", async () => {
-    try {
-      const found = await api("POST", "/cases/" + id + "/lookup", { ...request(), apply: true });
-      render(found.case);
-      dialog.close();
-      message.textContent = editing
-        ? "Anläggningsdata är hämtad. Kontrollera att det är rätt kund och fyll i resten."
-        : "Anläggningsdata är hämtad. Kontrollera att det är rätt kund och välj Redigera för att fylla i resten.";
-      // In edit mode the next thing to do is the first empty field; else "Redigera".
-      (editing ? inputs.find((i) => !i.value) || $("#save") : $("#edit")).focus();
-    } catch (e) { fail(e.message); }
-  });
+  ready(true);
 })();

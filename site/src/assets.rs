@@ -7,8 +7,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 /// The scripts: `common` (sign-in state, the API, the menu, small helpers), `paged` for the
-/// lists that the server pages, and one per kind of page.
-const SCRIPTS: [(&str, &str); 11] = [
+/// lists that the server pages, and one per kind of page; the case page's in parts, one job each
+/// (`case` creates `Elan.casePage`, which the parts after it share).
+const SCRIPTS: [(&str, &str); 15] = [
     ("common", include_str!("../assets/common.js")),
     ("paged", include_str!("../assets/paged.js")),
     ("sign-in", include_str!("../assets/sign-in.js")),
@@ -16,7 +17,11 @@ const SCRIPTS: [(&str, &str); 11] = [
     ("new-case", include_str!("../assets/new-case.js")),
     ("checks", include_str!("../assets/checks.js")),
     ("case-history", include_str!("../assets/case-history.js")),
+    ("case-fields", include_str!("../assets/case-fields.js")),
     ("case", include_str!("../assets/case.js")),
+    ("case-moves", include_str!("../assets/case-moves.js")),
+    ("case-messages", include_str!("../assets/case-messages.js")),
+    ("case-lookup", include_str!("../assets/case-lookup.js")),
     ("attachments", include_str!("../assets/attachments.js")),
     ("audit", include_str!("../assets/audit.js")),
     ("subject", include_str!("../assets/subject.js")),
@@ -31,9 +36,34 @@ const BUNDLES: [(&str, &[&str]); 7] = [
     ("subject", &["subject"]),
     ("new-case", &["new-case"]),
     ("sign-in", &["sign-in"]),
-    ("case", &["checks", "case-history", "case"]),
+    // The case page: the field checks and Händelser before the case (`case`), the parts that
+    // share its `Elan.casePage` after it.
+    (
+        "case",
+        &[
+            "checks",
+            "case-fields",
+            "case-history",
+            "case",
+            "case-moves",
+            "case-messages",
+            "case-lookup",
+        ],
+    ),
     // The case pages of forms with file fields (Bilagor).
-    ("case-files", &["checks", "case-history", "case", "attachments"]),
+    (
+        "case-files",
+        &[
+            "checks",
+            "case-fields",
+            "case-history",
+            "case",
+            "case-moves",
+            "case-messages",
+            "case-lookup",
+            "attachments",
+        ],
+    ),
 ];
 
 /// A bundle's source: its scripts, run once the page is parsed (the file is `async`, so it may
