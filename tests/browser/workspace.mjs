@@ -71,7 +71,9 @@ export async function confirmMove(page, name, { message, title } = {}) {
 
 /** The texts of the timeline (Händelser), one entry each. */
 export const timeline = (page) =>
-  page.getByRole("region", { name: "Händelser" }).locator("li").evaluateAll((lis) => lis.map((li) => li.innerText.replace(/\s+/g, " ").trim()));
+  // Each line's paragraphs joined by a space, read from the text, not the layout: innerText is
+  // textContent while the list is not laid out yet, which ran the lines together.
+  page.getByRole("region", { name: "Händelser" }).locator("li").evaluateAll((lis) => lis.map((li) => [...li.children].map((p) => p.textContent).join(" ").replace(/\s+/g, " ").trim()));
 
 /** Every control of the case form and the completion notice that can be changed. */
 export const editable = (page, form = "#case-form") =>
