@@ -562,6 +562,24 @@ impl Case {
     }
 }
 
+/// A draft of Öresundskraft's Säkringsändring made at `at` in Helsingborg by Anna of Demo El AB:
+/// the case the core's unit tests start from.
+#[cfg(test)]
+pub(crate) fn test_draft(at: OffsetDateTime) -> Case {
+    let defs = crate::Definitions::builtin();
+    let form = defs.form("oresundskraft", "fuse_change").unwrap();
+    Case::new_draft(
+        "c1".into(),
+        "ÖK-2026-00001".into(),
+        &form,
+        "fuse_change".into(),
+        "helsingborg".into(),
+        "demo_el".into(),
+        "anna".into(),
+        at,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -320,18 +320,7 @@ mod tests {
     const T0: OffsetDateTime = datetime!(2026-12-06 12:00 UTC);
 
     fn case() -> Case {
-        let defs = Definitions::builtin();
-        let form = defs.form("oresundskraft", "fuse_change").unwrap();
-        let mut case = Case::new_draft(
-            "c1".into(),
-            "ÖK-2026-00001".into(),
-            &form,
-            "fuse_change".into(),
-            "helsingborg".into(),
-            "demo_el".into(),
-            "anna".into(),
-            T0,
-        );
+        let mut case = crate::case::test_draft(T0);
         case.status = Status::Closed;
         for (id, value) in [
             ("owner.name", "Greta Ek"),

@@ -169,18 +169,7 @@ mod tests {
     use time::macros::datetime;
 
     fn case(status: Status, changed: OffsetDateTime) -> Case {
-        let defs = Definitions::builtin();
-        let form = defs.form("oresundskraft", "fuse_change").unwrap();
-        let mut case = Case::new_draft(
-            "c1".into(),
-            "ÖK-2026-00001".into(),
-            &form,
-            "fuse_change".into(),
-            "helsingborg".into(),
-            "demo_el".into(),
-            "anna".into(),
-            changed,
-        );
+        let mut case = crate::case::test_draft(changed);
         case.status = status;
         if status != Status::Draft {
             case.submitted_at = Some(changed);
