@@ -337,6 +337,11 @@ pub struct Case {
     pub status: Status,
     /// Increases by one with every change; a write names the version it read.
     pub version: u64,
+    /// The version of its company's definitions it was made or last edited under (1: the
+    /// shipped file): it is checked, shown and decided by that version (docs/definitions.md,
+    /// "Versions"). Cases stored before versions existed read as 1.
+    #[serde(default = "shipped_version")]
+    pub definitions_version: u32,
     /// The installer firm that owns the case.
     pub firm: String,
     pub created_by: String,
@@ -372,6 +377,10 @@ pub struct Case {
     pub identity_fields: Vec<String>,
 }
 
+fn shipped_version() -> u32 {
+    1
+}
+
 /// Why an action on a case was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CaseError {
@@ -404,6 +413,7 @@ impl Case {
             network_area,
             status: Status::Draft,
             version: 1,
+            definitions_version: form.company.definitions_version,
             firm,
             created_by: by.clone(),
             created_at: at,

@@ -203,14 +203,18 @@ pub enum AuditAct {
     DataSubjectExport,
     /// It erased that person's data from those of them that are over.
     DataSubjectErasure,
+    /// A company admin published a version of the company's definitions ("Formulär");
+    /// `case_number` names the version ("version 3").
+    DefinitionsPublished,
 }
 
 impl AuditAct {
-    pub const ALL: [AuditAct; 4] = [
+    pub const ALL: [AuditAct; 5] = [
         AuditAct::Lookup,
         AuditAct::DataSubjectSearch,
         AuditAct::DataSubjectExport,
         AuditAct::DataSubjectErasure,
+        AuditAct::DefinitionsPublished,
     ];
 
     /// What it was, as the audit log's "sökt på" says; `None` for a lookup, which says what
@@ -221,6 +225,7 @@ impl AuditAct {
             AuditAct::DataSubjectSearch => Some("registerutdrag: sökning på personnummer"),
             AuditAct::DataSubjectExport => Some("registerutdrag: export"),
             AuditAct::DataSubjectErasure => Some("radering av personuppgifter"),
+            AuditAct::DefinitionsPublished => Some("formulär publicerat"),
         }
     }
 
@@ -230,6 +235,7 @@ impl AuditAct {
             AuditAct::DataSubjectSearch => "data_subject_search",
             AuditAct::DataSubjectExport => "data_subject_export",
             AuditAct::DataSubjectErasure => "data_subject_erasure",
+            AuditAct::DefinitionsPublished => "definitions_published",
         }
     }
 }

@@ -29,4 +29,5 @@ pub mod lambda;
 pub mod local;
 pub mod notify;
 pub mod retention;
+pub mod site_pages;
 pub mod store;

@@ -102,6 +102,10 @@ pub struct Company {
     pub lookup_limits: LookupLimits,
     /// How long its cases' personal data is kept (`[retention]`, else the defaults).
     pub retention: crate::retention::Retention,
+    /// Which version of its own file (`companies/<id>.toml`) these are: 1 for the shipped
+    /// file, else the number the store gave a version the company published
+    /// (docs/definitions.md, "Versions").
+    pub definitions_version: u32,
 }
 
 /// How many lookups ("Hämta anl-data") one user, and one installer firm, may make in a network

@@ -430,6 +430,79 @@ pub trait AuditStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<u64>> + Send;
 }
 
+/// A version of a network company's own definitions file (`companies/<id>.toml`), as the
+/// company uploaded it: immutable once stored (docs/definitions.md, "Versions").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DefinitionVersion {
+    pub company: String,
+    /// 1 is the shipped file; the store numbers the company's uploads 2, 3, ...
+    pub version: u32,
+    pub toml: String,
+    pub note: String,
+    pub created_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// The secret part of its preview's address (128 random bits, base64url).
+    pub preview_key: String,
+}
+
+/// One publication: `version` became the company's published version (`previous` before it,
+/// `None`: the shipped file, never published).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Publication {
+    pub company: String,
+    pub version: u32,
+    pub previous: Option<u32>,
+    pub by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// The network companies' own versions of their definitions, and which one each publishes.
+pub trait DefinitionStore: Send + Sync {
+    /// Stores a new version; `AlreadyExists` when its company has that number already
+    /// (nothing written: the caller takes the next number and tries again).
+    fn add_definition_version(
+        &self,
+        version: &DefinitionVersion,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The company's versions, oldest first.
+    fn definition_versions(
+        &self,
+        company: &str,
+    ) -> impl Future<Output = StoreResult<Vec<DefinitionVersion>>> + Send;
+
+    /// One version, if the company has it.
+    fn definition_version(
+        &self,
+        company: &str,
+        version: u32,
+    ) -> impl Future<Output = StoreResult<Option<DefinitionVersion>>> + Send;
+
+    /// Makes `publication.version` the company's published version, records the publication
+    /// and `audit` (the audit log's entry of it), all or nothing, if the published version is
+    /// still `publication.previous` (`None`: none published yet); else `VersionConflict` and
+    /// nothing written.
+    fn publish_definitions(
+        &self,
+        publication: &Publication,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The published version of every company that has published one: one read, which every
+    /// server makes now and then to see a publication made elsewhere.
+    fn published_definitions(
+        &self,
+    ) -> impl Future<Output = StoreResult<std::collections::BTreeMap<String, u32>>> + Send;
+
+    /// The company's publications, newest first.
+    fn definition_publications(
+        &self,
+        company: &str,
+    ) -> impl Future<Output = StoreResult<Vec<Publication>>> + Send;
+}
+
 /// Fixed-width UTC timestamp whose string order is time order (used as a sort key by both
 /// adapters). Nanoseconds, so nothing is rounded away.
 pub fn sortable_time(at: OffsetDateTime) -> String {
@@ -442,6 +515,12 @@ pub fn sortable_time(at: OffsetDateTime) -> String {
 }
 
 /// Everything the handler needs from a store.
-pub trait Store: CaseStore + RegistryStore + AuditStore + OutboxStore + Clone + 'static {}
+pub trait Store:
+    CaseStore + RegistryStore + AuditStore + OutboxStore + DefinitionStore + Clone + 'static
+{
+}
 
-impl<T: CaseStore + RegistryStore + AuditStore + OutboxStore + Clone + 'static> Store for T {}
+impl<T> Store for T where
+    T: CaseStore + RegistryStore + AuditStore + OutboxStore + DefinitionStore + Clone + 'static
+{
+}

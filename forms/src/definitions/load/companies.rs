@@ -214,6 +214,7 @@ pub(super) fn check_company(
         auto_approve,
         lookup_limits,
         retention,
+        definitions_version: 1,
     }
 }
 

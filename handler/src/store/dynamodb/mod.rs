@@ -16,6 +16,7 @@
 
 mod audit;
 mod cases;
+mod definitions;
 mod items;
 mod outbox;
 mod registry;

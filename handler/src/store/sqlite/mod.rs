@@ -21,6 +21,7 @@ use super::{
 
 mod audit;
 mod cases;
+mod definitions;
 mod outbox;
 mod registry;
 mod schema;
