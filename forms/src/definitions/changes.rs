@@ -177,7 +177,11 @@ fn company_changes(before: &Company, after: &Company) -> Vec<DefinitionChange> {
     let (was, is) = (before.retention, after.retention);
     let retention: Vec<String> = [
         ("utkast som aldrig skickats", was.drafts, is.drafts),
-        ("personnummer i avslutade ärenden", was.identity_numbers, is.identity_numbers),
+        (
+            "person- och organisationsnummer i avslutade ärenden",
+            was.identity_numbers,
+            is.identity_numbers,
+        ),
         ("avslutade ärenden", was.cases, is.cases),
     ]
     .into_iter()
@@ -576,5 +580,40 @@ mod tests {
         );
         assert_eq!(back[0].text, "Nytt nätområde: Höganäs.");
         assert_eq!(back[4].text, "Ny installationstyp: Utökning.");
+    }
+
+    #[test]
+    fn the_companys_settings_are_named_with_their_values() {
+        let new = oresundskraft_version(2, |text| {
+            let text = edited(
+                text,
+                &[
+                    ("name = \"Öresundskraft\"", "name = \"Öresundskraft Nät\""),
+                    ("[\"735999100\"]", "[\"735999100\", \"735999199\"]"),
+                    ("inbox_email = \"anmalningar@oresundskraft.example\"\n", ""),
+                ],
+            );
+            format!(
+                "{text}\n[lookup_limits]\nper_user_per_day = 200\nper_firm_per_day = 1000\n\n\
+                 [retention]\ndrafts_days = 60\n"
+            )
+        });
+        let texts: Vec<String> = changes(Definitions::builtin(), &new, "oresundskraft")
+            .into_iter()
+            .map(|c| c.text)
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "Nätbolagets namn ändras från \"Öresundskraft\" till \"Öresundskraft Nät\".",
+                "Prefixen i anläggnings-ID ändras från 735999100 till 735999100, 735999199.",
+                "E-post om anmälningar och meddelanden går till ingen adress i stället för \
+                 anmalningar@oresundskraft.example.",
+                "Gränserna för Hämta anl-data ändras: 400 blir 200 per användare och dygn, 2000 \
+                 blir 1000 per installationsföretag och dygn.",
+                "Hur länge personuppgifter sparas ändras: utkast som aldrig skickats 90 blir 60 \
+                 dagar.",
+            ]
+        );
     }
 }
