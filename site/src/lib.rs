@@ -137,7 +137,6 @@ pub fn definitions_from(dir: &Path) -> Result<Definitions, forms::definitions::D
     Definitions::parse(&root, &sources)
 }
 
-
 /// What every page is rendered with: the templates, the assets' names, the sign-in and the case
 /// page's words.
 struct Renderer {

@@ -39,25 +39,36 @@ fn every_form_has_a_page_and_a_schema_and_assets_are_fingerprinted() {
     }
     // The stylesheets (one for every page, one for the lists) and the scripts (one per kind of
     // page, each with the common script first; the case pages of forms with file fields have
-    // their own), each named by its content.
+    // their own, and so have a draft's preview pages), each named by its content.
     let assets: Vec<&String> = site.files.keys().filter(|k| k.starts_with("assets/")).collect();
     let names: Vec<&str> = assets.iter().map(|a| a.split('.').next().unwrap()).collect();
     assert_eq!(
         names,
         [
             "assets/audit",
+            "assets/case-files-preview",
             "assets/case-files",
+            "assets/case-preview",
             "assets/case",
+            "assets/formular",
             "assets/lists",
             "assets/lists",
             "assets/new-case",
+            "assets/preview",
             "assets/sign-in",
             "assets/style",
             "assets/subject"
         ]
     );
-    let pages: Vec<String> =
-        site.files.keys().filter(|k| k.ends_with(".html")).map(|p| page(&site, p)).collect();
+    // The site's pages and the previews' (served by the handler, with the site's assets).
+    let base = "/api/v1/previews/c/1/k/";
+    let previews = ["oresundskraft", "exempelnat_norr"]
+        .map(|c| site::preview_pages(defs, c, 1, base, &SignIn::Local).unwrap());
+    let pages: Vec<String> = std::iter::once(&site)
+        .chain(&previews)
+        .flat_map(|s| s.files.iter().filter(|(k, _)| k.ends_with(".html")))
+        .map(|(_, html)| String::from_utf8(html.clone()).unwrap())
+        .collect();
     for asset in assets {
         let name = asset.trim_start_matches("assets/");
         let parts: Vec<&str> = name.split('.').collect();
@@ -86,6 +97,7 @@ fn each_page_loads_one_script_with_only_what_it_needs() {
     assert_eq!(scripts("uppslag/index.html"), ["audit"]);
     assert_eq!(scripts("ny/index.html"), ["new-case"]);
     assert_eq!(scripts("logga-in/index.html"), ["sign-in"]);
+    assert_eq!(scripts("formular/index.html"), ["formular"]);
     // The attachments script only where a form has a file field (Öresundskraft's Bilagor).
     let case = "anmalan/oresundskraft/service_change/index.html";
     assert_eq!(scripts(case), ["case-files"]);
@@ -118,6 +130,7 @@ fn each_page_loads_one_script_with_only_what_it_needs() {
         ("index.html", true),
         ("inkorg/index.html", true),
         ("uppslag/index.html", true),
+        ("formular/index.html", true),
         ("ny/index.html", false),
         ("logga-in/index.html", false),
         ("anmalan/oresundskraft/service_change/index.html", false),
