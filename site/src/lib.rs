@@ -153,6 +153,7 @@ struct Preview<'a> {
     /// Where the preview's script has the fields checked by the draft.
     check_url: String,
     /// The job type the tried case has: the installation type's first.
+    #[serde(skip_serializing_if = "Option::is_none")]
     job_type: Option<&'a str>,
 }
 
