@@ -32,7 +32,7 @@ fn every_page_is_under_14_kb_gzipped_with_its_styles_and_script() {
     let site = site::build(defs, &SignIn::Local).unwrap();
     let base = "/api/v1/previews/oresundskraft/2/0123456789abcdef0123456789abcdef/";
     let preview = site::preview_pages(defs, "oresundskraft", 2, base, &SignIn::Local).unwrap();
-    let pages = site.files.iter().chain(preview.files.iter().map(|(p, b)| (p, b)));
+    let pages = site.files.iter().chain(&preview.files);
     let mut measured = 0;
     for (path, html) in pages.filter(|(p, _)| p.ends_with(".html")) {
         let total = weight(&site, html);
