@@ -111,13 +111,21 @@ fn main() {
     std::fs::write(out.join("assets.rs"), code).expect("OUT_DIR is writable");
 }
 
-/// `(name, (file name, path in OUT_DIR))` as a table of `(name, file name, content)`.
+/// `(name, (file name, path in OUT_DIR))` as two tables: `(name, file name)`, and the contents
+/// in the same order, apart so that a binary that only links to the files (a publish's pages)
+/// does not carry their bytes.
 fn table(code: &mut String, name: &str, doc: &str, rows: &[(&str, (String, String))]) {
-    writeln!(code, "/// {doc}: `(name, fingerprinted file name, content)`.").expect("a string");
-    writeln!(code, "pub(crate) const {name}: [(&str, &str, &str); {}] = [", rows.len())
-        .expect("a string");
-    for (name, (file, path)) in rows {
-        writeln!(code, "    ({name:?}, {file:?}, include_str!({path:?})),").expect("a string");
+    let n = rows.len();
+    writeln!(code, "/// {doc}: `(name, fingerprinted file name)`.").expect("a string");
+    writeln!(code, "pub(crate) const {name}: [(&str, &str); {n}] = [").expect("a string");
+    for (name, (file, _)) in rows {
+        writeln!(code, "    ({name:?}, {file:?}),").expect("a string");
+    }
+    code.push_str("];\n");
+    writeln!(code, "/// The content of each of `{name}`.").expect("a string");
+    writeln!(code, "pub(crate) const {name}_CONTENT: [&str; {n}] = [").expect("a string");
+    for (_, (_, path)) in rows {
+        writeln!(code, "    include_str!({path:?}),").expect("a string");
     }
     code.push_str("];\n");
 }

@@ -40,16 +40,14 @@ pub(crate) struct Assets {
 
 impl Assets {
     pub(crate) fn new() -> Self {
-        let names = |table: &[(&'static str, &'static str, &str)]| {
-            table.iter().map(|&(name, file, _)| (name, file)).collect()
-        };
-        Assets { css: names(&STYLES), js: names(&BUNDLES) }
+        Assets { css: STYLES.into_iter().collect(), js: BUNDLES.into_iter().collect() }
     }
 }
 
 /// Every stylesheet and bundle into `files` under `assets/`.
 pub(crate) fn write(files: &mut BTreeMap<String, Vec<u8>>) {
-    for (_, file, content) in STYLES.iter().chain(&BUNDLES) {
+    let named = STYLES.iter().zip(STYLES_CONTENT).chain(BUNDLES.iter().zip(BUNDLES_CONTENT));
+    for ((_, file), content) in named {
         files.insert(format!("assets/{file}"), content.as_bytes().to_vec());
     }
 }
