@@ -209,7 +209,11 @@
   };
 
   try {
-    render(await (Elan.caseRequest || api("GET", "/cases/" + id)));
+    const c = await (Elan.caseRequest || api("GET", "/cases/" + id));
+    // A case is shown by the page of the forms' version it was made under.
+    const v = c.definitions_version;
+    if (v != form.dataset.definitionsVersion) return location.replace(`/anmalan/${c.company}/${c.installation_type}/v${v}/?id=${id}`);
+    render(c);
   } catch (e) {
     status.textContent = e.message;
     form.hidden = true; // not an empty form under the message

@@ -77,6 +77,8 @@
   const claims = claimsOf(token());
   const roleOf = (c) => c.role || c["custom:role"];
   const role = roleOf(claims);
+  // A network company's admin (the local token's claim, Cognito's group) manages its forms.
+  const admin = claims.admin === true || (claims["cognito:groups"] || []).includes("company-admins");
   // Where each role starts: the installer's cases, the network company's inbox.
   const home = (r) => (r === "network_company" ? "/inkorg/" : "/");
 
@@ -93,13 +95,14 @@
   }
   // The menu and links of the other role go; a page of the other role sends people home.
   if (role) {
-    for (const node of $$("[data-for]")) node.hidden = node.dataset.for !== role;
+    for (const node of $$("[data-for]")) node.hidden = node.dataset.for !== role || (node.hasAttribute("data-admin") && !admin);
     $(".brand").href = home(role);
   }
-  const forRole = { cases: "installer", "new-case": "installer", inbox: "network_company", audit: "network_company", subject: "network_company" }[page];
+  const forRole = { cases: "installer", "new-case": "installer", inbox: "network_company", audit: "network_company", subject: "network_company", formular: "network_company" }[page];
   const away = role && forRole && forRole !== role;
   if (away) location.replace(home(role));
 
+  let forms;
   const byId = (list, id) => (list || []).find((x) => x.id === id);
   const el = (tag, text, attrs = {}) => {
     const node = document.createElement(tag);
@@ -108,9 +111,11 @@
     return node;
   };
   Object.assign(Elan, {
-    api, el, byId, claims, claimsOf, role, roleOf, home, signIn, away,
+    api, el, byId, claims, claimsOf, role, roleOf, admin, home, signIn, away,
     org: claims.org || claims["custom:org"],
-    formsData: () => JSON.parse($("#forms-data").textContent),
+    // The companies and their forms, from the API (public): a company that publishes a new
+    // version changes them without a new build of the pages that list them. Asked for once.
+    formsData: () => (forms ??= api("GET", "/forms")),
     // The words the build wrote from the core (forms::words) for this page.
     words: () => JSON.parse($("#words-data").textContent),
     when,

@@ -2,17 +2,20 @@
 // "Inkorg" (the network company's sent cases, those waiting for a decision first, oldest first,
 // with filters and search). The server filters, orders and pages; "Visa fler" asks for more.
 "use strict";
-(() => {
+(async () => {
   const { $, api, el, byId, when, caseUrl, count, page, token, signIn, away, org, formsData, pagedList } = Elan;
   if (away) return;
   if (!token()) return signIn();
-  const forms = formsData();
   const inbox = page === "inbox";
   const filters = $("#filters");
   const status = $("#cases-status");
   const query = new URLSearchParams(location.search);
   const limit = Math.min(Math.max(+query.get("limit") || 50, 1), 100);
 
+  // The companies' names, asked for beside the first page of cases; without them the list
+  // still shows, by ids.
+  const companies = formsData().catch(() => ({}));
+  let forms = {};
   const label = (id, name, attrs) => el("td", name, { "data-label": id, ...attrs });
   function row(c) {
     const company = byId(forms.companies, c.company);
@@ -43,7 +46,8 @@
     async load(cursor) {
       const params = new URLSearchParams({ limit, ...chosen() });
       if (cursor) params.set("cursor", cursor);
-      const { cases, next_cursor } = await api("GET", "/cases?" + params);
+      const [{ cases, next_cursor }, catalog] = await Promise.all([api("GET", "/cases?" + params), companies]);
+      forms = catalog;
       return { items: cases, next: next_cursor };
     },
     describe(n, more) {
@@ -59,7 +63,7 @@
 
   if (filters) {
     // The choices are the network company's own areas and installation types.
-    const company = byId(forms.companies, org) || {};
+    const company = byId((await companies).companies, org) || {};
     for (const [id, items] of [["network_area", company.network_areas], ["installation_type", company.installation_types]]) {
       $("#" + id).append(...(items || []).map((i) => el("option", i.name, { value: i.id })));
     }

@@ -1,12 +1,19 @@
 // "Ny anmälan": Nätbolag, Installationstyp, Jobbtyp, Nätområde, "Skapa anmälan".
 "use strict";
-(() => {
+(async () => {
   const { $, api, el, byId, caseUrl, token, signIn, away, formsData, showErrors } = Elan;
   if (away) return;
   if (!token()) return signIn();
-  const forms = formsData();
   const form = $("#new-case");
   const [company, type, job, area] = ["company", "installation_type", "job_type", "network_area"].map((id) => $("#" + id));
+  // The companies come from the API, so that a company's newly published forms show at once.
+  let forms;
+  try {
+    forms = await formsData();
+  } catch (e) {
+    return showErrors([{ message: e.message }]);
+  }
+  company.append(...forms.companies.map((c) => el("option", c.name, { value: c.id })));
   const fill = (select, items, prompt) => {
     select.replaceChildren(el("option", prompt, { value: "" }), ...items.map((i) => el("option", i.name, { value: i.id })));
     select.disabled = items.length === 0;
