@@ -8,6 +8,9 @@
 //! - audit: PK `AUDIT#<company>#<yyyy-mm-dd>`, SK `<at>#<id>`, `ttl` = at + 400 days.
 //! - usage counter (and a refusal's once-marker): PK `USE#<key>`, SK `USE`, `count`, `ttl` =
 //!   first use + the counter's lifetime.
+//! - definitions version: PK `DEFS#<company>`, SK `VERSION#<version, 10 digits>`; its
+//!   publication: same PK, SK `PUBLISHED#<at>#<version, 10 digits>`; the published version:
+//!   PK `DEFS#POINTERS`, SK `<company>`, `version` (every company's in one partition).
 //!
 //! Every item keeps its value as JSON in `doc`; times in keys are fixed-width UTC strings so
 //! that string order is time order. Writes replace whole items (PutItem), so index keys an item

@@ -8,22 +8,18 @@ use super::cases::CaseRow;
 use super::*;
 
 /// An audit entry as its row: company, time, id and document.
-struct AuditRow([String; 4]);
+pub(super) struct AuditRow([String; 4]);
 
 impl AuditRow {
-    fn new(entry: &AuditEntry) -> StoreResult<AuditRow> {
+    pub(super) fn new(entry: &AuditEntry) -> StoreResult<AuditRow> {
         let (company, at, id) = (entry.company.clone(), sortable_time(entry.at), entry.id.clone());
         Ok(AuditRow([company, at, id, to_doc(entry)?]))
     }
 
     /// Appends the entry: the audit log is append-only, an entry is never replaced.
-    fn insert(&self, tx: &rusqlite::Transaction<'_>) -> StoreResult<()> {
+    pub(super) fn insert(&self, tx: &rusqlite::Transaction<'_>) -> StoreResult<()> {
         let sql = "INSERT INTO audit (company, at, id, doc) VALUES (?1, ?2, ?3, ?4)";
-        match tx.execute(sql, rusqlite::params_from_iter(&self.0)) {
-            Ok(_) => Ok(()),
-            Err(e) if is_unique_violation(&e) => Err(StoreError::AlreadyExists),
-            Err(e) => Err(db_error("record a lookup")(e)),
-        }
+        insert_new(tx, "record an audit entry", sql, rusqlite::params_from_iter(&self.0))
     }
 }
 

@@ -127,6 +127,20 @@ fn is_unique_violation(error: &rusqlite::Error) -> bool {
     )
 }
 
+/// Runs an INSERT of a new row: `AlreadyExists` when its key is taken.
+fn insert_new(
+    tx: &rusqlite::Transaction<'_>,
+    what: &'static str,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> StoreResult<()> {
+    match tx.execute(sql, params) {
+        Ok(_) => Ok(()),
+        Err(e) if is_unique_violation(&e) => Err(StoreError::AlreadyExists),
+        Err(e) => Err(db_error(what)(e)),
+    }
+}
+
 fn to_doc<T: Serialize>(value: &T) -> StoreResult<String> {
     serde_json::to_string(value)
         .map_err(|_| StoreError::Unavailable("could not encode a document".into()))

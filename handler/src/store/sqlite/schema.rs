@@ -52,6 +52,25 @@ CREATE TABLE IF NOT EXISTS usage_counters (
     expires_at TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS usage_counters_by_expiry ON usage_counters (expires_at);
+
+CREATE TABLE IF NOT EXISTS definition_versions (
+    company TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    doc     TEXT NOT NULL,
+    PRIMARY KEY (company, version)
+) WITHOUT ROWID;
+-- Which version each company publishes: no row, none published (the shipped file).
+CREATE TABLE IF NOT EXISTS definition_pointers (
+    company TEXT PRIMARY KEY,
+    version INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS definition_publications (
+    company TEXT NOT NULL,
+    at      TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    doc     TEXT NOT NULL,
+    PRIMARY KEY (company, at, version)
+) WITHOUT ROWID;
 ";
 
 /// The columns the lists filter, search and page by (schema version 2), and their indexes.
