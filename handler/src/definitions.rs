@@ -42,3 +42,16 @@ pub fn read_folder(dir: &std::path::Path) -> Result<forms::Definitions, Definiti
         files.into_iter().map(|(path, text)| Source { path, text }).collect();
     forms::Definitions::parse(&dir.display().to_string(), &sources)
 }
+
+/// STUB (issue 21, defs-aws): the coordinator's version replaces this one. Every company's
+/// pages as its published version renders them (`site::company_pages`), for the site
+/// function (`ELANMALAN_TASK=site`). Until then it reads what the real one reads, and renders
+/// nothing.
+pub async fn published_pages<S: crate::store::DefinitionStore>(
+    store: &S,
+) -> Result<Vec<(String, crate::site_pages::Pages)>, String> {
+    for (company, version) in store.published_definitions().await.map_err(|e| e.to_string())? {
+        store.definition_version(&company, version).await.map_err(|e| e.to_string())?;
+    }
+    Ok(Vec::new())
+}

@@ -37,6 +37,7 @@ mod openapi;
 mod rate_limit;
 mod registry_import;
 mod retention;
+mod site_bucket;
 mod store_contract;
 mod store_unavailable;
 mod watch;

@@ -1,0 +1,208 @@
+//! The site bucket on AWS (`handler::site_bucket`) against moto's S3 and CloudFront: a publish
+//! replaces one company's pages, with their types and cache headers, removes its pages that
+//! are gone, leaves every other file alone, and has CloudFront forget that company's paths only.
+
+use handler::site_bucket::SiteBucket;
+use handler::site_pages::{Pages, SitePages};
+
+use crate::support::moto::Moto;
+
+fn cloudfront_client(moto: &Moto) -> aws_sdk_cloudfront::Client {
+    let config = aws_sdk_cloudfront::Config::builder()
+        .behavior_version(aws_sdk_cloudfront::config::BehaviorVersion::latest())
+        .region(aws_sdk_cloudfront::config::Region::new("us-east-1"))
+        .endpoint_url(moto.url())
+        .credentials_provider(aws_sdk_cloudfront::config::Credentials::new(
+            "local", "local", None, None, "test",
+        ))
+        .build();
+    aws_sdk_cloudfront::Client::from_conf(config)
+}
+
+/// A distribution in front of `bucket`, as moto needs it to take invalidations.
+async fn distribution(client: &aws_sdk_cloudfront::Client, bucket: &str) -> String {
+    use aws_sdk_cloudfront::types::{
+        DefaultCacheBehavior, DistributionConfig, Origin, Origins, S3OriginConfig,
+        ViewerProtocolPolicy,
+    };
+    let origin = Origin::builder()
+        .id("site")
+        .domain_name(format!("{bucket}.s3.amazonaws.com"))
+        .s3_origin_config(S3OriginConfig::builder().origin_access_identity("").build())
+        .build()
+        .unwrap();
+    let config = DistributionConfig::builder()
+        .caller_reference(uuid::Uuid::new_v4().to_string())
+        .comment("site")
+        .enabled(true)
+        .origins(Origins::builder().quantity(1).items(origin).build().unwrap())
+        .default_cache_behavior(
+            DefaultCacheBehavior::builder()
+                .target_origin_id("site")
+                .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    let made = client.create_distribution().distribution_config(config).send().await;
+    let made = made.unwrap_or_else(|e| panic!("a distribution in moto: {e:?}"));
+    made.distribution().unwrap().id().to_string()
+}
+
+/// Every key in the bucket.
+async fn keys(client: &aws_sdk_s3::Client, bucket: &str) -> Vec<String> {
+    let listed = client.list_objects_v2().bucket(bucket).send().await.unwrap();
+    let mut keys: Vec<String> =
+        listed.contents().iter().filter_map(|o| o.key()).map(str::to_string).collect();
+    keys.sort();
+    keys
+}
+
+/// The paths of each invalidation the distribution has had, oldest first.
+async fn invalidations(
+    client: &aws_sdk_cloudfront::Client,
+    distribution: &str,
+) -> Vec<Vec<String>> {
+    let listed = client.list_invalidations().distribution_id(distribution).send().await.unwrap();
+    let mut all = Vec::new();
+    let summaries = listed.invalidation_list().map(|l| l.items()).unwrap_or_default();
+    for summary in summaries {
+        let one = client
+            .get_invalidation()
+            .distribution_id(distribution)
+            .id(summary.id())
+            .send()
+            .await
+            .unwrap();
+        let batch = one.invalidation().unwrap().invalidation_batch().unwrap();
+        let mut paths = batch.paths().unwrap().items().to_vec();
+        paths.sort();
+        all.push(paths);
+    }
+    all
+}
+
+fn pages(items: &[(&str, &str)]) -> Pages {
+    items.iter().map(|(path, text)| (path.to_string(), text.as_bytes().to_vec())).collect()
+}
+
+struct Site {
+    _moto: Moto,
+    s3: aws_sdk_s3::Client,
+    cloudfront: aws_sdk_cloudfront::Client,
+    bucket: String,
+    distribution: String,
+    writer: SiteBucket,
+}
+
+/// A bucket holding a deployed site: two companies' pages (one whose id begins with the
+/// other's), the shared pages and the assets.
+async fn deployed_site() -> Site {
+    let moto = Moto::start();
+    let (s3, cloudfront) = (moto.s3_client(), cloudfront_client(&moto));
+    let bucket = moto.bucket().await;
+    let distribution = distribution(&cloudfront, &bucket).await;
+    for key in [
+        "index.html",
+        "assets/case.0123abcd.js",
+        "anmalan/oresundskraft/villa/index.html",
+        "anmalan/oresundskraft/laddbox/index.html",
+        "schemas/oresundskraft/villa.json",
+        "schemas/oresundskraft/laddbox.json",
+        "anmalan/oresundskraft-syd/villa/index.html",
+        "schemas/oresundskraft-syd/villa.json",
+        "anmalan/ellevio/villa/index.html",
+    ] {
+        s3.put_object().bucket(&bucket).key(key).body(b"old".to_vec().into()).send().await.unwrap();
+    }
+    let writer = SiteBucket::new(s3.clone(), &bucket, cloudfront.clone(), &distribution);
+    Site { _moto: moto, s3, cloudfront, bucket, distribution, writer }
+}
+
+#[tokio::test]
+async fn a_publish_replaces_one_companys_pages_and_invalidates_only_its_paths() {
+    let site = deployed_site().await;
+    let published = pages(&[
+        ("anmalan/oresundskraft/villa/index.html", "<p>Villa v2</p>"),
+        ("anmalan/oresundskraft/villa/v1/index.html", "<p>Villa v1</p>"),
+        ("anmalan/oresundskraft/villa/v2/index.html", "<p>Villa v2</p>"),
+        ("schemas/oresundskraft/villa.json", "{\"title\":\"Villa\"}"),
+    ]);
+    site.writer.replace_company("oresundskraft", published).await.expect("the pages are written");
+
+    assert_eq!(
+        keys(&site.s3, &site.bucket).await,
+        [
+            "anmalan/ellevio/villa/index.html",
+            "anmalan/oresundskraft-syd/villa/index.html",
+            "anmalan/oresundskraft/villa/index.html",
+            "anmalan/oresundskraft/villa/v1/index.html",
+            "anmalan/oresundskraft/villa/v2/index.html",
+            "assets/case.0123abcd.js",
+            "index.html",
+            "schemas/oresundskraft-syd/villa.json",
+            "schemas/oresundskraft/villa.json",
+        ],
+        "laddbox is gone from Öresundskraft's folders, and nothing else changed"
+    );
+    let get = |key: &str| site.s3.get_object().bucket(&site.bucket).key(key).send();
+    let page = get("anmalan/oresundskraft/villa/index.html").await.unwrap();
+    assert_eq!(page.content_type(), Some("text/html; charset=utf-8"));
+    assert_eq!(page.cache_control(), Some("no-cache"));
+    assert_eq!(page.body.collect().await.unwrap().into_bytes().as_ref(), b"<p>Villa v2</p>");
+    let schema = get("schemas/oresundskraft/villa.json").await.unwrap();
+    assert_eq!(schema.content_type(), Some("application/json"));
+    assert_eq!(schema.cache_control(), Some("no-cache"));
+    let other = get("anmalan/oresundskraft-syd/villa/index.html").await.unwrap();
+    assert_eq!(other.body.collect().await.unwrap().into_bytes().as_ref(), b"old");
+
+    assert_eq!(
+        invalidations(&site.cloudfront, &site.distribution).await,
+        [["/anmalan/oresundskraft/*", "/schemas/oresundskraft/*"]],
+        "one invalidation, of Öresundskraft's paths only"
+    );
+}
+
+#[tokio::test]
+async fn a_page_outside_the_companys_folders_writes_nothing() {
+    let site = deployed_site().await;
+    let before = keys(&site.s3, &site.bucket).await;
+    for (company, path) in [
+        ("oresundskraft", "index.html"),
+        ("oresundskraft", "anmalan/ellevio/villa/index.html"),
+        ("oresundskraft", "anmalan/oresundskraft-syd/villa/index.html"),
+        ("", "anmalan//villa/index.html"),
+        ("oresundskraft/..", "anmalan/oresundskraft/../villa/index.html"),
+    ] {
+        let wrong = pages(&[("anmalan/oresundskraft/villa/index.html", "new"), (path, "new")]);
+        let refused = site.writer.replace_company(company, wrong).await;
+        assert!(refused.is_err(), "{company:?} {path}: {refused:?}");
+    }
+    assert_eq!(keys(&site.s3, &site.bucket).await, before);
+    let page =
+        site.s3.get_object().bucket(&site.bucket).key("anmalan/oresundskraft/villa/index.html");
+    let page = page.send().await.unwrap();
+    assert_eq!(page.body.collect().await.unwrap().into_bytes().as_ref(), b"old");
+    assert!(invalidations(&site.cloudfront, &site.distribution).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_site_task_writes_every_company_and_invalidates_once() {
+    let site = deployed_site().await;
+    let companies = vec![
+        ("oresundskraft".to_string(), pages(&[("anmalan/oresundskraft/villa/index.html", "ö")])),
+        ("ellevio".to_string(), pages(&[("schemas/ellevio/villa.json", "{}")])),
+    ];
+    assert_eq!(site.writer.replace_all(companies).await, Ok(2));
+    let keys = keys(&site.s3, &site.bucket).await;
+    assert!(keys.contains(&"schemas/ellevio/villa.json".to_string()), "{keys:?}");
+    assert!(!keys.contains(&"anmalan/ellevio/villa/index.html".to_string()), "{keys:?}");
+    assert!(!keys.contains(&"schemas/oresundskraft/laddbox.json".to_string()), "{keys:?}");
+    assert!(keys.contains(&"anmalan/oresundskraft-syd/villa/index.html".to_string()), "{keys:?}");
+    assert_eq!(
+        invalidations(&site.cloudfront, &site.distribution).await,
+        [["/anmalan/*", "/schemas/*"]],
+        "CloudFront allows 15 wildcard paths in progress: one invalidation for all companies"
+    );
+}
