@@ -116,9 +116,9 @@ impl SiteBucket {
             }
         }
         for prefix in &prefixes {
-            for key in self.keys(prefix).await? {
+            for key in self.page_keys(prefix).await? {
                 if !keep.contains(&key) {
-                    self.delete(&key).await?;
+                    self.delete_page(&key).await?;
                 }
             }
         }
@@ -139,7 +139,7 @@ impl SiteBucket {
     }
 
     /// The keys under `prefix`, every page of ListObjectsV2.
-    async fn keys(&self, prefix: &str) -> Result<Vec<String>, String> {
+    async fn page_keys(&self, prefix: &str) -> Result<Vec<String>, String> {
         let client = &self.client;
         let mut keys = Vec::new();
         let mut next: Option<String> = None;
@@ -160,7 +160,7 @@ impl SiteBucket {
         }
     }
 
-    async fn delete(&self, key: &str) -> Result<(), String> {
+    async fn delete_page(&self, key: &str) -> Result<(), String> {
         let client = &self.client;
         client
             .delete_object()
