@@ -88,7 +88,7 @@ fn pages(items: &[(&str, &str)]) -> Pages {
 }
 
 struct Site {
-    _moto: Moto,
+    moto: Moto,
     s3: aws_sdk_s3::Client,
     cloudfront: aws_sdk_cloudfront::Client,
     bucket: String,
@@ -117,7 +117,7 @@ async fn deployed_site() -> Site {
         s3.put_object().bucket(&bucket).key(key).body(b"old".to_vec().into()).send().await.unwrap();
     }
     let writer = SiteBucket::new(s3.clone(), &bucket, cloudfront.clone(), &distribution);
-    Site { _moto: moto, s3, cloudfront, bucket, distribution, writer }
+    Site { moto, s3, cloudfront, bucket, distribution, writer }
 }
 
 #[tokio::test]
@@ -204,5 +204,37 @@ async fn the_site_task_writes_every_company_and_invalidates_once() {
         invalidations(&site.cloudfront, &site.distribution).await,
         [["/anmalan/*", "/schemas/*"]],
         "CloudFront allows 15 wildcard paths in progress: one invalidation for all companies"
+    );
+}
+
+/// The same binary as the site's writer (`ELANMALAN_TASK=site`, the template's `SiteFunction`,
+/// invoked by hand after a deploy): an invocation writes every company's pages and has
+/// CloudFront forget the companies' folders once.
+#[tokio::test]
+async fn the_site_function_writes_the_pages_and_invalidates_once() {
+    use crate::support::dynamodb::fresh_table;
+    use crate::support::lambda_runtime::LambdaFunction;
+
+    let site = deployed_site().await;
+    let (_client, table) = fresh_table("site").await;
+    let endpoint = site.moto.url();
+    let function = LambdaFunction::start(&[
+        ("ELANMALAN_TASK", "site"),
+        ("TABLE_NAME", &table),
+        ("SITE_BUCKET", &site.bucket),
+        ("DISTRIBUTION_ID", &site.distribution),
+        ("AWS_ENDPOINT_URL_S3", &endpoint),
+        ("AWS_ENDPOINT_URL_CLOUDFRONT", &endpoint),
+    ])
+    .await;
+    let answer = function.invoke_raw("{}").await;
+    // Until the handler renders the published definitions (`definitions::published_pages`),
+    // no company has pages to write.
+    assert_eq!(answer, serde_json::json!({"companies": 0}), "{}", function.log());
+    assert_eq!(
+        invalidations(&site.cloudfront, &site.distribution).await,
+        [["/anmalan/*", "/schemas/*"]],
+        "{}",
+        function.log()
     );
 }
