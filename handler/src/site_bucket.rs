@@ -18,8 +18,9 @@ pub const CACHE_CONTROL: &str = "no-cache";
 /// Puts at once: a company has a few dozen pages.
 const PARALLEL_PUTS: usize = 16;
 
-/// How long one CloudFront call may take, retries included.
-const CLOUDFRONT_OPERATION_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one CloudFront call may take, retries included: a publish is answered within API
+/// Gateway's 10 s.
+const CLOUDFRONT_OPERATION_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The site bucket and the distribution in front of it.
 pub struct SiteBucket {
