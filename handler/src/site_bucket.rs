@@ -26,12 +26,15 @@ const CLOUDFRONT_OPERATION_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct SiteBucket {
     client: aws_sdk_s3::Client,
     bucket: String,
-    cdn: Cdn,
+    cdn: CloudFront,
 }
 
-/// The CloudFront distribution that serves the site.
-struct Cdn {
-    client: aws_sdk_cloudfront::Client,
+/// The CloudFront distribution that serves the site. Its one call, CreateInvalidation, is
+/// signed here with aws-sigv4 and sent by the SDK's own HTTP client: aws-sdk-cloudfront for it
+/// alone put the Lambda zip over 5 MiB (BENCHMARKS.md, "Lambda artifact").
+pub struct CloudFront {
+    config: aws_config::SdkConfig,
+    endpoint: String,
     distribution: String,
 }
 
@@ -59,10 +62,8 @@ impl SiteBucket {
     pub fn new(
         client: aws_sdk_s3::Client,
         bucket: impl Into<String>,
-        cloudfront: aws_sdk_cloudfront::Client,
-        distribution: impl Into<String>,
+        cdn: CloudFront,
     ) -> SiteBucket {
-        let cdn = Cdn { client: cloudfront, distribution: distribution.into() };
         SiteBucket { client, bucket: bucket.into(), cdn }
     }
 
@@ -77,18 +78,12 @@ impl SiteBucket {
                 return Err("SITE_BUCKET and DISTRIBUTION_ID are set together or not at all".into());
             }
         };
-        let shared = aws_config::load_from_env().await;
-        let timeouts = aws_sdk_cloudfront::config::timeout::TimeoutConfig::builder()
-            .operation_timeout(CLOUDFRONT_OPERATION_TIMEOUT)
-            .build();
-        let cloudfront =
-            aws_sdk_cloudfront::config::Builder::from(&shared).timeout_config(timeouts).build();
-        Ok(Some(SiteBucket::new(
-            S3Files::client_from_env().await,
-            bucket,
-            aws_sdk_cloudfront::Client::from_conf(cloudfront),
-            distribution,
-        )))
+        // As the SDK's clients do: a service's own endpoint, else the shared one (local tests).
+        let endpoint = named("AWS_ENDPOINT_URL_CLOUDFRONT")
+            .or_else(|| named("AWS_ENDPOINT_URL"))
+            .unwrap_or_else(|| CloudFront::ENDPOINT.to_string());
+        let cdn = CloudFront::new(&aws_config::load_from_env().await, endpoint, distribution);
+        Ok(Some(SiteBucket::new(S3Files::client_from_env().await, bucket, cdn)))
     }
 
     /// Makes the bucket's `anmalan/<company>/` and `schemas/<company>/` hold exactly `pages`,
@@ -193,27 +188,129 @@ async fn put_page(
         .map_err(|e| failed("site bucket: writing", e))
 }
 
-impl Cdn {
+/// CloudFront refused an invalidation: its error code, or the HTTP status.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Refused(String);
+
+impl CloudFront {
+    /// CloudFront's one endpoint (a global service, signed for us-east-1).
+    pub const ENDPOINT: &str = "https://cloudfront.amazonaws.com";
+
+    /// The distribution `distribution`, reached at `endpoint` with the credentials, HTTP client
+    /// and sleep of `config`.
+    pub fn new(
+        config: &aws_config::SdkConfig,
+        endpoint: impl Into<String>,
+        distribution: impl Into<String>,
+    ) -> CloudFront {
+        let endpoint = endpoint.into().trim_end_matches('/').to_string();
+        CloudFront { config: config.clone(), endpoint, distribution: distribution.into() }
+    }
+
     /// One invalidation of `paths`.
     async fn invalidate(&self, paths: Vec<String>) -> Result<(), String> {
-        use aws_sdk_cloudfront::types::{InvalidationBatch, Paths};
-        let quantity = i32::try_from(paths.len()).map_err(|_| "too many paths".to_string())?;
-        let paths = Paths::builder().quantity(quantity).set_items(Some(paths)).build();
-        let batch = InvalidationBatch::builder()
-            .paths(paths.map_err(|e| format!("cloudfront: {e}"))?)
-            .caller_reference(uuid::Uuid::new_v4().to_string())
-            .build()
-            .map_err(|e| format!("cloudfront: {e}"))?;
-        let client = &self.client;
-        client
-            .create_invalidation()
-            .distribution_id(&self.distribution)
-            .invalidation_batch(batch)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| failed("cloudfront: invalidating", e))
+        use aws_smithy_runtime::client::orchestrator::operation::Operation;
+        use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, OrchestratorError};
+        use aws_smithy_types::timeout::TimeoutConfig;
+
+        let request = self.signed_invalidation(&paths).await?;
+        let timeouts = TimeoutConfig::builder().operation_timeout(CLOUDFRONT_OPERATION_TIMEOUT);
+        let mut operation = Operation::builder()
+            .service_name("cloudfront")
+            .operation_name("CreateInvalidation")
+            .endpoint_url(&self.endpoint)
+            .no_auth()
+            .no_retry()
+            .timeout_config(timeouts.build());
+        if let Some(http) = self.config.http_client() {
+            operation = operation.http_client(http);
+        }
+        if let Some(sleep) = self.config.sleep_impl() {
+            operation = operation.sleep_impl(sleep);
+        }
+        if let Some(time) = self.config.time_source() {
+            operation = operation.time_source(time);
+        }
+        let operation = operation
+            .serializer(|request: HttpRequest| Ok(request))
+            .deserializer(|response| {
+                if response.status().is_success() {
+                    return Ok(());
+                }
+                // `<Error><Code>TooManyInvalidationsInProgress</Code>...`
+                let body = std::str::from_utf8(response.body().bytes().unwrap_or_default());
+                let code = body.ok().and_then(|b| b.split_once("<Code>")).map(|(_, rest)| rest);
+                let code = code.and_then(|rest| rest.split_once("</Code>")).map(|(code, _)| code);
+                let status = response.status().as_u16();
+                let refused = Refused(code.map_or_else(|| status.to_string(), str::to_string));
+                Err(OrchestratorError::operation(refused))
+            })
+            .build();
+        operation.invoke(request).await.map(|_| ()).map_err(|e| match e.as_service_error() {
+            Some(refused) => format!("cloudfront: invalidating: {refused}"),
+            None => "cloudfront: invalidating: not reachable".to_string(),
+        })
     }
+
+    /// The POST of an invalidation batch, signed with Signature Version 4 for CloudFront.
+    async fn signed_invalidation(
+        &self,
+        paths: &[String],
+    ) -> Result<aws_smithy_runtime_api::client::orchestrator::HttpRequest, String> {
+        use aws_credential_types::provider::ProvideCredentials;
+        use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+
+        let failed = |e: &dyn std::fmt::Display| format!("cloudfront: signing: {e}");
+        let provider = self.config.credentials_provider().ok_or("cloudfront: no credentials")?;
+        let credentials = provider.provide_credentials().await.map_err(|e| failed(&e))?;
+        let identity = credentials.into();
+        let params = aws_sigv4::sign::v4::SigningParams::builder()
+            .identity(&identity)
+            .region("us-east-1")
+            .name("cloudfront")
+            .time(std::time::SystemTime::now())
+            .settings(SigningSettings::default())
+            .build()
+            .map_err(|e| failed(&e))?
+            .into();
+        let url =
+            format!("{}/2020-05-31/distribution/{}/invalidation", self.endpoint, self.distribution);
+        let body = invalidation_batch(paths, &uuid::Uuid::new_v4().to_string());
+        let content_type = ("content-type", "application/xml");
+        let signable = SignableRequest::new(
+            "POST",
+            url.as_str(),
+            [content_type].into_iter(),
+            SignableBody::Bytes(body.as_bytes()),
+        )
+        .map_err(|e| failed(&e))?;
+        let (instructions, _) = sign(signable, &params).map_err(|e| failed(&e))?.into_parts();
+        let mut request = http::Request::builder()
+            .method("POST")
+            .uri(&url)
+            .header(content_type.0, content_type.1)
+            .body(aws_smithy_types::body::SdkBody::from(body))
+            .map_err(|e| failed(&e))?;
+        instructions.apply_to_request_http1x(&mut request);
+        request.try_into().map_err(|e| failed(&e))
+    }
+}
+
+/// CloudFront's `InvalidationBatch` document.
+fn invalidation_batch(paths: &[String], caller_reference: &str) -> String {
+    let escape = |text: &str| {
+        text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    };
+    let items: String = paths.iter().map(|p| format!("<Path>{}</Path>", escape(p))).collect();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+         <InvalidationBatch xmlns=\"http://cloudfront.amazonaws.com/doc/2020-05-31/\">\
+         <Paths><Quantity>{}</Quantity><Items>{items}</Items></Paths>\
+         <CallerReference>{}</CallerReference></InvalidationBatch>",
+        paths.len(),
+        escape(caller_reference)
+    )
 }
 
 impl SitePages for SiteBucket {

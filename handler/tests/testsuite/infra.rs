@@ -378,6 +378,12 @@ fn aws_calls(body: &[Token]) -> Vec<Call> {
         } else if ident(Some(token)) == Some("TransactWriteItem") && ident(at(3)) == Some("builder")
         {
             ident(at(7)).map(|item| format!("transaction {item}"))
+        } else if ident(Some(token)) == Some("operation_name") && is(at(1), '(') {
+            // An operation sent without its service's SDK: `.operation_name("CreateInvalidation")`.
+            match at(2) {
+                Some(Token::Str(name)) => Some(snake_case(name)),
+                _ => None,
+            }
         } else {
             None
         };
@@ -395,6 +401,18 @@ fn aws_calls(body: &[Token]) -> Vec<Call> {
         });
     }
     found
+}
+
+/// `CreateInvalidation` as the SDK names its method: `create_invalidation`.
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_uppercase() && !out.is_empty() {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
 }
 
 /// The functions of one source file, outside its tests.

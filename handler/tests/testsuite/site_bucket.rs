@@ -2,7 +2,7 @@
 //! replaces one company's pages, with their types and cache headers, removes its pages that
 //! are gone, leaves every other file alone, and has CloudFront forget that company's paths only.
 
-use handler::site_bucket::SiteBucket;
+use handler::site_bucket::{CloudFront, SiteBucket};
 use handler::site_pages::{Pages, SitePages};
 
 use crate::support::moto::Moto;
@@ -101,6 +101,14 @@ struct Site {
 async fn deployed_site() -> Site {
     let moto = Moto::start();
     let (s3, cloudfront) = (moto.s3_client(), cloudfront_client(&moto));
+    // What the handler signs CloudFront's call with: moto takes it only as CloudFront's.
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("eu-north-1"))
+        .credentials_provider(aws_sdk_cloudfront::config::Credentials::new(
+            "local", "local", None, None, "test",
+        ))
+        .load()
+        .await;
     let bucket = moto.bucket().await;
     let distribution = distribution(&cloudfront, &bucket).await;
     for key in [
@@ -116,7 +124,8 @@ async fn deployed_site() -> Site {
     ] {
         s3.put_object().bucket(&bucket).key(key).body(b"old".to_vec().into()).send().await.unwrap();
     }
-    let writer = SiteBucket::new(s3.clone(), &bucket, cloudfront.clone(), &distribution);
+    let writer =
+        SiteBucket::new(s3.clone(), &bucket, CloudFront::new(&config, moto.url(), &distribution));
     Site { moto, s3, cloudfront, bucket, distribution, writer }
 }
 
