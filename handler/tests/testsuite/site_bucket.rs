@@ -247,3 +247,69 @@ async fn the_site_function_writes_the_pages_and_invalidates_once() {
         function.log()
     );
 }
+
+/// What CloudFront would be sent, seen by a stand-in for it that answers as CloudFront does
+/// when too many invalidations are in progress: the call is signed for CloudFront in
+/// us-east-1 (its one region), carries the batch, and the refusal is an error naming its code.
+#[tokio::test]
+async fn the_invalidation_is_signed_for_cloudfront_and_its_refusal_is_an_error() {
+    use std::sync::{Arc, Mutex};
+
+    use axum::http::{HeaderMap, StatusCode};
+
+    let site = deployed_site().await;
+    let seen: Arc<Mutex<Vec<(String, HeaderMap, String)>>> = Arc::default();
+    let app = axum::Router::new().fallback({
+        let seen = seen.clone();
+        move |uri: axum::http::Uri, headers: HeaderMap, body: String| async move {
+            seen.lock().unwrap().push((uri.path().to_string(), headers, body));
+            let refusal = "<?xml version=\"1.0\"?><ErrorResponse><Error><Type>Sender</Type>\
+                           <Code>TooManyInvalidationsInProgress</Code></Error></ErrorResponse>";
+            (StatusCode::BAD_REQUEST, refusal)
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("eu-north-1"))
+        .credentials_provider(aws_sdk_cloudfront::config::Credentials::new(
+            "AKIDLOCAL",
+            "local",
+            Some("session".into()),
+            None,
+            "test",
+        ))
+        .load()
+        .await;
+    let writer = SiteBucket::new(
+        site.s3.clone(),
+        &site.bucket,
+        CloudFront::new(&config, &url, "E2QWRUHEXAMPLE"),
+    );
+
+    let published = pages(&[("anmalan/oresundskraft/villa/index.html", "<p>Villa</p>")]);
+    let refused = writer.replace_company("oresundskraft", published).await;
+    let error = refused.expect_err("a refused invalidation is an error");
+    assert!(error.contains("TooManyInvalidationsInProgress"), "{error}");
+
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 1, "one call, not retried");
+    let (path, headers, body) = &seen[0];
+    assert_eq!(path, "/2020-05-31/distribution/E2QWRUHEXAMPLE/invalidation");
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let authorization = header("authorization");
+    assert!(authorization.starts_with("AWS4-HMAC-SHA256 Credential=AKIDLOCAL/"), "{authorization}");
+    assert!(authorization.contains("/us-east-1/cloudfront/aws4_request"), "{authorization}");
+    let signed = authorization.split("SignedHeaders=").nth(1).unwrap_or("");
+    assert!(signed.starts_with("content-type;host;x-amz-date;x-amz-security-token,"), "{signed}");
+    assert_eq!(header("x-amz-security-token"), "session");
+    assert_eq!(header("content-type"), "application/xml");
+    assert!(
+        body.contains(
+            "<Paths><Quantity>2</Quantity><Items><Path>/anmalan/oresundskraft/*</Path>\
+             <Path>/schemas/oresundskraft/*</Path></Items></Paths>"
+        ),
+        "{body}"
+    );
+}
