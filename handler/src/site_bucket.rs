@@ -31,7 +31,7 @@ pub struct SiteBucket {
 
 /// The CloudFront distribution that serves the site. Its one call, CreateInvalidation, is
 /// signed here with aws-sigv4 and sent by the SDK's own HTTP client: aws-sdk-cloudfront for it
-/// alone put the Lambda zip over 5 MiB (BENCHMARKS.md, "Lambda artifact").
+/// alone put the Lambda zip over 5 MiB (the workspace's Cargo.toml has the sizes).
 pub struct CloudFront {
     config: aws_config::SdkConfig,
     endpoint: String,
