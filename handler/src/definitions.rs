@@ -301,3 +301,51 @@ pub fn read_folder(dir: &std::path::Path) -> Result<(Definitions, Vec<Source>), 
     let definitions = Definitions::parse(&dir.display().to_string(), &sources)?;
     Ok((definitions, sources))
 }
+
+/// A company's pages as a publication writes them: its served version at the form's own address,
+/// and each version its cases may be pinned to (1, and every one it published) at its `v<N>/`.
+pub async fn company_pages<S: DefinitionStore>(
+    live: &LiveDefinitions,
+    store: &S,
+    company: &str,
+    sign_in: &site::SignIn,
+) -> Result<crate::site_pages::Pages, String> {
+    let served = live.current();
+    let published = served.company(company).map_or(1, |c| c.definitions_version);
+    let mut numbers: Vec<u32> = store
+        .definition_publications(company)
+        .await
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(|p| p.version)
+        .chain([1])
+        .filter(|n| *n != published)
+        .collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    let mut older = Vec::with_capacity(numbers.len());
+    for n in numbers {
+        older.push(live.of_version(store, company, n).await.map_err(|e| e.to_string())?);
+    }
+    let older: Vec<&Definitions> = older.iter().map(Arc::as_ref).collect();
+    let pages =
+        site::company_pages(&served, &older, company, sign_in).map_err(|e| e.to_string())?;
+    Ok(pages.files)
+}
+
+/// Every company's pages ([`company_pages`]) from the versions the store says they publish:
+/// what the site function writes after a new build's site is deployed.
+pub async fn published_pages<S: DefinitionStore>(
+    live: &LiveDefinitions,
+    store: &S,
+    sign_in: &site::SignIn,
+) -> Result<Vec<(String, crate::site_pages::Pages)>, String> {
+    live.refresh(store, true).await.map_err(|e| e.to_string())?;
+    let companies: Vec<String> = live.current().companies.iter().map(|c| c.id.clone()).collect();
+    let mut all = Vec::with_capacity(companies.len());
+    for company in companies {
+        let pages = company_pages(live, store, &company, sign_in).await?;
+        all.push((company, pages));
+    }
+    Ok(all)
+}

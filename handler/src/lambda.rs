@@ -1,5 +1,5 @@
-//! Running as an AWS Lambda function, one of three from the same binary: the API (identity from
-//! API Gateway's JWT authorizer), the outbox's sender, or the retention sweep. The table from
+//! Running as an AWS Lambda function, one of four from the same binary: the API (identity from
+//! API Gateway's JWT authorizer), the outbox's sender, the retention sweep, or the site's writer. The table from
 //! `TABLE_NAME`; logs as Lambda's advanced logging controls ask (`AWS_LAMBDA_LOG_LEVEL`,
 //! `AWS_LAMBDA_LOG_FORMAT`), through the runtime's own subscriber.
 
@@ -7,9 +7,11 @@ use std::sync::Arc;
 
 use lambda_http::LambdaEvent;
 
+use crate::definitions::LiveDefinitions;
 use crate::http::{AppState, Auth, router};
 use crate::notify::{self, Mailer, Round};
 use crate::retention;
+use crate::site_bucket::SiteBucket;
 use crate::store::StoreError;
 use crate::store::dynamodb::{self, DynamoStore};
 use crate::store::files::{Files, S3Files};
@@ -21,7 +23,8 @@ pub fn is_lambda() -> bool {
 
 /// Serves Lambda's invocations until the runtime stops the process: API Gateway's requests, or,
 /// on each scheduled invocation, what `ELANMALAN_TASK` names: `outbox` (the template's
-/// `OutboxFunction`) a round of e-mail, `retention` (`RetentionFunction`) a retention sweep.
+/// `OutboxFunction`) a round of e-mail, `retention` (`RetentionFunction`) a retention sweep,
+/// `site` (`SiteFunction`, invoked by hand) every company's pages into the site bucket.
 pub async fn run() -> Result<(), String> {
     lambda_http::tracing::init_default_subscriber();
     let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set".to_string())?;
@@ -30,8 +33,9 @@ pub async fn run() -> Result<(), String> {
         Err(_) => serve_api(store).await,
         Ok("outbox") => send_outbox(store).await,
         Ok("retention") => sweep_retention(store).await,
+        Ok("site") => write_site(store).await,
         Ok(other) => {
-            Err(format!("ELANMALAN_TASK: unknown task {other:?} (known: outbox, retention)"))
+            Err(format!("ELANMALAN_TASK: unknown task {other:?} (known: outbox, retention, site)"))
         }
     }
 }
@@ -63,9 +67,50 @@ async fn sweep_retention(store: DynamoStore) -> Result<(), String> {
     lambda_http::lambda_runtime::run(handler).await.map_err(|e| format!("lambda runtime: {e}"))
 }
 
+/// The site function (`ELANMALAN_TASK=site`, the template's `SiteFunction`), invoked by hand
+/// after a new build's site is deployed (docs/deploy.md, "Published definitions"): each
+/// invocation writes every company's pages, from the definitions it publishes, to the site
+/// bucket, has CloudFront forget them, and answers how many companies it wrote.
+async fn write_site(store: DynamoStore) -> Result<(), String> {
+    let bucket = SiteBucket::from_env()
+        .await?
+        .ok_or("SITE_BUCKET is not set: the site function has no bucket to write")?;
+    let bucket = Arc::new(bucket);
+    let (live, sign_in) = (LiveDefinitions::builtin(), sign_in_from_env()?);
+    let handler = lambda_http::service_fn(move |_: LambdaEvent<serde_json::Value>| {
+        let (store, bucket, live, sign_in) =
+            (store.clone(), bucket.clone(), live.clone(), sign_in.clone());
+        async move {
+            let companies = crate::definitions::published_pages(&live, &store, &sign_in).await?;
+            let written = bucket.replace_all(companies).await?;
+            tracing::info!(companies = written, "site written");
+            Ok::<_, lambda_http::Error>(serde_json::json!({ "companies": written }))
+        }
+    });
+    lambda_http::lambda_runtime::run(handler).await.map_err(|e| format!("lambda runtime: {e}"))
+}
+
+/// How the deployed site signs people in, as `scripts/deploy-site` built it (`OIDC_AUTHORITY`,
+/// `OIDC_CLIENT_ID`): the pages a publication writes must sign in as the rest of the site.
+fn sign_in_from_env() -> Result<site::SignIn, String> {
+    let var = |name| std::env::var(name).ok().filter(|v: &String| !v.trim().is_empty());
+    match (var("OIDC_AUTHORITY"), var("OIDC_CLIENT_ID")) {
+        (Some(authority), Some(client_id)) => Ok(site::SignIn::Oidc { authority, client_id }),
+        (None, None) => Ok(site::SignIn::Local),
+        _ => Err("OIDC_AUTHORITY and OIDC_CLIENT_ID: set both or neither".into()),
+    }
+}
+
 async fn serve_api(store: DynamoStore) -> Result<(), String> {
     let mut state = AppState::new(store, Auth::ApiGateway);
     state.site_url = std::env::var("SITE_URL").unwrap_or_default();
+    state.sign_in = sign_in_from_env()?;
+    // A publication writes the company's pages to the site bucket; without one it serves the
+    // new version to the API alone.
+    match SiteBucket::from_env().await? {
+        Some(bucket) => state.site_pages = Arc::new(bucket),
+        None => tracing::warn!("SITE_BUCKET is not set: a publication writes no pages"),
+    }
     // Attachments in a private bucket, reached by presigned links; without one the attachment
     // routes answer 503.
     match attachments_from_env().await {

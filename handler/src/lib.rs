@@ -7,9 +7,10 @@
 //! - `store`: the storage ports and their SQLite and DynamoDB adapters, and the file store of
 //!   attachments (S3, local files);
 //! - `lambda`: running as an AWS Lambda function (the API, the outbox's sender, the retention
-//!   sweep);
+//!   sweep, the site's writer);
 //! - `notify`: e-mail to the other side of a case, through the outbox;
 //! - `retention`: the sweep that removes personal data when its time is up;
+//! - `site_bucket`: the site's pages on AWS (the site bucket, CloudFront's invalidations);
 //! - `local`: what only `handler serve` has (the site, demo users and sign-in, the local key,
 //!   the links of attachments kept as local files);
 //! - `cli`: the command line.
@@ -29,5 +30,6 @@ pub mod lambda;
 pub mod local;
 pub mod notify;
 pub mod retention;
+pub mod site_bucket;
 pub mod site_pages;
 pub mod store;

@@ -1,6 +1,6 @@
-//! The company's static pages after a publication: rendered by the site generator from the
-//! published version (and every version cases may be pinned to) and handed to the site
-//! (docs/deploy.md, "Published definitions").
+//! The company's static pages after a publication, rendered by the site generator
+//! (`definitions::company_pages`) and handed to the site (docs/deploy.md, "Published
+//! definitions").
 
 use super::AppState;
 use crate::store::Store;
@@ -9,21 +9,10 @@ use crate::store::Store;
 /// answered: the publication stands, the API serves it, and the pages follow on the next
 /// publication or the site task.
 pub async fn replace_company_pages<S: Store>(state: &AppState<S>, company: &str) {
-    let rendered = async {
-        let versions =
-            super::definitions::page_versions(state, company).await.map_err(|e| e.message)?;
-        let published = state.live().current();
-        let older: Vec<&forms::Definitions> = versions
-            .iter()
-            .filter(|(n, _)| {
-                published.company(company).is_some_and(|c| c.definitions_version != **n)
-            })
-            .map(|(_, d)| d.as_ref())
-            .collect();
-        site::company_pages(&published, &older, company, &state.sign_in).map_err(|e| e.to_string())
-    };
-    let result = match rendered.await {
-        Ok(pages) => state.site_pages.replace_company(company, pages.files).await,
+    let pages =
+        crate::definitions::company_pages(state.live(), &state.store, company, &state.sign_in);
+    let result = match pages.await {
+        Ok(pages) => state.site_pages.replace_company(company, pages).await,
         Err(e) => Err(e),
     };
     if let Err(reason) = result {

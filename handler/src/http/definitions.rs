@@ -3,8 +3,6 @@
 //! (docs/api.md, "Published definitions"). The operator's files (`base.toml`,
 //! `installation_types.toml`) are the build's; only `companies/<id>.toml` is the company's.
 
-use std::collections::BTreeMap;
-
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -389,22 +387,4 @@ fn published_meanwhile(now_published: u32) -> ApiError {
              se över ändringarna innan du publicerar."
         ),
     )
-}
-
-/// The versions of the company whose pages are published now: the published one and every
-/// other version that cases may be pinned to (1 and those published before).
-pub async fn page_versions<S: Store>(
-    state: &AppState<S>,
-    company: &str,
-) -> Result<BTreeMap<u32, std::sync::Arc<forms::Definitions>>, ApiError> {
-    let mut numbers: Vec<u32> =
-        state.store.definition_publications(company).await?.iter().map(|p| p.version).collect();
-    numbers.push(1);
-    let mut all = BTreeMap::new();
-    for n in numbers {
-        if let std::collections::btree_map::Entry::Vacant(e) = all.entry(n) {
-            e.insert(state.live().of_version(&state.store, company, n).await?);
-        }
-    }
-    Ok(all)
 }

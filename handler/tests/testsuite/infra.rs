@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_dynamodb::types::TableDescription;
+use handler::site_bucket::COMPANY_FOLDERS;
 use serde_json::{Value, json};
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -159,14 +160,21 @@ async fn cloudfront_sends_the_content_security_policy_that_handler_serve_sends()
 // task runs the modules in `TASKS`; the calls those modules make on the ports reach the adapters
 // (`ADAPTERS`), and inside them, by name, the functions that call AWS. Then each function's role
 // in the template must allow each operation's IAM actions on its table, index, bucket, objects
-// or sender identity, and, for an encrypted table or bucket, the KMS actions on its key.
+// or sender identity, and, for an encrypted table or bucket, the KMS actions on its key. The
+// site bucket's writer (`site_bucket.rs`) is the adapter of the site's pages: its S3 calls are on
+// the site bucket's company folders, its invalidation on the distribution.
 
-/// The code each task runs (paths under handler/src; a folder is all of it).
-const TASKS: &[(&str, &[&str])] =
-    &[("api", &["http/"]), ("outbox", &["notify/mod.rs"]), ("retention", &["retention.rs"])];
+/// The code each task runs (paths under handler/src; a folder is all of it; `file function`
+/// is one function of a file).
+const TASKS: &[(&str, &[&str])] = &[
+    ("api", &["http/", "definitions.rs"]),
+    ("outbox", &["notify/mod.rs"]),
+    ("retention", &["retention.rs"]),
+    ("site", &["lambda.rs write_site", "definitions.rs published_pages"]),
+];
 
 /// Where AWS is called: the adapters behind the ports, and nowhere else.
-const ADAPTERS: &[&str] = &["store/", "notify/mailer.rs"];
+const ADAPTERS: &[&str] = &["store/", "notify/mailer.rs", "site_bucket.rs"];
 
 /// What an action applies to, resolved for each function from its environment in the template.
 #[derive(Debug, Clone, Copy)]
@@ -179,10 +187,37 @@ enum On {
     Objects,
     BucketKey,
     Sender,
+    /// The site bucket (`SITE_BUCKET`).
+    SiteBucket,
+    /// Its companies' folders (`anmalan/*`, `schemas/*`).
+    SiteObjects,
+    /// The CloudFront distribution in front of it (`DISTRIBUTION_ID`).
+    Distribution,
 }
 
 /// The IAM actions an operation needs. `None` for an operation the test does not know: add it.
 fn permissions(call: &Call) -> Option<Vec<(&'static str, On)>> {
+    use On::*;
+    if call.site {
+        // The site bucket is encrypted by S3 itself (no key to be allowed).
+        let needed = operation_permissions(call)?;
+        return Some(
+            needed
+                .into_iter()
+                .filter_map(|(action, on)| match on {
+                    Bucket => Some((action, SiteBucket)),
+                    Objects => Some((action, SiteObjects)),
+                    BucketKey => None,
+                    other => Some((action, other)),
+                })
+                .collect(),
+        );
+    }
+    operation_permissions(call)
+}
+
+/// The IAM actions of an operation on the table, the attachments bucket or SES.
+fn operation_permissions(call: &Call) -> Option<Vec<(&'static str, On)>> {
     use On::*;
     let read = ("kms:Decrypt", TableKey);
     let write = [("kms:Decrypt", TableKey), ("kms:GenerateDataKey", TableKey)];
@@ -222,6 +257,7 @@ fn permissions(call: &Call) -> Option<Vec<(&'static str, On)>> {
         "delete_object" | "delete_objects" => vec![("s3:DeleteObject", Objects)],
         "list_objects_v2" => vec![("s3:ListBucket", Bucket)],
         "send_email" => vec![("ses:SendEmail", Sender)],
+        "create_invalidation" => vec![("cloudfront:CreateInvalidation", Distribution)],
         _ => return None,
     })
 }
@@ -296,6 +332,8 @@ struct Call {
     presigned: bool,
     /// On a secondary index of the table.
     index: bool,
+    /// Made by the site bucket's writer: on the site bucket, not the attachments'.
+    site: bool,
 }
 
 /// A function in handler/src (a method too), with what it calls.
@@ -340,6 +378,12 @@ fn aws_calls(body: &[Token]) -> Vec<Call> {
         } else if ident(Some(token)) == Some("TransactWriteItem") && ident(at(3)) == Some("builder")
         {
             ident(at(7)).map(|item| format!("transaction {item}"))
+        } else if ident(Some(token)) == Some("operation_name") && is(at(1), '(') {
+            // An operation sent without its service's SDK: `.operation_name("CreateInvalidation")`.
+            match at(2) {
+                Some(Token::Str(name)) => Some(snake_case(name)),
+                _ => None,
+            }
         } else {
             None
         };
@@ -353,9 +397,22 @@ fn aws_calls(body: &[Token]) -> Vec<Call> {
             operation,
             presigned: statement.contains(&"presigned"),
             index: statement.iter().any(|name| name.ends_with("index_name")),
+            site: false,
         });
     }
     found
+}
+
+/// `CreateInvalidation` as the SDK names its method: `create_invalidation`.
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_uppercase() && !out.is_empty() {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
 }
 
 /// The functions of one source file, outside its tests.
@@ -434,7 +491,10 @@ fn functions(file: &str, source: &str) -> Vec<Function> {
                 name,
                 in_trait,
                 calls,
-                aws: aws_calls(body),
+                aws: aws_calls(body)
+                    .into_iter()
+                    .map(|call| Call { site: file == "site_bucket.rs", ..call })
+                    .collect(),
                 strings,
             });
             // Functions inside this one are found too: go on inside it.
@@ -479,8 +539,14 @@ fn task_calls(all: &[Function], code: &[&str]) -> BTreeMap<Call, (String, String
     let adapters: Vec<&Function> = all.iter().filter(|f| under(&f.file, ADAPTERS)).collect();
     let mut reached: BTreeMap<usize, String> = BTreeMap::new();
     let mut todo: Vec<(usize, String)> = Vec::new();
+    let in_code = |f: &Function| {
+        code.iter().any(|c| match c.split_once(' ') {
+            Some((file, name)) => f.file == file && f.name == name,
+            None => under(&f.file, &[c]),
+        })
+    };
     let entry_names: BTreeSet<&String> =
-        all.iter().filter(|f| under(&f.file, code)).flat_map(|f| &f.calls).collect();
+        all.iter().filter(|f| in_code(f)).flat_map(|f| &f.calls).collect();
     for (k, f) in adapters.iter().enumerate() {
         if entry_names.contains(&f.name) {
             todo.push((k, format!("{} {}", f.file, f.name)));
@@ -603,6 +669,15 @@ fn resources(template: &Yaml, env: &Yaml, on: On, prefixes: &[String]) -> Vec<St
             "arn:${{AWS::Partition}}:ses:${{AWS::Region}}:${{AWS::AccountId}}:identity/${{{}}}",
             named("MAIL_FROM")
         )],
+        On::SiteBucket => vec![format!("${{{}.Arn}}", named("SITE_BUCKET"))],
+        On::SiteObjects => {
+            let bucket = named("SITE_BUCKET");
+            COMPANY_FOLDERS.iter().map(|folder| format!("${{{bucket}.Arn}}/{folder}/*")).collect()
+        }
+        On::Distribution => vec![format!(
+            "arn:${{AWS::Partition}}:cloudfront::${{AWS::AccountId}}:distribution/${{{}}}",
+            named("DISTRIBUTION_ID")
+        )],
     }
 }
 
@@ -692,6 +767,7 @@ fn every_function_may_make_the_aws_calls_its_code_makes() {
         let expected: &[&str] = match task.as_str() {
             "api" => &["get_item", "query", "put_object", "get_object", "delete_object"],
             "outbox" => &["query", "delete_item", "send_email"],
+            "site" => &["put_object", "list_objects_v2", "delete_object", "create_invalidation"],
             _ => &["scan", "delete_item", "delete_object"],
         };
         for operation in expected {
@@ -763,4 +839,44 @@ fn the_api_is_reached_through_cloudfront_only() {
     assert_eq!(text(&mapping["Stage"]), "HttpApiStage");
     // Nothing points at the execute-api address that is off.
     assert!(!TEMPLATE.contains(".execute-api."), "the template still names an execute-api host");
+}
+
+#[test]
+fn the_site_writers_may_touch_only_the_companies_folders() {
+    let template = YamlLoader::load_from_str(TEMPLATE).expect("the template is YAML").remove(0);
+    let writers: Vec<(String, String, Yaml)> = template_functions(&template)
+        .into_iter()
+        .filter(|(_, _, properties)| {
+            !properties["Environment"]["Variables"]["SITE_BUCKET"].is_badvalue()
+        })
+        .collect();
+    let names: Vec<&str> = writers.iter().map(|w| w.0.as_str()).collect();
+    assert_eq!(names, ["Handler", "SiteFunction"]);
+    for (function, _, properties) in &writers {
+        let policies = &properties["Policies"];
+        for folder in COMPANY_FOLDERS {
+            let page = format!("${{SiteBucket.Arn}}/{folder}/oresundskraft/villa/index.html");
+            assert!(allows(policies, "s3:PutObject", &page), "{function}: {page}");
+        }
+        // The shared pages and the assets are scripts/deploy-site's, and there is nothing to
+        // read: a page is written whole.
+        for other in ["index.html", "assets/case.0123abcd.js", "inkorg/index.html", "*"] {
+            let key = format!("${{SiteBucket.Arn}}/{other}");
+            for action in ["s3:PutObject", "s3:DeleteObject", "s3:GetObject"] {
+                assert!(!allows(policies, action, &key), "{function} may {action} {key}");
+            }
+        }
+        // Listing keys, only under the companies' folders.
+        let listing = list(policies)
+            .iter()
+            .flat_map(|p| list(&p["Statement"]))
+            .find(|s| list(&s["Action"]).iter().any(|a| text(a) == "s3:ListBucket"))
+            .unwrap_or_else(|| panic!("{function} may not list the site bucket"));
+        let prefixes: Vec<String> =
+            list(&listing["Condition"]["StringLike"]["s3:prefix"]).iter().map(text).collect();
+        let folders: Vec<String> = COMPANY_FOLDERS.iter().map(|f| format!("{f}/*")).collect();
+        assert_eq!(prefixes, folders, "{function}");
+        let invalidation = "cloudfront:CreateInvalidation";
+        assert!(!allows(policies, invalidation, "*"), "{function} may invalidate any distribution");
+    }
 }

@@ -38,6 +38,7 @@ mod published_definitions;
 mod rate_limit;
 mod registry_import;
 mod retention;
+mod site_bucket;
 mod store_contract;
 mod store_unavailable;
 mod watch;
