@@ -46,7 +46,7 @@
 
   function publicationRow(p) {
     const tr = el("tr");
-    const what = p.previous ? "Version " + p.version + " (ersatte version " + p.previous + ")" : "Version " + p.version;
+    const what = p.version + (p.previous ? " (ersatte " + p.previous + ")" : "");
     tr.append(cell("Version", what), cell("Publicerad av", p.by), cell("Tidpunkt", when(p.at), { class: "when" }));
     return tr;
   }
