@@ -9,6 +9,8 @@ use crate::definitions::FieldKind;
 use crate::form::{FieldValues, Form, FormPart, Problem, text_flaw_message};
 use crate::formats::{TextFlaw, text_flaw};
 
+mod versions;
+
 /// Where a case is in its life (docs/design.md, glossary).
 #[derive(
     Debug,
@@ -148,6 +150,9 @@ pub enum Action {
     Close,
     /// A message from either side on a sent case; the status stays.
     Message,
+    /// An editable case moved to the version of its company's definitions published since
+    /// ([`Case::move_to_version`]); the status stays.
+    DefinitionsUpdated,
 }
 
 /// Why an action is not allowed. `WrongRole` is a 403, `WrongStatus` a 409.
@@ -187,9 +192,11 @@ impl Action {
     /// Who may take this action; `None`: either side.
     fn actor(self) -> Option<Role> {
         match self {
-            Action::Create | Action::Submit | Action::Withdraw | Action::Complete => {
-                Some(Role::Installer)
-            }
+            Action::Create
+            | Action::Submit
+            | Action::Withdraw
+            | Action::Complete
+            | Action::DefinitionsUpdated => Some(Role::Installer),
             Action::Approve | Action::Return | Action::Reject | Action::Close => {
                 Some(Role::NetworkCompany)
             }
@@ -214,6 +221,8 @@ impl Action {
             (Action::Message, Draft) => None,
             (Action::Message, status) if status.ended() => None,
             (Action::Message, status) => Some(status),
+            // Only what the installer may still change follows the published definitions.
+            (Action::DefinitionsUpdated, Draft | Returned) => Some(from),
             _ => None,
         }
     }

@@ -133,6 +133,7 @@ impl Action {
             Action::Complete => "Färdiganmäld",
             Action::Close => "Avslutad",
             Action::Message => "Meddelande",
+            Action::DefinitionsUpdated => "Formuläret uppdaterat",
         }
     }
 
@@ -147,10 +148,11 @@ impl Action {
             Action::Complete => "complete",
             Action::Close => "close",
             Action::Message => "message",
+            Action::DefinitionsUpdated => "definitions_updated",
         }
     }
 
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 10] = [
         Action::Create,
         Action::Submit,
         Action::Withdraw,
@@ -160,6 +162,7 @@ impl Action {
         Action::Complete,
         Action::Close,
         Action::Message,
+        Action::DefinitionsUpdated,
     ];
 }
 

@@ -1,7 +1,8 @@
-//! How the site's text files are compressed, beside each file and by `handler serve`.
+//! How `handler serve` compresses the site's text files (feature `compress`). On AWS CloudFront
+//! compresses them itself, so the written site has none.
 
-/// How a text file is compressed for a browser that accepts it: beside the file when the site
-/// is written (`path.gz`, `path.br`), and by `handler serve` on the file's first request.
+/// How a text file is compressed for a browser that accepts it, by `handler serve` on the
+/// file's first request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
     /// gzip at level 9 (`gzip -9`).
@@ -13,20 +14,10 @@ pub enum Encoding {
 }
 
 impl Encoding {
-    pub const ALL: [Encoding; 2] = [Encoding::Gzip, Encoding::Br];
-
     /// Its name in `Accept-Encoding` and `Content-Encoding`.
     pub fn name(self) -> &'static str {
         match self {
             Encoding::Gzip => "gzip",
-            Encoding::Br => "br",
-        }
-    }
-
-    /// The extension of the file written beside the original.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Encoding::Gzip => "gz",
             Encoding::Br => "br",
         }
     }

@@ -1,10 +1,12 @@
 //! The static site: HTML pages, fingerprinted CSS and JS, and the per-form JSON Schemas, rendered
 //! from the form definitions. Same definitions in, same bytes out. As Zola's `components/site`:
-//! `assets` (scripts, bundles, styles, the Content-Security-Policy), `compression` (the `.gz` and
-//! `.br` beside each text file), `pages` (what the templates are given); here the build and the
-//! written tree.
+//! `assets` (the scripts, bundles and styles `build.rs` made, the Content-Security-Policy),
+//! `compression` (how `handler serve` compresses a file, feature `compress`), `pages` (what the
+//! templates are given); here the builds (the whole site, one company's pages on a publish, a
+//! draft's preview) and the written tree.
 
 mod assets;
+#[cfg(feature = "compress")]
 mod compression;
 mod pages;
 
@@ -18,6 +20,7 @@ use minijinja::{Value, context};
 use serde::Serialize;
 
 pub use assets::content_security_policy;
+#[cfg(feature = "compress")]
 pub use compression::{Encoding, compresses};
 
 /// How people sign in, fixed at build time.
@@ -36,6 +39,8 @@ pub enum BuildError {
     Template(#[from] minijinja::Error),
     #[error("cannot write {path}: {source}")]
     Write { path: String, source: std::io::Error },
+    #[error("the definitions have no company {0}")]
+    UnknownCompany(String),
 }
 
 /// The built site: path relative to the site root -> content.
@@ -46,7 +51,9 @@ pub struct Site {
 impl Site {
     /// Makes `out` hold exactly the site: a file whose bytes are already there is left alone
     /// (a rebuild rewrites only what changed, and the same definitions change nothing), the
-    /// others are written, and files the site no longer has are removed.
+    /// others are written, and files the site no longer has are removed. Nothing is written
+    /// compressed: CloudFront compresses for each browser itself, and `handler serve` on a
+    /// file's first request (`Encoding`).
     pub fn write_to(&self, out: &Path) -> Result<(), BuildError> {
         let fail =
             |path: &Path, source| BuildError::Write { path: path.display().to_string(), source };
@@ -59,33 +66,16 @@ impl Site {
         for dir in &dirs {
             std::fs::create_dir_all(dir).map_err(|e| fail(dir, e))?;
         }
-        let files = self.written();
+        let files: Vec<(&String, &Vec<u8>)> = self.files.iter().collect();
         in_parallel(&files, |(rel, bytes)| {
             let path = out.join(rel);
             match std::fs::read(&path) {
-                Ok(there) if &there == bytes => Ok(()),
+                Ok(there) if &there == *bytes => Ok(()),
                 _ => std::fs::write(&path, bytes).map_err(|e| fail(&path, e)),
             }
         })?;
-        let keep = files.into_iter().map(|(rel, _)| rel).collect();
+        let keep = self.files.keys().cloned().collect();
         remove_others(out, out, &keep).map_err(|e| fail(out, e))
-    }
-
-    /// Every file as `write_to` writes it: the site's files, and beside each text file its
-    /// `.gz` and `.br`, compressed over all cores.
-    pub fn written(&self) -> Vec<(String, Vec<u8>)> {
-        let text: Vec<(&String, Encoding)> = self
-            .files
-            .keys()
-            .filter(|rel| compresses(rel))
-            .flat_map(|rel| Encoding::ALL.map(|encoding| (rel, encoding)))
-            .collect();
-        let encoded = in_parallel(&text, |(rel, encoding)| {
-            let path = format!("{rel}.{}", encoding.extension());
-            Ok::<_, std::convert::Infallible>((path, encoding.encode(&self.files[*rel])))
-        })
-        .unwrap_or_else(|never| match never {});
-        self.files.iter().map(|(rel, bytes)| (rel.clone(), bytes.clone())).chain(encoded).collect()
     }
 }
 
@@ -133,6 +123,7 @@ fn in_parallel<T: Sync, R: Send, E: Send>(
 
 /// The definitions in the folder `dir` (`base.toml`, `installation_types.toml`,
 /// `companies/*.toml`), parsed and checked; every problem named by file, line and column.
+#[cfg(feature = "cli")]
 pub fn definitions_from(dir: &Path) -> Result<Definitions, forms::definitions::DefinitionErrors> {
     let root = dir.display().to_string();
     let files = definition_files::read(dir).map_err(|e| {
@@ -146,82 +137,67 @@ pub fn definitions_from(dir: &Path) -> Result<Definitions, forms::definitions::D
     Definitions::parse(&root, &sources)
 }
 
-/// Renders the whole site.
-pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
-    let env = pages::environment()?;
-    let mut files = BTreeMap::new();
-    let assets = assets::write(&mut files);
+/// What every page is rendered with: the templates, the assets' names, the sign-in and the case
+/// page's words.
+struct Renderer {
+    env: minijinja::Environment<'static>,
+    base: Value,
+    case_words: Value,
+    case_words_json: String,
+}
 
-    let catalog = defs.catalog();
-    let forms_json = pages::json_data(&catalog);
-    let inbox_statuses: Vec<_> = forms::words::inbox_statuses()
-        .into_iter()
-        .map(|s| context! { id => s.as_str(), label => s.label() })
-        .collect();
-    // The case page's words: in its template, and as data for its script.
-    let case_words = forms::words::case_words();
-    let case_words_json = pages::json_data(&case_words);
-    let auth = match sign_in {
-        SignIn::Local => context! { mode => "local" },
-        SignIn::Oidc { authority, client_id } => {
-            context! { mode => "oidc", authority => authority, client_id => client_id }
-        }
-    };
-    let base = context! {
-        assets => Value::from(Serde(&assets)),
-        auth => auth,
-        early_case_request => assets::early_case_request(),
-    };
-    let render = |template: &str, name: &str, script: &str, ctx: Value| {
-        pages::render_page(&env, &base, template, name, script, ctx)
-    };
-    files.insert(
-        "index.html".into(),
-        render("cases.html", "cases", "lists", context! { forms_json => &forms_json })?,
-    );
-    files.insert(
-        "inkorg/index.html".into(),
-        render(
-            "inbox.html",
-            "inbox",
-            "lists",
-            context! { forms_json => &forms_json, inbox_statuses => inbox_statuses },
-        )?,
-    );
-    files.insert(
-        "uppslag/index.html".into(),
-        render(
-            "audit.html",
-            "audit",
-            "audit",
-            context! { words_json => pages::json_data(&forms::words::audit_words()) },
-        )?,
-    );
-    files.insert(
-        "kunduppgifter/index.html".into(),
-        render(
-            "subject.html",
-            "subject",
-            "subject",
-            context! { words_json => pages::json_data(&pages::identity_sections(defs)) },
-        )?,
-    );
-    files.insert(
-        "ny/index.html".into(),
-        render(
-            "new_case.html",
-            "new-case",
-            "new-case",
-            context! { companies => Value::from(Serde(&catalog.companies)), forms_json => &forms_json },
-        )?,
-    );
-    files.insert(
-        "logga-in/index.html".into(),
-        render("sign_in.html", "sign-in", "sign-in", context! {})?,
-    );
-    // Each form's page and schema: most of the work, spread over the cores.
-    let forms: Vec<Form> = defs.forms().collect();
-    let rendered = in_parallel(&forms, |form| {
+/// A draft version's preview, as its case pages say it (`preview` in the templates).
+#[derive(Serialize)]
+struct Preview<'a> {
+    version: u32,
+    /// Where the preview's script has the fields checked by the draft.
+    check_url: String,
+    /// The job type the tried case has: the installation type's first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    job_type: Option<&'a str>,
+}
+
+impl Renderer {
+    fn new(sign_in: &SignIn) -> Result<Self, BuildError> {
+        let auth = match sign_in {
+            SignIn::Local => context! { mode => "local" },
+            SignIn::Oidc { authority, client_id } => {
+                context! { mode => "oidc", authority => authority, client_id => client_id }
+            }
+        };
+        // The case page's words: in its template, and as data for its script.
+        let case_words = forms::words::case_words();
+        Ok(Renderer {
+            env: pages::environment()?,
+            base: context! {
+                assets => Value::from(Serde(assets::Assets::new())),
+                auth => auth,
+                early_case_request => assets::early_case_request(),
+            },
+            case_words: Value::from(Serde(&case_words)),
+            case_words_json: pages::json_data(&case_words),
+        })
+    }
+
+    /// A page: `template` rendered as the page `name`, which runs the bundle `script`.
+    fn page(
+        &self,
+        template: &str,
+        name: &str,
+        script: &str,
+        ctx: Value,
+    ) -> Result<Vec<u8>, BuildError> {
+        pages::render_page(&self.env, &self.base, template, name, script, ctx)
+    }
+
+    /// A form's case page, as version `version` of its company's definitions; with `preview`,
+    /// as that draft's preview.
+    fn case_page(
+        &self,
+        form: &Form,
+        version: u32,
+        preview: Option<&Preview>,
+    ) -> Result<Vec<u8>, BuildError> {
         let company = context! {
             id => &form.company.id,
             name => &form.company.name,
@@ -232,28 +208,185 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
         let (completion, sections): (Vec<pages::PageSection>, Vec<pages::PageSection>) =
             pages::page_sections(form).into_iter().partition(|s| s.id == COMPLETION_SECTION);
         let files = form.fields.iter().any(|f| f.field.is_file());
-        let html = render(
-            "case.html",
-            "case",
-            if files { "case-files" } else { "case" },
-            context! {
-                company,
-                installation_type,
-                sections => Value::from(Serde(sections)),
-                completion => Value::from(Serde(completion.into_iter().next())),
-                copy_map => pages::copy_map(form),
-                words => Value::from(Serde(&case_words)),
-                words_json => &case_words_json,
-            },
-        )?;
-        let schema = serde_json::to_vec_pretty(&form.json_schema()).expect("JSON");
-        Ok::<_, BuildError>((html, schema))
-    })?;
-    for (form, (html, mut schema)) in forms.iter().zip(rendered) {
-        let (company, installation_type) = (&form.company.id, &form.installation_type.id);
-        files.insert(format!("anmalan/{company}/{installation_type}/index.html"), html);
-        schema.push(b'\n');
-        files.insert(format!("schemas/{company}/{installation_type}.json"), schema);
+        let script = match (files, preview.is_some()) {
+            (false, false) => "case",
+            (true, false) => "case-files",
+            (false, true) => "case-preview",
+            (true, true) => "case-files-preview",
+        };
+        let ctx = context! {
+            company,
+            installation_type,
+            sections => Value::from(Serde(sections)),
+            completion => Value::from(Serde(completion.into_iter().next())),
+            copy_map => pages::copy_map(form),
+            words => &self.case_words,
+            words_json => &self.case_words_json,
+            definitions_version => version,
+        };
+        let ctx = match preview {
+            // Only a preview's page has `preview` (the templates ask `preview is defined`).
+            Some(preview) => context! { preview => Value::from(Serde(preview)), ..ctx },
+            None => ctx,
+        };
+        self.page("case.html", "case", script, ctx)
     }
+
+    /// The case pages of `forms` as version `version`, over the machine's cores.
+    fn case_pages(&self, forms: &[Form], version: u32) -> Result<Vec<Vec<u8>>, BuildError> {
+        in_parallel(forms, |form| self.case_page(form, version, None))
+    }
+}
+
+/// A form's JSON Schema as the site has it.
+fn schema(form: &Form) -> Vec<u8> {
+    let mut schema = serde_json::to_vec_pretty(&form.json_schema()).expect("JSON");
+    schema.push(b'\n');
+    schema
+}
+
+/// Where a form's case page is: `anmalan/<company>/<installation type>/`, and a version's own
+/// `v<N>/` below it.
+fn case_page_path(form: &Form, version: Option<u32>) -> String {
+    let (company, installation_type) = (&form.company.id, &form.installation_type.id);
+    match version {
+        None => format!("anmalan/{company}/{installation_type}/index.html"),
+        Some(n) => format!("anmalan/{company}/{installation_type}/v{n}/index.html"),
+    }
+}
+
+fn schema_path(form: &Form) -> String {
+    format!("schemas/{}/{}.json", form.company.id, form.installation_type.id)
+}
+
+/// The forms `company` offers in `defs`, and its version there.
+fn company_forms<'d>(
+    defs: &'d Definitions,
+    company: &str,
+) -> Result<(Vec<Form<'d>>, u32), BuildError> {
+    let found = defs.company(company).ok_or_else(|| BuildError::UnknownCompany(company.into()))?;
+    Ok((defs.forms().filter(|f| f.company.id == company).collect(), found.definitions_version))
+}
+
+/// Renders the whole site.
+pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
+    let renderer = Renderer::new(sign_in)?;
+    let mut files = BTreeMap::new();
+    assets::write(&mut files);
+
+    let inbox_statuses: Vec<_> = forms::words::inbox_statuses()
+        .into_iter()
+        .map(|s| context! { id => s.as_str(), label => s.label() })
+        .collect();
+    // The pages that list companies (Mina ärenden, Inkorg, Ny anmälan) have them from the API
+    // (`GET /api/v1/forms`), so a publish changes none of them.
+    let pages = [
+        ("index.html", "cases.html", "cases", "lists", context! {}),
+        ("inkorg/index.html", "inbox.html", "inbox", "lists", context! { inbox_statuses }),
+        (
+            "uppslag/index.html",
+            "audit.html",
+            "audit",
+            "audit",
+            context! { words_json => pages::json_data(&forms::words::audit_words()) },
+        ),
+        (
+            "kunduppgifter/index.html",
+            "subject.html",
+            "subject",
+            "subject",
+            context! { words_json => pages::json_data(&pages::identity_sections(defs)) },
+        ),
+        ("ny/index.html", "new_case.html", "new-case", "new-case", context! {}),
+        ("formular/index.html", "formular.html", "formular", "formular", context! {}),
+        ("logga-in/index.html", "sign_in.html", "sign-in", "sign-in", context! {}),
+    ];
+    for (path, template, name, script, ctx) in pages {
+        files.insert(path.into(), renderer.page(template, name, script, ctx)?);
+    }
+    // Each form's page (as the version of its company these definitions are) and schema: most
+    // of the work, spread over the cores.
+    let forms: Vec<Form> = defs.forms().collect();
+    let rendered = in_parallel(&forms, |form| {
+        let html = renderer.case_page(form, form.company.definitions_version, None)?;
+        Ok::<_, BuildError>((html, schema(form)))
+    })?;
+    for (form, (html, schema)) in forms.iter().zip(rendered) {
+        files.insert(case_page_path(form, None), html);
+        files.insert(schema_path(form), schema);
+    }
+    Ok(Site { files })
+}
+
+/// The pages of one company after a publish, to replace its `anmalan/<company>/` and
+/// `schemas/<company>/` (the other pages list companies from the API and need no rebuild):
+/// from `published`, each form's case page and schema, and the same page as that version's own
+/// (`v<N>/`); from each of `older` (the versions published before, and 1), its version's own
+/// pages, where a case made with it is shown.
+pub fn company_pages(
+    published: &Definitions,
+    older: &[&Definitions],
+    company: &str,
+    sign_in: &SignIn,
+) -> Result<Site, BuildError> {
+    let renderer = Renderer::new(sign_in)?;
+    let mut files = BTreeMap::new();
+    let (forms, version) = company_forms(published, company)?;
+    for (form, html) in forms.iter().zip(renderer.case_pages(&forms, version)?) {
+        files.insert(case_page_path(form, Some(version)), html.clone());
+        files.insert(case_page_path(form, None), html);
+        files.insert(schema_path(form), schema(form));
+    }
+    for defs in older {
+        let (forms, n) = company_forms(defs, company)?;
+        if n == version {
+            continue;
+        }
+        for (form, html) in forms.iter().zip(renderer.case_pages(&forms, n)?) {
+            files.insert(case_page_path(form, Some(n)), html);
+        }
+    }
+    Ok(Site { files })
+}
+
+/// The preview of version `version` of `company`'s definitions (a draft, in `defs`), served
+/// below `base` (ending in `/`): `index.html`, a link to each installation type's page, and
+/// `<type>/index.html`, the case page as that version renders it, with a banner saying it is a
+/// preview and a script that has the fields checked at `<base>check` instead of storing them.
+pub fn preview_pages(
+    defs: &Definitions,
+    company: &str,
+    version: u32,
+    base: &str,
+    sign_in: &SignIn,
+) -> Result<Site, BuildError> {
+    let renderer = Renderer::new(sign_in)?;
+    let (forms, _) = company_forms(defs, company)?;
+    let check_url = format!("{base}check");
+    let mut files = BTreeMap::new();
+    for form in &forms {
+        let offer = form.company.offer(&form.installation_type.id);
+        let preview = Preview {
+            version,
+            check_url: check_url.clone(),
+            job_type: offer.and_then(|o| o.job_types.first()).map(String::as_str),
+        };
+        let html = renderer.case_page(form, version, Some(&preview))?;
+        files.insert(format!("{}/index.html", form.installation_type.id), html);
+    }
+    let types: Vec<Value> = forms
+        .iter()
+        .map(|f| {
+            let t = f.installation_type;
+            context! { id => &t.id, name => &t.name, href => format!("{base}{}/", t.id) }
+        })
+        .collect();
+    let company = defs.company(company).expect("company_forms found it");
+    let ctx = context! {
+        company => context! { id => &company.id, name => &company.name },
+        preview => context! { version, check_url },
+        types,
+    };
+    files.insert("index.html".into(), renderer.page("preview.html", "preview", "preview", ctx)?);
     Ok(Site { files })
 }

@@ -57,7 +57,7 @@ fn main() -> ExitCode {
     };
     let result = site::build(definitions, &sign_in).and_then(|s| {
         s.write_to(&out)?;
-        Ok(s.written().len())
+        Ok(s.files.len())
     });
     match result {
         Ok(count) => {

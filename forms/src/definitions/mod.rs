@@ -1,10 +1,14 @@
 //! The definitions, resolved and checked: what the rest of the system reads.
 
+mod changes;
 pub mod format;
 mod load;
 
 use serde::Serialize;
 
+#[cfg(test)]
+pub(crate) use changes::oresundskraft_version;
+pub use changes::{ChangeKind, DefinitionChange, changes};
 pub use format::FieldKind;
 pub use load::{DefinitionError, DefinitionErrors};
 

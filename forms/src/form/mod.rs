@@ -54,6 +54,8 @@ pub enum ProblemCode {
     TooManyFiles,
     /// A control character, a line break in one line, or a direction override.
     InvalidCharacter,
+    /// A problem in a definitions file a company uploaded, at a line of it.
+    InvalidDefinitions,
 }
 
 /// One field as it appears in a form.

@@ -13,6 +13,7 @@ use forms::Role;
 use forms::definitions::DefinitionErrors;
 
 pub use self::import::{ImportError, ImportPlan, plan};
+use crate::definitions::LiveDefinitions;
 use crate::local::LocalKey;
 use crate::store::dynamodb::{self, DynamoStore};
 use crate::store::sqlite::SqliteStore;
@@ -76,6 +77,9 @@ enum Command {
         /// Where the user's news is mailed.
         #[arg(long)]
         email: Option<String>,
+        /// An admin of the org (a company admin manages the company's definitions).
+        #[arg(long)]
+        admin: bool,
         #[arg(long, default_value = "data", env = "ELANMALAN_DATA_DIR")]
         data_dir: PathBuf,
     },
@@ -147,9 +151,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 _ => None,
             };
             let definitions = match definitions {
-                None => forms::Definitions::builtin().clone(),
-                Some(dir) => crate::definitions::read_folder(&dir)
-                    .map_err(|problems| problem_report(&problems, &dir))?,
+                None => LiveDefinitions::builtin(),
+                Some(dir) => {
+                    let (_, sources) = crate::definitions::read_folder(&dir)
+                        .map_err(|problems| problem_report(&problems, &dir))?;
+                    LiveDefinitions::from_checked(&dir.display().to_string(), sources)
+                }
             };
             let key = local_key(&store.data_dir)?;
             let options = serve::Options {
@@ -172,7 +179,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             }
         }
         Command::CheckDefinitions { dir } => match crate::definitions::read_folder(&dir) {
-            Ok(definitions) => {
+            Ok((definitions, _)) => {
                 let forms = definitions.forms().count();
                 let companies = definitions.companies.len();
                 println!(
@@ -200,7 +207,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 import::import(s, &company, &file, replace).await
             }
         },
-        Command::Token { role, org, sub, name, email, data_dir } => {
+        Command::Token { role, org, sub, name, email, admin, data_dir } => {
             let role = match role {
                 RoleArg::Installer => Role::Installer,
                 RoleArg::NetworkCompany => Role::NetworkCompany,
@@ -208,10 +215,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             if email.as_deref().is_some_and(|e| !forms::formats::is_single_address(e)) {
                 return Err("--email must be one e-mail address, such as anna@example.se".into());
             }
-            println!(
-                "{}",
-                local_key(&data_dir)?.mint(role, &org, &sub, name.as_deref(), email.as_deref())
-            );
+            let key = local_key(&data_dir)?;
+            let mint = if admin { LocalKey::mint_admin } else { LocalKey::mint };
+            println!("{}", mint(&key, role, &org, &sub, name.as_deref(), email.as_deref()));
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -23,7 +23,7 @@ pub(super) struct Options<'a> {
     pub addr: String,
     pub store: &'a StoreArgs,
     pub attachments: &'a AttachmentArgs,
-    pub definitions: Definitions,
+    pub definitions: LiveDefinitions,
     /// With `--watch`: the definitions folder, watched from before it was read.
     pub watcher: Option<Watcher>,
     pub limits: Limits,
@@ -53,7 +53,7 @@ pub(super) async fn serve<S: Store>(
     }
     // A store that is down must not keep the server from starting: it answers 503 with
     // Retry-After until the store is back, and the demo registry is seeded on a later start.
-    if let Err(reason) = seed_demo_registry(&store, &definitions).await {
+    if let Err(reason) = seed_demo_registry(&store, &definitions.current()).await {
         tracing::warn!(%reason, "could not seed the demo registry; serving without it");
     }
     // Anyone who reaches the demo sign-in is signed in, so it stays on this machine.
@@ -66,7 +66,10 @@ pub(super) async fn serve<S: Store>(
              loopback addresses (127.0.0.1, ::1)"
         ));
     }
-    let definitions = LiveDefinitions::new(definitions);
+    // The versions the companies published, before the site is built from them.
+    if let Err(reason) = definitions.refresh(&store, true).await {
+        tracing::warn!(%reason, "could not read the published definitions; serving the shipped ones");
+    }
     let preview = watcher.is_some().then(Preview::default);
     // The site is built from the definitions on every start, so it always matches them. It is
     // built in the background while the API already answers; a page waits for it.
@@ -81,6 +84,18 @@ pub(super) async fn serve<S: Store>(
             }
         });
     }
+    // The pages of the versions cases are pinned to, of each company that published one.
+    {
+        let mut state =
+            AppState::new(store.clone(), key.auth()).with_definitions(definitions.clone());
+        state.site_pages = Arc::new(site.clone());
+        tokio::spawn(async move {
+            let published = state.store.published_definitions().await.unwrap_or_default();
+            for company in published.keys() {
+                crate::http::replace_company_pages(&state, company).await;
+            }
+        });
+    }
     let key = Arc::new(key);
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
@@ -89,6 +104,7 @@ pub(super) async fn serve<S: Store>(
     let url = format!("http://{bound}");
     let mut state = AppState::new(store.clone(), key.auth()).with_definitions(definitions.clone());
     state.site_url = url.clone();
+    state.site_pages = Arc::new(site.clone());
     let files_dir = args.data_dir.join("attachments");
     let local_files = match (&attachments.attachments, &attachments.bucket) {
         (FilesKind::S3, Some(bucket)) => {
@@ -251,10 +267,7 @@ fn print_welcome(url: &str, key: &LocalKey, args: &StoreArgs, defs: &Definitions
     println!("these tokens (valid 12 hours; Authorization: Bearer <token>):");
     for user in &demo::DEMO_USERS {
         println!("  {}:", user.name);
-        println!(
-            "    {}",
-            key.mint(user.role, user.org, user.user, Some(user.name), Some(user.email))
-        );
+        println!("    {}", user.token(key));
     }
     // The seeded registry numbers its meters by the company's position among all companies.
     if let Some((position, company)) =

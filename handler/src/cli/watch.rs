@@ -69,15 +69,13 @@ impl Watcher {
             if !std::mem::take(&mut changed) {
                 continue;
             }
-            let dir = self.dir.clone();
+            let (dir, live) = (self.dir.clone(), definitions.clone());
             let started = Instant::now();
-            let reloaded = tokio::task::spawn_blocking(move || reload(&dir)).await;
+            let reloaded = tokio::task::spawn_blocking(move || reload(&dir, &live)).await;
             match reloaded.expect("no panic") {
                 Ok((new, built)) => {
                     let (companies, forms) = (new.companies.len(), new.forms().count());
-                    // The site first: a page served with the new generation must be the new one.
                     site.replace(built);
-                    definitions.replace(new);
                     preview.reloaded(Vec::new());
                     println!(
                         "definitions reloaded: {companies} companies ({forms} forms, {} ms)",
@@ -94,9 +92,15 @@ impl Watcher {
     }
 }
 
-/// The definitions in `dir` and the site built from them.
-fn reload(dir: &Path) -> Result<(Definitions, site::Site), DefinitionErrors> {
-    let definitions = crate::definitions::read_folder(dir)?;
+/// Serves the definitions in `dir` (with the versions companies published) and builds the site
+/// from them; the definitions served and the site.
+fn reload(
+    dir: &Path,
+    live: &LiveDefinitions,
+) -> Result<(std::sync::Arc<Definitions>, site::Site), DefinitionErrors> {
+    let (_, sources) = crate::definitions::read_folder(dir)?;
+    live.replace_shipped(&dir.display().to_string(), sources);
+    let definitions = live.current();
     let built = site::build(&definitions, &SignIn::Local).map_err(|e| {
         DefinitionErrors::single(
             dir.display().to_string(),

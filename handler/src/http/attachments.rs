@@ -10,7 +10,9 @@ use axum::Json;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use forms::{Attachment, Case, Form, FormPart, OpenUpload, Problem, Role};
+use std::sync::Arc;
+
+use forms::{Attachment, Case, Definitions, Form, FormPart, OpenUpload, Problem, Role};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -117,12 +119,12 @@ fn refused(problem: Problem) -> ApiError {
 
 /// The case for a change of its attachments: the installer's own, unchanged since `version`
 /// (when given), with `field` a file field of a part the installer may change now.
-async fn load_for_attaching<'d, S: Store>(
-    state: &'d AppState<S>,
+async fn load_for_attaching<S: Store>(
+    state: &AppState<S>,
     caller: &Caller,
     id: &str,
     version: Option<u64>,
-) -> Result<(Case, Form<'d>), ApiError> {
+) -> Result<(Case, Arc<Definitions>), ApiError> {
     let case = load(state, caller, id).await?;
     if caller.role != Role::Installer {
         return Err(ApiError::forbidden("Det här gör installatören, inte nätbolaget."));
@@ -130,8 +132,9 @@ async fn load_for_attaching<'d, S: Store>(
     if version.is_some_and(|v| v != case.version) {
         return Err(ApiError::version_conflict());
     }
-    let form = form_or_gone(state, &case)?;
-    Ok((case, form))
+    let definitions = state.case_definitions(&case).await?;
+    form_or_gone(&definitions, &case)?;
+    Ok((case, definitions))
 }
 
 /// 409 unless the installer may change `part` of the case now (the rule of field edits).
@@ -174,7 +177,8 @@ pub async fn start<S: Store>(
     // A change of the case meanwhile (an autosave) is read again, a few times.
     let mut attempts = 0;
     let case = loop {
-        let (mut case, form) = load_for_attaching(&state, &caller, &id, None).await?;
+        let (mut case, definitions) = load_for_attaching(&state, &caller, &id, None).await?;
+        let form = form_or_gone(&definitions, &case)?;
         file_field_part(&form, &case, &request.field)?;
         let at = now();
         form.check_new_upload(
@@ -229,8 +233,9 @@ pub async fn confirm<S: Store>(
     path: AttachmentPath,
     JsonBody(request): JsonBody<ConfirmAttachment>,
 ) -> ApiResult<CaseView> {
-    let (mut case, form) =
+    let (mut case, definitions) =
         load_for_attaching(&state, &caller, &path.case, Some(request.version)).await?;
+    let form = form_or_gone(&definitions, &case)?;
     file_field_part(&form, &case, &request.field)?;
     if case.attachments.iter().any(|a| a.id == path.attachment) {
         return Err(ApiError::new(ErrorCode::AlreadyExists, "Filen är redan bifogad."));
@@ -274,7 +279,7 @@ pub async fn confirm<S: Store>(
     case.touch(at);
     state.store.update_case(&case).await?;
     tracing::info!(case = %case.id, attachment = %path.attachment, field = %request.field, size, "attachment added");
-    Ok(Json(view(&state, &caller, case)))
+    Ok(Json(view(&state, &caller, case).await?))
 }
 
 /// The case's attachments with fresh download links: for whoever may see the case.
@@ -309,7 +314,9 @@ pub async fn remove<S: Store>(
                 message: message.into(),
             }])
         })?;
-    let (mut case, form) = load_for_attaching(&state, &caller, &path.case, Some(version)).await?;
+    let (mut case, definitions) =
+        load_for_attaching(&state, &caller, &path.case, Some(version)).await?;
+    let form = form_or_gone(&definitions, &case)?;
     let Some(position) = case.attachments.iter().position(|a| a.id == path.attachment) else {
         return Err(attachment_not_found());
     };
@@ -328,7 +335,7 @@ pub async fn remove<S: Store>(
         tracing::warn!(case = %case.id, attachment = %path.attachment, error = %e, "removed attachment's file not deleted");
     }
     tracing::info!(case = %case.id, attachment = %path.attachment, "attachment removed");
-    Ok(Json(view(&state, &caller, case)))
+    Ok(Json(view(&state, &caller, case).await?))
 }
 
 /// What the local server's file links ask of the cases: a link works only while the case
@@ -347,7 +354,11 @@ impl<S: Store> crate::store::files::local::LinkedCases for AppState<S> {
             let Some(open) = case.uploads.iter().find(|u| u.id == attachment) else {
                 return Ok(false);
             };
-            let part = form_or_gone(&state, &case)
+            let definitions = state
+                .live()
+                .of_version(&state.store, &case.company, case.definitions_version)
+                .await?;
+            let part = form_or_gone(&definitions, &case)
                 .ok()
                 .and_then(|form| form.file_field(&open.field).ok().map(|(_, _, part)| part));
             Ok(open.is_open(now())

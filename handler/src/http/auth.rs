@@ -22,6 +22,8 @@ pub struct Caller {
     /// The user's e-mail address, when the identity provider gives one (on AWS a verified
     /// one): an installer's news about its cases goes there. Always exactly one address.
     pub email: Option<String>,
+    /// An admin of the org: a company admin manages the company's definitions ("Formulär").
+    pub admin: bool,
 }
 
 impl Caller {
@@ -32,6 +34,13 @@ impl Caller {
             Role::Installer => case.firm == self.org,
             Role::NetworkCompany => case.company == self.org && case.visible_to_company(),
         }
+    }
+}
+
+impl Caller {
+    /// The company whose definitions this caller manages: a network company's admin.
+    pub fn company_admin_of(&self) -> Option<&str> {
+        (self.role == Role::NetworkCompany && self.admin).then_some(self.org.as_str())
     }
 }
 
@@ -107,7 +116,19 @@ fn api_gateway_caller(parts: &Parts) -> Option<Caller> {
             .get("email")
             .filter(|_| claims.get("email_verified").is_some_and(|v| v == "true"))
             .cloned(),
+        admin: claims.get("cognito:groups").is_some_and(|groups| in_group(groups, ADMIN_GROUP)),
     })
+}
+
+/// The Cognito group of a company's admins (docs/deploy.md).
+const ADMIN_GROUP: &str = "company-admins";
+
+/// Whether the groups claim names `group`. API Gateway gives a list claim as a string, either
+/// `[a b]` or a JSON array.
+fn in_group(groups: &str, group: &str) -> bool {
+    groups
+        .split(|c: char| c.is_whitespace() || matches!(c, '[' | ']' | ',' | '"'))
+        .any(|g| g == group)
 }
 
 impl<S: Send + Sync> FromRequestParts<AppState<S>> for Caller {
@@ -115,5 +136,18 @@ impl<S: Send + Sync> FromRequestParts<AppState<S>> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState<S>) -> Result<Self, ApiError> {
         state.auth.caller(parts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_groups_claim_is_read_in_both_of_api_gateways_forms() {
+        for groups in ["[company-admins]", "[a company-admins]", "[\"x\",\"company-admins\"]"] {
+            assert!(super::in_group(groups, "company-admins"), "{groups}");
+        }
+        for groups in ["[company-admins-old]", "[x]", "", "company"] {
+            assert!(!super::in_group(groups, "company-admins"), "{groups}");
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! other case routes share.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, State};
@@ -9,7 +10,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use forms::{Case, Form, FormPart, Move, Problem, ProblemCode, Role, Status};
+use forms::{Case, Definitions, Form, FormPart, Move, Problem, ProblemCode, Role, Status};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -144,20 +145,22 @@ pub fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
 
-fn form_of<'d, S>(state: &'d AppState<S>, case: &Case) -> Option<Form<'d>> {
-    state.definitions().case_form(&case.company, &case.installation_type)
-}
-
-pub fn view<S>(state: &AppState<S>, caller: &Caller, case: Case) -> CaseView {
+/// The case as the caller sees it, read by the definitions of its version.
+pub async fn view<S: Store>(
+    state: &AppState<S>,
+    caller: &Caller,
+    case: Case,
+) -> Result<CaseView, ApiError> {
+    let definitions = state.case_definitions(&case).await?;
     // What stops sending it: only while it can be sent. A case already sent is never made
     // invalid by a later change of the definitions.
-    let problems = match form_of(state, &case) {
+    let problems = match definitions.case_form(&case.company, &case.installation_type) {
         Some(form) if case.status.editable() => case.submit_problems(&form),
         _ => Vec::new(),
     };
     let unread = case.unread_for(caller.role);
     let actions = forms::words::moves(case.status, caller.role);
-    CaseView { status_label: case.status.label().to_string(), problems, unread, actions, case }
+    Ok(CaseView { status_label: case.status.label().to_string(), problems, unread, actions, case })
 }
 
 /// A case id from the path. Ids are UUIDs: anything far from one (or not even UTF-8) is
@@ -216,15 +219,22 @@ pub async fn load_for_edit<S: Store>(
     Ok(case)
 }
 
-/// The form a stored case is checked against; 409 when its company or type is gone.
-pub fn form_or_gone<'d, S>(state: &'d AppState<S>, case: &Case) -> Result<Form<'d>, ApiError> {
-    form_of(state, case).ok_or_else(|| {
+/// The form a stored case is checked against, in `definitions` (its version's:
+/// [`AppState::case_definitions`]); 409 when its company or type is gone.
+pub fn form_or_gone<'d>(definitions: &'d Definitions, case: &Case) -> Result<Form<'d>, ApiError> {
+    definitions.case_form(&case.company, &case.installation_type).ok_or_else(|| {
         ApiError::new(
             ErrorCode::FormNotDefined,
             "Nätbolaget eller installationstypen finns inte längre i formulären. Kontakta \
              nätbolaget.",
         )
     })
+}
+
+/// A new case's company, installation type, job type or network area that is not on offer.
+pub fn choice_refused(problems: Vec<Problem>) -> ApiError {
+    let message = problems.first().map(|p| p.message.clone()).unwrap_or_default();
+    ApiError::new(ErrorCode::UnknownChoice, message).with_fields(problems)
 }
 
 pub async fn create<S: Store>(
@@ -238,10 +248,7 @@ pub async fn create<S: Store>(
     let form = state
         .definitions()
         .new_case_form(&new.company, &new.installation_type, &new.job_type, &new.network_area)
-        .map_err(|problems| {
-            let message = problems.first().map(|p| p.message.clone()).unwrap_or_default();
-            ApiError::new(ErrorCode::UnknownChoice, message).with_fields(problems)
-        })?;
+        .map_err(choice_refused)?;
     let company = form.company;
     let at = now();
     let mut case = Case::new_draft(
@@ -261,7 +268,7 @@ pub async fn create<S: Store>(
         .create_numbered_case(case, move |n| numbering.case_number(at.year(), n))
         .await?;
     tracing::info!(case = %case.id, company = %case.company, "case created");
-    Ok((StatusCode::CREATED, Json(view(&state, &caller, case))))
+    Ok((StatusCode::CREATED, Json(view(&state, &caller, case).await?)))
 }
 
 pub async fn list<S: Store>(
@@ -283,12 +290,10 @@ pub async fn list<S: Store>(
         Role::NetworkCompany => state.store.company_cases(&caller.org, &filter, &page).await?,
     };
     let next_cursor = next_cursor(&page);
-    let cases = page
-        .items
-        .into_iter()
-        .filter(|c| caller.can_see(c))
-        .map(|c| view(&state, &caller, c))
-        .collect();
+    let mut cases = Vec::with_capacity(page.items.len());
+    for case in page.items.into_iter().filter(|c| caller.can_see(c)) {
+        cases.push(view(&state, &caller, case).await?);
+    }
     Ok(Json(CaseList { cases, next_cursor }))
 }
 
@@ -309,7 +314,7 @@ pub async fn get<S: Store>(
     CaseId(id): CaseId,
 ) -> ApiResult<CaseView> {
     let case = load(&state, &caller, &id).await?;
-    Ok(Json(view(&state, &caller, case)))
+    Ok(Json(view(&state, &caller, case).await?))
 }
 
 /// Checks and applies field edits to a case's values.
@@ -345,11 +350,34 @@ pub async fn edit<S: Store>(
     JsonBody(request): JsonBody<EditRequest>,
 ) -> ApiResult<CaseView> {
     let mut case = load_for_edit(&state, &caller, &id, request.version).await?;
-    let form = form_or_gone(&state, &case)?;
+    let definitions = to_published_version(&state, &caller, &mut case).await?;
+    let form = form_or_gone(&definitions, &case)?;
     apply_edits(&form, FormPart::Notice, &mut case, request.fields)?;
     case.fields_changed(&form, now());
     state.store.update_case(&case).await?;
-    Ok(Json(view(&state, &caller, case)))
+    Ok(Json(view(&state, &caller, case).await?))
+}
+
+/// A case being edited moves to its company's published version, if it was made under another,
+/// with the changes named in its history (docs/definitions.md, "Versions"); the definitions it
+/// is edited by.
+async fn to_published_version<S: Store>(
+    state: &AppState<S>,
+    caller: &Caller,
+    case: &mut Case,
+) -> Result<Arc<Definitions>, ApiError> {
+    let old = state.case_definitions(case).await?;
+    let new = state.served();
+    let published = new.company(&case.company).map(|c| c.definitions_version);
+    let Some(form) = new.case_form(&case.company, &case.installation_type) else {
+        return Ok(old);
+    };
+    if published.is_none_or(|v| v == case.definitions_version) {
+        return Ok(old);
+    }
+    let changes = forms::definitions::changes(&old, &new, &case.company);
+    case.move_to_version(&form, &changes, &caller.user, now())?;
+    Ok(new)
 }
 
 pub async fn copy_from_owner<S: Store>(
@@ -359,9 +387,10 @@ pub async fn copy_from_owner<S: Store>(
     JsonBody(request): JsonBody<VersionRequest>,
 ) -> ApiResult<CaseView> {
     let mut case = load_for_edit(&state, &caller, &id, request.version).await?;
-    let form = form_or_gone(&state, &case)?;
+    let definitions = state.case_definitions(&case).await?;
+    let form = form_or_gone(&definitions, &case)?;
     case.fields = form.copy_from_owner(&case.fields);
     case.fields_changed(&form, now());
     state.store.update_case(&case).await?;
-    Ok(Json(view(&state, &caller, case)))
+    Ok(Json(view(&state, &caller, case).await?))
 }

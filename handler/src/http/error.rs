@@ -25,6 +25,7 @@ pub enum ErrorCode {
     FormNotFound,
     InstallationNotFound,
     AttachmentNotFound,
+    DefinitionsVersionNotFound,
     // 403: an upload or download link that expired or is not ours
     LinkExpired,
     // 405
@@ -55,6 +56,7 @@ pub enum ErrorCode {
     MessageRequired,
     MessageTooLong,
     InvalidAttachment,
+    DefinitionsInvalid,
     // 429
     RateLimited,
     // 500, 503
@@ -69,8 +71,12 @@ impl ErrorCode {
             MalformedBody | InvalidQuery => StatusCode::BAD_REQUEST,
             Unauthorized => StatusCode::UNAUTHORIZED,
             Forbidden | LinkExpired => StatusCode::FORBIDDEN,
-            NoSuchRoute | CaseNotFound | FormNotFound | InstallationNotFound
-            | AttachmentNotFound => StatusCode::NOT_FOUND,
+            NoSuchRoute
+            | CaseNotFound
+            | FormNotFound
+            | InstallationNotFound
+            | AttachmentNotFound
+            | DefinitionsVersionNotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             VersionConflict | AlreadyExists | NotEditable | InvalidStatus | FormNotDefined => {
                 StatusCode::CONFLICT
@@ -80,7 +86,9 @@ impl ErrorCode {
             InvalidBody | InvalidFields | ValidationFailed | UnknownChoice | UnknownStatus
             | UnknownUser | InvalidDate | InvalidRange | NumberMissing | InvalidEan
             | InvalidMeterNumber | MeterNumberAmbiguous | EanMeterMismatch | MessageRequired
-            | MessageTooLong | InvalidAttachment => StatusCode::UNPROCESSABLE_ENTITY,
+            | MessageTooLong | InvalidAttachment | DefinitionsInvalid => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             RateLimited => StatusCode::TOO_MANY_REQUESTS,
             InternalError => StatusCode::INTERNAL_SERVER_ERROR,
             StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -99,7 +107,23 @@ pub struct ErrorDetail {
     /// Swedish, for a person: what is wrong and what to do.
     pub message: String,
     /// The fields concerned; empty when the error is not about particular fields.
-    pub fields: Vec<Problem>,
+    pub fields: Vec<FieldProblem>,
+}
+
+/// A problem with a field, or, in a definitions file, at a line and column of it.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct FieldProblem {
+    #[serde(flatten)]
+    pub problem: Problem,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub at: Option<Place>,
+}
+
+/// A place in a file: 1-based line and column (0: the file as a whole).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Place {
+    pub line: usize,
+    pub column: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -107,12 +131,20 @@ pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
     pub fields: Vec<Problem>,
+    /// Where each of `fields` is, when they are places in a file (else empty).
+    pub places: Vec<Place>,
     pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError { code, message: message.into(), fields: Vec::new(), retry_after: None }
+        ApiError {
+            code,
+            message: message.into(),
+            fields: Vec::new(),
+            places: Vec::new(),
+            retry_after: None,
+        }
     }
 
     /// The same error, told in other words.
@@ -285,9 +317,14 @@ impl From<DecisionError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let body = ErrorBody {
-            error: ErrorDetail { code: self.code, message: self.message, fields: self.fields },
-        };
+        let mut places = self.places.into_iter();
+        let fields = self
+            .fields
+            .into_iter()
+            .map(|problem| FieldProblem { problem, at: places.next() })
+            .collect();
+        let body =
+            ErrorBody { error: ErrorDetail { code: self.code, message: self.message, fields } };
         let mut response = (status, axum::Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));

@@ -69,7 +69,8 @@ pub async fn lookup<S: Store>(
             }
         });
     let mut case = case?;
-    let form = form_or_gone(&state, &case)?;
+    let definitions = state.case_definitions(&case).await?;
+    let form = form_or_gone(&definitions, &case)?;
     let query = form.lookup_query(ean, meter_number)?;
     let (by_ean, by_meter_number) = match (ahead, read_ahead) {
         (Some((company, ahead)), Some(found)) if company == case.company && ahead == query => {
@@ -121,7 +122,7 @@ pub async fn lookup<S: Store>(
         installation: outcome.installation,
         changes: outcome.changes,
         warnings: outcome.warnings,
-        case: view(&state, &caller, case),
+        case: view(&state, &caller, case).await?,
     }))
 }
 

@@ -53,7 +53,8 @@ pub async fn write<S: Store>(
     }
     for _ in 0..TRIES {
         let mut case = load(&state, &caller, &id).await?;
-        let form = form_or_gone(&state, &case)?;
+        let definitions = state.case_definitions(&case).await?;
+        let form = form_or_gone(&definitions, &case)?;
         let (at, before) = (now(), case.history.len());
         case.act(&form, Action::Message, caller.role, &caller.user, at, Some(text.clone()))?;
         let mail = notify::notifications(&case, form.company, before, &state.site_url, at);
@@ -61,7 +62,7 @@ pub async fn write<S: Store>(
             Ok(()) => {
                 state.mail_ready.notify_one();
                 tracing::info!(case = %case.id, "message written");
-                return Ok(axum::Json(view(&state, &caller, case)));
+                return Ok(axum::Json(view(&state, &caller, case).await?));
             }
             Err(StoreError::VersionConflict) => continue,
             Err(e) => return Err(e.into()),
@@ -80,10 +81,10 @@ pub async fn read<S: Store>(
     for _ in 0..TRIES {
         let mut case = load(&state, &caller, &id).await?;
         if !case.mark_read(caller.role) {
-            return Ok(axum::Json(view(&state, &caller, case)));
+            return Ok(axum::Json(view(&state, &caller, case).await?));
         }
         match state.store.keep_version_update(&case).await {
-            Ok(()) => return Ok(axum::Json(view(&state, &caller, case))),
+            Ok(()) => return Ok(axum::Json(view(&state, &caller, case).await?)),
             Err(StoreError::VersionConflict) => continue,
             Err(e) => return Err(e.into()),
         }

@@ -7,19 +7,23 @@ mod audit;
 pub mod auth;
 pub mod body;
 mod cases;
+mod company_pages;
 mod data_subject;
+pub mod definitions;
 pub mod error;
 mod forms;
 mod lookup;
 mod messages;
 mod moves;
 pub mod openapi;
+mod previews;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use tokio::sync::Notify;
@@ -28,8 +32,10 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use self::auth::{Auth, Caller};
 pub use self::body::BODY_LIMIT;
+pub use self::company_pages::replace_company_pages;
 pub use self::error::{ApiError, ErrorCode};
 use crate::definitions::LiveDefinitions;
+use crate::site_pages::{NoSitePages, SitePages};
 use crate::store::Store;
 use crate::store::files::Files;
 
@@ -46,6 +52,10 @@ pub struct AppState<S> {
     pub site_url: String,
     /// Where attachments' bytes are kept.
     pub files: Arc<Files>,
+    /// Where a company's pages go when it publishes (docs/deploy.md, "Published definitions").
+    pub site_pages: Arc<dyn SitePages>,
+    /// How the site's pages sign people in (as the build that made the rest of the site).
+    pub sign_in: site::SignIn,
 }
 
 /// Axum's `State` extractor clones the state once for each request, so the clone is where a
@@ -61,6 +71,8 @@ impl<S: Clone> Clone for AppState<S> {
             mail_ready: self.mail_ready.clone(),
             site_url: self.site_url.clone(),
             files: self.files.clone(),
+            site_pages: self.site_pages.clone(),
+            sign_in: self.sign_in.clone(),
         }
     }
 }
@@ -68,7 +80,7 @@ impl<S: Clone> Clone for AppState<S> {
 impl<S> AppState<S> {
     /// With the definitions built into the binary; see [`AppState::with_definitions`].
     pub fn new(store: S, auth: Auth) -> Self {
-        let live = LiveDefinitions::new(::forms::Definitions::builtin().clone());
+        let live = LiveDefinitions::builtin();
         AppState {
             store,
             definitions: live.current(),
@@ -77,6 +89,8 @@ impl<S> AppState<S> {
             mail_ready: Arc::new(Notify::new()),
             site_url: String::new(),
             files: Arc::new(Files::Unconfigured),
+            site_pages: Arc::new(NoSitePages),
+            sign_in: site::SignIn::Local,
         }
     }
 
@@ -89,6 +103,38 @@ impl<S> AppState<S> {
     pub fn definitions(&self) -> &::forms::Definitions {
         &self.definitions
     }
+
+    /// The served definitions, as they were when this request began.
+    pub fn served(&self) -> Arc<::forms::Definitions> {
+        self.definitions.clone()
+    }
+
+    pub fn live(&self) -> &LiveDefinitions {
+        &self.live
+    }
+}
+
+impl<S: Store> AppState<S> {
+    /// The definitions a case is read, checked and decided by: those of its version.
+    pub async fn case_definitions(
+        &self,
+        case: &::forms::Case,
+    ) -> Result<Arc<::forms::Definitions>, ApiError> {
+        Ok(self.live.of_version(&self.store, &case.company, case.definitions_version).await?)
+    }
+}
+
+/// Serves a publication made through another server within the definitions' cache time.
+async fn published_elsewhere<S: Store>(
+    State(state): State<AppState<S>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if let Err(e) = state.live.refresh(&state.store, false).await {
+        // The versions known so far go on being served.
+        tracing::warn!(reason = %e, "could not read the published definitions");
+    }
+    next.run(request).await
 }
 
 /// The API under `/api/v1`. Answers carry personal data, so no cache may keep them, and none
@@ -119,9 +165,17 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/data-subject/erase", post(data_subject::erase::<S>))
         .route("/audit", get(audit::lookups::<S>))
         .route("/audit.csv", get(audit::csv::<S>))
+        .route("/definitions", get(definitions::list::<S>).post(definitions::create::<S>))
+        .route("/definitions/{version}", get(definitions::get::<S>))
+        .route("/definitions/{version}/changes", get(definitions::changes::<S>))
+        .route("/definitions/{version}/publish", post(definitions::publish::<S>))
+        .route("/previews/{company}/{version}/{key}/", get(previews::page::<S>))
+        .route("/previews/{company}/{version}/{key}/check", post(previews::try_case::<S>))
+        .route("/previews/{company}/{version}/{key}/{installation_type}/", get(previews::page::<S>))
         // After the routes: it applies to the routes registered so far.
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(no_such_route)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), published_elsewhere::<S>))
         .with_state(state);
     Router::new()
         .nest("/api/v1", api)

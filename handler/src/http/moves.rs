@@ -67,7 +67,8 @@ async fn act<S: Store>(
     }
     // Who may do what is decided before the edits are even looked at.
     step.action.transition(case.status, caller.role)?;
-    let form = form_or_gone(state, &case)?;
+    let definitions = state.case_definitions(&case).await?;
+    let form = form_or_gone(&definitions, &case)?;
     if !step.edits.is_empty() {
         apply_edits(&form, FormPart::Completion, &mut case, step.edits)?;
     }
@@ -79,7 +80,7 @@ async fn act<S: Store>(
     state.mail_ready.notify_one();
     let status = case.status.as_str();
     tracing::info!(case = %case.id, action = ?step.action, status, "case moved");
-    Ok(axum::Json(view(state, caller, case)))
+    Ok(axum::Json(view(state, caller, case).await?))
 }
 
 pub async fn submit<S: Store>(

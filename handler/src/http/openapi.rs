@@ -9,10 +9,14 @@ use super::attachments::{AttachmentList, ConfirmAttachment, NewAttachment, Uploa
 use super::audit::AuditAnswer;
 use super::cases::{CaseList, CaseView, EditRequest, NewCase, VersionRequest};
 use super::data_subject::{DataSubjectCases, DataSubjectExport, DataSubjectRequest, Erasure};
+use super::definitions::{
+    ChangesView, DefinitionsView, NewVersion, PublishRequest, PublishedView, VersionView,
+};
 use super::error::ErrorBody;
 use super::lookup::{LookupAnswer, LookupRequest};
 use super::messages::MessageRequest;
 use super::moves::{CompletionRequest, DecisionRequest};
+use super::previews::{TryAnswer, TryRequest};
 
 struct Components {
     requests: SchemaGenerator,
@@ -113,6 +117,76 @@ const BODY_ERRORS: [&str; 8] = ["400", "401", "403", "404", "409", "413", "415",
 
 pub async fn serve() -> axum::Json<Value> {
     axum::Json(document())
+}
+
+/// A company's own definitions as versions, and their previews (docs/api.md, "Published
+/// definitions").
+fn definitions_paths(c: &mut Components, paths: &mut Map<String, Value>) {
+    let admin = "A network company admin (Cognito group company-admins); others 403";
+    let new_version = c.request::<NewVersion>();
+    paths.insert("/definitions".into(), json!({
+        "get": operation("The company's versions of its definitions file, and its publications", None, ("200", c.answer::<DefinitionsView>("The versions")), &["401"]),
+        "post": operation("Save a new version of companies/<id>.toml as a draft; every problem at its line and column (422), nothing stored then", Some(new_version), ("201", c.answer::<VersionView>("The draft")), &["400", "401", "413", "415", "422"]),
+    }));
+    let version = json!([{"name": "version", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9]+$"}}]);
+    paths.insert("/definitions/{version}".into(), json!({
+        "parameters": version,
+        "get": operation("One version, with its text", None, ("200", c.answer::<VersionView>("The version")), &["401", "404"]),
+    }));
+    paths.insert("/definitions/{version}/changes".into(), json!({
+        "parameters": version,
+        "get": operation("What publishing the version changes, against the published one", None, ("200", c.answer::<ChangesView>("The changes")), &["401", "404", "422"]),
+    }));
+    let publish = c.request::<PublishRequest>();
+    paths.insert("/definitions/{version}/publish".into(), json!({
+        "parameters": version,
+        "post": operation("Publish the version: new cases and the company's pages use it (an older one: a rollback)", Some(publish), ("200", c.answer::<PublishedView>("Published")), &BODY_ERRORS),
+    }));
+    for path in [
+        "/definitions",
+        "/definitions/{version}",
+        "/definitions/{version}/changes",
+        "/definitions/{version}/publish",
+    ] {
+        for (method, op) in paths[path].as_object_mut().into_iter().flatten() {
+            if method != "parameters" {
+                op["description"] = admin.into();
+            }
+        }
+    }
+    let preview = |extra: &[&str]| -> Vec<Value> {
+        ["company", "version", "key"]
+            .iter()
+            .chain(extra)
+            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .collect()
+    };
+    let page = |summary: &str| {
+        json!({
+            "summary": summary,
+            "security": [],
+            "responses": operation("", None, ("200", json!({"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}})), &["404"])["responses"].clone()
+        })
+    };
+    paths.insert(
+        "/previews/{company}/{version}/{key}/".into(),
+        json!({
+            "parameters": preview(&[]),
+            "get": page("A version's preview: its forms (the address is its secret)"),
+        }),
+    );
+    paths.insert(
+        "/previews/{company}/{version}/{key}/{installation_type}/".into(),
+        json!({
+            "parameters": preview(&["installation_type"]),
+            "get": page("A version's preview: one form's case page"),
+        }),
+    );
+    let try_request = c.request::<TryRequest>();
+    paths.insert("/previews/{company}/{version}/{key}/check".into(), json!({
+        "parameters": preview(&[]),
+        "post": operation("Try a case in the preview: checked as the service would, never stored (the company's users)", Some(try_request), ("200", c.answer::<TryAnswer>("The values and what would stop sending")), &BODY_ERRORS),
+    }));
 }
 
 /// The whole document.
@@ -264,6 +338,7 @@ pub fn document() -> Value {
         "parameters": period,
         "responses": operation("", None, ("200", json!({"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}})), &["400", "401", "403", "422"])["responses"].clone()
     }}));
+    definitions_paths(&mut c, &mut paths);
 
     c.answers.subschema_for::<ErrorBody>();
     let mut schemas = c.requests.take_definitions(true);

@@ -12,15 +12,26 @@ pub struct DemoUser {
     pub user: &'static str,
     pub name: &'static str,
     pub email: &'static str,
+    /// Admin of the org: a company admin publishes its definitions ("Formulär").
+    pub admin: bool,
 }
 
-pub const DEMO_USERS: [DemoUser; 4] = [
+impl DemoUser {
+    /// A token signed with `key` for this user.
+    pub fn token(&self, key: &super::LocalKey) -> String {
+        let mint = if self.admin { super::LocalKey::mint_admin } else { super::LocalKey::mint };
+        mint(key, self.role, self.org, self.user, Some(self.name), Some(self.email))
+    }
+}
+
+pub const DEMO_USERS: [DemoUser; 5] = [
     DemoUser {
         role: Role::Installer,
         org: "demo_el",
         user: "anna",
         name: "Anna Andersson (Demo El AB)",
         email: "anna@demo-el.example",
+        admin: false,
     },
     DemoUser {
         role: Role::Installer,
@@ -28,6 +39,7 @@ pub const DEMO_USERS: [DemoUser; 4] = [
         user: "bertil",
         name: "Bertil Berg (Annan El AB)",
         email: "bertil@annan-el.example",
+        admin: false,
     },
     DemoUser {
         role: Role::NetworkCompany,
@@ -35,6 +47,7 @@ pub const DEMO_USERS: [DemoUser; 4] = [
         user: "karin",
         name: "Karin Karlsson (Öresundskraft)",
         email: "karin@oresundskraft.example",
+        admin: false,
     },
     DemoUser {
         role: Role::NetworkCompany,
@@ -42,6 +55,15 @@ pub const DEMO_USERS: [DemoUser; 4] = [
         user: "olle",
         name: "Olle Olsson (Öresundskraft)",
         email: "olle@oresundskraft.example",
+        admin: false,
+    },
+    DemoUser {
+        role: Role::NetworkCompany,
+        org: "oresundskraft",
+        user: "admin_oresund",
+        name: "Åsa Ek, formuläransvarig (Öresundskraft)",
+        email: "asa@oresundskraft.example",
+        admin: true,
     },
 ];
 

@@ -26,6 +26,9 @@ struct Claims {
     /// Where the case's news is mailed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     email: Option<String>,
+    /// A company admin (or a firm admin): may publish the company's definitions.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    admin: bool,
     iss: String,
     iat: i64,
     exp: i64,
@@ -106,6 +109,7 @@ impl LocalKey {
                 role: claims.role,
                 org: claims.org,
                 email: claims.email,
+                admin: claims.admin,
             })
         }))
     }
@@ -119,6 +123,30 @@ impl LocalKey {
         name: Option<&str>,
         email: Option<&str>,
     ) -> String {
+        self.sign(role, org, user, name, email, false)
+    }
+
+    /// A signed token of an admin of `org` (`handler token --admin`).
+    pub fn mint_admin(
+        &self,
+        role: Role,
+        org: &str,
+        user: &str,
+        name: Option<&str>,
+        email: Option<&str>,
+    ) -> String {
+        self.sign(role, org, user, name, email, true)
+    }
+
+    fn sign(
+        &self,
+        role: Role,
+        org: &str,
+        user: &str,
+        name: Option<&str>,
+        email: Option<&str>,
+        admin: bool,
+    ) -> String {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let claims = Claims {
             sub: user.to_string(),
@@ -126,6 +154,7 @@ impl LocalKey {
             org: org.to_string(),
             name: name.map(str::to_string),
             email: email.map(str::to_string),
+            admin,
             iss: ISSUER.to_string(),
             iat: now,
             exp: now + TOKEN_LIFETIME_SECONDS,

@@ -61,7 +61,7 @@ async fn sign_in(
     let user = DEMO_USERS.iter().find(|u| u.user == request.user).ok_or_else(|| {
         ApiError::new(ErrorCode::UnknownUser, "Det finns ingen sådan demoanvändare.")
     })?;
-    let token = key.mint(user.role, user.org, user.user, Some(user.name), Some(user.email));
+    let token = user.token(&key);
     Ok(Json(serde_json::json!({ "token": token })))
 }
 

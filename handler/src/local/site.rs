@@ -13,6 +13,7 @@ use site::Encoding;
 use tokio::sync::watch;
 
 use super::preview::Preview;
+use crate::site_pages::{Pages, Pending, SitePages};
 
 /// The site being served: `None` until the first build is done.
 #[derive(Clone)]
@@ -23,7 +24,7 @@ pub struct LiveSite {
 }
 
 /// Path relative to the site root -> content.
-type Files = HashMap<String, File>;
+type Files = HashMap<String, Arc<File>>;
 
 /// A file of the site, and for text its compressed forms, each made on its first request and
 /// kept: a start serves at once, and compresses only what is asked for (compressing the whole
@@ -36,6 +37,15 @@ struct File {
 }
 
 impl File {
+    fn new(path: &str, bytes: Vec<u8>) -> Arc<File> {
+        Arc::new(File {
+            identity: Bytes::from(bytes),
+            text: site::compresses(path),
+            gzip: OnceLock::new(),
+            br: OnceLock::new(),
+        })
+    }
+
     fn encoded(&self, encoding: Encoding) -> &OnceLock<Bytes> {
         match encoding {
             Encoding::Gzip => &self.gzip,
@@ -55,12 +65,7 @@ impl LiveSite {
             .files
             .into_iter()
             .map(|(path, bytes)| {
-                let file = File {
-                    identity: Bytes::from(bytes),
-                    text: site::compresses(&path),
-                    gzip: OnceLock::new(),
-                    br: OnceLock::new(),
-                };
+                let file = File::new(&path, bytes);
                 (path, file)
             })
             .collect();
@@ -72,6 +77,31 @@ impl LiveSite {
         let mut built = self.built.subscribe();
         let ready = built.wait_for(Option::is_some).await.expect("the sender is self");
         ready.clone().expect("built")
+    }
+}
+
+/// A publication replaces the company's pages at once, once the first build is done.
+impl SitePages for LiveSite {
+    fn replace_company<'a>(&'a self, company: &'a str, pages: Pages) -> Pending<'a> {
+        Box::pin(async move {
+            self.files().await;
+            let prefixes = [format!("anmalan/{company}/"), format!("schemas/{company}/")];
+            let theirs = |path: &str| prefixes.iter().any(|p| path.starts_with(p.as_str()));
+            self.built.send_modify(|built| {
+                let Some(files) = built else { return };
+                let mut next: Files = files
+                    .iter()
+                    .filter(|(p, _)| !theirs(p))
+                    .map(|(p, f)| (p.clone(), f.clone()))
+                    .collect();
+                next.extend(pages.into_iter().filter(|(p, _)| theirs(p)).map(|(p, b)| {
+                    let file = File::new(&p, b);
+                    (p, file)
+                }));
+                *built = Some(Arc::new(next));
+            });
+            Ok(())
+        })
     }
 }
 

@@ -20,8 +20,13 @@ const BROKEN: [&str; 2] =
     [r#"{"id": "x", "fields": {"owner.name": "Anna Andersson""#, r#"{"id": 42}"#];
 
 fn anna() -> Auth {
-    let caller =
-        Caller { user: "anna".into(), role: Role::Installer, org: "demo_el".into(), email: None };
+    let caller = Caller {
+        user: "anna".into(),
+        role: Role::Installer,
+        org: "demo_el".into(),
+        email: None,
+        admin: false,
+    };
     Auth::Local(Arc::new(move |_| Some(caller.clone())))
 }
 

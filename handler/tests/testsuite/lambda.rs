@@ -304,3 +304,62 @@ async fn the_retention_function_removes_what_is_due() {
     assert!(store.get_case("old").await.unwrap().is_none());
     assert!(store.get_case("new").await.unwrap().is_some());
 }
+
+/// Two instances of the function on one table (issue 21): a company admin publishes a version
+/// through one, and the other serves it to new cases within its cache time of the published
+/// versions (1 s here, `ELANMALAN_DEFINITIONS_TTL_SECONDS`; 30 s by default).
+#[tokio::test]
+async fn a_publication_through_one_instance_reaches_the_other_within_its_cache_time() {
+    use crate::support::lambda_runtime::api_event;
+    use crate::support::server::{ANNA, ASA};
+
+    let (_, table) = fresh_table("lambda-publish").await;
+    let env = [("TABLE_NAME", table.as_str()), ("ELANMALAN_DEFINITIONS_TTL_SECONDS", "1")];
+    let (one, other) = (LambdaFunction::start(&env).await, LambdaFunction::start(&env).await);
+    let new_case = serde_json::json!({"company": "oresundskraft", "installation_type":
+        "fuse_change", "job_type": "increase_main_fuse", "network_area": "helsingborg"});
+    let create = api_event(ANNA, "POST", "/api/v1/cases", Some(&new_case));
+    let before = other.invoke(&create).await;
+    assert_eq!((before.status, &before.body["definitions_version"]), (201, &1.into()));
+
+    // The admin's claims as Cognito gives them: the group in `cognito:groups`.
+    let admin = |method: &str, path: &str, body: Option<&Value>| {
+        let mut event: Value = serde_json::from_str(&api_event(ASA, method, path, body)).unwrap();
+        event["requestContext"]["authorizer"]["jwt"]["claims"]["cognito:groups"] =
+            "[company-admins]".into();
+        event.to_string()
+    };
+    let shipped = std::fs::read_to_string(format!(
+        "{}/companies/oresundskraft.toml",
+        crate::support::SHIPPED
+    ))
+    .unwrap();
+    let text = format!("{shipped}\n# Version 2: only a comment changes.\n");
+    let saved = one
+        .invoke(&admin(
+            "POST",
+            "/api/v1/definitions",
+            Some(&serde_json::json!({
+        "toml": text, "note": "kommentar"})),
+        ))
+        .await;
+    assert_eq!(saved.status, 201, "{}", saved.body);
+    let publish = serde_json::json!({"published": 1});
+    let published =
+        one.invoke(&admin("POST", "/api/v1/definitions/2/publish", Some(&publish))).await;
+    assert_eq!(published.status, 200, "{}", published.body);
+    let at_once = one.invoke(&create).await;
+    assert_eq!(at_once.body["definitions_version"], 2, "the publishing instance at once");
+
+    let published_at = std::time::Instant::now();
+    let seen = loop {
+        let case = other.invoke(&create).await;
+        assert_eq!(case.status, 201, "{}", case.body);
+        if case.body["definitions_version"] == 2 {
+            break published_at.elapsed();
+        }
+        assert!(published_at.elapsed().as_secs() < 10, "the other instance never saw it");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(seen.as_millis() <= 2_500, "seen after {seen:?}, over the cache time of 1 s");
+}

@@ -38,6 +38,9 @@ pub const ANNA: User = User { role: Role::Installer, org: "demo_el", id: "anna" 
 pub const BERTIL: User = User { role: Role::Installer, org: "annan_el", id: "bertil" };
 /// Case handler at Öresundskraft.
 pub const KARIN: User = User { role: Role::NetworkCompany, org: "oresundskraft", id: "karin" };
+/// Öresundskraft's admin of its forms (with `admin_api`).
+pub const ASA: User =
+    User { role: Role::NetworkCompany, org: "oresundskraft", id: "admin_oresund" };
 /// Another case handler at Öresundskraft.
 pub const OLLE: User = User { role: Role::NetworkCompany, org: "oresundskraft", id: "olle" };
 
@@ -189,6 +192,12 @@ impl Server {
         // A user id such as `=HYPERLINK(1)` makes no address, and a sign-in with it is refused.
         let email = Some(email).filter(|e| forms::formats::is_single_address(e));
         self.key.mint(user.role, user.org, user.id, None, email.as_deref())
+    }
+
+    /// The API as an admin of `user`'s org sees it (`handler token --admin`).
+    pub fn admin_api(&self, user: User) -> Api {
+        let token = self.key.mint_admin(user.role, user.org, user.id, None, None);
+        self.api(user).with_token(&token)
     }
 
     /// The API as `user` sees it.
