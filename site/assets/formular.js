@@ -24,8 +24,10 @@
     td.append(content);
     return td;
   };
+  // In a new tab that keeps the opener: only then does the tab get this one's sign-in
+  // (sessionStorage), which the preview's case page needs.
   const preview = (url, version) => el("a", "Förhandsgranska", {
-    href: url, target: "_blank", rel: "noopener", "aria-label": "Förhandsgranska version " + version + " (öppnas i en ny flik)",
+    href: url, target: "_blank", rel: "opener", "aria-label": "Förhandsgranska version " + version + " (öppnas i en ny flik)",
   });
 
   function versionRow(v) {
@@ -44,7 +46,7 @@
 
   function publicationRow(p) {
     const tr = el("tr");
-    const what = p.previous ? "Version " + p.version + " (ersatte version " + p.previous + ")" : "Version " + p.version;
+    const what = p.version + (p.previous ? " (ersatte " + p.previous + ")" : "");
     tr.append(cell("Version", what), cell("Publicerad av", p.by), cell("Tidpunkt", when(p.at), { class: "when" }));
     return tr;
   }

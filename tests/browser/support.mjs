@@ -22,6 +22,8 @@ export const DEMO = {
   // Case handlers at Öresundskraft.
   karin: "Karin Karlsson (Öresundskraft)",
   olle: /^Logga in som Olle .*\(Öresundskraft\)$/,
+  // Öresundskraft's admin of its forms ("Formulär").
+  admin: "Åsa Ek, formuläransvarig (Öresundskraft)",
   // Öresundskraft is company position 2, so its first installation has these numbers.
   meter: "30000001",
   ean: "735999100000000010",
