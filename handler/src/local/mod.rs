@@ -144,7 +144,7 @@ pub fn with_site(
         .on_request(())
         .on_response(DefaultOnResponse::new().level(Level::INFO));
     // The API's answers compressed as the browser accepts (on AWS they go as the Lambda
-    // function wrote them: docs/deploy.md); the site's files come compressed by the build.
+    // function wrote them: docs/deploy.md); the site's files are compressed by `site.rs`.
     let api = api.layer(CompressionLayer::new());
     local
         .merge(api)
