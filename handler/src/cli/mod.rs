@@ -216,8 +216,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 return Err("--email must be one e-mail address, such as anna@example.se".into());
             }
             let key = local_key(&data_dir)?;
-            let mint = if admin { LocalKey::mint_admin } else { LocalKey::mint };
-            println!("{}", mint(&key, role, &org, &sub, name.as_deref(), email.as_deref()));
+            let token = key.mint_for(role, &org, &sub, name.as_deref(), email.as_deref(), admin);
+            println!("{token}");
             Ok(ExitCode::SUCCESS)
         }
     }

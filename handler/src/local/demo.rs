@@ -19,8 +19,7 @@ pub struct DemoUser {
 impl DemoUser {
     /// A token signed with `key` for this user.
     pub fn token(&self, key: &super::LocalKey) -> String {
-        let mint = if self.admin { super::LocalKey::mint_admin } else { super::LocalKey::mint };
-        mint(key, self.role, self.org, self.user, Some(self.name), Some(self.email))
+        key.mint_for(self.role, self.org, self.user, Some(self.name), Some(self.email), self.admin)
     }
 }
 

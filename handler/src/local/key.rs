@@ -123,22 +123,11 @@ impl LocalKey {
         name: Option<&str>,
         email: Option<&str>,
     ) -> String {
-        self.sign(role, org, user, name, email, false)
+        self.mint_for(role, org, user, name, email, false)
     }
 
-    /// A signed token of an admin of `org` (`handler token --admin`).
-    pub fn mint_admin(
-        &self,
-        role: Role,
-        org: &str,
-        user: &str,
-        name: Option<&str>,
-        email: Option<&str>,
-    ) -> String {
-        self.sign(role, org, user, name, email, true)
-    }
-
-    fn sign(
+    /// A signed token for local mode; `admin`: an admin of `org` (`handler token --admin`).
+    pub fn mint_for(
         &self,
         role: Role,
         org: &str,

@@ -196,7 +196,7 @@ impl Server {
 
     /// The API as an admin of `user`'s org sees it (`handler token --admin`).
     pub fn admin_api(&self, user: User) -> Api {
-        let token = self.key.mint_admin(user.role, user.org, user.id, None, None);
+        let token = self.key.mint_for(user.role, user.org, user.id, None, None, true);
         self.api(user).with_token(&token)
     }
 
