@@ -5,7 +5,7 @@
 // who is not an admin gets no Formulär.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { DEMO, apiFromPage, axeCheck, launchBrowser, openPage, screenshot, signIn, startServer, withPage } from "./support.mjs";
+import { DEMO, apiFromPage, assertNoHorizontalScroll, axeCheck, launchBrowser, openPage, screenshot, signIn, startServer, withPage } from "./support.mjs";
 
 let server;
 let browser;
@@ -107,6 +107,10 @@ test("Formulär: a typo shown at its line, a preview that sends nothing, Publice
     assert.equal(await published.count(), 1);
     assert.match(await published.first().innerText(), /^2\s+admin_oresund\s/);
     await screenshot(page, "formular-published");
+    // On a phone too: the versions and the file read whole without sideways scrolling.
+    await page.setViewportSize({ width: 320, height: 640 });
+    await assertNoHorizontalScroll(page);
+    await screenshot(page, "formular-320");
     admin.assertClean();
   } finally {
     await admin.context.close();
