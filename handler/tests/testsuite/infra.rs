@@ -880,3 +880,60 @@ fn the_site_writers_may_touch_only_the_companies_folders() {
         assert!(!allows(policies, invalidation, "*"), "{function} may invalidate any distribution");
     }
 }
+
+/// API Gateway's JWT authorizer stands before every route but those the template opens: they
+/// must be exactly the API's public operations (`security: []` in the OpenAPI document), or a
+/// page a browser opens without a token (a draft's preview) answers 401 on AWS alone.
+#[test]
+fn the_routes_without_a_token_are_the_apis_public_operations() {
+    let template = YamlLoader::load_from_str(TEMPLATE).expect("the template is YAML").remove(0);
+    let open: Vec<(String, String)> = template["Resources"]
+        .as_hash()
+        .expect("resources")
+        .values()
+        .filter(|r| r["Type"].as_str() == Some("AWS::ApiGatewayV2::Route"))
+        .filter(|r| r["Properties"]["AuthorizationType"].as_str() == Some("NONE"))
+        .map(|r| {
+            let key = text(&r["Properties"]["RouteKey"]);
+            let (method, path) = key.split_once(' ').expect("METHOD /path");
+            (method.to_string(), path.to_string())
+        })
+        .collect();
+    // A route's `{proxy+}` takes the rest of the path; `{name}` one segment.
+    let covers = |route: &str, path: &str| {
+        let (route, path): (Vec<&str>, Vec<&str>) =
+            (route.split('/').collect(), path.split('/').collect());
+        route.iter().enumerate().all(|(i, part)| match *part {
+            "{proxy+}" => path.len() > i,
+            p if p.starts_with('{') => path.get(i).is_some_and(|s| !s.is_empty()),
+            p => path.get(i) == Some(&p),
+        }) && (route.last() == Some(&"{proxy+}") || route.len() == path.len())
+    };
+    let document = handler::http::openapi::document();
+    let mut public = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let path = format!("/api/v1{path}");
+            let method = method.to_uppercase();
+            let is_public = operation.get("security") == Some(&serde_json::json!([]));
+            let opened = open.iter().any(|(m, route)| *m == method && covers(route, &path));
+            // The local file store's links exist only in `handler serve`.
+            if path.starts_with("/api/v1/uploads/") || path.starts_with("/api/v1/downloads/") {
+                continue;
+            }
+            assert_eq!(
+                opened, is_public,
+                "{method} {path}: open in the template {opened}, public in the API {is_public}"
+            );
+            if is_public {
+                public.push((method, path));
+            }
+        }
+    }
+    for (method, route) in &open {
+        assert!(
+            public.iter().any(|(m, p)| m == method && covers(route, p)),
+            "{method} {route} opens nothing public"
+        );
+    }
+}
