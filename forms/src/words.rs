@@ -376,3 +376,55 @@ mod tests {
         );
     }
 }
+
+/// The state of a version of a network company's own definitions file ("Formulär").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VersionState {
+    /// Never published.
+    Draft,
+    /// What new cases and the company's pages use.
+    Published,
+    /// Published once, and no longer.
+    Retired,
+}
+
+impl VersionState {
+    /// The state of `version` when `published` is the published one and `ever` those published
+    /// before; the shipped file (1) was the published one until another was.
+    pub fn of(version: u32, published: u32, ever: &[u32]) -> VersionState {
+        if version == published {
+            VersionState::Published
+        } else if version == 1 || ever.contains(&version) {
+            VersionState::Retired
+        } else {
+            VersionState::Draft
+        }
+    }
+
+    /// As "Formulär" says it.
+    pub fn label(self) -> &'static str {
+        match self {
+            VersionState::Draft => "Utkast",
+            VersionState::Published => "Publicerad",
+            VersionState::Retired => "Tidigare publicerad",
+        }
+    }
+}
+
+#[cfg(test)]
+mod version_states {
+    use super::VersionState;
+
+    #[test]
+    fn a_version_is_published_retired_or_a_draft() {
+        // Version 3 published, after 2; 4 never.
+        let ever = [2, 3];
+        assert_eq!(VersionState::of(3, 3, &ever), VersionState::Published);
+        assert_eq!(VersionState::of(2, 3, &ever), VersionState::Retired);
+        assert_eq!(VersionState::of(1, 3, &ever), VersionState::Retired, "the shipped file");
+        assert_eq!(VersionState::of(4, 3, &ever), VersionState::Draft);
+        assert_eq!(VersionState::of(1, 1, &[]), VersionState::Published);
+        assert_eq!(VersionState::Retired.label(), "Tidigare publicerad");
+    }
+}

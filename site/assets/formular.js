@@ -13,7 +13,6 @@
     status.textContent = "Formulär är till för nätbolagets administratörer. Be en administratör om du behöver ändra formulären.";
     return;
   }
-  const STATES = { draft: "Utkast", published: "Publicerad", retired: "Tidigare publicerad" };
   const toml = $("#toml");
   const message = $("#forms-message");
   $("#toml-path").textContent = "companies/" + org + ".toml";
@@ -39,7 +38,7 @@
       publish.addEventListener("click", () => confirmPublish(v.version));
       actions.append(publish);
     }
-    tr.append(cell("Version", String(v.version)), cell("Status", STATES[v.state] || v.state), cell("Skapad", when(v.created_at), { class: "when" }),
+    tr.append(cell("Version", String(v.version)), cell("Status", v.state_label), cell("Skapad", when(v.created_at), { class: "when" }),
       cell("Av", v.created_by), cell("Anteckning", v.note || "–"), actions);
     return tr;
   }

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use forms::definitions::DefinitionChange;
+use forms::words::VersionState;
 use forms::{Problem, ProblemCode};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -36,21 +37,12 @@ pub struct PublishRequest {
     pub published: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum VersionState {
-    /// Never published.
-    Draft,
-    /// What new cases and the company's pages use.
-    Published,
-    /// Published once, and no longer.
-    Retired,
-}
-
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct VersionView {
     pub version: u32,
     pub state: VersionState,
+    /// The state as "Formulär" says it (from the core).
+    pub state_label: String,
     #[schemars(with = "String")]
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: time::OffsetDateTime,
@@ -155,16 +147,11 @@ async fn published<S: Store>(state: &AppState<S>, company: &str) -> Result<u32, 
 }
 
 fn view(version: &DefinitionVersion, published: u32, ever: &[u32], toml: bool) -> VersionView {
-    let state = if version.version == published {
-        VersionState::Published
-    } else if version.version == 1 || ever.contains(&version.version) {
-        VersionState::Retired
-    } else {
-        VersionState::Draft
-    };
+    let state = VersionState::of(version.version, published, ever);
     VersionView {
         version: version.version,
         state,
+        state_label: state.label().to_string(),
         created_at: version.created_at,
         created_by: version.created_by.clone(),
         note: version.note.clone(),

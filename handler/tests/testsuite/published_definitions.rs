@@ -138,6 +138,7 @@ async fn publish_walk(server: Server) {
         .map(|v| v["state"].as_str().unwrap())
         .collect();
     assert_eq!(states, ["published", "retired"], "{listed}");
+    assert_eq!(listed["versions"][1]["state_label"], "Tidigare publicerad", "from the core");
     let by: Vec<(u64, &str)> = listed["publications"]
         .as_array()
         .unwrap()
