@@ -41,6 +41,7 @@ struct Served {
 }
 
 /// The files of a build (or of `--definitions DIR`): the operator's and the companies' own.
+#[derive(Clone)]
 struct Shipped {
     root: String,
     operator: Vec<Source>,
@@ -92,7 +93,7 @@ impl Shipped {
     /// that no longer parses with this build's operator layer is dropped (the shipped file is
     /// served instead, and it is logged), so that one company cannot stop the others.
     fn compose(&self, mut published: BTreeMap<String, (u32, String)>) -> Served {
-        let definitions = loop {
+        let mut definitions = loop {
             match self.parse(self.texts(&published)) {
                 Ok(definitions) => break definitions,
                 Err(errors) => {
@@ -116,21 +117,10 @@ impl Shipped {
                 }
             }
         };
-        let mut definitions = definitions;
         for company in &mut definitions.companies {
             company.definitions_version = published.get(&company.id).map_or(1, |(v, _)| *v);
         }
         Served { definitions: Arc::new(definitions), shipped: Arc::new(self.clone()), published }
-    }
-}
-
-impl Clone for Shipped {
-    fn clone(&self) -> Self {
-        Shipped {
-            root: self.root.clone(),
-            operator: self.operator.clone(),
-            companies: self.companies.clone(),
-        }
     }
 }
 

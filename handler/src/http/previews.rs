@@ -3,6 +3,8 @@
 //! bits), where a case can be tried and nothing is stored or sent (docs/api.md, "Published
 //! definitions").
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
@@ -67,16 +69,14 @@ async fn version_at<S: Store>(
     Ok(version)
 }
 
-/// The definitions of the version the address names.
+/// The definitions of the version the address names (read once, then kept).
 async fn definitions_at<S: Store>(
     state: &AppState<S>,
     path: &PreviewPath,
-) -> Result<(DefinitionVersion, forms::Definitions), ApiError> {
+) -> Result<(DefinitionVersion, Arc<forms::Definitions>), ApiError> {
     let version = version_at(state, path).await?;
-    let definitions = state
-        .live()
-        .check(&version.company, &version.toml, version.version)
-        .map_err(|_| not_found())?;
+    let definitions =
+        state.live().of_version(&state.store, &version.company, version.version).await?;
     Ok((version, definitions))
 }
 
