@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::attachment::{Attachment, OpenUpload};
-use crate::definitions::FieldKind;
+use crate::definitions::{Definitions, FieldKind};
 use crate::form::{FieldValues, Form, FormPart, Problem, text_flaw_message};
 use crate::formats::{TextFlaw, text_flaw};
 
@@ -364,6 +364,9 @@ pub struct Case {
     #[serde(with = "time::serde::rfc3339::option", default)]
     #[schemars(with = "Option<String>")]
     pub submitted_at: Option<OffsetDateTime>,
+    /// In JSON, a group's items as an array (`crate::form::groups`).
+    #[serde(with = "crate::form::groups::json")]
+    #[schemars(with = "crate::form::groups::json::Schema")]
     pub fields: FieldValues,
     pub history: Vec<HistoryEntry>,
     /// Where the installer's news about the case is mailed: the address of whoever created it.
@@ -497,6 +500,16 @@ impl Case {
     /// What stops the case from being sent now. Each sending is checked against the
     /// definitions as they are then; a case already sent is never checked again by a later
     /// change of them, and is not stopped by an offer the company has since withdrawn.
+    /// The form the case is checked against in `definitions`: its company's form of its
+    /// installation type, with the fields of its job type.
+    pub fn form<'d>(&self, definitions: &'d Definitions) -> Option<Form<'d>> {
+        Some(
+            definitions
+                .case_form(&self.company, &self.installation_type)?
+                .for_job_type(&self.job_type),
+        )
+    }
+
     pub fn submit_problems(&self, form: &Form) -> Vec<Problem> {
         let mut problems = match self.submitted_at {
             None => form.offer_problems(&self.job_type, &self.network_area),

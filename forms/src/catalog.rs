@@ -66,7 +66,7 @@ impl Definitions {
         if company.network_area(network_area).is_none() {
             return Err(unknown("network_area", "Välj ett av nätbolagets nätområden."));
         }
-        Ok(form)
+        Ok(form.for_job_type(job_type))
     }
 
     fn catalog_company(&self, company: &Company) -> CatalogCompany {

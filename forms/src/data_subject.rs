@@ -280,6 +280,8 @@ pub struct ExportedCase {
     #[serde(with = "time::serde::rfc3339::option")]
     #[schemars(with = "Option<String>")]
     pub submitted_at: Option<OffsetDateTime>,
+    #[serde(with = "crate::form::groups::json")]
+    #[schemars(with = "crate::form::groups::json::Schema")]
     pub fields: FieldValues,
     pub history: Vec<ExportedStep>,
     pub attachments: Vec<ExportedAttachment>,

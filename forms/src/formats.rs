@@ -141,6 +141,40 @@ pub fn parse_number(value: &str) -> Option<i64> {
     if number_matches(value) { value.parse().ok() } else { None }
 }
 
+/// The pattern of a number with at most `decimals` decimals, after a comma or a point.
+pub fn number_pattern(decimals: u32) -> String {
+    match decimals {
+        0 => NUMBER_PATTERN.to_string(),
+        1 => r"^-?[0-9]+(?:[.,][0-9])?$".to_string(),
+        d => format!(r"^-?[0-9]+(?:[.,][0-9]{{1,{d}}})?$"),
+    }
+}
+
+/// A number with at most `decimals` decimals, written with a comma ("10,5") or a point.
+pub fn parse_decimal(value: &str, decimals: u32) -> Option<rust_decimal::Decimal> {
+    let (whole, fraction) = match value.split_once([',', '.']) {
+        Some((whole, fraction)) => (whole, fraction),
+        None => (value, ""),
+    };
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let unsigned = whole.strip_prefix('-').unwrap_or(whole);
+    let fine = !unsigned.is_empty()
+        && unsigned.len() <= 15
+        && digits(unsigned)
+        && digits(fraction)
+        && fraction.len() <= decimals as usize
+        && (fraction.is_empty() != value.contains([',', '.']));
+    if !fine {
+        return None;
+    }
+    format!("{whole}.{}", if fraction.is_empty() { "0" } else { fraction }).parse().ok()
+}
+
+/// A decimal number as stored and shown: a point, no trailing zeros ("10.5", "15").
+pub fn format_decimal(n: rust_decimal::Decimal) -> String {
+    n.normalize().to_string()
+}
+
 /// The GS1 mod-10 check digit for a string of ASCII digits (weights 3,1,3,... from the right).
 /// Callers check that `digits` holds only digits.
 pub fn gs1_check_digit(digits: &str) -> u32 {

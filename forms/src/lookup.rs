@@ -295,6 +295,8 @@ impl Form<'_> {
                 after: new.map(str::to_string),
             });
         }
+        // A computed value may be of a field the registry fills.
+        self.compute(&mut merged);
         (merged, changes)
     }
 

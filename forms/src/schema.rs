@@ -6,8 +6,9 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::definitions::{Field, FieldKind, VisibleWhen};
+use crate::definitions::{Field, FieldKind, Group, VisibleWhen};
 use crate::form::{Form, FormPart};
+use crate::formats;
 
 impl Form<'_> {
     /// The JSON Schema of this form's field values, with Swedish titles.
@@ -40,18 +41,29 @@ impl Form<'_> {
                 continue;
             }
             let chain = self.condition_chain(f.field);
+            // A field of some job types only is required in the form of one of them
+            // ([`Form::for_job_type`]): the case's job type is not among its fields.
+            let mandatory = mandatory && (f.field.job_types.is_none() || self.job_type.is_some());
             if chain.is_empty() {
-                properties.insert(id.clone(), self.field_schema(f.field));
+                let mut schema = self.field_schema(f.field);
+                if mandatory && f.field.group.is_some() && schema.get("minItems").is_none() {
+                    schema["minItems"] = 1.into();
+                }
+                properties.insert(id.clone(), schema);
                 if mandatory {
                     required.push(id.as_str());
                 }
                 continue;
             }
+            let placeholder = |schema: &Value| json!({ "type": schema["type"], "title": schema["title"], "x-visible-when": schema["x-visible-when"] });
+            if chain.iter().any(|w| w.equals.is_none()) {
+                // A limit on a computed value is more than JSON Schema can say of a string:
+                // the condition is only annotated, and the server decides.
+                properties.insert(id.clone(), placeholder(&self.field_schema(f.field)));
+                continue;
+            }
             let schema = self.field_schema(f.field);
-            properties.insert(
-                id.clone(),
-                json!({ "type": "string", "title": schema["title"], "x-visible-when": schema["x-visible-when"] }),
-            );
+            properties.insert(id.clone(), placeholder(&schema));
             let consts: Map<String, Value> =
                 chain.iter().map(|w| (w.field.clone(), json!({ "const": w.equals }))).collect();
             let on: Vec<&str> = chain.iter().map(|w| w.field.as_str()).collect();
@@ -101,6 +113,9 @@ impl Form<'_> {
     }
 
     fn field_schema(&self, field: &Field) -> Value {
+        if let Some(group) = &field.group {
+            return self.group_schema(field, group);
+        }
         let mut schema = json!({
             "type": "string",
             "title": field.label,
@@ -119,6 +134,9 @@ impl Form<'_> {
         let conditions: Vec<_> = self.conditions(field).collect();
         if !conditions.is_empty() {
             s.insert("x-visible-when".into(), json!(conditions));
+        }
+        if let Some(jobs) = &field.job_types {
+            s.insert("x-job-types".into(), json!(jobs));
         }
         let mut set = |key: &str, value: Value| {
             s.insert(key.into(), value);
@@ -147,11 +165,82 @@ impl Form<'_> {
             FieldKind::Email => set("format", "email".into()),
             FieldKind::Gsrn => set("x-check-digit", "gs1".into()),
             FieldKind::IdentityNumber => set("x-check-digit", "luhn".into()),
+            FieldKind::Computed => {
+                set("readOnly", true.into());
+                set("pattern", formats::number_pattern(28).into());
+                if let Some(unit) = &field.unit {
+                    set("x-unit", unit.clone().into());
+                }
+            }
             FieldKind::Text
             | FieldKind::Textarea
             | FieldKind::Phone
             | FieldKind::PostalCode
-            | FieldKind::File => {}
+            | FieldKind::File
+            | FieldKind::Group => {}
+        }
+        schema
+    }
+
+    /// A group: an array of objects keyed by its items' ids (shared CONTRACT.md section 6),
+    /// each item field as any field, required or shown by the item's own values.
+    fn group_schema(&self, field: &Field, group: &Group) -> Value {
+        let mut properties = Map::new();
+        let mut required = Vec::new();
+        let mut when_shown = Vec::new();
+        for item in &group.items {
+            let schema = self.field_schema(item);
+            match &item.visible_when {
+                None => {
+                    properties.insert(item.id.clone(), schema);
+                    if item.mandatory {
+                        required.push(item.id.clone());
+                    }
+                }
+                Some(when) => {
+                    properties
+                        .insert(item.id.clone(), json!({ "type": "string", "title": item.label }));
+                    let mut then = json!({ "properties": { item.id.clone(): schema } });
+                    if item.mandatory {
+                        then["required"] = json!([item.id]);
+                    }
+                    when_shown.push(json!({
+                        "if": { "properties": { when.field.clone(): { "const": when.equals } }, "required": [when.field] },
+                        "then": then,
+                    }));
+                }
+            }
+        }
+        let mut items = json!({
+            "type": "object",
+            "additionalProperties": false,
+            "properties": properties,
+            "required": required,
+        });
+        if !when_shown.is_empty() {
+            items["allOf"] = when_shown.into();
+        }
+        let mut schema = json!({
+            "type": "array",
+            "title": field.label,
+            "x-section": field.section,
+            "x-type": field.kind,
+            "x-item-label": group.item_label,
+            "maxItems": group.max_items,
+            "items": items,
+        });
+        if group.min_items > 0 {
+            schema["minItems"] = group.min_items.into();
+        }
+        if let Some(help) = &field.help {
+            schema["description"] = help.clone().into();
+        }
+        let conditions: Vec<_> = self.conditions(field).collect();
+        if !conditions.is_empty() {
+            schema["x-visible-when"] = json!(conditions);
+        }
+        if let Some(jobs) = &field.job_types {
+            schema["x-job-types"] = json!(jobs);
         }
         schema
     }

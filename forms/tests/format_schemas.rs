@@ -163,7 +163,9 @@ fn the_field_type_enumeration_matches_the_field_kinds() {
             "postal_code",
             "gsrn",
             "identity_number",
-            "file"
+            "file",
+            "group",
+            "computed"
         ]
     );
 }

@@ -93,12 +93,19 @@ pub(crate) struct PageSection {
 #[derive(Serialize)]
 struct PageCondition {
     key: String,
-    equals: String,
+    equals: Option<String>,
+    at_least: Option<String>,
+    at_most: Option<String>,
 }
 
 impl From<&VisibleWhen> for PageCondition {
     fn from(when: &VisibleWhen) -> Self {
-        PageCondition { key: html_id(&when.field), equals: when.equals.clone() }
+        PageCondition {
+            key: html_id(&when.field),
+            equals: when.equals.clone(),
+            at_least: when.at_least.map(|n| n.to_string()),
+            at_most: when.at_most.map(|n| n.to_string()),
+        }
     }
 }
 

@@ -64,11 +64,18 @@ pub struct FieldDef {
     pub max: Option<i64>,
     /// For `number`: the unit shown after the input, e.g. "A".
     pub unit: Option<String>,
+    /// For `number`: how many decimals it may have (0 to 6; 0, a whole number, when left out).
+    /// People write them after a comma, "10,5"; the case stores a point, "10.5".
+    #[schemars(range(max = 6))]
+    pub decimals: Option<u32>,
     /// For `choice`: the values to choose between.
     pub choices: Option<Vec<ChoiceDef>>,
     /// The installation types the field appears in; all when left out.
     #[schemars(with = "Option<Vec<String>>")]
     pub installation_types: Option<Vec<Text>>,
+    /// The job types the field appears in, e.g. `["add_production"]`; all when left out.
+    #[schemars(with = "Option<Vec<String>>")]
+    pub job_types: Option<Vec<Text>>,
     /// Mandatory in every installation type the field appears in.
     #[serde(default)]
     pub mandatory: bool,
@@ -87,18 +94,56 @@ pub struct FieldDef {
     pub max_files: Option<u32>,
     /// Shown, and mandatory if it is, only when another field has a given value.
     pub visible_when: Option<VisibleWhenDef>,
+    /// For `group`: the fields of each item, in the same format; their ids have no section
+    /// (`power_kw`), and a `visible_when` among them names another field of the same item.
+    #[serde(rename = "item")]
+    pub items: Option<Vec<FieldDef>>,
+    /// For `group`: what one item is called, numbered on the page and in messages:
+    /// "Växelriktare" gives "Växelriktare 2: Effekt …".
+    pub item_label: Option<String>,
+    /// For `group`: the fewest items (0 when left out; a mandatory group needs at least 1).
+    pub min_items: Option<u32>,
+    /// For `group`: the most items (1 to 50; 10 when left out).
+    pub max_items: Option<u32>,
+    /// For `computed`: how the value is computed from other fields.
+    pub computed: Option<ComputedDef>,
 }
 
-/// A condition for showing a field or section: `{ field = "work.production", equals = "yes" }`.
+/// How a computed value is computed; give exactly one key. A group's item is named
+/// `group.item`, e.g. `production.inverters.power_kw`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComputedDef {
+    /// The sum of a number item over a group's items.
+    #[schemars(with = "Option<String>")]
+    pub sum: Option<Text>,
+    /// The largest value of a number item over a group's items.
+    #[schemars(with = "Option<String>")]
+    pub max: Option<Text>,
+    /// How many items a group has.
+    #[schemars(with = "Option<String>")]
+    pub count: Option<Text>,
+    /// The product of two number fields (or computed values).
+    #[schemars(with = "Option<Vec<String>>")]
+    pub product: Option<Vec<Text>>,
+}
+
+/// A condition for showing a field or section: `{ field = "work.production", equals = "yes" }`
+/// on a choice, or `{ field = "production.total_power_kw", at_least = 43.6 }` on a computed
+/// value.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VisibleWhenDef {
-    /// The choice field it depends on.
+    /// The choice field or computed value it depends on.
     #[schemars(with = "String")]
     pub field: Text,
-    /// The value of that choice that shows it.
-    #[schemars(with = "String")]
-    pub equals: Text,
+    /// For a choice: the value of that choice that shows it.
+    #[schemars(with = "Option<String>")]
+    pub equals: Option<Text>,
+    /// For a computed value: shown when it is at least this.
+    pub at_least: Option<f64>,
+    /// For a computed value: shown when it is at most this.
+    pub at_most: Option<f64>,
 }
 
 /// The type of a field's value.
@@ -129,6 +174,11 @@ pub enum FieldKind {
     /// Never a value in the case's fields, never in a lookup, "Kopiera från ägare" or an
     /// automatic approval.
     File,
+    /// A repeatable group: its `item` fields filled in once per item ("Lägg till", "Ta bort"),
+    /// `min_items` to `max_items` times. Never in a lookup or "Kopiera från ägare".
+    Group,
+    /// A read-only number the form computes from others (`computed`), stored with the case.
+    Computed,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -275,8 +325,8 @@ pub struct AutoApproveDef {
 pub struct ConditionDef {
     #[schemars(with = "String")]
     pub field: Text,
-    pub at_most: Option<i64>,
-    pub at_least: Option<i64>,
+    pub at_most: Option<f64>,
+    pub at_least: Option<f64>,
     pub equals: Option<String>,
 }
 

@@ -34,12 +34,9 @@ pub struct Section {
     pub visible_when: Option<VisibleWhen>,
 }
 
-/// Shown only when the choice `field` has the value `equals` (and `field` is shown itself).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct VisibleWhen {
-    pub field: String,
-    pub equals: String,
-}
+/// Shown only when the condition on a choice or a computed value holds (and that field is
+/// shown itself).
+pub type VisibleWhen = Condition;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Field {
@@ -53,6 +50,8 @@ pub struct Field {
     pub min: Option<i64>,
     pub max: Option<i64>,
     pub unit: Option<String>,
+    /// For a number: how many decimals it may have.
+    pub decimals: u32,
     pub choices: Vec<Choice>,
     /// For a field of type `file`: what it accepts.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -60,12 +59,62 @@ pub struct Field {
     /// `None`: every installation type.
     #[serde(skip)]
     pub installation_types: Option<Vec<String>>,
+    /// `None`: every job type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_types: Option<Vec<String>>,
     #[serde(skip)]
     pub mandatory: bool,
     #[serde(skip)]
     pub mandatory_in: Vec<String>,
     #[serde(skip)]
     pub visible_when: Option<VisibleWhen>,
+    /// For a field of type `group`: its items' fields and how many items it takes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<Group>,
+    /// For a field of type `computed`: what it is computed from.
+    #[serde(skip)]
+    pub computed: Option<Computation>,
+}
+
+/// A repeatable group's items. Each item field's id is bare (`power_kw`); in a case, the value
+/// of item `n` (from 1) is stored as `group[n].item` (`crate::form::groups`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    pub items: Vec<Field>,
+    /// "Växelriktare": item 2 is "Växelriktare 2".
+    pub item_label: String,
+    pub min_items: u32,
+    pub max_items: u32,
+}
+
+/// How a computed value is computed (checked: the fields are numbers, no cycle).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Computation {
+    /// The sum of the number `item` over `group`'s items.
+    Sum { group: String, item: String },
+    /// The largest value of the number `item` over `group`'s items.
+    Max { group: String, item: String },
+    /// How many items `group` has.
+    Count { group: String },
+    /// The product of two numbers.
+    Product(String, String),
+}
+
+impl Group {
+    pub const DEFAULT_MAX_ITEMS: u32 = 10;
+    pub const MOST_ITEMS: u32 = 50;
+}
+
+impl Computation {
+    /// The fields it is computed from.
+    pub fn inputs(&self) -> Vec<&str> {
+        match self {
+            Computation::Sum { group, .. }
+            | Computation::Max { group, .. }
+            | Computation::Count { group } => vec![group.as_str()],
+            Computation::Product(a, b) => vec![a.as_str(), b.as_str()],
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -205,11 +254,16 @@ pub struct AutoApproveRule {
     pub conditions: Vec<Condition>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A condition on one field's value: a choice equal to a value, or a number (or computed
+/// value) at most or at least a limit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Condition {
     pub field: String,
-    pub at_most: Option<i64>,
-    pub at_least: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_most: Option<rust_decimal::Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<rust_decimal::Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub equals: Option<String>,
 }
 
@@ -227,7 +281,7 @@ impl Condition {
         if self.at_most.is_none() && self.at_least.is_none() {
             return true;
         }
-        let Some(n) = crate::formats::parse_number(value) else {
+        let Some(n) = crate::formats::parse_decimal(value, 10) else {
             return false;
         };
         self.at_most.is_none_or(|max| n <= max) && self.at_least.is_none_or(|min| n >= min)
@@ -319,8 +373,13 @@ impl Field {
     pub fn normalize(&self, value: &str) -> String {
         match self.kind {
             FieldKind::Gsrn => crate::formats::normalize_gsrn(value),
+            FieldKind::Number if self.decimals > 0 => value.trim().replace(',', "."),
             _ => value.trim().to_string(),
         }
+    }
+
+    pub fn appears_in_job(&self, job_type: &str) -> bool {
+        self.job_types.as_ref().is_none_or(|jobs| jobs.iter().any(|j| j == job_type))
     }
 
     pub fn appears_in(&self, installation_type: &str) -> bool {

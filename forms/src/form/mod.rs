@@ -11,12 +11,15 @@ use crate::definitions::{
     AutoApproveRule, Company, Definitions, Field, InstallationType, Section, VisibleWhen,
 };
 
+mod computed;
 mod edits;
+pub mod groups;
 mod validation;
 
 pub use self::validation::{check_field_value, gsrn_problem, text_flaw_message, text_problem};
 
-/// A case's field values by field id. An empty value is never stored: it is absent.
+/// A case's field values by field id. An empty value is never stored: it is absent. A group's
+/// items are stored by keys of their own (`groups`): `production.inverters[2].power_kw`.
 pub type FieldValues = BTreeMap<String, String>;
 
 /// An edit of a case's fields by field id: `Some` sets a field, `None` clears it.
@@ -93,6 +96,8 @@ pub struct Form<'d> {
     pub installation_type: &'d InstallationType,
     /// In section order, then in the order of definition.
     pub fields: Vec<FormField<'d>>,
+    /// Set by [`Form::for_job_type`]: the fields are those of this job type's.
+    pub job_type: Option<String>,
 }
 
 /// One field that a lookup changes.
@@ -127,13 +132,15 @@ impl Definitions {
             .filter(|f| f.appears_in(&installation_type.id))
             .map(|field| FormField {
                 field,
+                // A group that needs items is mandatory as a field that needs a value.
                 mandatory: field.mandatory
+                    || field.group.as_ref().is_some_and(|g| g.min_items > 0)
                     || field.mandatory_in.contains(&installation_type.id)
                     || company.mandatory.contains(&field.id)
                     || offer.is_some_and(|o| o.mandatory.contains(&field.id)),
             })
             .collect();
-        Some(Form { definitions: self, company, installation_type, fields })
+        Some(Form { definitions: self, company, installation_type, fields, job_type: None })
     }
 
     /// Every form of every company.
@@ -145,6 +152,13 @@ impl Definitions {
 }
 
 impl<'d> Form<'d> {
+    /// The form of a case of `job_type`: without the fields of other job types.
+    pub fn for_job_type(mut self, job_type: &str) -> Self {
+        self.fields.retain(|f| f.field.appears_in_job(job_type));
+        self.job_type = Some(job_type.to_string());
+        self
+    }
+
     pub fn field(&self, id: &str) -> Option<&FormField<'d>> {
         self.fields.iter().find(|f| f.field.id == id)
     }
@@ -154,8 +168,47 @@ impl<'d> Form<'d> {
     /// never mandatory and its value, kept, is not checked.
     pub fn is_shown(&self, field: &Field, values: &FieldValues) -> bool {
         self.conditions(field).all(|when| {
-            values.get(&when.field) == Some(&when.equals)
+            when.holds(values.get(&when.field).map(String::as_str))
                 && self.field(&when.field).is_some_and(|c| self.is_shown(c.field, values))
+        })
+    }
+
+    /// Whether `item`, a field of `group`'s items, is shown in item `n`: its condition names
+    /// another field of the same item.
+    pub fn is_item_shown(
+        &self,
+        group: &Field,
+        n: usize,
+        item: &Field,
+        values: &FieldValues,
+    ) -> bool {
+        item.visible_when.as_ref().is_none_or(|when| {
+            when.holds(values.get(&groups::item_key(&group.id, n, &when.field)).map(String::as_str))
+        })
+    }
+
+    /// The field of the form a value's key belongs to, and the field that describes the value:
+    /// itself, or for a group's key (`g[2].x`, `g[]`) the group and its item (or the group).
+    pub fn key_field(&self, key: &str) -> Option<(&FormField<'d>, &'d Field)> {
+        if let Some((group, _, item)) = groups::parse_item_key(key) {
+            let form_field = self.field(group)?;
+            let item = form_field.field.group.as_ref()?.items.iter().find(|i| i.id == item)?;
+            return Some((form_field, item));
+        }
+        if let Some(group) = groups::parse_count_key(key) {
+            let form_field = self.field(group).filter(|f| f.field.group.is_some())?;
+            return Some((form_field, form_field.field));
+        }
+        self.field(key).map(|f| (f, f.field))
+    }
+
+    /// How people read a value's key: the field's label, or for an item "Växelriktare 2:
+    /// Effekt".
+    pub fn key_label(&self, key: &str) -> Option<String> {
+        let (form_field, field) = self.key_field(key)?;
+        Some(match (groups::parse_item_key(key), &form_field.field.group) {
+            (Some((_, n, _)), Some(group)) => format!("{} {n}: {}", group.item_label, field.label),
+            _ => field.label.clone(),
         })
     }
 

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::attachment::Attachment;
-use crate::definitions::{Company, Field, FieldKind};
+use crate::definitions::{Company, Field, FieldKind, Group};
 use crate::formats::{self, GsrnError};
 
 impl<'d> Form<'d> {
@@ -37,6 +37,10 @@ impl<'d> Form<'d> {
         let mut problems = Vec::new();
         let fields = self.fields.iter().filter(|f| f.part() == part);
         for f in fields.filter(|f| self.is_shown(f.field, values)) {
+            if let Some(group) = &f.field.group {
+                problems.extend(self.group_problems(f, group, values));
+                continue;
+            }
             let id = &f.field.id;
             let attached = f.field.is_file() && attachments.iter().any(|a| &a.field == id);
             match values.get(id) {
@@ -57,15 +61,64 @@ impl<'d> Form<'d> {
         problems
     }
 
+    /// What stops a group's items: too few or too many, and each item's values as for any field,
+    /// named by their keys (`production.inverters[2].power_kw`, "Växelriktare 2: …").
+    fn group_problems(&self, f: &FormField, group: &Group, values: &FieldValues) -> Vec<Problem> {
+        let id = &f.field.id;
+        let count = groups::item_count(values, id);
+        let label = &f.field.label;
+        let mut problems = Vec::new();
+        let least = group.min_items.max(u32::from(f.mandatory)) as usize;
+        if count < least {
+            problems.push(Problem {
+                field: id.clone(),
+                code: if count == 0 { ProblemCode::Required } else { ProblemCode::OutOfRange },
+                message: format!("{label}: lägg till minst {least}."),
+            });
+        }
+        if count > group.max_items as usize {
+            problems.push(Problem {
+                field: id.clone(),
+                code: ProblemCode::OutOfRange,
+                message: format!(
+                    "{label}: högst {} får anges. Ta bort {}.",
+                    group.max_items,
+                    count - group.max_items as usize
+                ),
+            });
+        }
+        for n in 1..=count.min(group.max_items as usize) {
+            for item in group.items.iter().filter(|i| self.is_item_shown(f.field, n, i, values)) {
+                let key = groups::item_key(id, n, &item.id);
+                let problem = match values.get(&key) {
+                    None if item.mandatory => Some(Problem {
+                        field: key.clone(),
+                        code: ProblemCode::Required,
+                        message: format!("Fyll i {}.", item.label),
+                    }),
+                    None => None,
+                    Some(value) => self.check_value(item, value),
+                };
+                problems.extend(problem.map(|p| in_item(p, &key, &group.item_label, n)));
+            }
+        }
+        problems
+    }
+
     /// The pattern a field's value must match, if its type has one: the same in the JSON
     /// Schema and in the page, so the browser checks what the server checks.
     pub fn pattern(&self, field: &Field) -> Option<String> {
         let pattern = match field.kind {
-            FieldKind::Text | FieldKind::Textarea | FieldKind::Choice | FieldKind::File => {
+            FieldKind::Text
+            | FieldKind::Textarea
+            | FieldKind::Choice
+            | FieldKind::File
+            | FieldKind::Group
+            | FieldKind::Computed => {
                 return None;
             }
             FieldKind::Gsrn => return Some(formats::gsrn_pattern(&self.company.gsrn_prefixes)),
-            FieldKind::Number => formats::NUMBER_PATTERN,
+            FieldKind::Number => return Some(formats::number_pattern(field.decimals)),
             FieldKind::Date => formats::DATE_PATTERN,
             FieldKind::Email => formats::EMAIL_PATTERN,
             FieldKind::Phone => formats::PHONE_PATTERN,
@@ -78,6 +131,16 @@ impl<'d> Form<'d> {
     /// The problem with one non-empty value, if any.
     pub fn check_value(&self, field: &Field, value: &str) -> Option<Problem> {
         check_field_value(field, value, self.company)
+    }
+}
+
+/// A problem of an item's field, named by its key and, for people, by its item: "Växelriktare
+/// 2: Fyll i Effekt."
+fn in_item(problem: Problem, key: &str, item_label: &str, n: usize) -> Problem {
+    Problem {
+        field: key.to_string(),
+        message: format!("{item_label} {n}: {}", problem.message),
+        ..problem
     }
 }
 
@@ -105,11 +168,30 @@ pub fn check_field_value(field: &Field, value: &str, company: &Company) -> Optio
     let problem = |code, message: String| Some(Problem { field: field.id.clone(), code, message });
     match field.kind {
         FieldKind::Text | FieldKind::Textarea | FieldKind::File => None,
-        FieldKind::Number => match formats::parse_number(value) {
-            None => {
+        // A group's items are checked one by one.
+        FieldKind::Group => None,
+        // Worked out by the form, never typed in: a number whenever it is there.
+        FieldKind::Computed if formats::parse_decimal(value, 28).is_none() => {
+            problem(ProblemCode::InvalidFormat, format!("{} ska vara ett tal.", field.label))
+        }
+        FieldKind::Computed => None,
+        FieldKind::Number => match formats::parse_decimal(value, field.decimals) {
+            None if field.decimals == 0 => {
                 problem(ProblemCode::InvalidFormat, format!("{} ska vara ett heltal.", field.label))
             }
-            Some(n) if field.min.is_some_and(|m| n < m) || field.max.is_some_and(|m| n > m) => {
+            None => problem(
+                ProblemCode::InvalidFormat,
+                format!(
+                    "{} ska vara ett tal med högst {} decimal{}, till exempel 10,5.",
+                    field.label,
+                    field.decimals,
+                    if field.decimals == 1 { "" } else { "er" }
+                ),
+            ),
+            Some(n)
+                if field.min.is_some_and(|m| n < m.into())
+                    || field.max.is_some_and(|m| n > m.into()) =>
+            {
                 problem(
                     ProblemCode::OutOfRange,
                     format!(

@@ -3,6 +3,7 @@
 
 use forms::definitions::{Field, FieldKind};
 use forms::definitions::{Source, builtin_sources};
+use forms::form::groups;
 use forms::formats::complete_gsrn;
 use forms::{Definitions, FieldValues, Form};
 
@@ -84,28 +85,55 @@ pub fn valid_value(field: &Field, company_prefix: &str) -> String {
         FieldKind::PostalCode => "123 45".into(),
         FieldKind::Gsrn => ean(company_prefix, 1),
         FieldKind::IdentityNumber => PERSONNUMMER.into(),
-        FieldKind::File => unreachable!("a file field holds no value"),
+        FieldKind::File | FieldKind::Group | FieldKind::Computed => {
+            unreachable!("a file, a group or a computed value has no value typed in")
+        }
     }
+}
+
+/// The values of `field` filled in: a group with one item, every item field filled.
+fn filled(field: &Field, prefix: &str) -> Vec<(String, String)> {
+    match &field.group {
+        Some(group) => {
+            std::iter::once((groups::count_key(&field.id), "1".to_string()))
+                .chain(group.items.iter().map(|item| {
+                    (groups::item_key(&field.id, 1, &item.id), valid_value(item, prefix))
+                }))
+                .collect()
+        }
+        None => vec![(field.id.clone(), valid_value(field, prefix))],
+    }
+}
+
+/// What needs a value typed in: not a file or a computed value.
+fn typed(field: &Field) -> bool {
+    !field.is_file() && field.kind != FieldKind::Computed
 }
 
 /// Every field of `form` filled in with a valid value.
 pub fn full_case(form: &Form) -> FieldValues {
     let prefix = &form.company.gsrn_prefixes[0];
-    form.fields
+    let mut values: FieldValues = form
+        .fields
         .iter()
-        .filter(|f| !f.field.is_file())
-        .map(|f| (f.field.id.clone(), valid_value(f.field, prefix)))
-        .collect()
+        .filter(|f| typed(f.field))
+        .flat_map(|f| filled(f.field, prefix))
+        .collect();
+    form.compute(&mut values);
+    values
 }
 
 /// Only the mandatory fields of `form`, with valid values.
 pub fn mandatory_only(form: &Form) -> FieldValues {
     let prefix = &form.company.gsrn_prefixes[0];
-    form.fields
+    let mut values: FieldValues = form
+        .fields
         .iter()
-        .filter(|f| f.mandatory && !f.field.is_file())
-        .map(|f| (f.field.id.clone(), valid_value(f.field, prefix)))
-        .collect()
+        .filter(|f| f.mandatory && typed(f.field))
+        .flat_map(|f| filled(f.field, prefix))
+        .collect();
+    form.compute(&mut values);
+    values
 }
 
 pub fn values<const N: usize>(pairs: [(&str, &str); N]) -> FieldValues {

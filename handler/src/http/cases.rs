@@ -154,7 +154,7 @@ pub async fn view<S: Store>(
     let definitions = state.case_definitions(&case).await?;
     // What stops sending it: only while it can be sent. A case already sent is never made
     // invalid by a later change of the definitions.
-    let problems = match definitions.case_form(&case.company, &case.installation_type) {
+    let problems = match case.form(&definitions) {
         Some(form) if case.status.editable() => case.submit_problems(&form),
         _ => Vec::new(),
     };
@@ -222,7 +222,7 @@ pub async fn load_for_edit<S: Store>(
 /// The form a stored case is checked against, in `definitions` (its version's:
 /// [`AppState::case_definitions`]); 409 when its company or type is gone.
 pub fn form_or_gone<'d>(definitions: &'d Definitions, case: &Case) -> Result<Form<'d>, ApiError> {
-    definitions.case_form(&case.company, &case.installation_type).ok_or_else(|| {
+    case.form(definitions).ok_or_else(|| {
         ApiError::new(
             ErrorCode::FormNotDefined,
             "Nätbolaget eller installationstypen finns inte längre i formulären. Kontakta \
@@ -369,7 +369,7 @@ async fn to_published_version<S: Store>(
     let old = state.case_definitions(case).await?;
     let new = state.served();
     let published = new.company(&case.company).map(|c| c.definitions_version);
-    let Some(form) = new.case_form(&case.company, &case.installation_type) else {
+    let Some(form) = case.form(&new) else {
         return Ok(old);
     };
     if published.is_none_or(|v| v == case.definitions_version) {

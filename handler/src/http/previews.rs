@@ -36,7 +36,8 @@ pub struct TryRequest {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct TryAnswer {
     /// The values as the service would store them.
-    #[schemars(with = "std::collections::BTreeMap<String, String>")]
+    #[serde(with = "forms::form::groups::json")]
+    #[schemars(with = "forms::form::groups::json::Schema")]
     pub fields: FieldValues,
     /// What would stop sending it.
     pub problems: Vec<Problem>,

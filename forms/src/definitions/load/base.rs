@@ -80,8 +80,9 @@ pub(super) fn check_copy_from_owner(
         let (Some(source), Some(target)) = (source, target) else {
             continue;
         };
-        if source.is_file() || target.is_file() {
-            let (f, at) = if source.is_file() { (source, from) } else { (target, to) };
+        let no_value = |f: &Field| f.is_file() || f.kind == FieldKind::Group;
+        if no_value(source) || no_value(target) {
+            let (f, at) = if no_value(source) { (source, from) } else { (target, to) };
             no_file_field(report, BASE, f, at, "copy_from_owner");
         } else if source.section != "owner" || target.section != "payer" {
             report.at_text(

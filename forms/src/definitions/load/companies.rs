@@ -67,11 +67,12 @@ pub(super) fn check_company(
         .collect();
 
     let type_ids: BTreeSet<&str> = cx.installation_types.iter().map(|t| t.id.as_str()).collect();
+    let kinds = super::fields::Kinds::of(cx.installation_types);
     let mut ids = cx.base_ids.clone();
     let mut extra: Vec<Field> = file
         .fields
         .iter()
-        .filter_map(|f| check_field(report, path, f, cx.section_ids, &type_ids, &mut ids))
+        .filter_map(|f| check_field(report, path, f, cx.section_ids, &kinds, &mut ids))
         .collect();
     let mut all_fields: Vec<Field> = cx.base_fields.iter().chain(&extra).cloned().collect();
     let type_list: Vec<&str> = type_ids.iter().copied().collect();
@@ -81,6 +82,7 @@ pub(super) fn check_company(
         extra.iter_mut().filter(|f| f.id == id).for_each(|f| f.visible_when = Some(when.clone()));
     }
     all_fields.splice(cx.base_fields.len().., extra.iter().cloned());
+    super::computed::check_computed(report, path, &file.fields, &all_fields);
     for m in &file.mandatory {
         field_ref(report, path, &all_fields, m);
     }
@@ -354,17 +356,17 @@ fn check_auto_approve(
                 format!("`{}` does not appear in installation type `{kind}`", field.id),
             );
         }
-        if field.is_file() {
+        if field.is_file() || field.kind == FieldKind::Group {
             no_file_field(report, path, field, &c.field, "an auto_approve condition");
             continue;
         }
         let limits = c.at_most.is_some() || c.at_least.is_some();
-        if limits && field.kind != FieldKind::Number {
+        if limits && !matches!(field.kind, FieldKind::Number | FieldKind::Computed) {
             report.at_text(
                 path,
                 &c.field,
                 format!(
-                    "at_most and at_least apply only to number fields; `{}` is not one",
+                    "at_most and at_least apply only to number fields and computed values; `{}` is neither",
                     field.id
                 ),
             );
@@ -387,8 +389,8 @@ fn check_auto_approve(
         }
         conditions.push(Condition {
             field: field.id.clone(),
-            at_most: c.at_most,
-            at_least: c.at_least,
+            at_most: c.at_most.and_then(super::visibility::decimal),
+            at_least: c.at_least.and_then(super::visibility::decimal),
             equals: c.equals.clone(),
         });
     }

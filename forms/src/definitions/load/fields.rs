@@ -2,10 +2,11 @@
 
 use std::collections::BTreeSet;
 
+use super::visibility::{choice_value, condition};
 use super::{IDENTIFIER_HINT, INSTALLATION_TYPES, Report, is_identifier};
 use crate::attachment::{FileRules, FileType};
 use crate::definitions::format::{FieldDef, FieldKind, Text};
-use crate::definitions::{Choice, Field};
+use crate::definitions::{Choice, Computation, Field, Group};
 
 fn default_max_length(kind: FieldKind) -> u32 {
     match kind {
@@ -20,15 +21,38 @@ fn default_max_length(kind: FieldKind) -> u32 {
         FieldKind::IdentityNumber => 13,
         // A file field holds no value; its files' names are checked on their own.
         FieldKind::File => 0,
+        // A group's value is its items; each item field has its own.
+        FieldKind::Group => 0,
+        FieldKind::Computed => 24,
     }
 }
+
+/// The installation types and job types fields may name.
+pub(super) struct Kinds<'a> {
+    pub(super) installation: BTreeSet<&'a str>,
+    pub(super) jobs: BTreeSet<&'a str>,
+}
+
+impl<'a> Kinds<'a> {
+    pub(super) fn of(types: &'a [crate::definitions::InstallationType]) -> Self {
+        Kinds {
+            installation: types.iter().map(|t| t.id.as_str()).collect(),
+            jobs: types.iter().flat_map(|t| &t.job_types).map(|j| j.id.as_str()).collect(),
+        }
+    }
+}
+
+/// Item fields take any type but these: a file belongs to the case, a group or computed value
+/// inside an item would nest, and an identity number must stay out of what is repeated freely.
+const NOT_IN_ITEMS: [FieldKind; 4] =
+    [FieldKind::File, FieldKind::Group, FieldKind::Computed, FieldKind::IdentityNumber];
 
 pub(super) fn check_field(
     report: &mut Report,
     file: &str,
     def: &FieldDef,
     section_ids: &BTreeSet<&str>,
-    type_ids: &BTreeSet<&str>,
+    kinds: &Kinds,
     seen: &mut BTreeSet<String>,
 ) -> Option<Field> {
     let id = def.id.get_ref();
@@ -61,13 +85,32 @@ pub(super) fn check_field(
         );
         return None;
     }
+    Some(field_from(report, file, def, section, kinds))
+}
+
+/// The field `def` declares in `section`, with every check of its keys against its type.
+fn field_from(
+    report: &mut Report,
+    file: &str,
+    def: &FieldDef,
+    section: &str,
+    kinds: &Kinds,
+) -> Field {
+    let id = def.id.get_ref();
     let is_number = def.kind == FieldKind::Number;
-    if !is_number && (def.min.is_some() || def.max.is_some() || def.unit.is_some()) {
+    let numeric = is_number || def.kind == FieldKind::Computed;
+    if !numeric && (def.min.is_some() || def.max.is_some() || def.unit.is_some()) {
         report.at_text(
             file,
             &def.id,
-            format!("`{id}`: min, max and unit apply only to type = \"number\""),
+            format!("`{id}`: min, max and unit apply only to type = \"number\" and \"computed\""),
         );
+    }
+    if !is_number && def.decimals.is_some() {
+        report.at_text(file, &def.id, format!("`{id}`: decimals apply only to type = \"number\""));
+    }
+    if def.decimals.is_some_and(|d| d > 6) {
+        report.at_text(file, &def.id, format!("`{id}`: decimals must be 0 to 6"));
     }
     if let (Some(min), Some(max)) = (def.min, def.max)
         && min > max
@@ -113,7 +156,7 @@ pub(super) fn check_field(
     let mut check_types = |list: &Option<Vec<Text>>| -> Option<Vec<String>> {
         let list = list.as_ref()?;
         for t in list {
-            if !type_ids.contains(t.get_ref().as_str()) {
+            if !kinds.installation.contains(t.get_ref().as_str()) {
                 report.at_text(
                     file,
                     t,
@@ -145,7 +188,22 @@ pub(super) fn check_field(
             }
         }
     }
-    Some(Field {
+    let job_types = def.job_types.as_ref().map(|jobs| {
+        for job in jobs.iter().filter(|j| !kinds.jobs.contains(j.get_ref().as_str())) {
+            report.at_text(
+                file,
+                job,
+                format!(
+                    "unknown job type `{}`; it must be a job type in {INSTALLATION_TYPES}",
+                    job.get_ref()
+                ),
+            );
+        }
+        jobs.iter().map(|j| j.get_ref().clone()).collect()
+    });
+    let group = check_group(report, file, def, section, kinds);
+    let computed = computation(report, file, def);
+    Field {
         id: id.clone(),
         section: section.to_string(),
         label: def.label.clone(),
@@ -155,14 +213,175 @@ pub(super) fn check_field(
         min: def.min,
         max: def.max,
         unit: def.unit.clone(),
+        decimals: def.decimals.unwrap_or(0),
         choices,
         files,
         installation_types,
+        job_types,
         mandatory: def.mandatory,
         mandatory_in,
         // Set once every field it may depend on is known (`visibility.rs`).
         visible_when: None,
-    })
+        group,
+        computed,
+    }
+}
+
+/// A group's items and limits; these keys on another type are an error.
+fn check_group(
+    report: &mut Report,
+    file: &str,
+    def: &FieldDef,
+    section: &str,
+    kinds: &Kinds,
+) -> Option<Group> {
+    let id = def.id.get_ref();
+    let keys = def.items.is_some()
+        || def.item_label.is_some()
+        || def.min_items.is_some()
+        || def.max_items.is_some();
+    if def.kind != FieldKind::Group {
+        if keys {
+            report.at_text(
+                file,
+                &def.id,
+                format!("`{id}`: item, item_label, min_items and max_items apply only to type = \"group\""),
+            );
+        }
+        return None;
+    }
+    let defs = def.items.as_deref().unwrap_or_default();
+    if defs.is_empty() {
+        report.at_text(
+            file,
+            &def.id,
+            format!("`{id}` is a group without items; add its fields as [[field.item]] under it"),
+        );
+    }
+    let min_items = def.min_items.unwrap_or(u32::from(def.mandatory));
+    let max_items = def.max_items.unwrap_or(Group::DEFAULT_MAX_ITEMS);
+    if min_items > max_items {
+        report.at_text(
+            file,
+            &def.id,
+            format!("`{id}`: min_items ({min_items}) is greater than max_items ({max_items}); lower min_items or raise max_items"),
+        );
+    }
+    if !(1..=Group::MOST_ITEMS).contains(&max_items) {
+        report.at_text(
+            file,
+            &def.id,
+            format!(
+                "`{id}`: max_items = {max_items} is out of range; give 1 to {}",
+                Group::MOST_ITEMS
+            ),
+        );
+    }
+    let mut seen = BTreeSet::new();
+    let mut items: Vec<Field> = Vec::new();
+    for item in defs {
+        let name = item.id.get_ref();
+        if !is_identifier(name) {
+            report.at_text(
+                file,
+                &item.id,
+                format!(
+                    "item id `{name}` in `{id}`: {IDENTIFIER_HINT}; an item's id has no section"
+                ),
+            );
+            continue;
+        }
+        if !seen.insert(name.clone()) {
+            report.at_text(
+                file,
+                &item.id,
+                format!("item `{name}` appears twice in `{id}`; remove one"),
+            );
+            continue;
+        }
+        if NOT_IN_ITEMS.contains(&item.kind) {
+            report.at_text(
+                file,
+                &item.id,
+                format!("item `{name}` in `{id}` cannot be of this type; a group's items are text, numbers, dates, choices and the like, not files, groups, computed values or identity numbers"),
+            );
+            continue;
+        }
+        if item.installation_types.is_some() || item.mandatory_in.is_some() {
+            report.at_text(
+                file,
+                &item.id,
+                format!("item `{name}` in `{id}`: installation_types and mandatory_in belong on the group, not on its items"),
+            );
+        }
+        let mut field = field_from(report, file, item, section, kinds);
+        if let Some(when) = &item.visible_when {
+            // Within an item: the item's own earlier choice.
+            match items.iter().find(|f| &f.id == when.field.get_ref()) {
+                Some(controller) if controller.kind == FieldKind::Choice && when.equals.is_some() => {
+                    let equals = when.equals.as_ref().expect("checked");
+                    if choice_value(report, file, controller, equals) {
+                        field.visible_when = Some(condition(when, &controller.id));
+                    }
+                }
+                _ => report.at_text(
+                    file,
+                    &when.field,
+                    format!("item `{name}` in `{id}` can depend only on a choice item above it in the same group, with equals; e.g. {{ field = \"kind\", equals = \"...\" }}"),
+                ),
+            }
+        }
+        items.push(field);
+    }
+    let item_label = def.item_label.clone().unwrap_or_else(|| def.label.clone());
+    Some(Group { items, item_label, min_items, max_items })
+}
+
+/// What a computed value is computed from, as written; the fields it names are checked once
+/// every field is known (`computed.rs`).
+fn computation(report: &mut Report, file: &str, def: &FieldDef) -> Option<Computation> {
+    let id = def.id.get_ref();
+    let Some(c) = &def.computed else {
+        if def.kind == FieldKind::Computed {
+            report.at_text(
+                file,
+                &def.id,
+                format!("`{id}` is computed but says not how; add computed = {{ sum = \"group.item\" }} (or max, count, product)"),
+            );
+        }
+        return None;
+    };
+    if def.kind != FieldKind::Computed {
+        report.at_text(
+            file,
+            &def.id,
+            format!("`{id}`: computed applies only to type = \"computed\""),
+        );
+        return None;
+    }
+    let item = |text: &Text| {
+        let (group, item) = text.get_ref().rsplit_once('.').unwrap_or(("", text.get_ref()));
+        (group.to_string(), item.to_string())
+    };
+    let given = [c.sum.is_some(), c.max.is_some(), c.count.is_some(), c.product.is_some()];
+    let computation = match (&c.sum, &c.max, &c.count, &c.product) {
+        _ if given.iter().filter(|g| **g).count() != 1 => None,
+        (Some(sum), ..) => Some(Computation::Sum { group: item(sum).0, item: item(sum).1 }),
+        (_, Some(max), ..) => Some(Computation::Max { group: item(max).0, item: item(max).1 }),
+        (_, _, Some(count), _) => Some(Computation::Count { group: count.get_ref().clone() }),
+        (.., Some(factors)) if factors.len() == 2 => {
+            Some(Computation::Product(factors[0].get_ref().clone(), factors[1].get_ref().clone()))
+        }
+        _ => None,
+    };
+    if computation.is_none() {
+        report.at_text(
+            file,
+            &def.id,
+            format!("`{id}`: give exactly one of sum, max, count (each one field) or product (two fields)"),
+        );
+    }
+    computation
 }
 
 /// A file field's `accept`, `max_size_mb` and `max_files`, with their defaults; these keys on
@@ -240,7 +459,16 @@ fn check_file_rules(report: &mut Report, file: &str, def: &FieldDef) -> Option<F
 /// Reports a file field where a value is needed (a lookup, "Kopiera från ägare", an automatic
 /// approval); `what` names the place.
 pub(super) fn no_file_field(report: &mut Report, file: &str, field: &Field, at: &Text, what: &str) {
-    if field.is_file() {
+    if field.kind == FieldKind::Group {
+        report.at_text(
+            file,
+            at,
+            format!(
+                "`{}` is a group and holds no single value, so it cannot be used in {what}; use a computed value of it",
+                field.id
+            ),
+        );
+    } else if field.is_file() {
         report.at_text(
             file,
             at,

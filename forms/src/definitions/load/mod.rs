@@ -3,6 +3,7 @@
 
 mod base;
 mod companies;
+mod computed;
 mod fields;
 mod installation_types;
 mod visibility;
@@ -16,6 +17,7 @@ use super::format::{self, Text};
 use super::{Company, Definitions, Field, Source};
 use base::{check_copy_from_owner, check_lookup, check_sections};
 use companies::{CompanyContext, check_company};
+use computed::check_computed;
 use fields::check_field;
 use installation_types::check_installation_types;
 use visibility::{FormOrder, field_conditions, section_conditions};
@@ -180,6 +182,7 @@ pub(super) fn load(root: &str, sources: &[Source]) -> Result<Definitions, Defini
 
     let installation_types = check_installation_types(&mut report, &types);
     let type_ids: BTreeSet<&str> = installation_types.iter().map(|t| t.id.as_str()).collect();
+    let kinds = fields::Kinds::of(&installation_types);
     let mut sections = check_sections(&mut report, &base);
     let section_names: Vec<String> = sections.iter().map(|s| s.id.clone()).collect();
     let section_ids: BTreeSet<&str> = section_names.iter().map(String::as_str).collect();
@@ -187,7 +190,7 @@ pub(super) fn load(root: &str, sources: &[Source]) -> Result<Definitions, Defini
     let mut fields: Vec<Field> = base
         .fields
         .iter()
-        .filter_map(|f| check_field(&mut report, BASE, f, &section_ids, &type_ids, &mut base_ids))
+        .filter_map(|f| check_field(&mut report, BASE, f, &section_ids, &kinds, &mut base_ids))
         .collect();
     let type_list: Vec<&str> = type_ids.iter().copied().collect();
     let order = FormOrder { sections: &sections, fields: &fields, installation_types: &type_list };
@@ -202,6 +205,7 @@ pub(super) fn load(root: &str, sources: &[Source]) -> Result<Definitions, Defini
     for (id, when) in field_visibility {
         fields.iter_mut().filter(|f| f.id == id).for_each(|f| f.visible_when = Some(when.clone()));
     }
+    check_computed(&mut report, BASE, &base.fields, &fields);
     let lookup = check_lookup(&mut report, &base.lookup, &fields);
     let copy_from_owner = check_copy_from_owner(&mut report, &base, &fields);
 

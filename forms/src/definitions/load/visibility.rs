@@ -5,7 +5,7 @@
 
 use super::Report;
 use super::fields::field_ref;
-use crate::definitions::format::{FieldDef, SectionDef, VisibleWhenDef};
+use crate::definitions::format::{FieldDef, SectionDef, Text, VisibleWhenDef};
 use crate::definitions::{Field, FieldKind, Section, VisibleWhen};
 use crate::form::COMPLETION_SECTION;
 
@@ -85,7 +85,7 @@ pub(super) fn field_conditions(
             );
             continue;
         }
-        conditions.push((field.id.clone(), condition(when, controller)));
+        conditions.push((field.id.clone(), condition(when, &controller.id)));
     }
     conditions
 }
@@ -130,50 +130,100 @@ pub(super) fn section_conditions(
             );
             continue;
         }
-        conditions.push((section.clone(), condition(when, controller)));
+        conditions.push((section.clone(), condition(when, &controller.id)));
     }
     conditions
 }
 
-/// The choice field a condition names, if it is one and `equals` is among its choices.
-fn controller<'f>(
+/// The field a condition names, if the condition fits it: a choice with `equals` among its
+/// choices, or a computed value with `at_least` or `at_most`.
+pub(super) fn controller<'f>(
     report: &mut Report,
     file: &str,
     when: &VisibleWhenDef,
     fields: &'f [Field],
 ) -> Option<&'f Field> {
     let controller = field_ref(report, file, fields, &when.field)?;
-    if controller.kind != FieldKind::Choice {
-        report.at_text(
-            file,
-            &when.field,
-            format!(
-                "visible_when depends on `{}`, which is not a choice field; depend on a field \
-                 of type = \"choice\"",
-                controller.id
-            ),
-        );
-        return None;
+    let limits = when.at_least.is_some() || when.at_most.is_some();
+    match (controller.kind, &when.equals) {
+        (FieldKind::Choice, Some(equals)) if !limits => {
+            choice_value(report, file, controller, equals).then_some(controller)
+        }
+        (FieldKind::Computed, None) if limits => Some(controller),
+        (FieldKind::Computed, _) => {
+            report.at_text(
+                file,
+                &when.field,
+                format!(
+                    "`{}` is a computed value: give at_least or at_most (a number), not equals",
+                    controller.id
+                ),
+            );
+            None
+        }
+        (FieldKind::Choice, _) => {
+            report.at_text(
+                file,
+                &when.field,
+                format!(
+                    "`{}` is a choice: give equals = one of its values, not at_least or at_most",
+                    controller.id
+                ),
+            );
+            None
+        }
+        _ => {
+            report.at_text(
+                file,
+                &when.field,
+                format!(
+                    "visible_when depends on `{}`, which is neither a choice nor a computed \
+                     value; depend on a field of type = \"choice\" or \"computed\"",
+                    controller.id
+                ),
+            );
+            None
+        }
     }
-    let value = when.equals.get_ref();
-    if !controller.choices.iter().any(|c| &c.value == value) {
-        let values = controller.choices.iter().map(|c| c.value.as_str());
-        let message = match super::closest(value, values.clone()) {
-            Some(near) => {
-                format!("`{value}` is not a choice of `{}`; did you mean `{near}`?", controller.id)
-            }
-            None => format!(
-                "`{value}` is not a choice of `{}`; use one of: {}",
-                controller.id,
-                values.collect::<Vec<_>>().join(", ")
-            ),
-        };
-        report.at_text(file, &when.equals, message);
-        return None;
-    }
-    Some(controller)
 }
 
-fn condition(when: &VisibleWhenDef, controller: &Field) -> VisibleWhen {
-    VisibleWhen { field: controller.id.clone(), equals: when.equals.get_ref().clone() }
+/// Whether `value` is a choice of `controller`; reports it when it is not.
+pub(super) fn choice_value(
+    report: &mut Report,
+    file: &str,
+    controller: &Field,
+    value: &Text,
+) -> bool {
+    let known = controller.choices.iter().map(|c| c.value.as_str());
+    if known.clone().any(|c| c == value.get_ref()) {
+        return true;
+    }
+    let value_text = value.get_ref();
+    let message = match super::closest(value_text, known.clone()) {
+        Some(near) => {
+            format!("`{value_text}` is not a choice of `{}`; did you mean `{near}`?", controller.id)
+        }
+        None => format!(
+            "`{value_text}` is not a choice of `{}`; use one of: {}",
+            controller.id,
+            known.collect::<Vec<_>>().join(", ")
+        ),
+    };
+    report.at_text(file, value, message);
+    false
+}
+
+/// The condition as the form checks it, naming `controller` by `id`.
+pub(super) fn condition(when: &VisibleWhenDef, id: &str) -> VisibleWhen {
+    VisibleWhen {
+        field: id.to_string(),
+        equals: when.equals.as_ref().map(|e| e.get_ref().clone()),
+        at_least: when.at_least.and_then(decimal),
+        at_most: when.at_most.and_then(decimal),
+    }
+}
+
+/// A limit written in TOML as a decimal number, exactly as written (43.5, not 43.49999…).
+pub(super) fn decimal(n: f64) -> Option<rust_decimal::Decimal> {
+    n.to_string().parse().ok()
 }

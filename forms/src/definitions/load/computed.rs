@@ -1,0 +1,117 @@
+//! Computed values: what they are computed from must be numbers (a group's number item, or two
+//! numbers or computed values), and no value may be computed from itself.
+
+use super::Report;
+use crate::definitions::format::{FieldDef, FieldKind, Text};
+use crate::definitions::{Computation, Field};
+
+/// Checks the computed values `defs` declare against every field known, `fields`.
+pub(super) fn check_computed(report: &mut Report, file: &str, defs: &[FieldDef], fields: &[Field]) {
+    for def in defs {
+        let (Some(spec), Some(field)) =
+            (&def.computed, fields.iter().find(|f| &f.id == def.id.get_ref()))
+        else {
+            continue;
+        };
+        let Some(computation) = &field.computed else {
+            continue;
+        };
+        let at: &Text = match (&spec.sum, &spec.max, &spec.count, &spec.product) {
+            (Some(t), ..) | (_, Some(t), ..) | (_, _, Some(t), _) => t,
+            (.., Some(factors)) => &factors[0],
+            _ => &def.id,
+        };
+        let find = |id: &str| fields.iter().find(|f| f.id == id);
+        match computation {
+            Computation::Sum { group, item } | Computation::Max { group, item } => {
+                match find(group).and_then(|g| g.group.as_ref()) {
+                    None => not_a_group(report, file, at, group, fields),
+                    Some(g) => match g.items.iter().find(|i| &i.id == item) {
+                        Some(i) if i.kind == FieldKind::Number => {}
+                        Some(_) => report.at_text(
+                            file,
+                            at,
+                            format!("`{}` computes over `{group}.{item}`, which is not a number; compute over an item of type = \"number\"", field.id),
+                        ),
+                        None => report.at_text(
+                            file,
+                            at,
+                            format!(
+                                "`{group}` has no item `{item}`; its items are: {}",
+                                g.items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>().join(", ")
+                            ),
+                        ),
+                    },
+                }
+            }
+            Computation::Count { group } => {
+                if find(group).and_then(|g| g.group.as_ref()).is_none() {
+                    not_a_group(report, file, at, group, fields);
+                }
+            }
+            Computation::Product(a, b) => {
+                for (input, text) in [a, b].into_iter().zip(spec.product.iter().flatten()) {
+                    match find(input) {
+                        Some(f) if matches!(f.kind, FieldKind::Number | FieldKind::Computed) => {}
+                        Some(_) => report.at_text(
+                            file,
+                            text,
+                            format!("`{}` multiplies `{input}`, which is not a number; use fields of type = \"number\" or \"computed\"", field.id),
+                        ),
+                        None => report.at_text(
+                            file,
+                            text,
+                            format!("field `{input}` is not defined; correct the id or define the field"),
+                        ),
+                    }
+                }
+                if let Some(path) = cycle(&field.id, fields) {
+                    report.at_text(
+                        file,
+                        &def.id,
+                        format!(
+                            "`{}` is computed from itself ({}); compute it from other fields",
+                            field.id,
+                            path.join(" -> ")
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn not_a_group(report: &mut Report, file: &str, at: &Text, group: &str, fields: &[Field]) {
+    let groups: Vec<&str> =
+        fields.iter().filter(|f| f.group.is_some()).map(|f| f.id.as_str()).collect();
+    let known = if groups.is_empty() { "none is defined".to_string() } else { groups.join(", ") };
+    report.at_text(
+        file,
+        at,
+        format!("`{}` is not a group; name a field of type = \"group\" ({known}), as group or group.item", group),
+    );
+}
+
+/// The way back to `start` through the computed values it is computed from, if there is one.
+fn cycle(start: &str, fields: &[Field]) -> Option<Vec<String>> {
+    fn visit(id: &str, start: &str, fields: &[Field], path: &mut Vec<String>) -> bool {
+        let Some(computation) =
+            fields.iter().find(|f| f.id == id).and_then(|f| f.computed.as_ref())
+        else {
+            return false;
+        };
+        for input in computation.inputs() {
+            if path.iter().any(|p| p == input) && input != start {
+                continue;
+            }
+            path.push(input.to_string());
+            if input == start || visit(input, start, fields, path) {
+                return true;
+            }
+            path.pop();
+        }
+        false
+    }
+    let mut path = vec![start.to_string()];
+    visit(start, start, fields, &mut path).then_some(path)
+}
