@@ -34,6 +34,7 @@ mod network_company;
 mod odd_requests;
 mod only_text;
 mod openapi;
+mod production;
 mod published_definitions;
 mod rate_limit;
 mod registry_import;
