@@ -161,3 +161,106 @@ fn the_total_cannot_be_edited_and_other_jobs_have_no_production_fields() {
     assert!(other.field("production.inverters").is_none());
     assert!(other.validate(&full_case(&other)).is_empty());
 }
+
+/// A company of its own with every kind of computed value and an item shown on a condition.
+const BATTERY_NET: &str = r#"
+name = "Batterinät"
+gsrn_prefixes = ["735999555"]
+
+[[network_area]]
+id = "norr"
+name = "Norr"
+
+[[installation_type]]
+id = "extension"
+
+[[field]]
+id = "production.units"
+label = "Enheter"
+type = "group"
+item_label = "Enhet"
+max_items = 3
+
+[[field.item]]
+id = "kind"
+label = "Slag"
+type = "choice"
+choices = [{ value = "solar", label = "Solceller" }, { value = "wind", label = "Vind" }]
+
+[[field.item]]
+id = "panels"
+label = "Antal paneler"
+type = "number"
+mandatory = true
+visible_when = { field = "kind", equals = "solar" }
+
+[[field.item]]
+id = "power_kw"
+label = "Effekt"
+type = "number"
+decimals = 2
+unit = "kW"
+
+[[field]]
+id = "production.unit_count"
+label = "Antal enheter"
+type = "computed"
+computed = { count = "production.units" }
+
+[[field]]
+id = "production.largest_kw"
+label = "Största enhet"
+type = "computed"
+unit = "kW"
+computed = { max = "production.units.power_kw" }
+
+[[field]]
+id = "production.hours"
+label = "Timmar"
+type = "number"
+
+[[field]]
+id = "production.energy_kwh"
+label = "Energi"
+type = "computed"
+unit = "kWh"
+computed = { product = ["production.largest_kw", "production.hours"] }
+"#;
+
+#[test]
+fn count_max_and_product_and_an_item_shown_by_its_own_choice() {
+    let mut sources = forms::definitions::builtin_sources();
+    sources.push(forms::definitions::Source {
+        path: "companies/batterinat.toml".into(),
+        text: BATTERY_NET.into(),
+    });
+    let definitions =
+        Definitions::parse("forms/definitions", &sources).unwrap_or_else(|e| panic!("{e}"));
+    let form = definitions.form("batterinat", "extension").unwrap();
+    let mut values = FieldValues::new();
+    let json = serde_json::from_value(json!({
+        "production.units": [
+            {"kind": "solar", "power_kw": "2,25"},
+            {"kind": "wind", "power_kw": "3.5"},
+        ],
+        "production.hours": "4",
+    }))
+    .unwrap();
+    form.apply_edit(&mut values, form.edits_from_json(json).unwrap());
+    assert_eq!(values["production.unit_count"], "2");
+    assert_eq!(values["production.largest_kw"], "3.5");
+    assert_eq!(values["production.energy_kwh"], "14", "a computed value of a computed value");
+    // The panels are asked for only of the solar unit.
+    let problems: Vec<_> =
+        form.validate(&values).into_iter().filter(|p| p.field.starts_with("production.")).collect();
+    let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+    assert_eq!(fields, ["production.units[1].panels"]);
+    assert_eq!(problems[0].message, "Enhet 1: Fyll i Antal paneler.");
+    assert!(!schema_accepts(&form, &values), "the schema asks for them too");
+    values.insert("production.units[1].panels".into(), "12".into());
+    assert!(form.validate(&values).iter().all(|p| !p.field.starts_with("production.")));
+    let mut full = full_case(&form);
+    full.extend(values);
+    assert_eq!(form.validate(&full), []);
+    assert!(schema_accepts(&form, &full));
+}

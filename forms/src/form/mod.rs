@@ -202,16 +202,6 @@ impl<'d> Form<'d> {
         self.field(key).map(|f| (f, f.field))
     }
 
-    /// How people read a value's key: the field's label, or for an item "Växelriktare 2:
-    /// Effekt".
-    pub fn key_label(&self, key: &str) -> Option<String> {
-        let (form_field, field) = self.key_field(key)?;
-        Some(match (groups::parse_item_key(key), &form_field.field.group) {
-            (Some((_, n, _)), Some(group)) => format!("{} {n}: {}", group.item_label, field.label),
-            _ => field.label.clone(),
-        })
-    }
-
     /// The conditions on `field` itself and on its section. Those depend only on fields above,
     /// so following them always ends (checked when the definitions are loaded).
     pub fn conditions<'a>(&'a self, field: &'a Field) -> impl Iterator<Item = &'a VisibleWhen> {
