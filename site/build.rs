@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// small helpers), `paged` for the lists that the server pages, and one per kind of page; the
 /// case page's in parts, one job each (`case` creates `Elan.casePage`, which the parts after it
 /// share); `preview-case` stands in for the API on a draft's preview.
-const SCRIPTS: [&str; 17] = [
+const SCRIPTS: [&str; 18] = [
     "common",
     "paged",
     "sign-in",
@@ -19,6 +19,7 @@ const SCRIPTS: [&str; 17] = [
     "checks",
     "case-history",
     "case-fields",
+    "case-groups",
     "case",
     "case-moves",
     "case-messages",
@@ -30,10 +31,18 @@ const SCRIPTS: [&str; 17] = [
     "formular",
 ];
 
-/// The case page's scripts: the field checks and Händelser before the case (`case`), the parts
-/// that share its `Elan.casePage` after it.
-const CASE: [&str; 7] =
-    ["checks", "case-fields", "case-history", "case", "case-moves", "case-messages", "case-lookup"];
+/// The case page's scripts: the field checks, groups and Händelser before the case (`case`), the
+/// parts that share its `Elan.casePage` after it.
+const CASE: [&str; 8] = [
+    "checks",
+    "case-fields",
+    "case-groups",
+    "case-history",
+    "case",
+    "case-moves",
+    "case-messages",
+    "case-lookup",
+];
 
 /// What a page runs, as one file: `common`, then the scripts named here, in order. One request
 /// per page, and the file can be `async`: the browser's own work when the page is parsed (such

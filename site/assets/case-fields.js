@@ -18,7 +18,7 @@ Elan.caseFields = (() => {
     const unit = input.parentElement.querySelector(".unit");
     return valueProblem(input.dataset.type, value, {
       label, pattern: input.dataset.pattern, prefixes: form.dataset.gsrnPrefixes.split(","), company: form.dataset.companyName,
-      min: input.dataset.min, max: input.dataset.max, unit: unit && unit.textContent,
+      min: input.dataset.min, max: input.dataset.max, unit: unit && unit.textContent, decimals: +input.dataset.decimals || 0,
     });
   }
 

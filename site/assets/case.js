@@ -19,6 +19,8 @@
   // the core.
   const { isDate } = Elan.checks;
   const { fieldProblem, setFieldError } = Elan.caseFields;
+  // Repeatable groups and computed values (case-groups.js).
+  const groups = Elan.caseGroups;
   const words = Elan.words();
 
   // --- The case ------------------------------------------------------------------------------
@@ -35,13 +37,14 @@
   let current = null;
   let editing = false;
 
-  const keyOf = (field) => field.replace(/\./g, "-");
+  // An item's key (`g[2].x`) as its input's id `g-2-x`.
+  const keyOf = (field) => field.replace(/\[(\d+)\]/, "-$1").replace(/\./g, "-");
   // A stored date that a date input cannot show (not ÅÅÅÅ-MM-DD) shows as empty; that is no
   // edit, and must not clear it.
   const unshown = (i) => i.type === "date" && !i.value && current.fields[i.name] && !isDate(current.fields[i.name]);
-  const changed = () => Object.fromEntries(inputs
+  const changed = () => Object.fromEntries([...inputs
     .filter((i) => !unshown(i) && i.value.trim() !== (current.fields[i.name] || ""))
-    .map((i) => [i.name, i.value.trim()]));
+    .map((i) => [i.name, i.value.trim()]), ...groups.changed(current.fields)]);
   const dirty = () => current && Object.keys(changed()).length > 0;
   const is = (...statuses) => statuses.includes(current.status);
   // Whether the user may make the move now: the case's `actions`, from the core.
@@ -55,6 +58,7 @@
       input.value = c.fields[input.name] || "";
       setFieldError(input.id, null);
     }
+    groups.render(c.fields);
     showErrors([]);
     const editable = may("edit");
     // The installer's guidance for the status (none for a draft).
@@ -105,16 +109,22 @@
     }
   }
 
-  // A field or section with a condition (visible_when) is shown when its choice has the value
-  // and is shown itself; hidden, it is neither mandatory nor checked, and its value is kept.
-  const shown = (box) => !box?.dataset.when || ((c) => c?.value === box.dataset.is && shown(c.closest(".field")) && shown(c.closest("fieldset")))($("#" + box.dataset.when));
+  // A field or section with a condition (visible_when) is shown when its choice has the value,
+  // or its computed value is within the bounds, and is shown itself; one with job types only in
+  // a case of one of them. Hidden, it is neither mandatory nor checked, and its value is kept.
+  const number = (v) => (v ? +v.replace(",", ".") : NaN);
+  const holds = (v, { is, least, most }) => (is ?? v) === v &&
+    (!least && !most || !isNaN(number(v)) && !(number(v) < least) && !(number(v) > most));
+  const onJob = ({ jobTypes }) => !jobTypes || jobTypes.split(" ").includes(current.job_type);
+  const shown = (box) => !box || onJob(box.dataset) &&
+    (!box.dataset.when || ((c) => c && holds(c.value, box.dataset) && shown(c.closest(".field")) && shown(c.closest("fieldset")))($("#" + box.dataset.when)));
   const hiddenNow = (input) => !!input.closest(".field[hidden],fieldset[hidden]");
 
   // Mandatory fields still empty are shown red, with the text "(obligatoriskt)" in the label:
   // the completion notice's once it can be filed.
   function markMandatory() {
-    for (const box of $$("[data-when]")) box.hidden = !shown(box);
-    for (const input of [...inputs, ...(may("complete") ? doneInputs : [])]) {
+    for (const box of $$("[data-when],[data-job-types]")) box.hidden = !shown(box);
+    for (const input of [...inputs, ...groups.items, ...(may("complete") ? doneInputs : [])]) {
       const box = input.closest(".field");
       box.classList.toggle("missing", input.getAttribute("aria-required") === "true" && !input.value.trim() && !hiddenNow(input));
     }
@@ -126,6 +136,7 @@
       if (input.tagName === "SELECT") input.disabled = !on;
       else input.readOnly = !on;
     }
+    groups.edit(on);
     $("#copy-from-owner") && ($("#copy-from-owner").hidden = !on);
     $("#actions").hidden = !on;
     $("#edit").hidden = on;
@@ -143,13 +154,14 @@
 
   // The summary names the section too: "Namn" is both the owner's and the payer's.
   const inSection = (p) => {
-    const legend = p.key && $("#" + p.key)?.closest("fieldset")?.querySelector("legend");
-    return legend ? { ...p, message: legend.textContent + ": " + p.message } : p;
+    // An item's legend ("Växelriktare 2") begins the server's message already.
+    const legend = p.key && $("#" + p.key)?.closest("fieldset")?.querySelector("legend").textContent;
+    return legend && !p.message.startsWith(legend) ? { ...p, message: legend + ": " + p.message } : p;
   };
 
   function showServerProblems(list) {
     const problems = list.map((p) => ({ key: keyOf(p.field), message: p.message }));
-    for (const input of [...inputs, ...doneInputs]) setFieldError(input.id, (problems.find((p) => p.key === input.id) || {}).message);
+    for (const input of [...inputs, ...doneInputs, ...groups.items, ...groups.adds]) setFieldError(input.id, (problems.find((p) => p.key === input.id) || {}).message);
     showErrors(problems.map(inSection));
   }
 
@@ -198,6 +210,7 @@
   // the case. `loaded` says whether the case came (true) or not (false): the other scripts set
   // themselves up only then, as they did when they were part of this one. attachments.js sets
   // `onCase`, to hear of every case shown, and takes a changed case with `absorb`.
+  groups.onDraw = markMandatory;
   let ready;
   const page = Elan.casePage = {
     id, form, inputs, done, doneInputs, message, companyName, words,
@@ -226,6 +239,7 @@
   sessionStorage.removeItem(unsavedKey);
   if (unsaved && may("edit")) {
     for (const input of inputs) if (input.name in unsaved) input.value = unsaved[input.name];
+    groups.render(unsaved, false);
     setEditing(true);
     markMandatory();
     message.textContent = "Dina osparade ändringar är tillbaka. Välj Spara för att spara dem.";
@@ -234,14 +248,15 @@
   // A wrong value is shown when leaving the field; a message goes away as soon as the value
   // is right, while typing. (Taking it away on blur moved the page under a click on Spara, and
   // the click was lost.)
-  for (const input of [...inputs, ...doneInputs]) {
-    const live = () => editing || !done.hidden && done.contains(input);
-    input.addEventListener("input", () => {
-      if (live() && $("#err-" + input.id)?.hidden === false && !fieldProblem(input, form)) setFieldError(input.id, null);
+  // On the forms, for the items that come and go too.
+  for (const f of [form, done].filter(Boolean)) {
+    const live = (input) => input.name && (editing || !done.hidden && done.contains(input));
+    f.addEventListener("input", ({ target: input }) => {
+      if (live(input) && $("#err-" + input.id)?.hidden === false && !fieldProblem(input, form)) setFieldError(input.id, null);
       markMandatory();
     });
-    input.addEventListener("blur", () => {
-      const problem = live() && input.value.trim() ? fieldProblem(input, form) : null;
+    f.addEventListener("focusout", ({ target: input }) => {
+      const problem = live(input) && input.value.trim() ? fieldProblem(input, form) : null;
       if (problem) setFieldError(input.id, problem);
       markMandatory();
     });
@@ -279,7 +294,7 @@
       showFailure(e);
       return;
     }
-    const problems = check(inputs);
+    const problems = check([...inputs, ...groups.items]);
     if (current.problems.length) {
       showServerProblems(current.problems);
       message.textContent = "Anmälan är sparad men kan inte skickas förrän felen ovan är rättade.";

@@ -48,13 +48,16 @@ Elan.checks = (() => {
 
   // The problem with a non-empty value of a field of `type`, as the page describes the field:
   // its label, the server's pattern, the company's GSRN prefixes and name, a number's range.
-  function valueProblem(type, value, { label, pattern, prefixes, company, min, max, unit }) {
+  function valueProblem(type, value, { label, pattern, prefixes, company, min, max, unit, decimals = 0 }) {
     if (type === "gsrn") return gsrnProblem(value.replace(/\s+/g, ""), prefixes, label, company);
     if (type === "identity_number") return identityProblem(value);
     if (type === "date") return isDate(value) ? null : "Ange " + label + " som ÅÅÅÅ-MM-DD, till exempel 2026-12-01.";
     if (type === "number") {
-      if (!/^-?[0-9]+$/.test(value)) return label + " ska vara ett heltal.";
-      const n = +value;
+      // With decimals after a comma or a point: "10,5" as "10.5".
+      if (!new RegExp("^-?[0-9]+" + (decimals > 0 ? "([.,][0-9]{1," + decimals + "})?" : "") + "$").test(value)) {
+        return label + (decimals > 0 ? " ska vara ett tal med högst " + decimals + " decimal" + (decimals > 1 ? "er" : "") + ", till exempel 10,5." : " ska vara ett heltal.");
+      }
+      const n = +value.replace(",", ".");
       if ((min !== undefined && n < +min) || (max !== undefined && n > +max)) {
         return label + " ska vara mellan " + (min ?? "…") + " och " + (max ?? "…") + (unit ? " " + unit : "") + ".";
       }

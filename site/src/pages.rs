@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use forms::definitions::{FieldKind, VisibleWhen};
+use forms::definitions::{Computation, Field, FieldKind, VisibleWhen};
 use forms::{Definitions, Form};
 use minijinja::{Environment, UndefinedBehavior, Value, context};
 use serde::Serialize;
@@ -59,12 +59,48 @@ struct PageField {
     pattern: Option<String>,
     min: Option<i64>,
     max: Option<i64>,
+    /// For a number: how many decimals it may have (0: an integer).
+    decimals: u32,
     unit: Option<String>,
+    /// The job types it appears in, space-separated; `None`: every one.
+    job_types: Option<String>,
+    /// For a group: its items' fields, each with `%n` where the item's number goes.
+    group: Option<PageGroup>,
+    /// For a computed value: how the page works it out while the items change.
+    computed: Option<PageComputed>,
     choices: Vec<forms::definitions::Choice>,
     /// For a file field: what it takes, for people ("PDF, JPEG eller PNG, högst 10 MB") and for
     /// the file picker (`.pdf,.jpg,...`).
     files: Option<String>,
     accept: Option<String>,
+}
+
+#[derive(Serialize)]
+struct PageGroup {
+    item_label: String,
+    max_items: u32,
+    items: Vec<PageField>,
+}
+
+/// A computation as the page's script reads it: `sum`, `max`, `count` or `product`, of the
+/// fields (`of`, space-separated ids) or of a group's `item`.
+#[derive(Serialize)]
+struct PageComputed {
+    op: &'static str,
+    of: String,
+    item: Option<String>,
+}
+
+impl From<&Computation> for PageComputed {
+    fn from(c: &Computation) -> Self {
+        let (op, of, item) = match c {
+            Computation::Sum { group, item } => ("sum", group.clone(), Some(item.clone())),
+            Computation::Max { group, item } => ("max", group.clone(), Some(item.clone())),
+            Computation::Count { group } => ("count", group.clone(), None),
+            Computation::Product(a, b) => ("product", format!("{a} {b}"), None),
+        };
+        PageComputed { op, of, item }
+    }
 }
 
 /// The file picker's `accept` for `types`: their extensions (a hint only; the server judges the
@@ -86,10 +122,13 @@ pub(crate) struct PageSection {
     pub(crate) id: String,
     title: String,
     when: Option<PageCondition>,
+    /// Set when every field has job types: the section appears only in those.
+    job_types: Option<String>,
     fields: Vec<PageField>,
 }
 
-/// A `visible_when` as the page's script reads it: the HTML id of the choice, and its value.
+/// A `visible_when` as the page's script reads it: the HTML id of the choice or computed value,
+/// and its value or bounds.
 #[derive(Serialize)]
 struct PageCondition {
     key: String,
@@ -117,54 +156,101 @@ fn html_id(field: &str) -> String {
 pub(crate) fn page_sections(form: &Form) -> Vec<PageSection> {
     form.sections()
         .into_iter()
-        .map(|(section, fields)| PageSection {
-            id: section.id.clone(),
-            title: section.title.clone(),
-            when: section.visible_when.as_ref().map(PageCondition::from),
-            fields: fields
+        .map(|(section, fields)| {
+            let jobs: Option<Vec<&String>> = fields
                 .iter()
-                .map(|f| {
-                    let field = f.field;
-                    let (input_type, inputmode) = match field.kind {
-                        FieldKind::Date => ("date", None),
-                        FieldKind::Email => ("email", None),
-                        FieldKind::Phone => ("tel", None),
-                        FieldKind::Number | FieldKind::PostalCode | FieldKind::Gsrn => {
-                            ("text", Some("numeric"))
-                        }
-                        _ => ("text", None),
-                    };
-                    PageField {
-                        id: field.id.clone(),
-                        key: html_id(&field.id),
-                        label: field.label.clone(),
-                        help: field.help.clone(),
-                        kind: field.kind,
-                        mandatory: f.mandatory,
-                        when: field.visible_when.as_ref().map(PageCondition::from),
-                        max_length: field.max_length,
-                        input_type,
-                        inputmode,
-                        // The script checks these kinds by their own rules (check digits,
-                        // real dates, ranges), and the rest by the server's pattern.
-                        pattern: match field.kind {
-                            FieldKind::Gsrn
-                            | FieldKind::IdentityNumber
-                            | FieldKind::Date
-                            | FieldKind::Number => None,
-                            _ => form.pattern(field),
-                        },
-                        min: field.min,
-                        max: field.max,
-                        unit: field.unit.clone(),
-                        choices: field.choices.clone(),
-                        files: field.files.as_ref().map(|r| r.describe()),
-                        accept: field.files.as_ref().map(|r| accept_attribute(&r.accept)),
-                    }
-                })
-                .collect(),
+                .map(|f| f.field.job_types.as_ref())
+                .try_fold(Vec::new(), |mut all, jobs| {
+                    all.extend(jobs?);
+                    Some(all)
+                });
+            PageSection {
+                id: section.id.clone(),
+                title: section.title.clone(),
+                when: section.visible_when.as_ref().map(PageCondition::from),
+                job_types: jobs.map(|mut jobs| {
+                    jobs.sort();
+                    jobs.dedup();
+                    jobs.iter().map(|j| j.as_str()).collect::<Vec<_>>().join(" ")
+                }),
+                fields: fields
+                    .iter()
+                    .map(|f| {
+                        let key = html_id(&f.field.id);
+                        let when = f.field.visible_when.as_ref().map(PageCondition::from);
+                        page_field(form, f.field, f.field.id.clone(), key, f.mandatory, when)
+                    })
+                    .collect(),
+            }
         })
         .collect()
+}
+
+/// One field of the page: `id` its name, `key` its HTML id (an item's with `%n`).
+fn page_field(
+    form: &Form,
+    field: &Field,
+    id: String,
+    key: String,
+    mandatory: bool,
+    when: Option<PageCondition>,
+) -> PageField {
+    let (input_type, inputmode) = match field.kind {
+        FieldKind::Date => ("date", None),
+        FieldKind::Email => ("email", None),
+        FieldKind::Phone => ("tel", None),
+        FieldKind::Number | FieldKind::PostalCode | FieldKind::Gsrn => ("text", Some("numeric")),
+        _ => ("text", None),
+    };
+    // An item's fields as `g[%n].x` with the HTML id `g-%n-x`; its condition names a field of
+    // the same item.
+    let group = field.group.as_ref().map(|g| PageGroup {
+        item_label: g.item_label.clone(),
+        max_items: g.max_items,
+        items: g
+            .items
+            .iter()
+            .map(|item| {
+                let in_item = |x: &str| format!("{key}-%n-{x}");
+                let when = item
+                    .visible_when
+                    .as_ref()
+                    .map(|w| PageCondition { key: in_item(&w.field), ..PageCondition::from(w) });
+                let id = format!("{}[%n].{}", field.id, item.id);
+                page_field(form, item, id, in_item(&item.id), item.mandatory, when)
+            })
+            .collect(),
+    });
+    PageField {
+        id,
+        label: field.label.clone(),
+        help: field.help.clone(),
+        kind: field.kind,
+        mandatory,
+        when,
+        max_length: field.max_length,
+        input_type,
+        inputmode,
+        // The script checks these kinds by their own rules (check digits, real dates, ranges),
+        // and the rest by the server's pattern.
+        pattern: match field.kind {
+            FieldKind::Gsrn | FieldKind::IdentityNumber | FieldKind::Date | FieldKind::Number => {
+                None
+            }
+            _ => form.pattern(field),
+        },
+        min: field.min,
+        max: field.max,
+        decimals: field.decimals,
+        unit: field.unit.clone(),
+        job_types: field.job_types.as_ref().map(|j| j.join(" ")),
+        group,
+        computed: field.computed.as_ref().map(PageComputed::from),
+        choices: field.choices.clone(),
+        files: field.files.as_ref().map(|r| r.describe()),
+        accept: field.files.as_ref().map(|r| accept_attribute(&r.accept)),
+        key,
+    }
 }
 
 /// "Kopiera från ägare" as `owner.x:payer.x,...`, for the fields this form has.
