@@ -250,7 +250,7 @@
   // the click was lost.)
   // On the forms, for the items that come and go too.
   for (const f of [form, done].filter(Boolean)) {
-    const live = (input) => input.name && (editing || !done.hidden && done.contains(input));
+    const live = (input) => input.name && (editing || done?.contains(input) && !done.hidden);
     f.addEventListener("input", ({ target: input }) => {
       if (live(input) && $("#err-" + input.id)?.hidden === false && !fieldProblem(input, form)) setFieldError(input.id, null);
       markMandatory();
