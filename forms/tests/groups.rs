@@ -70,7 +70,8 @@ fn zero_one_and_eleven_inverters_against_at_least_one_and_at_most_ten() {
     // An edit with more than the form takes is refused before it is stored.
     let eleven: Vec<Value> = (0..11).map(|_| inverter("1")).collect();
     let json = serde_json::from_value(json!({ "production.inverters": eleven })).unwrap();
-    let problems = form.check_edit(forms::FormPart::Notice, &form.edits_from_json(json).unwrap());
+    let problems =
+        form.check_edit(&[forms::FormPart::Notice], &form.edits_from_json(json).unwrap());
     assert_eq!(problems[0].field, "production.inverters");
     assert_eq!(problems[0].message, "Växelriktare: högst 10 får anges.");
 }
@@ -150,7 +151,7 @@ fn the_total_decides_the_automatic_approval_and_what_is_shown() {
 fn the_total_cannot_be_edited_and_other_jobs_have_no_production_fields() {
     let form = production_form();
     let edit: Edits = [("production.total_power_kw".to_string(), Some("1".to_string()))].into();
-    let problems = form.check_edit(forms::FormPart::Notice, &edit);
+    let problems = form.check_edit(&[forms::FormPart::Notice], &edit);
     assert_eq!(
         problems[0].message,
         "Total installerad effekt räknas ut av formuläret och kan inte ändras."

@@ -234,6 +234,15 @@ impl<'d> Form<'d> {
         })
     }
 
+    /// Whether `job_type` needs only a completion notice at this company (`completion_only`):
+    /// the installer fills in the notice and the completion notice together and sends both
+    /// in one move, which makes the case Färdiganmäld without an approval.
+    pub fn completion_only(&self, job_type: &str) -> bool {
+        self.company
+            .offer(&self.installation_type.id)
+            .is_some_and(|o| o.completion_only.iter().any(|j| j == job_type))
+    }
+
     pub fn offers_job_type(&self, job_type: &str) -> bool {
         self.company
             .offer(&self.installation_type.id)

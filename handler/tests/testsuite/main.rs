@@ -12,6 +12,7 @@ mod attachments;
 mod bad_input;
 mod case_life;
 mod changing_forms;
+mod completion_only;
 mod compression;
 mod concurrent_edits;
 mod conditional_fields;
