@@ -31,18 +31,10 @@ const SCRIPTS: [&str; 18] = [
     "formular",
 ];
 
-/// The case page's scripts: the field checks, groups and Händelser before the case (`case`), the
-/// parts that share its `Elan.casePage` after it.
-const CASE: [&str; 8] = [
-    "checks",
-    "case-fields",
-    "case-groups",
-    "case-history",
-    "case",
-    "case-moves",
-    "case-messages",
-    "case-lookup",
-];
+/// The case page's scripts: the field checks and Händelser before the case (`case`), the parts
+/// that share its `Elan.casePage` after it.
+const CASE: [&str; 7] =
+    ["checks", "case-fields", "case-history", "case", "case-moves", "case-messages", "case-lookup"];
 
 /// What a page runs, as one file: `common`, then the scripts named here, in order. One request
 /// per page, and the file can be `async`: the browser's own work when the page is parsed (such
@@ -55,8 +47,8 @@ fn bundles() -> Vec<(&'static str, Vec<&'static str>)> {
     // A draft's preview pages: `preview-case` right after `common`, so that it stands in for the
     // API before any other part calls it; without the moves and messages, which a draft that is
     // never sent has no use for (and the page stays under 14 KB gzipped).
-    let preview = |after: &[&'static str]| -> Vec<&'static str> {
-        let parts = case(&["preview-case"], after);
+    let preview = |before: &[&'static str], after: &[&'static str]| -> Vec<&'static str> {
+        let parts = case(&[&["preview-case"], before].concat(), after);
         parts.into_iter().filter(|p| !matches!(*p, "case-moves" | "case-messages")).collect()
     };
     vec![
@@ -69,10 +61,14 @@ fn bundles() -> Vec<(&'static str, Vec<&'static str>)> {
         ("case", case(&[], &[])),
         // The case pages of forms with file fields (Bilagor).
         ("case-files", case(&[], &["attachments"])),
+        // Of forms with repeatable groups or computed values (and Bilagor, which they have so far):
+        // `case-groups` before `case`, which takes it up.
+        ("case-groups", case(&["case-groups"], &["attachments"])),
         // The preview's index, and its case pages.
         ("preview", vec![]),
-        ("case-preview", preview(&[])),
-        ("case-files-preview", preview(&["attachments"])),
+        ("case-preview", preview(&[], &[])),
+        ("case-files-preview", preview(&[], &["attachments"])),
+        ("case-groups-preview", preview(&["case-groups"], &["attachments"])),
     ]
 }
 

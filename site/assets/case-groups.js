@@ -3,11 +3,11 @@
 // one, up to data-max. Every change draws the items anew from their values, so removing one
 // renumbers the rest. A computed value (<output>) is worked out here as values change, as the
 // server does (forms/src/form/computed.rs), and shows the server's value after a save. In the
-// case's JSON a group is an array of objects keyed by its items' ids. case.js calls these.
+// case's JSON a group is an array of objects keyed by its items' ids. case.js calls these; only
+// the pages of forms with groups or computed values load this script (the bundle case-groups).
 "use strict";
 Elan.caseGroups = (() => {
   const { $, $$ } = Elan;
-  const { setFieldError } = Elan.caseFields;
   const boxes = $$("[data-group]");
   const adds = boxes.map((box) => box.lastElementChild);
   // The items' inputs, as case.js checks and marks them.
@@ -70,7 +70,7 @@ Elan.caseGroups = (() => {
   // the computed values as the server has them.
   api.render = (fields, all = true) => {
     for (const box of boxes) if (all || box.dataset.group in fields) draw(box, fields[box.dataset.group] || []);
-    for (const add of adds) setFieldError(add.id, null);
+    for (const add of adds) Elan.caseFields.setFieldError(add.id, null);
     for (const out of $$("output[data-field]")) if (all) show(out, fields[out.dataset.field]);
   };
   // The groups whose items changed, as `[id, items]`.

@@ -19,8 +19,8 @@
   // the core.
   const { isDate } = Elan.checks;
   const { fieldProblem, setFieldError } = Elan.caseFields;
-  // Repeatable groups and computed values (case-groups.js).
-  const groups = Elan.caseGroups;
+  // Repeatable groups and computed values (case-groups.js), on the forms that have them.
+  const groups = Elan.caseGroups || { items: [], adds: [], render() {}, edit() {}, changed: () => [] };
   const words = Elan.words();
 
   // --- The case ------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ mod pages;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use forms::definitions::FieldKind;
 use forms::form::COMPLETION_SECTION;
 use forms::{Definitions, Form};
 use minijinja::value::Serde;
@@ -208,11 +209,18 @@ impl Renderer {
         let (completion, sections): (Vec<pages::PageSection>, Vec<pages::PageSection>) =
             pages::page_sections(form).into_iter().partition(|s| s.id == COMPLETION_SECTION);
         let files = form.fields.iter().any(|f| f.field.is_file());
-        let script = match (files, preview.is_some()) {
-            (false, false) => "case",
-            (true, false) => "case-files",
-            (false, true) => "case-preview",
-            (true, true) => "case-files-preview",
+        let groups = form
+            .fields
+            .iter()
+            .any(|f| matches!(f.field.kind, FieldKind::Group | FieldKind::Computed));
+        // Only the forms that have them load the scripts for Bilagor and for groups.
+        let script = match (groups, files, preview.is_some()) {
+            (true, _, false) => "case-groups",
+            (true, _, true) => "case-groups-preview",
+            (false, false, false) => "case",
+            (false, true, false) => "case-files",
+            (false, false, true) => "case-preview",
+            (false, true, true) => "case-files-preview",
         };
         let ctx = context! {
             company,

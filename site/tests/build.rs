@@ -48,6 +48,8 @@ fn every_form_has_a_page_and_a_schema_and_assets_are_fingerprinted() {
             "assets/audit",
             "assets/case-files-preview",
             "assets/case-files",
+            "assets/case-groups-preview",
+            "assets/case-groups",
             "assets/case-preview",
             "assets/case",
             "assets/formular",
@@ -102,6 +104,8 @@ fn each_page_loads_one_script_with_only_what_it_needs() {
     let case = "anmalan/oresundskraft/service_change/index.html";
     assert_eq!(scripts(case), ["case-files"]);
     assert_eq!(scripts("anmalan/exempelnat_norr/service_change/index.html"), ["case"]);
+    // The groups' script only where a form has a group or a computed value (the inverters).
+    assert_eq!(scripts("anmalan/oresundskraft/extension/index.html"), ["case-groups"]);
     // Each is the common script and the page's own, seen by words only they have.
     let script = |name: &str| {
         let (_, bytes) = site
@@ -111,15 +115,20 @@ fn each_page_loads_one_script_with_only_what_it_needs() {
             .unwrap();
         String::from_utf8(bytes.clone()).unwrap()
     };
-    let (common, list, attachments) =
-        ("Ingen kontakt med servern", "Inga ärenden matchar sökningen", "Välj en fil först");
+    let (common, list, attachments, groups) = (
+        "Ingen kontakt med servern",
+        "Inga ärenden matchar sökningen",
+        "Välj en fil först",
+        "[data-group]",
+    );
     for (name, has, lacks) in [
-        ("lists", &[common, list][..], &[attachments][..]),
-        ("audit", &[common], &[list, attachments]),
-        ("new-case", &[common], &[list, attachments]),
-        ("sign-in", &[common], &[list, attachments]),
-        ("case", &[common], &[list, attachments]),
-        ("case-files", &[common, attachments], &[list]),
+        ("lists", &[common, list][..], &[attachments, groups][..]),
+        ("audit", &[common], &[list, attachments, groups]),
+        ("new-case", &[common], &[list, attachments, groups]),
+        ("sign-in", &[common], &[list, attachments, groups]),
+        ("case", &[common], &[list, attachments, groups]),
+        ("case-files", &[common, attachments], &[list, groups]),
+        ("case-groups", &[common, attachments, groups], &[list]),
     ] {
         let script = script(name);
         assert!(has.iter().all(|w| script.contains(w)), "{name} has {has:?}");
