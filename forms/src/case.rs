@@ -119,11 +119,12 @@ impl Status {
     }
 
     /// Whether the installer may change `part` of the form now: the notice while the case is
-    /// editable, the completion notice once the case is approved (until it is sent).
-    pub fn part_editable(self, part: FormPart) -> bool {
+    /// editable, the completion notice once the case is approved (until it is sent), or
+    /// together with the notice when the job needs only a completion notice.
+    pub fn part_editable(self, part: FormPart, completion_only: bool) -> bool {
         match part {
             FormPart::Notice => self.editable(),
-            FormPart::Completion => self == Status::Approved,
+            FormPart::Completion => self == Status::Approved || completion_only && self.editable(),
         }
     }
 }
@@ -451,8 +452,9 @@ impl Case {
 
     /// Moves the case by the status machine; a submit needs a notice without problems, a
     /// completion notice a complete notice and completion part. The other side has news. A
-    /// submit that a rule of the company's approves (`[[auto_approve]]`,
-    /// [`Form::auto_approval`]) is approved in the same change, by [`AUTOMATIC`].
+    /// submit of a job that needs only a completion notice ([`Form::completion_only`]) is
+    /// completed in the same change; any other submit that a rule of the company's approves
+    /// (`[[auto_approve]]`, [`Form::auto_approval`]) is approved in it, by [`AUTOMATIC`].
     pub fn act(
         &mut self,
         form: &Form,
@@ -487,19 +489,19 @@ impl Case {
         if !self.unread_by.contains(&other) {
             self.unread_by.push(other);
         }
-        // A rule of the company's may approve a sent case at once; it is part of the submit's
-        // change, so no one ever sees the case waiting.
-        if action == Action::Submit
-            && let Some(rule) = form.auto_approval(&self.job_type, &self.fields)
-        {
-            self.approve_automatically(&rule.description, at)?;
+        // A completion-only job was sent with its completion notice, and a rule of the
+        // company's may approve a sent case at once; either is part of the submit's change, so
+        // no one ever sees the case waiting.
+        if action == Action::Submit {
+            if form.completion_only(&self.job_type) {
+                self.record(at, by, Some(role), Action::Complete, Status::Completed, None);
+            } else if let Some(rule) = form.auto_approval(&self.job_type, &self.fields) {
+                self.approve_automatically(&rule.description, at)?;
+            }
         }
         Ok(())
     }
 
-    /// What stops the case from being sent now. Each sending is checked against the
-    /// definitions as they are then; a case already sent is never checked again by a later
-    /// change of them, and is not stopped by an offer the company has since withdrawn.
     /// The form the case is checked against in `definitions`: its company's form of its
     /// installation type, with the fields of its job type.
     pub fn form<'d>(&self, definitions: &'d Definitions) -> Option<Form<'d>> {
@@ -510,12 +512,33 @@ impl Case {
         )
     }
 
+    /// Whether the installer may change `part` of the case now ([`Status::part_editable`]).
+    pub fn part_editable(&self, form: &Form, part: FormPart) -> bool {
+        self.status.part_editable(part, form.completion_only(&self.job_type))
+    }
+
+    /// The parts of the form an edit of the case's fields may change now.
+    pub fn editable_parts(&self, form: &Form) -> Vec<FormPart> {
+        [FormPart::Notice, FormPart::Completion]
+            .into_iter()
+            .filter(|part| self.part_editable(form, *part))
+            .collect()
+    }
+
+    /// What stops the case from being sent now: the notice, and the completion notice too when
+    /// the job needs only that. Each sending is checked against the definitions as they are
+    /// then; a case already sent is never checked again by a later change of them, and is not
+    /// stopped by an offer the company has since withdrawn.
     pub fn submit_problems(&self, form: &Form) -> Vec<Problem> {
         let mut problems = match self.submitted_at {
             None => form.offer_problems(&self.job_type, &self.network_area),
             Some(_) => Vec::new(),
         };
         problems.extend(form.validate_case(&self.fields, &self.attachments, FormPart::Notice));
+        if form.completion_only(&self.job_type) {
+            let part = FormPart::Completion;
+            problems.extend(form.validate_case(&self.fields, &self.attachments, part));
+        }
         problems
     }
 

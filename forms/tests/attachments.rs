@@ -225,7 +225,7 @@ fn a_submit_without_the_mandatory_file_is_refused_by_the_status_machine() {
 fn a_file_field_never_holds_a_value() {
     let form = form();
     let edit = [("work.site_plan".to_string(), Some("plan.pdf".to_string()))].into();
-    let problems = form.check_edit(FormPart::Notice, &edit);
+    let problems = form.check_edit(&[FormPart::Notice], &edit);
     assert_eq!(problems.len(), 1);
     assert_eq!(problems[0].field, "work.site_plan");
     assert_eq!(
@@ -234,7 +234,7 @@ fn a_file_field_never_holds_a_value() {
          stället."
     );
     let clear = [("work.site_plan".to_string(), None)].into();
-    assert_eq!(form.check_edit(FormPart::Notice, &clear).len(), 1, "not even cleared");
+    assert_eq!(form.check_edit(&[FormPart::Notice], &clear).len(), 1, "not even cleared");
     let stored = [("work.site_plan".to_string(), "plan.pdf".to_string())].into();
     assert!(
         form.validate(&stored)

@@ -51,3 +51,24 @@ fn the_guides_examples_of_changes_are_the_cores() {
     assert_eq!(examples.len(), 4, "{listed}");
     assert_eq!(examples, texts, "the guide's examples, in the core's order");
 }
+
+#[test]
+fn the_guides_completion_only_job_needs_only_a_completion_notice() {
+    let section = GUIDE.split("## Jobb som bara behöver färdiganmälan").nth(1).unwrap();
+    let block = section.split("```toml\n").nth(1).unwrap().split("```").next().unwrap();
+    let offer =
+        "[[installation_type]]\nid = \"fuse_change\"\njob_types = [\"increase_main_fuse\"]\n";
+    let defs = testnat(&[(offer, block)]);
+    let form = defs.form("testnat", "fuse_change").unwrap();
+    assert!(form.completion_only("same_fuse_range"));
+    assert!(!form.completion_only("increase_main_fuse"));
+    // Without the job type in job_types, the guide's block is refused with its line.
+    let wrong = block.replace(", \"same_fuse_range\"]", "]");
+    let guide = GUIDE.split("```toml\n").nth(1).unwrap().split("```").next().unwrap();
+    let text = guide.replace(offer, &wrong);
+    let errors =
+        Definitions::parse("forms/definitions", &with_file("companies/testnat.toml", &text))
+            .unwrap_err()
+            .to_string();
+    assert!(errors.contains("`same_fuse_range` is not offered"), "{errors}");
+}

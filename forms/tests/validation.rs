@@ -356,7 +356,7 @@ fn edit<const N: usize>(pairs: [(&str, Option<&str>); N]) -> BTreeMap<String, Op
 fn check_edit_refuses_unknown_fields_and_over_long_values() {
     let form = form("oresundskraft", "fuse_change");
     let problems = form.check_edit(
-        FormPart::Notice,
+        &[FormPart::Notice],
         &edit([
             ("owner.fax", Some("042-123456")),
             ("installation.meter_number", Some(&"9".repeat(21))),
@@ -395,7 +395,7 @@ fn text_with_control_characters_or_direction_overrides_is_refused() {
         ("owner.email", "\u{FEFF}anna@example.se", "utan bredd (U+FEFF)"),
     ];
     for (field, value, says) in refused {
-        let problems = form.check_edit(FormPart::Notice, &edit([(field, Some(value))]));
+        let problems = form.check_edit(&[FormPart::Notice], &edit([(field, Some(value))]));
         assert_eq!(codes(&problems), [(field, ProblemCode::InvalidCharacter)], "{value:?}");
         assert!(problems[0].message.contains(says), "{value:?}: {}", problems[0].message);
         let label = form.field(field).unwrap().field.label.clone();
@@ -409,7 +409,7 @@ fn text_with_control_characters_or_direction_overrides_is_refused() {
         ("owner.name", Some("Anna Andersson\n")),
         ("installation.street_address", Some("Ängsvägen 3 – ingång från gården")),
     ]);
-    assert_eq!(form.check_edit(FormPart::Notice, &fine), []);
+    assert_eq!(form.check_edit(&[FormPart::Notice], &fine), []);
 }
 
 #[test]
@@ -425,7 +425,7 @@ fn check_edit_allows_format_problems_and_clearing() {
         ("owner.phone", None),
         ("owner.name", Some("")),
     ]);
-    assert_eq!(form.check_edit(FormPart::Notice, &draft), []);
+    assert_eq!(form.check_edit(&[FormPart::Notice], &draft), []);
     // The same values stop a submit.
     let mut values = full_case(&form);
     form.apply_edit(&mut values, draft);
@@ -455,7 +455,7 @@ fn check_edit_measures_the_value_that_apply_edit_stores() {
     form.apply_edit(&mut values, changes.clone());
     assert_eq!(values["installation.meter_number"].chars().count(), 20);
     assert_eq!(
-        form.check_edit(FormPart::Notice, &changes),
+        form.check_edit(&[FormPart::Notice], &changes),
         [],
         "the stored value is within max_length"
     );
@@ -486,7 +486,7 @@ fn edits_from_json_set_with_strings_and_clear_with_null() {
             ("owner.shoe_size", Some("44")),
         ]))
     );
-    let problems = form.check_edit(FormPart::Notice, &edits.unwrap());
+    let problems = form.check_edit(&[FormPart::Notice], &edits.unwrap());
     assert_eq!(
         codes(&problems),
         [("owner.fax", ProblemCode::UnknownField), ("owner.shoe_size", ProblemCode::UnknownField)]
@@ -680,7 +680,7 @@ fn an_ean_is_stored_without_the_spaces_it_was_written_with() {
     let spaced = format!(" {} {} {} ", &ean[..6], &ean[6..9], &ean[9..]);
     let changes = edit([("installation.ean", Some(spaced.as_str()))]);
     assert_eq!(
-        form.check_edit(FormPart::Notice, &changes),
+        form.check_edit(&[FormPart::Notice], &changes),
         [],
         "not too long once the spaces are gone"
     );
@@ -732,11 +732,11 @@ fn messages_keep_the_status_and_are_news_for_the_other_side() {
 fn the_completion_notice_is_its_own_part_of_the_form() {
     let form = form("oresundskraft", "fuse_change");
     let edit = |id: &str| -> forms::Edits { [(id.to_string(), Some("1".to_string()))].into() };
-    let notice = form.check_edit(FormPart::Notice, &edit("completion.meter_reading"));
+    let notice = form.check_edit(&[FormPart::Notice], &edit("completion.meter_reading"));
     assert_eq!(codes(&notice), [("completion.meter_reading", ProblemCode::UnknownField)]);
-    let completion = form.check_edit(FormPart::Completion, &edit("owner.name"));
+    let completion = form.check_edit(&[FormPart::Completion], &edit("owner.name"));
     assert_eq!(codes(&completion), [("owner.name", ProblemCode::UnknownField)]);
-    assert_eq!(form.check_edit(FormPart::Completion, &edit("completion.meter_reading")), []);
+    assert_eq!(form.check_edit(&[FormPart::Completion], &edit("completion.meter_reading")), []);
     // The notice can be sent without them; the completion notice cannot.
     let mut values = full_case(&form);
     values.retain(|id, _| !id.starts_with("completion."));

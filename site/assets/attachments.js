@@ -37,7 +37,8 @@
     const files = c.attachments[0] ? (await api("GET", path)).attachments : [];
     for (const box of boxes) {
       // Open while case.js offers the installer that part's controls.
-      const on = !$(box.closest("#completion-form") ? "#completion-actions" : "#toolbar").hidden;
+      // (A completion-only job's completion notice goes with the notice.)
+      const on = !$(box.closest("#completion-form") && $("#completion-only").hidden ? "#completion-actions" : "#toolbar").hidden;
       box.lastElementChild.hidden = !on;
       $("input", box).disabled = !on;
       $("ul", box).replaceChildren(...files.filter((a) => a.field === box.dataset.files).map((a) => {

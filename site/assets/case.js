@@ -39,7 +39,10 @@
   // A stored date that a date input cannot show (not ÅÅÅÅ-MM-DD) shows as empty; that is no
   // edit, and must not clear it.
   const unshown = (i) => i.type === "date" && !i.value && current.fields[i.name] && !isDate(current.fields[i.name]);
-  const changed = () => Object.fromEntries(inputs
+  // A job that needs only a completion notice takes it with the notice, in Spara.
+  const together = () => current.completion_only && may("edit");
+  const editables = () => [...inputs, ...(together() ? doneInputs : [])];
+  const changed = () => Object.fromEntries(editables()
     .filter((i) => !unshown(i) && i.value.trim() !== (current.fields[i.name] || ""))
     .map((i) => [i.name, i.value.trim()]));
   const dirty = () => current && Object.keys(changed()).length > 0;
@@ -72,10 +75,12 @@
     // The completion notice: filled in once approved, read by both sides afterwards.
     if (done) {
       const open = may("complete");
-      done.hidden = !(open || is("completed", "closed"));
-      for (const input of doneInputs) input.tagName === "SELECT" ? (input.disabled = !open) : (input.readOnly = !open);
+      done.hidden = !(open || together() || is("completed", "closed"));
+      const on = open || together() && editing;
+      for (const input of doneInputs) input.tagName === "SELECT" ? (input.disabled = !on) : (input.readOnly = !on);
       show("#completion-actions", open);
       show("#completion-hint", open);
+      show("#completion-only", together());
     }
     // Why the network company sent it back or said no, at the top for the installer.
     const decided = [...c.history].reverse().find((h) => h.action === { returned: "return", rejected: "reject" }[c.status]);
@@ -114,7 +119,7 @@
   // the completion notice's once it can be filed.
   function markMandatory() {
     for (const box of $$("[data-when]")) box.hidden = !shown(box);
-    for (const input of [...inputs, ...(may("complete") ? doneInputs : [])]) {
+    for (const input of [...inputs, ...(may("complete") || together() ? doneInputs : [])]) {
       const box = input.closest(".field");
       box.classList.toggle("missing", input.getAttribute("aria-required") === "true" && !input.value.trim() && !hiddenNow(input));
     }
@@ -122,7 +127,7 @@
 
   function setEditing(on) {
     editing = on;
-    for (const input of inputs) {
+    for (const input of editables()) {
       if (input.tagName === "SELECT") input.disabled = !on;
       else input.readOnly = !on;
     }
@@ -279,7 +284,7 @@
       showFailure(e);
       return;
     }
-    const problems = check(inputs);
+    const problems = check(editables());
     if (current.problems.length) {
       showServerProblems(current.problems);
       message.textContent = "Anmälan är sparad men kan inte skickas förrän felen ovan är rättade.";
@@ -308,7 +313,7 @@
     try {
       render(await api("POST", "/cases/" + id + "/submit", { version: current.version }));
       setEditing(false);
-      message.textContent = "Anmälan är skickad till " + companyName + (is("approved") ? " och godkändes direkt." : ".");
+      message.textContent = "Anmälan är skickad till " + companyName + (is("approved") ? " och godkändes direkt." : is("completed") ? " som färdiganmälan." : ".");
       $("h1").focus();
     } catch (e) {
       failed(e);

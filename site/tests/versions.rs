@@ -28,6 +28,10 @@ fn version(n: u32, edit: impl Fn(&str) -> String) -> Definitions {
 /// Version 3: the owner's e-mail address mandatory, and no more Utökning.
 fn version_3() -> Definitions {
     version(3, |text| {
+        // Its rule for microproduction goes with the installation type.
+        let start = text.find("# Mikroproduktion").unwrap();
+        let end = start + text[start..].find("\n\n").unwrap() + 2;
+        let text = format!("{}{}", &text[..start], &text[end..]);
         text.replace(
             "mandatory = [\"installation.meter_number\", \"owner.phone\"]",
             "mandatory = [\"installation.meter_number\", \"owner.phone\", \"owner.email\"]",

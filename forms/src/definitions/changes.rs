@@ -534,7 +534,8 @@ mod tests {
                     ("\n[[installation_type]]\nid = \"extension\"\n", ""),
                     (
                         "id = \"fuse_change\"\n",
-                        "id = \"fuse_change\"\njob_types = [\"increase_main_fuse\"]\n",
+                        "id = \"fuse_change\"\njob_types = [\"increase_main_fuse\", \
+                         \"same_fuse_range\"]\n",
                     ),
                     ("\n[[network_area]]\nid = \"hoganas\"\nname = \"Höganäs\"\n", ""),
                     ("name = \"Ängelholm\"", "name = \"Ängelholm C\""),

@@ -351,4 +351,10 @@ pub struct OfferDef {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub mandatory: Vec<Text>,
+    /// Job types of this offer that need only a completion notice (färdiganmälan), e.g. a fuse
+    /// change within the same fuse range: the installer fills in the notice and the completion
+    /// notice together, and sending them makes the case Färdiganmäld at once, without approval.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub completion_only: Vec<Text>,
 }

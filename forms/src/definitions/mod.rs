@@ -300,6 +300,8 @@ pub struct Offer {
     pub installation_type: String,
     pub job_types: Vec<String>,
     pub mandatory: Vec<String>,
+    /// The job types that need only a completion notice: sent and completed in one move.
+    pub completion_only: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

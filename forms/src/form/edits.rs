@@ -69,18 +69,18 @@ impl<'d> Form<'d> {
         if problems.is_empty() { Ok(edits) } else { Err(problems) }
     }
 
-    /// The problems an edit of `part` may not have even in a draft: unknown fields (except to
-    /// clear them), fields of the other part, and over-long values (measured as they would be
+    /// The problems an edit of `parts` may not have even in a draft: unknown fields (except to
+    /// clear them), fields of another part, and over-long values (measured as they would be
     /// stored). Format problems are allowed while the case is being filled in; they stop a
     /// submit.
-    pub fn check_edit(&self, part: FormPart, changes: &Edits) -> Vec<Problem> {
+    pub fn check_edit(&self, parts: &[FormPart], changes: &Edits) -> Vec<Problem> {
         changes
             .iter()
             .filter_map(|(id, value)| match self.key_field(id) {
                 // Clearing a field the form no longer has (the definitions changed) is fine.
                 None if value.is_none() => None,
                 None => Some(unknown_field(id)),
-                Some((f, _)) if f.part() != part => Some(Problem {
+                Some((f, _)) if !parts.contains(&f.part()) => Some(Problem {
                     field: id.clone(),
                     code: ProblemCode::UnknownField,
                     message: match f.part() {

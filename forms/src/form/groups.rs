@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use super::FieldValues;
 
+const MOST_ITEMS: usize = crate::definitions::Group::MOST_ITEMS as usize;
+
 /// The key of item `n`'s field `item` in group `group`: `production.inverters[2].power_kw`.
 pub fn item_key(group: &str, n: usize, item: &str) -> String {
     format!("{group}[{n}].{item}")
@@ -61,11 +63,14 @@ pub mod json {
         for (key, value) in values {
             if let Some(group) = parse_count_key(key) {
                 let items = groups.entry(group).or_default();
-                let n: usize = value.parse().unwrap_or(0);
+                // Never more than a group can take, whatever was stored.
+                let n: usize = value.parse().unwrap_or(0).min(MOST_ITEMS);
                 if items.len() < n {
                     items.resize(n, BTreeMap::new());
                 }
-            } else if let Some((group, n, item)) = parse_item_key(key) {
+            } else if let Some((group, n, item)) =
+                parse_item_key(key).filter(|(_, n, _)| *n <= MOST_ITEMS)
+            {
                 let items = groups.entry(group).or_default();
                 if items.len() < n {
                     items.resize(n, BTreeMap::new());

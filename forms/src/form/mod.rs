@@ -202,16 +202,6 @@ impl<'d> Form<'d> {
         self.field(key).map(|f| (f, f.field))
     }
 
-    /// How people read a value's key: the field's label, or for an item "Växelriktare 2:
-    /// Effekt".
-    pub fn key_label(&self, key: &str) -> Option<String> {
-        let (form_field, field) = self.key_field(key)?;
-        Some(match (groups::parse_item_key(key), &form_field.field.group) {
-            (Some((_, n, _)), Some(group)) => format!("{} {n}: {}", group.item_label, field.label),
-            _ => field.label.clone(),
-        })
-    }
-
     /// The conditions on `field` itself and on its section. Those depend only on fields above,
     /// so following them always ends (checked when the definitions are loaded).
     pub fn conditions<'a>(&'a self, field: &'a Field) -> impl Iterator<Item = &'a VisibleWhen> {
@@ -242,6 +232,15 @@ impl<'d> Form<'d> {
                 && rule.job_types.as_ref().is_none_or(|jobs| jobs.iter().any(|j| j == job_type))
                 && rule.conditions.iter().all(|c| c.holds(values.get(&c.field).map(String::as_str)))
         })
+    }
+
+    /// Whether `job_type` needs only a completion notice at this company (`completion_only`):
+    /// the installer fills in the notice and the completion notice together and sends both
+    /// in one move, which makes the case Färdiganmäld without an approval.
+    pub fn completion_only(&self, job_type: &str) -> bool {
+        self.company
+            .offer(&self.installation_type.id)
+            .is_some_and(|o| o.completion_only.iter().any(|j| j == job_type))
     }
 
     pub fn offers_job_type(&self, job_type: &str) -> bool {

@@ -138,8 +138,8 @@ async fn load_for_attaching<S: Store>(
 }
 
 /// 409 unless the installer may change `part` of the case now (the rule of field edits).
-fn check_part_editable(case: &Case, part: FormPart) -> Result<(), ApiError> {
-    if case.status.part_editable(part) {
+fn check_part_editable(form: &Form, case: &Case, part: FormPart) -> Result<(), ApiError> {
+    if case.part_editable(form, part) {
         return Ok(());
     }
     let message = match part {
@@ -162,7 +162,7 @@ fn file_field_part(form: &Form, case: &Case, field: &str) -> Result<(), ApiError
     let (_, _, part) = form.file_field(field).map_err(|p| {
         ApiError::new(ErrorCode::InvalidFields, p.message.clone()).with_fields(vec![p])
     })?;
-    check_part_editable(case, part)
+    check_part_editable(form, case, part)
 }
 
 /// Step 1: a link to upload one file to, recorded on the case as an open upload (the case's
@@ -322,9 +322,9 @@ pub async fn remove<S: Store>(
     };
     let field = case.attachments[position].field.clone();
     match form.file_field(&field) {
-        Ok((_, _, part)) => check_part_editable(&case, part)?,
+        Ok((_, _, part)) => check_part_editable(&form, &case, part)?,
         // A field the definitions no longer have: its files may go while the notice may change.
-        Err(_) => check_part_editable(&case, FormPart::Notice)?,
+        Err(_) => check_part_editable(&form, &case, FormPart::Notice)?,
     }
     case.attachments.remove(position);
     case.touch(now());
@@ -358,11 +358,12 @@ impl<S: Store> crate::store::files::local::LinkedCases for AppState<S> {
                 .live()
                 .of_version(&state.store, &case.company, case.definitions_version)
                 .await?;
-            let part = form_or_gone(&definitions, &case)
-                .ok()
-                .and_then(|form| form.file_field(&open.field).ok().map(|(_, _, part)| part));
+            let editable = form_or_gone(&definitions, &case).ok().is_some_and(|form| {
+                form.file_field(&open.field)
+                    .is_ok_and(|(_, _, part)| case.part_editable(&form, part))
+            });
             Ok(open.is_open(now())
-                && part.is_some_and(|part| case.status.part_editable(part))
+                && editable
                 && !case.attachments.iter().any(|a| a.id == attachment))
         })
     }

@@ -44,6 +44,10 @@ pub struct CaseView {
     pub unread: bool,
     /// The moves the caller may make on the case now (CONTRACT section 6), by the core's rules.
     pub actions: Vec<Move>,
+    /// Its job type needs only a completion notice (the company's `completion_only`): the
+    /// installer fills in the completion notice's fields with the notice, and `submit` makes
+    /// the case `completed` at once, without an approval.
+    pub completion_only: bool,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -154,13 +158,16 @@ pub async fn view<S: Store>(
     let definitions = state.case_definitions(&case).await?;
     // What stops sending it: only while it can be sent. A case already sent is never made
     // invalid by a later change of the definitions.
-    let problems = match case.form(&definitions) {
-        Some(form) if case.status.editable() => case.submit_problems(&form),
+    let form = case.form(&definitions);
+    let problems = match &form {
+        Some(form) if case.status.editable() => case.submit_problems(form),
         _ => Vec::new(),
     };
+    let completion_only = form.is_some_and(|f| f.completion_only(&case.job_type));
     let unread = case.unread_for(caller.role);
     let actions = forms::words::moves(case.status, caller.role);
-    Ok(CaseView { status_label: case.status.label().to_string(), problems, unread, actions, case })
+    let status_label = case.status.label().to_string();
+    Ok(CaseView { status_label, problems, unread, actions, completion_only, case })
 }
 
 /// A case id from the path. Ids are UUIDs: anything far from one (or not even UTF-8) is
@@ -320,7 +327,7 @@ pub async fn get<S: Store>(
 /// Checks and applies field edits to a case's values.
 pub fn apply_edits(
     form: &Form,
-    part: FormPart,
+    parts: &[FormPart],
     case: &mut Case,
     edits: FieldEdits,
 ) -> Result<(), ApiError> {
@@ -328,7 +335,7 @@ pub fn apply_edits(
         ApiError::new(ErrorCode::InvalidFields, "Några fält har fel typ. Se listan.")
             .with_fields(problems)
     })?;
-    let problems = form.check_edit(part, &edits);
+    let problems = form.check_edit(parts, &edits);
     if !problems.is_empty() {
         let message = if problems.iter().any(|p| p.code == ProblemCode::UnknownField) {
             "Anmälan har inte alla fälten som skickades. Se listan."
@@ -352,7 +359,8 @@ pub async fn edit<S: Store>(
     let mut case = load_for_edit(&state, &caller, &id, request.version).await?;
     let definitions = to_published_version(&state, &caller, &mut case).await?;
     let form = form_or_gone(&definitions, &case)?;
-    apply_edits(&form, FormPart::Notice, &mut case, request.fields)?;
+    let parts = case.editable_parts(&form);
+    apply_edits(&form, &parts, &mut case, request.fields)?;
     case.fields_changed(&form, now());
     state.store.update_case(&case).await?;
     Ok(Json(view(&state, &caller, case).await?))

@@ -70,7 +70,7 @@ async fn act<S: Store>(
     let definitions = state.case_definitions(&case).await?;
     let form = form_or_gone(&definitions, &case)?;
     if !step.edits.is_empty() {
-        apply_edits(&form, FormPart::Completion, &mut case, step.edits)?;
+        apply_edits(&form, &[FormPart::Completion], &mut case, step.edits)?;
     }
     let at = now();
     let before = case.history.len();

@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use forms::{Case, FieldValues, FormPart, Problem, Role};
+use forms::{Case, FieldValues, Problem, Role};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -145,7 +145,8 @@ pub async fn try_case<S: Store>(
         caller.user.clone(),
         now(),
     );
-    apply_edits(&form, FormPart::Notice, &mut case, request.fields)?;
+    let parts = case.editable_parts(&form);
+    apply_edits(&form, &parts, &mut case, request.fields)?;
     let problems = case.submit_problems(&form);
     Ok(Json(TryAnswer { fields: case.fields, problems }))
 }

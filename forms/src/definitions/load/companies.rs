@@ -109,7 +109,7 @@ pub(super) fn check_company(
             );
             continue;
         }
-        let job_types = match &def.job_types {
+        let job_types: Vec<String> = match &def.job_types {
             None => kind.job_types.iter().map(|j| j.id.clone()).collect(),
             Some(list) => {
                 if list.is_empty() {
@@ -151,10 +151,33 @@ pub(super) fn check_company(
                 report.at_text(path, m, message);
             }
         }
+        let mut completion_only = Vec::new();
+        for j in &def.completion_only {
+            let job = j.get_ref();
+            if !kind.job_types.iter().any(|k| &k.id == job) {
+                let message = format!(
+                    "completion_only: `{job}` is not a job type of `{}`; use one of its job \
+                     types from {INSTALLATION_TYPES}",
+                    kind.id
+                );
+                report.at_text(path, j, message);
+            } else if !job_types.contains(job) {
+                let message = format!(
+                    "completion_only: `{job}` is not offered; add it to job_types or remove it \
+                     from completion_only"
+                );
+                report.at_text(path, j, message);
+            } else if completion_only.contains(j.get_ref()) {
+                report.at_text(path, j, format!("job type `{}` is listed twice", j.get_ref()));
+            } else {
+                completion_only.push(j.get_ref().clone());
+            }
+        }
         offers.push(Offer {
             installation_type: kind.id.clone(),
             job_types,
             mandatory: def.mandatory.iter().map(|m| m.get_ref().clone()).collect(),
+            completion_only,
         });
     }
     if file.installation_types.is_empty() {
