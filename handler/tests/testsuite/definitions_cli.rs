@@ -60,6 +60,41 @@ fn guide_company() -> String {
     block(1) + "\n" + &block(2)
 }
 
+/// The first `toml` block of the guide's section under `heading`.
+fn section_block(guide: &str, heading: &str) -> String {
+    let section =
+        guide.split(heading).nth(1).unwrap_or_else(|| panic!("no {heading} in the guide"));
+    let section = section.split("\n## ").next().unwrap();
+    let block = section.split("```toml\n").nth(1).unwrap_or_else(|| panic!("no toml in {heading}"));
+    block.split("```").next().unwrap().to_string()
+}
+
+#[test]
+fn check_definitions_accepts_the_guides_company_with_groups_computed_values_and_job_types() {
+    let guide = std::fs::read_to_string(GUIDE).unwrap();
+    let sections = ["## Fält per jobbtyp", "## Upprepade grupper", "## Beräknade värden"];
+    let blocks: Vec<String> = sections.iter().map(|h| section_block(&guide, h)).collect();
+    let defs = tempfile::tempdir().unwrap();
+    copy_tree(Path::new(SHIPPED), defs.path());
+    let company = guide_company() + "\n" + &blocks.join("\n");
+    std::fs::write(defs.path().join("companies/testnat.toml"), &company).unwrap();
+    let (code, out) = check(defs.path());
+    assert_eq!(code, Some(0), "{out}");
+    // Utökning is the one form the sections add to the guide's 15.
+    assert!(out.ends_with("no problems; 4 network companies, 16 forms.\n"), "{out}");
+
+    // The check reads these sections' keys: a sum over the text item is refused at its line.
+    let broken = company.replace(
+        "sum = \"production.inverters.power_kw\"",
+        "sum = \"production.inverters.manufacturer\"",
+    );
+    assert_ne!(broken, company, "the guide's sum is where the test expects it");
+    std::fs::write(defs.path().join("companies/testnat.toml"), &broken).unwrap();
+    let (code, out) = check(defs.path());
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("which is not a number; compute over a number item"), "{out}");
+}
+
 #[tokio::test]
 async fn a_company_added_only_as_data_is_served_by_the_api_the_schemas_and_the_site() {
     let defs = tempfile::tempdir().unwrap();

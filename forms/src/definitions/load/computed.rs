@@ -1,12 +1,17 @@
 //! Computed values: what they are computed from must be numbers (a group's number item, or two
 //! numbers or computed values), and no value may be computed from itself.
 
+use std::collections::BTreeSet;
+
 use super::Report;
+use super::fields::field_ref;
 use crate::definitions::format::{FieldDef, FieldKind, Text};
 use crate::definitions::{Computation, Field};
 
 /// Checks the computed values `defs` declare against every field known, `fields`.
 pub(super) fn check_computed(report: &mut Report, file: &str, defs: &[FieldDef], fields: &[Field]) {
+    // A circle is reported once, at its first value, not once for every value on it.
+    let mut in_reported_cycle = BTreeSet::new();
     for def in defs {
         let (Some(spec), Some(field)) =
             (&def.computed, fields.iter().find(|f| &f.id == def.id.get_ref()))
@@ -28,17 +33,36 @@ pub(super) fn check_computed(report: &mut Report, file: &str, defs: &[FieldDef],
                     None => not_a_group(report, file, at, group, fields),
                     Some(g) => match g.items.iter().find(|i| &i.id == item) {
                         Some(i) if i.kind == FieldKind::Number => {}
-                        Some(_) => report.at_text(
-                            file,
-                            at,
-                            format!("`{}` computes over `{group}.{item}`, which is not a number; compute over an item of type = \"number\"", field.id),
-                        ),
+                        Some(_) => {
+                            let numbers: Vec<String> = g
+                                .items
+                                .iter()
+                                .filter(|i| i.kind == FieldKind::Number)
+                                .map(|i| format!("{group}.{}", i.id))
+                                .collect();
+                            let what_to_do = if numbers.is_empty() {
+                                format!(
+                                    "add an item of type = \"number\" to `{group}` and compute over it"
+                                )
+                            } else {
+                                format!("compute over a number item: {}", numbers.join(", "))
+                            };
+                            report.at_text(
+                                file,
+                                at,
+                                format!("`{}` computes over `{group}.{item}`, which is not a number; {what_to_do}", field.id),
+                            );
+                        }
                         None => report.at_text(
                             file,
                             at,
                             format!(
                                 "`{group}` has no item `{item}`; its items are: {}",
-                                g.items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>().join(", ")
+                                g.items
+                                    .iter()
+                                    .map(|i| i.id.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
                             ),
                         ),
                     },
@@ -58,23 +82,30 @@ pub(super) fn check_computed(report: &mut Report, file: &str, defs: &[FieldDef],
                             text,
                             format!("`{}` multiplies `{input}`, which is not a number; use fields of type = \"number\" or \"computed\"", field.id),
                         ),
-                        None => report.at_text(
-                            file,
-                            text,
-                            format!("field `{input}` is not defined; correct the id or define the field"),
-                        ),
+                        None => {
+                            field_ref(report, file, fields, text);
+                        }
                     }
                 }
+                if in_reported_cycle.contains(&field.id) {
+                    continue;
+                }
                 if let Some(path) = cycle(&field.id, fields) {
-                    report.at_text(
-                        file,
-                        &def.id,
+                    let message = if path.len() <= 2 {
                         format!(
-                            "`{}` is computed from itself ({}); compute it from other fields",
+                            "`{}` is computed from itself; compute it from other fields",
+                            field.id
+                        )
+                    } else {
+                        format!(
+                            "`{}` is computed from itself ({}): computed values cannot depend on \
+                             each other in a circle; compute one of them from other fields",
                             field.id,
                             path.join(" -> ")
-                        ),
-                    );
+                        )
+                    };
+                    report.at_text(file, &def.id, message);
+                    in_reported_cycle.extend(path);
                 }
             }
         }

@@ -307,11 +307,15 @@ fn check_group(
             );
             continue;
         }
-        if item.installation_types.is_some() || item.mandatory_in.is_some() {
+        // The form keeps or drops a group whole, so these on an item would be ignored.
+        if item.installation_types.is_some()
+            || item.mandatory_in.is_some()
+            || item.job_types.is_some()
+        {
             report.at_text(
                 file,
                 &item.id,
-                format!("item `{name}` in `{id}`: installation_types and mandatory_in belong on the group, not on its items"),
+                format!("item `{name}` in `{id}`: installation_types, job_types and mandatory_in belong on the group, not on its items; move them to `{id}`"),
             );
         }
         let mut field = field_from(report, file, item, section, kinds);
