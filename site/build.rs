@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// small helpers), `paged` for the lists that the server pages, and one per kind of page; the
 /// case page's in parts, one job each (`case` creates `Elan.casePage`, which the parts after it
 /// share); `preview-case` stands in for the API on a draft's preview.
-const SCRIPTS: [&str; 18] = [
+const SCRIPTS: [&str; 19] = [
     "common",
     "paged",
     "sign-in",
@@ -21,6 +21,7 @@ const SCRIPTS: [&str; 18] = [
     "case-fields",
     "case-groups",
     "case",
+    "case-send",
     "case-moves",
     "case-messages",
     "case-lookup",
@@ -31,10 +32,13 @@ const SCRIPTS: [&str; 18] = [
     "formular",
 ];
 
-/// The case page's scripts: the field checks and Händelser before the case (`case`), the parts
-/// that share its `Elan.casePage` after it.
-const CASE: [&str; 7] =
-    ["checks", "case-fields", "case-history", "case", "case-moves", "case-messages", "case-lookup"];
+/// The case page's scripts: the field checks and Händelser before the case (`case`).
+const CASE: [&str; 4] = ["checks", "case-fields", "case-history", "case"];
+
+/// The bundle that `case` loads only when someone first uses one of its controls: the parts
+/// behind a dialog or a form of their own, which share `Elan.casePage`. Without `common`, which
+/// the page has already; loaded on every page at once, the page would be over 14 KB gzipped.
+const ON_FIRST_USE: &str = "case-actions";
 
 /// What a page runs, as one file: `common`, then the scripts named here, in order. One request
 /// per page, and the file can be `async`: the browser's own work when the page is parsed (such
@@ -45,11 +49,9 @@ fn bundles() -> Vec<(&'static str, Vec<&'static str>)> {
         before.iter().chain(&CASE).chain(after).copied().collect()
     };
     // A draft's preview pages: `preview-case` right after `common`, so that it stands in for the
-    // API before any other part calls it; without the moves and messages, which a draft that is
-    // never sent has no use for (and the page stays under 14 KB gzipped).
+    // API before any other part calls it (the actions bundle too, which comes later).
     let preview = |before: &[&'static str], after: &[&'static str]| -> Vec<&'static str> {
-        let parts = case(&[&["preview-case"], before].concat(), after);
-        parts.into_iter().filter(|p| !matches!(*p, "case-moves" | "case-messages")).collect()
+        case(&[&["preview-case"], before].concat(), after)
     };
     vec![
         ("lists", vec!["paged", "list"]),
@@ -66,9 +68,11 @@ fn bundles() -> Vec<(&'static str, Vec<&'static str>)> {
         ("case-groups", case(&["case-groups"], &["attachments"])),
         // The preview's index, and its case pages.
         ("preview", vec![]),
+        // Without Bilagor: a preview stores nothing, so it shows a file field's label and hint
+        // but takes no file (and its forms with groups fit in 14 KB).
         ("case-preview", preview(&[], &[])),
-        ("case-files-preview", preview(&[], &["attachments"])),
-        ("case-groups-preview", preview(&["case-groups"], &["attachments"])),
+        ("case-groups-preview", preview(&["case-groups"], &[])),
+        (ON_FIRST_USE, vec!["case-send", "case-moves", "case-messages", "case-lookup"]),
     ]
 }
 
@@ -96,7 +100,7 @@ fn main() {
     let sources: Vec<(&str, String)> =
         SCRIPTS.iter().map(|&name| (name, read(&format!("{name}.js")))).collect();
     for (name, parts) in bundles() {
-        let script = minify_js(name, &bundle_source(&sources, &parts));
+        let script = minify_js(name, &bundle_source(&sources, name != ON_FIRST_USE, &parts));
         scripts.push((name, embed(&out, &fingerprint(name, "js", &script), &script)));
     }
     let early = minify_js("early-case", &read("early-case.js"));
@@ -142,14 +146,14 @@ fn embed(out: &Path, file: &str, content: &str) -> (String, String) {
     (file.to_string(), path.display().to_string())
 }
 
-/// A bundle's source: `common` and its scripts, run once the page is parsed (the file is
-/// `async`, so it may come before that).
-fn bundle_source(sources: &[(&str, String)], scripts: &[&str]) -> String {
+/// A bundle's source: `common` (if `common`) and its scripts, run once the page is parsed (the
+/// file is `async`, so it may come before that).
+fn bundle_source(sources: &[(&str, String)], common: bool, scripts: &[&str]) -> String {
     let source = |name: &str| {
         sources.iter().find(|(n, _)| *n == name).map(|(_, s)| s.as_str()).expect("a script")
     };
     let body: Vec<&str> =
-        std::iter::once("common").chain(scripts.iter().copied()).map(source).collect();
+        common.then_some("common").into_iter().chain(scripts.iter().copied()).map(source).collect();
     format!(
         "\"use strict\";\n((run) => (document.readyState === \"loading\" ? \
          addEventListener(\"DOMContentLoaded\", run) : run()))(() => {{\n{}}});\n",

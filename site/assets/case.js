@@ -5,9 +5,10 @@
 // case's history (Händelser) and write messages (Meddelanden).
 // This script is the case itself: it loads, shows, edits, saves and sends it. The rest of the
 // page is in scripts of their own, in this order in the bundle: the field checks
-// (case-fields.js) and Händelser (case-history.js) before this one; the moves confirmed in a
-// dialog (case-moves.js), Meddelanden (case-messages.js), Hämta anl-data (case-lookup.js) and
-// Bilagor (attachments.js) after it, through Elan.casePage.
+// (case-fields.js) and Händelser (case-history.js) before this one; Bilagor (attachments.js)
+// after it, through Elan.casePage. Skicka (case-send.js), the moves confirmed in a dialog
+// (case-moves.js), Meddelanden (case-messages.js) and Hämta anl-data (case-lookup.js) are a
+// bundle loaded on first use (below).
 "use strict";
 (async () => {
   const { $, $$, api, el, token, signIn, role, showErrors } = Elan;
@@ -224,6 +225,7 @@
     loaded: new Promise((resolve) => { ready = resolve; }),
     onCase: null,
     keyOf, dirty, show, render, absorb, save, check, showFailure, failed,
+    groups, editables, setEditing, showServerProblems, inSection,
   };
 
   try {
@@ -286,53 +288,33 @@
     });
   }
 
-  // Spara, then a confirmation: OK sends, Avbryt keeps the draft.
-  const confirm = $("#confirm-dialog");
-  const confirmText = $("#confirm-text");
-  confirmText.dataset.first = confirmText.textContent;
-  form.addEventListener("submit", async (event) => {
+  // Spara and Skicka, the moves confirmed in a dialog, Meddelanden and Hämta anl-data come in a
+  // bundle of their own (case-send.js, case-moves.js, case-messages.js, case-lookup.js), loaded
+  // when someone first uses one of them: the page alone stays under 14 KB gzipped. That first click or submit waits for it,
+  // then is made again, now to the bundle's own listeners.
+  let actions = null;
+  const onFirstUse = (type, selector, again) => document.addEventListener(type, (event) => {
+    const target = event.target.closest?.(selector);
+    if (!target || actions === true) return;
     event.preventDefault();
-    message.textContent = "";
-    try {
-      await save();
-    } catch (e) {
-      showFailure(e);
-      return;
-    }
-    const problems = check([...editables(), ...groups.items]);
-    if (current.problems.length) {
-      showServerProblems(current.problems);
-      message.textContent = "Anmälan är sparad men kan inte skickas förrän felen ovan är rättade.";
-      return;
-    }
-    if (problems.length) {
-      showErrors(problems.map(inSection));
-      return;
-    }
-    showErrors([]);
-    confirmText.textContent = is("returned") ? confirmText.dataset.again : confirmText.dataset.first;
-    confirm.showModal();
-  });
-  $("#confirm-cancel").addEventListener("click", () => confirm.close("cancel"));
-  $("#confirm-ok").addEventListener("click", () => confirm.close("ok"));
-  // Avbryt, Esc and the phone's back button all close the dialog without sending.
-  confirm.addEventListener("close", async () => {
-    if (confirm.returnValue !== "ok") {
-      message.textContent = is("returned")
-        ? "Anmälan är sparad men inte skickad igen (" + current.status_label + "). Skicka den när du är klar."
-        : "Anmälan är sparad men inte skickad (" + current.status_label + "). Nätbolaget kan inte se den förrän du skickar den.";
-      $("#save").focus();
-      return;
-    }
-    confirm.returnValue = "";
-    try {
-      render(await api("POST", "/cases/" + id + "/submit", { version: current.version }));
-      setEditing(false);
-      message.textContent = "Anmälan är skickad till " + companyName + (is("approved") ? " och godkändes direkt." : is("completed") ? " som färdiganmälan." : ".");
-      $("h1").focus();
-    } catch (e) {
-      failed(e);
-    }
-  });
+    event.stopImmediatePropagation();
+    if (actions) return; // on its way already, for an earlier click
+    actions = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = form.dataset.actions;
+      script.onload = resolve;
+      script.onerror = reject;
+      document.head.append(script);
+    });
+    actions.then(() => {
+      actions = true;
+      again(target);
+    }, () => {
+      actions = null; // another click tries again
+      showErrors([{ message: "Det gick inte att hämta det som behövs. Kontrollera anslutningen och försök igen." }]);
+    });
+  }, true);
+  onFirstUse("click", "button[data-action], #open-lookup", (button) => button.click());
+  onFirstUse("submit", "#case-form, #completion-form, #message-form", (f) => f.requestSubmit());
   ready(true);
 })();

@@ -219,8 +219,7 @@ impl Renderer {
             (true, _, true) => "case-groups-preview",
             (false, false, false) => "case",
             (false, true, false) => "case-files",
-            (false, false, true) => "case-preview",
-            (false, true, true) => "case-files-preview",
+            (false, _, true) => "case-preview",
         };
         let ctx = context! {
             company,

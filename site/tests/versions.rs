@@ -164,9 +164,10 @@ fn a_drafts_preview_has_an_index_and_each_case_page_with_its_banner_and_script()
     assert_eq!(form_version(&case), "3");
     assert!(owner_email_is_mandatory(&case), "the draft's fields");
     // The case bundle with the preview's script right after the common one, from the site's
-    // assets (served beside the published pages); the file fields' part where there are some.
+    // assets (served beside the published pages); no Bilagor part, since a preview stores no
+    // file.
     let (name, bundle) = script(&site, &case);
-    assert_eq!(name, "case-files-preview");
+    assert_eq!(name, "case-preview");
     let at = |words: &str| bundle.find(words).unwrap_or_else(|| panic!("{name} has {words}"));
     let (common, preview_case, checks) = (
         at("Ingen kontakt med servern"),
@@ -174,7 +175,7 @@ fn a_drafts_preview_has_an_index_and_each_case_page_with_its_banner_and_script()
         at("Kontrollsiffran i "),
     );
     assert!(common < preview_case && preview_case < checks, "common, preview-case, then the case");
-    assert!(bundle.contains("Välj en fil först"), "the attachments part");
+    assert!(!bundle.contains("Välj en fil först"), "no attachments part");
 
     let published = text(&site, "anmalan/oresundskraft/service_change/index.html");
     assert!(!published.contains("id=\"preview\""), "no banner on a published page");

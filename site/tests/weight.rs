@@ -15,12 +15,14 @@ fn gzipped(bytes: &[u8]) -> usize {
     gzip.finish().unwrap().len()
 }
 
-/// The page's bytes gzipped, and those of each `/assets/` file it loads.
+/// The page's bytes gzipped, and those of each `/assets/` file it loads; not the case page's
+/// actions (`data-actions`), which it loads only when they are first used.
 fn weight(site: &Site, html: &[u8]) -> usize {
     let text = String::from_utf8_lossy(html);
     let assets = text
-        .split("=\"/assets/")
-        .skip(1)
+        .match_indices("=\"/assets/")
+        .filter(|(at, _)| !text[..*at].ends_with("data-actions"))
+        .map(|(at, m)| &text[at + m.len()..])
         .map(|rest| &rest[..rest.find('"').unwrap()])
         .map(|file| gzipped(&site.files[&format!("assets/{file}")]));
     gzipped(html) + assets.sum::<usize>()
