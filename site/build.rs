@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// small helpers), `paged` for the lists that the server pages, and one per kind of page; the
 /// case page's in parts, one job each (`case` creates `Elan.casePage`, which the parts after it
 /// share); `preview-case` stands in for the API on a draft's preview.
-const SCRIPTS: [&str; 19] = [
+const SCRIPTS: [&str; 20] = [
     "common",
     "paged",
     "sign-in",
@@ -28,6 +28,7 @@ const SCRIPTS: [&str; 19] = [
     "attachments",
     "audit",
     "subject",
+    "firm",
     "preview-case",
     "formular",
 ];
@@ -57,6 +58,7 @@ fn bundles() -> Vec<(&'static str, Vec<&'static str>)> {
         ("lists", vec!["paged", "list"]),
         ("audit", vec!["paged", "audit"]),
         ("subject", vec!["subject"]),
+        ("firm", vec!["firm"]),
         ("new-case", vec!["new-case"]),
         ("sign-in", vec!["sign-in"]),
         ("formular", vec!["formular"]),

@@ -123,3 +123,36 @@ async fn only_the_firms_own_admin_changes_its_members(server: Server) {
 fn new_case() -> Value {
     serde_json::from_str(NEW_CASE).unwrap()
 }
+
+/// The operator's `handler put-firm` (docs/deploy.md): the id and number checked, the members
+/// added, and a second run that renames the firm keeps them.
+#[tokio::test]
+async fn handler_put_firm_registers_a_firm_and_its_first_members() {
+    use handler::store::FirmStore;
+    let dir = tempfile::tempdir().unwrap();
+    let put = |args: &[&str]| {
+        std::process::Command::new(crate::support::server::BINARY)
+            .arg("put-firm")
+            .args(args)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .env_remove("AWS_LAMBDA_RUNTIME_API")
+            .output()
+            .expect("handler put-firm runs")
+    };
+    let bad = put(&["--id", "ny_el", "--name", "Ny El AB", "--org-number", "556677-8898"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--org-number 556677-8898"));
+    let args = ["--id", "ny_el", "--org-number", "5566778899", "--member", "Chef@Ny-El.example"];
+    assert!(put(&[&args[..], &["--name", "Ny El"]].concat()).status.success());
+    let again = put(&[&args[..], &["--name", "Ny El AB"]].concat());
+    assert!(String::from_utf8_lossy(&again.stdout).contains("Ny El AB"), "{again:?}");
+    let store =
+        handler::store::sqlite::SqliteStore::open(&dir.path().join("elanmalan.sqlite3")).unwrap();
+    let (firm, member) =
+        store.firm_membership("ny_el", Some("chef@ny-el.example")).await.unwrap().unwrap();
+    assert_eq!(
+        (firm.name.as_str(), firm.org_number.as_str(), member),
+        ("Ny El AB", "556677-8899", true)
+    );
+}
