@@ -25,6 +25,9 @@ pub struct Caller {
     /// The user's e-mail address, when the identity provider gives one (on AWS a verified
     /// one): an installer's news about its cases goes there. Always exactly one address.
     pub email: Option<String>,
+    /// The name of an installer's firm (its id, for a firm that is not in the store), read with
+    /// the membership: a new case keeps it, and the caller's own cases need no second read.
+    pub firm_name: Option<String>,
     /// An admin of the org: a company admin manages the company's definitions ("Formulär"), a
     /// firm admin the firm's members ("Företag").
     pub admin: bool,
@@ -132,6 +135,7 @@ fn api_gateway_caller(parts: &Parts) -> Option<Caller> {
             .get("email")
             .filter(|_| claims.get("email_verified").is_some_and(|v| v == "true"))
             .cloned(),
+        firm_name: None,
         admin: claims.get("cognito:groups").is_some_and(|groups| {
             in_group(groups, if role == Role::Installer { FIRM_ADMIN_GROUP } else { ADMIN_GROUP })
         }),
@@ -171,8 +175,10 @@ pub async fn with_firm_checked(
         return Ok(caller);
     }
     let email = caller.email.as_deref().map(str::to_lowercase);
-    if let Some((_, false)) = store.firm_membership(&caller.org, email.as_deref()).await? {
-        caller.org.clear();
+    match store.firm_membership(&caller.org, email.as_deref()).await? {
+        Some((firm, true)) => caller.firm_name = Some(firm.name),
+        Some((_, false)) => caller.org.clear(),
+        None => caller.firm_name = Some(caller.org.clone()),
     }
     Ok(caller)
 }

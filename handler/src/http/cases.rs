@@ -66,6 +66,8 @@ impl Serialize for CaseView {
         else {
             return Err(S::Error::custom("a case is an object"));
         };
+        // `firm` ({id, name}) says it.
+        case.remove("firm_name");
         case.extend(extra);
         shown.serialize(serializer)
     }
@@ -89,6 +91,7 @@ impl JsonSchema for CaseView {
         let firm = generator.subschema_for::<FirmRef>();
         if let Some(properties) = schema.get_mut("properties").and_then(|p| p.as_object_mut()) {
             properties.insert("firm".into(), firm.into());
+            properties.remove("firm_name");
         }
         schema
     }
@@ -221,9 +224,14 @@ pub async fn view_with_firms<S: Store>(
     let unread = case.unread_for(caller.role);
     let actions = forms::words::moves(case.status, caller.role);
     let status_label = case.status.label().to_string();
-    let firm = match firms.get(&case.firm) {
-        Some(firm) => firm.clone(),
-        None => firm_ref(&state.store, &case.firm).await?,
+    // The name the case keeps, or the caller's own firm's, or one read for it.
+    let own = caller.firm_name.as_ref().filter(|_| case.firm == caller.org);
+    let firm = match (&case.firm_name, own, firms.get(&case.firm)) {
+        (Some(name), _, _) | (None, Some(name), _) => {
+            FirmRef { id: case.firm.clone(), name: name.clone() }
+        }
+        (None, None, Some(firm)) => firm.clone(),
+        (None, None, None) => firm_ref(&state.store, &case.firm).await?,
     };
     let shown = CaseShown { firm, status_label, problems, unread, actions, completion_only };
     Ok(CaseView { case, shown })
@@ -329,6 +337,7 @@ pub async fn create<S: Store>(
         at,
     );
     case.contact_email = caller.email.clone();
+    case.firm_name = caller.firm_name.clone();
     let numbering = company.clone();
     let case = state
         .store
@@ -357,8 +366,11 @@ pub async fn list<S: Store>(
         Role::NetworkCompany => state.store.company_cases(&caller.org, &filter, &page).await?,
     };
     let next_cursor = next_cursor(&page);
-    let firms =
-        firm_refs(&state.store, page.items.iter().map(|c| c.firm.clone()).collect()).await?;
+    // The names that older cases do not keep, in one read (the caller's own firm's came with
+    // its membership).
+    let unnamed = page.items.iter().filter(|c| c.firm_name.is_none());
+    let unnamed = unnamed.filter(|c| caller.firm_name.is_none() || c.firm != caller.org);
+    let firms = firm_refs(&state.store, unnamed.map(|c| c.firm.clone()).collect()).await?;
     let mut cases = Vec::with_capacity(page.items.len());
     for case in page.items.into_iter().filter(|c| caller.can_see(c)) {
         cases.push(view_with_firms(&state, &caller, case, &firms).await?);

@@ -64,6 +64,14 @@ pub async fn firm_ref(store: &impl FirmStore, id: &str) -> StoreResult<FirmRef> 
     Ok(refs.remove(id).unwrap_or_else(|| FirmRef { id: id.into(), name: id.into() }))
 }
 
+/// The firm of `case`: the name it keeps, or else the firm's name now.
+pub async fn case_firm(store: &impl FirmStore, case: &forms::Case) -> StoreResult<FirmRef> {
+    match &case.firm_name {
+        Some(name) => Ok(FirmRef { id: case.firm.clone(), name: name.clone() }),
+        None => firm_ref(store, &case.firm).await,
+    }
+}
+
 /// The ids of the firms that the Inkorg's filter `text` names: by organisation number, by a
 /// part of the name, or by id (a firm that is not in the store is known by its id only).
 pub async fn firms_matching(store: &impl FirmStore, text: &str) -> StoreResult<BTreeSet<String>> {

@@ -16,7 +16,7 @@ use super::cases::{
     view_with_firms,
 };
 use super::error::ApiError;
-use super::firms::firm_ref;
+use super::firms::case_firm;
 use crate::notify;
 use crate::store::Store;
 
@@ -78,7 +78,7 @@ async fn act<S: Store>(
     let at = now();
     let before = case.history.len();
     case.act(&form, step.action, caller.role, &caller.user, at, step.message)?;
-    let firm = firm_ref(&state.store, &case.firm).await?;
+    let firm = case_firm(&state.store, &case).await?;
     let mail = notify::notifications(&case, form.company, &firm.name, before, &state.site_url, at);
     state.store.update_case_notifying(&case, &mail).await?;
     state.mail_ready.notify_one();

@@ -95,7 +95,7 @@ pub const DEMO_FIRMS: [DemoFirm; 2] = [
     DemoFirm {
         id: "annan_el",
         name: "Annan El AB",
-        org_number: "559900-1122",
+        org_number: "559900-1129",
         registration_number: "ELS-10002",
     },
 ];

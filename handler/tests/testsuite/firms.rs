@@ -63,7 +63,7 @@ async fn the_inbox_finds_a_firm_by_name_or_organisation_number(server: Server) {
         ("556677-8899", vec![annas.clone()]),
         ("5566778899", vec![annas.clone()]),
         ("ANNAN", vec![bertils.clone()]),
-        ("559900-1122", vec![bertils.clone()]),
+        ("559900-1129", vec![bertils.clone()]),
         // A valid number of no firm, and a name of none.
         ("556074-3089", vec![]),
         ("Ingen%20sådan", vec![]),
