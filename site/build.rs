@@ -41,6 +41,11 @@ const CASE: [&str; 4] = ["checks", "case-fields", "case-history", "case"];
 /// the page has already; loaded on every page at once, the page would be over 14 KB gzipped.
 const ON_FIRST_USE: &str = "case-actions";
 
+/// Bilagor (`attachments`), which the case pages of forms with file fields load as soon as the
+/// page runs, next to the case's request, and which show once the case is there: they are not
+/// needed to draw the page, which stays under 14 KB gzipped without them. Without `common`.
+const FILES: &str = "case-files";
+
 /// What a page runs, as one file: `common`, then the scripts named here, in order. One request
 /// per page, and the file can be `async`: the browser's own work when the page is parsed (such
 /// as autofill looking at every form field, 90 ms on the slow phone) is done while the file is
@@ -63,11 +68,11 @@ fn bundles() -> Vec<(&'static str, Vec<&'static str>)> {
         ("sign-in", vec!["sign-in"]),
         ("formular", vec!["formular"]),
         ("case", case(&[], &[])),
-        // The case pages of forms with file fields (Bilagor).
-        ("case-files", case(&[], &["attachments"])),
-        // Of forms with repeatable groups or computed values (and Bilagor, which they have so far):
-        // `case-groups` before `case`, which takes it up.
-        ("case-groups", case(&["case-groups"], &["attachments"])),
+        // Bilagor, for the case pages of forms with file fields ([`FILES`]).
+        (FILES, vec!["attachments"]),
+        // Of forms with repeatable groups or computed values: `case-groups` before `case`, which
+        // takes it up.
+        ("case-groups", case(&["case-groups"], &[])),
         // The preview's index, and its case pages.
         ("preview", vec![]),
         // Without Bilagor: a preview stores nothing, so it shows a file field's label and hint
@@ -102,7 +107,7 @@ fn main() {
     let sources: Vec<(&str, String)> =
         SCRIPTS.iter().map(|&name| (name, read(&format!("{name}.js")))).collect();
     for (name, parts) in bundles() {
-        let script = minify_js(name, &bundle_source(&sources, name != ON_FIRST_USE, &parts));
+        let script = minify_js(name, &bundle_source(&sources, ![ON_FIRST_USE, FILES].contains(&name), &parts));
         scripts.push((name, embed(&out, &fingerprint(name, "js", &script), &script)));
     }
     let early = minify_js("early-case", &read("early-case.js"));

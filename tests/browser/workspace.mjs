@@ -201,7 +201,7 @@ export function lifeOfACase(viewport) {
         await page.waitForLoadState("load"); // the new page's script has run (it is async)
         await status(page).filter({ hasText: "Status: För godkännande" }).waitFor();
         // The case number in the heading area; the installer's data read-only.
-        assert.equal(await page.locator("#case-number").textContent(), "Ärendenummer: " + cases.returned.number);
+        assert.equal(await page.locator("#case-number").textContent(), "Ärendenummer: " + cases.returned.number + ", Demo El AB");
         for (const name of ["Hämta anl-data", "Redigera", "Kopiera från ägare", "Spara", "Makulera"]) {
           assert.equal(await page.getByRole("button", { name, exact: true }).count(), 0, `no ${name} for the network company`);
         }
