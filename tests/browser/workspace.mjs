@@ -263,7 +263,7 @@ export function lifeOfACase(viewport) {
       await withPage(browser, { viewport, baseURL: server.url }, async ({ page }) => {
         await signIn(page, DEMO.anna);
         const menu = page.getByRole("navigation", { name: "Huvudmeny" });
-        assert.deepEqual(await menu.getByRole("link").allTextContents(), ["Mina ärenden", "Ny anmälan"]);
+        assert.deepEqual(await menu.getByRole("link").allTextContents(), ["Mina ärenden", "Ny anmälan", "Företag"]);
         await listSays(page, /^4 ärenden/);
         const rows = await rowsOf(page);
         const row = (c) => rows.find((r) => r[1] === c.number);
