@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// small helpers), `paged` for the lists that the server pages, and one per kind of page; the
 /// case page's in parts, one job each (`case` creates `Elan.casePage`, which the parts after it
 /// share); `preview-case` stands in for the API on a draft's preview.
-const SCRIPTS: [&str; 19] = [
+const SCRIPTS: [&str; 20] = [
     "common",
     "paged",
     "sign-in",
@@ -30,6 +30,7 @@ const SCRIPTS: [&str; 19] = [
     "subject",
     "preview-case",
     "formular",
+    "customer",
 ];
 
 /// The case page's scripts: the field checks and Händelser before the case (`case`).
@@ -39,6 +40,9 @@ const CASE: [&str; 4] = ["checks", "case-fields", "case-history", "case"];
 /// behind a dialog or a form of their own, which share `Elan.casePage`. Without `common`, which
 /// the page has already; loaded on every page at once, the page would be over 14 KB gzipped.
 const ON_FIRST_USE: &str = "case-actions";
+
+/// The customer link's page: it needs nothing of `common` (sign-in, menu, the API with a token).
+const CUSTOMER: &str = "customer";
 
 /// What a page runs, as one file: `common`, then the scripts named here, in order. One request
 /// per page, and the file can be `async`: the browser's own work when the page is parsed (such
@@ -73,6 +77,8 @@ fn bundles() -> Vec<(&'static str, Vec<&'static str>)> {
         ("case-preview", preview(&[], &[])),
         ("case-groups-preview", preview(&["case-groups"], &[])),
         (ON_FIRST_USE, vec!["case-send", "case-moves", "case-messages", "case-lookup"]),
+        // The customer's page (Kundlänk): no sign-in, so not even `common`.
+        (CUSTOMER, vec!["customer"]),
     ]
 }
 
@@ -100,7 +106,10 @@ fn main() {
     let sources: Vec<(&str, String)> =
         SCRIPTS.iter().map(|&name| (name, read(&format!("{name}.js")))).collect();
     for (name, parts) in bundles() {
-        let script = minify_js(name, &bundle_source(&sources, name != ON_FIRST_USE, &parts));
+        let script = minify_js(
+            name,
+            &bundle_source(&sources, ![ON_FIRST_USE, CUSTOMER].contains(&name), &parts),
+        );
         scripts.push((name, embed(&out, &fingerprint(name, "js", &script), &script)));
     }
     let early = minify_js("early-case", &read("early-case.js"));

@@ -26,6 +26,7 @@ pub enum ErrorCode {
     InstallationNotFound,
     AttachmentNotFound,
     DefinitionsVersionNotFound,
+    CustomerLinkNotFound,
     // 403: an upload or download link that expired or is not ours
     LinkExpired,
     // 405
@@ -76,7 +77,8 @@ impl ErrorCode {
             | FormNotFound
             | InstallationNotFound
             | AttachmentNotFound
-            | DefinitionsVersionNotFound => StatusCode::NOT_FOUND,
+            | DefinitionsVersionNotFound
+            | CustomerLinkNotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             VersionConflict | AlreadyExists | NotEditable | InvalidStatus | FormNotDefined => {
                 StatusCode::CONFLICT
