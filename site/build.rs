@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// small helpers), `paged` for the lists that the server pages, and one per kind of page; the
 /// case page's in parts, one job each (`case` creates `Elan.casePage`, which the parts after it
 /// share); `preview-case` stands in for the API on a draft's preview.
-const SCRIPTS: [&str; 20] = [
+const SCRIPTS: [&str; 21] = [
     "common",
     "paged",
     "sign-in",
@@ -25,6 +25,7 @@ const SCRIPTS: [&str; 20] = [
     "case-moves",
     "case-messages",
     "case-lookup",
+    "case-link",
     "attachments",
     "audit",
     "subject",
@@ -76,7 +77,10 @@ fn bundles() -> Vec<(&'static str, Vec<&'static str>)> {
         // but takes no file (and its forms with groups fit in 14 KB).
         ("case-preview", preview(&[], &[])),
         ("case-groups-preview", preview(&["case-groups"], &[])),
-        (ON_FIRST_USE, vec!["case-send", "case-moves", "case-messages", "case-lookup"]),
+        (
+            ON_FIRST_USE,
+            vec!["case-send", "case-moves", "case-messages", "case-lookup", "case-link"],
+        ),
         // The customer's page (Kundlänk): no sign-in, so not even `common`.
         (CUSTOMER, vec!["customer"]),
     ]

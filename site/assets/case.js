@@ -77,6 +77,7 @@
     show("#decisions", may("approve"));
     show("#closing", may("close"));
     show("#withdrawing", may("withdraw"));
+    show("#kundlank", !handler && c.submitted_at);
     // The completion notice: filled in once approved, read by both sides afterwards.
     if (done) {
       const open = may("complete");
@@ -288,8 +289,9 @@
     });
   }
 
-  // Spara and Skicka, the moves confirmed in a dialog, Meddelanden and Hämta anl-data come in a
-  // bundle of their own (case-send.js, case-moves.js, case-messages.js, case-lookup.js), loaded
+  // Spara and Skicka, the moves confirmed in a dialog, Meddelanden, Hämta anl-data and Kundlänk
+  // come in a bundle of their own (case-send.js, case-moves.js, case-messages.js,
+  // case-lookup.js, case-link.js), loaded
   // when someone first uses one of them: the page alone stays under 14 KB gzipped. That first click or submit waits for it,
   // then is made again, now to the bundle's own listeners.
   let actions = null;
@@ -314,7 +316,7 @@
       showErrors([{ message: "Det gick inte att hämta det som behövs. Kontrollera anslutningen och försök igen." }]);
     });
   }, true);
-  onFirstUse("click", "button[data-action], #open-lookup", (button) => button.click());
+  onFirstUse("click", "button[data-action], #open-lookup, #kundlank", (button) => button.click());
   onFirstUse("submit", "#case-form, #completion-form, #message-form", (f) => f.requestSubmit());
   ready(true);
 })();
