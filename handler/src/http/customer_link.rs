@@ -6,10 +6,8 @@
 //! server or CDN log sees, and sends it in the body of `POST /customer-status`, so that no
 //! access log keeps it either. Logs never carry a token.
 
-use std::net::SocketAddr;
-
 use axum::Json;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -36,6 +34,13 @@ pub const STATUS_READS_PER_MINUTE: u64 = 30;
 pub struct NewCustomerLink {
     /// The customer's page, with the token after `#`.
     pub url: String,
+    #[serde(flatten)]
+    pub link: CustomerLinkInfo,
+}
+
+/// The case's link, without its address (which is not stored).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CustomerLinkInfo {
     #[serde(with = "time::serde::rfc3339")]
     #[schemars(with = "String")]
     pub created_at: OffsetDateTime,
@@ -46,15 +51,10 @@ pub struct NewCustomerLink {
     pub expires_at: OffsetDateTime,
 }
 
-/// The case's link, without its address (which is not stored).
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct CustomerLinkInfo {
-    #[serde(with = "time::serde::rfc3339")]
-    #[schemars(with = "String")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    #[schemars(with = "String")]
-    pub expires_at: OffsetDateTime,
+impl From<&CustomerLink> for CustomerLinkInfo {
+    fn from(link: &CustomerLink) -> Self {
+        CustomerLinkInfo { created_at: link.created_at, expires_at: link.expires_at }
+    }
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -119,7 +119,7 @@ pub async fn create<S: Store>(
     state.store.put_customer_link(&link).await?;
     tracing::info!(case = %case.id, "customer link made");
     let url = format!("{}/kund/#{token}", state.site_url.trim_end_matches('/'));
-    let made = NewCustomerLink { url, created_at: link.created_at, expires_at: link.expires_at };
+    let made = NewCustomerLink { url, link: CustomerLinkInfo::from(&link) };
     Ok((StatusCode::CREATED, Json(made)))
 }
 
@@ -131,9 +131,7 @@ pub async fn get<S: Store>(
 ) -> Result<Json<CustomerLinkInfo>, ApiError> {
     let case = own_case(&state, &caller, &id).await?;
     match state.store.case_customer_link(&case.id).await? {
-        Some(link) if link.expires_at > now() => {
-            Ok(Json(CustomerLinkInfo { created_at: link.created_at, expires_at: link.expires_at }))
-        }
+        Some(link) if link.expires_at > now() => Ok(Json(CustomerLinkInfo::from(&link))),
         _ => Err(link_not_found()),
     }
 }
@@ -160,7 +158,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let connected = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        // `handler serve` puts the connection's address in (the Lambda build has no such thing).
+        #[cfg(feature = "local")]
+        let connected = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        #[cfg(not(feature = "local"))]
+        let connected: Option<std::net::IpAddr> = None;
         let address = match connected {
             Some(ip) => ip.to_string(),
             None => viewer_address(parts).unwrap_or_default(),
