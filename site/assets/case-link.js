@@ -7,7 +7,7 @@
   if (!(await page?.loaded)) return;
   const { $, api, el, when } = Elan;
   const path = "/cases/" + page.id + "/customer-link";
-  const button = $("#kundlank");
+  const button = $("button[data-action=link]");
   const panel = el("div", undefined, { class: "notice", id: "kundlank-panel" });
   const said = el("p", undefined, { role: "status" });
   const url = el("input", undefined, { type: "text", id: "kundlank-url", readonly: "" });

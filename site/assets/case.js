@@ -77,7 +77,6 @@
     show("#decisions", may("approve"));
     show("#closing", may("close"));
     show("#withdrawing", may("withdraw"));
-    show("#kundlank", !handler && c.submitted_at);
     // The completion notice: filled in once approved, read by both sides afterwards.
     if (done) {
       const open = may("complete");
@@ -316,7 +315,7 @@
       showErrors([{ message: "Det gick inte att hämta det som behövs. Kontrollera anslutningen och försök igen." }]);
     });
   }, true);
-  onFirstUse("click", "button[data-action], #open-lookup, #kundlank", (button) => button.click());
+  onFirstUse("click", "button[data-action], #open-lookup", (button) => button.click());
   onFirstUse("submit", "#case-form, #completion-form, #message-form", (f) => f.requestSubmit());
   ready(true);
 })();
