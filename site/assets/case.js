@@ -291,8 +291,9 @@
     });
   }
 
-  // Spara and Skicka, the moves confirmed in a dialog, Meddelanden and Hämta anl-data come in a
-  // bundle of their own (case-send.js, case-moves.js, case-messages.js, case-lookup.js), loaded
+  // Spara and Skicka, the moves confirmed in a dialog, Meddelanden, Hämta anl-data and Kundlänk
+  // come in a bundle of their own (case-send.js, case-moves.js, case-messages.js,
+  // case-lookup.js, case-link.js), loaded
   // when someone first uses one of them: the page alone stays under 14 KB gzipped. That first click or submit waits for it,
   // then is made again, now to the bundle's own listeners.
   let actions = null;

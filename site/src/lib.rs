@@ -310,6 +310,8 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
         ("foretag/index.html", "firm.html", "firm", "firm", context! {}),
         ("formular/index.html", "formular.html", "formular", "formular", context! {}),
         ("logga-in/index.html", "sign_in.html", "sign-in", "sign-in", context! {}),
+        // A customer link's page (Kundlänk): the token after `#`.
+        ("kund/index.html", "customer.html", "customer", "customer", context! {}),
     ];
     for (path, template, name, script, ctx) in pages {
         files.insert(path.into(), renderer.page(template, name, script, ctx)?);

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::BuildError;
 
-const TEMPLATES: [(&str, &str); 11] = [
+const TEMPLATES: [(&str, &str); 12] = [
     ("layout.html", include_str!("../templates/layout.html")),
     ("cases.html", include_str!("../templates/cases.html")),
     ("inbox.html", include_str!("../templates/inbox.html")),
@@ -22,6 +22,7 @@ const TEMPLATES: [(&str, &str); 11] = [
     ("sign_in.html", include_str!("../templates/sign_in.html")),
     ("formular.html", include_str!("../templates/formular.html")),
     ("preview.html", include_str!("../templates/preview.html")),
+    ("customer.html", include_str!("../templates/customer.html")),
 ];
 
 /// The templates, loaded; blocks trimmed as in Jinja's `trim_blocks` and `lstrip_blocks`.

@@ -40,7 +40,7 @@ fn every_form_has_a_page_and_a_schema_and_assets_are_fingerprinted() {
     // The stylesheets (one for every page, one for the lists) and the scripts (one per kind of
     // page, each with the common script first; the case pages of forms with file fields have
     // their own, and so have a draft's preview pages; and the case pages' actions, loaded on
-    // first use, without it), each named by its content.
+    // first use, and the customer link's page, without it), each named by its content.
     let assets: Vec<&String> = site.files.keys().filter(|k| k.starts_with("assets/")).collect();
     let names: Vec<&str> = assets.iter().map(|a| a.split('.').next().unwrap()).collect();
     assert_eq!(
@@ -53,6 +53,7 @@ fn every_form_has_a_page_and_a_schema_and_assets_are_fingerprinted() {
             "assets/case-groups",
             "assets/case-preview",
             "assets/case",
+            "assets/customer",
             "assets/firm",
             "assets/formular",
             "assets/lists",

@@ -192,7 +192,7 @@ async fn serve_connections(
             // axum's accept: an error such as EMFILE is logged and retried a second later.
             (permit, Listener::accept(&mut listener).await)
         };
-        let (permit, (tcp, _)) = tokio::select! {
+        let (permit, (tcp, peer)) = tokio::select! {
             accepted = accepted => accepted,
             () = &mut stop => break,
         };
@@ -202,7 +202,10 @@ async fn serve_connections(
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::warn!(error = %e, "cannot set TCP_NODELAY");
         }
-        let service = TowerToHyperService::new(app.clone());
+        // Who is connected, for the caps on what anyone may ask without signing in (the
+        // customer links' reads).
+        let peer = axum::extract::ConnectInfo(peer);
+        let service = TowerToHyperService::new(app.clone().layer(axum::Extension(peer)));
         let mut stopped = stopped.clone();
         connections.spawn(async move {
             let _permit = permit;

@@ -28,6 +28,7 @@ pub enum ErrorCode {
     DefinitionsVersionNotFound,
     FirmNotFound,
     MemberNotFound,
+    CustomerLinkNotFound,
     // 403: an upload or download link that expired or is not ours
     LinkExpired,
     // 405
@@ -80,7 +81,8 @@ impl ErrorCode {
             | AttachmentNotFound
             | DefinitionsVersionNotFound
             | FirmNotFound
-            | MemberNotFound => StatusCode::NOT_FOUND,
+            | MemberNotFound
+            | CustomerLinkNotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             VersionConflict | AlreadyExists | NotEditable | InvalidStatus | FormNotDefined => {
                 StatusCode::CONFLICT

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod body;
 mod cases;
 mod company_pages;
+pub mod customer_link;
 mod data_subject;
 pub mod definitions;
 pub mod error;
@@ -156,6 +157,13 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/cases/{id}/close", post(moves::close::<S>))
         .route("/cases/{id}/messages", post(messages::write::<S>))
         .route("/cases/{id}/read", post(messages::read::<S>))
+        .route(
+            "/cases/{id}/customer-link",
+            post(customer_link::create::<S>)
+                .get(customer_link::get::<S>)
+                .delete(customer_link::remove::<S>),
+        )
+        .route("/customer-status", post(customer_link::status::<S>))
         .route("/cases/{id}/attachments", post(attachments::start::<S>).get(attachments::list::<S>))
         .route(
             "/cases/{id}/attachments/{attachment}",

@@ -568,6 +568,60 @@ pub trait FirmStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<bool>> + Send;
 }
 
+/// A customer link ("Kundlänk"): a case's status for its customer, without sign-in, at an
+/// address with a secret token. The store keeps only the token's SHA-256 ([`token_hash`]),
+/// never the token. A case has at most one link; a new one replaces it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerLink {
+    pub case_id: String,
+    /// The SHA-256 of the token, base64url without padding.
+    pub token_hash: String,
+    pub created_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// It works until then at the latest (`forms::customer::link_expiry`); DynamoDB's TTL
+    /// removes it after.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// The store's key of a customer link's token: its SHA-256, base64url without padding.
+pub fn token_hash(token: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(token.as_bytes()))
+}
+
+/// The cases' customer links, and the counter that caps how often they are read.
+pub trait CustomerLinkStore: Send + Sync {
+    /// Stores `link` as its case's link, replacing the case's earlier link, which stops
+    /// working at once.
+    fn put_customer_link(
+        &self,
+        link: &CustomerLink,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The link whose token has this hash, if there is one (expired or not: the caller looks
+    /// at `expires_at`).
+    fn customer_link(
+        &self,
+        token_hash: &str,
+    ) -> impl Future<Output = StoreResult<Option<CustomerLink>>> + Send;
+
+    /// The case's link, if it has one.
+    fn case_customer_link(
+        &self,
+        case_id: &str,
+    ) -> impl Future<Output = StoreResult<Option<CustomerLink>>> + Send;
+
+    /// Removes the case's link (revoked, or the case's data removed); none is no error.
+    fn remove_customer_link(&self, case_id: &str) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Counts one use against `used.cap`: `CapReached(0)` when it is at its cap, and then
+    /// nothing is counted (the same counters as [`AuditStore::record_lookup`]'s).
+    fn count_use(&self, used: &CappedUse) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
 /// Fixed-width UTC timestamp whose string order is time order (used as a sort key by both
 /// adapters). Nanoseconds, so nothing is rounded away.
 pub fn sortable_time(at: OffsetDateTime) -> String {
@@ -581,7 +635,15 @@ pub fn sortable_time(at: OffsetDateTime) -> String {
 
 /// Everything the handler needs from a store.
 pub trait Store:
-    CaseStore + RegistryStore + AuditStore + OutboxStore + DefinitionStore + FirmStore + Clone + 'static
+    CaseStore
+    + RegistryStore
+    + AuditStore
+    + OutboxStore
+    + DefinitionStore
+    + FirmStore
+    + CustomerLinkStore
+    + Clone
+    + 'static
 {
 }
 
@@ -592,6 +654,7 @@ impl<T> Store for T where
         + OutboxStore
         + DefinitionStore
         + FirmStore
+        + CustomerLinkStore
         + Clone
         + 'static
 {

@@ -17,6 +17,7 @@ mod compression;
 mod concurrent_edits;
 mod conditional_fields;
 mod corrupt_documents;
+mod customer_link;
 mod customers_rights;
 mod definitions_cli;
 mod disk_faults;

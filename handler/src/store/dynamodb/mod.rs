@@ -6,6 +6,8 @@
 //! - registry: PK `REG#<company>#EAN#<ean>`, SK `REG`; GSI1 `REG#<company>` / `<ean>` (to
 //!   count); GSI3 `REG#<company>#METER#<meter>` / `<ean>` (lookup by meter number).
 //! - audit: PK `AUDIT#<company>#<yyyy-mm-dd>`, SK `<at>#<id>`, `ttl` = at + 400 days.
+//! - customer link: PK `LINK#<token hash>`, SK `LINK`, and the case's `CASE#<id>`, SK `LINK`
+//!   (which link it has), both with `ttl` = the link's expiry (`customer_links.rs`).
 //! - usage counter (and a refusal's once-marker): PK `USE#<key>`, SK `USE`, `count`, `ttl` =
 //!   first use + the counter's lifetime.
 //! - definitions version: PK `DEFS#<company>`, SK `VERSION#<version, 10 digits>`; its
@@ -21,6 +23,7 @@
 
 mod audit;
 mod cases;
+mod customer_links;
 mod definitions;
 mod firms;
 mod items;

@@ -21,6 +21,7 @@ use super::{
 
 mod audit;
 mod cases;
+mod customer_links;
 mod definitions;
 mod firms;
 mod outbox;

@@ -50,6 +50,7 @@ async fn all_pages<T>(
 
 mod audit;
 mod cases;
+mod customer_links;
 mod definitions;
 mod firms;
 mod outbox;
