@@ -52,10 +52,6 @@ impl Definitions {
         job_type: &str,
         network_area: &str,
     ) -> Result<Form<'_>, Vec<Problem>> {
-        let unknown = |field: &str, message: &str| {
-            let code = ProblemCode::InvalidChoice;
-            vec![Problem { field: field.into(), code, message: message.into() }]
-        };
         let company = self
             .company(company)
             .ok_or_else(|| unknown("company", "Välj ett nätbolag i listan."))?;
@@ -123,10 +119,6 @@ impl Definitions {
         installation_type: &str,
         job_type: &str,
     ) -> Result<Form<'_>, Vec<Problem>> {
-        let unknown = |field: &str, message: &str| {
-            let code = ProblemCode::InvalidChoice;
-            vec![Problem { field: field.into(), code, message: message.into() }]
-        };
         let form = self.form(&company.id, installation_type).ok_or_else(|| {
             unknown("installation_type", "Välj en installationstyp som nätbolaget erbjuder.")
         })?;
@@ -188,6 +180,11 @@ impl Company {
             ),
         })
     }
+}
+
+/// A choice of a new case that is not on offer, naming its field.
+fn unknown(field: &str, message: &str) -> Vec<Problem> {
+    vec![Problem { field: field.into(), code: ProblemCode::InvalidChoice, message: message.into() }]
 }
 
 #[cfg(test)]

@@ -58,6 +58,18 @@ async function counter(app) {
   };
 }
 
+/** Anna, signed in at 320 px, counted from her click on "Ny anmälan". */
+async function toNewCase() {
+  const app = await openPage(browser, { viewport: NARROW, baseURL: server.url });
+  const { page } = app;
+  const count = await counter(app);
+  await signIn(page, DEMO.anna);
+  await count.reset();
+  await count.click(page.getByRole("main").getByRole("link", { name: "Ny anmälan" }), "Ny anmälan");
+  await page.waitForLoadState("load");
+  return { app, page, count };
+}
+
 const field = (page, section, label) => page.getByRole("group", { name: section, exact: true }).getByLabel(label);
 
 /** From the case page, in edit mode with the registry's data: the rest of the notice, sent. */
@@ -87,14 +99,8 @@ describe("sending a Servisändring, clicks and selects counted (320 px)", () => 
   let today;
 
   test("today's path: Nätbolag, Nätområde and Hämta anl-data", async (t) => {
-    const app = await openPage(browser, { viewport: NARROW, baseURL: server.url });
-    const { page } = app;
+    const { app, page, count } = await toNewCase();
     try {
-      const count = await counter(app);
-      await signIn(page, DEMO.anna);
-      await count.reset();
-      await count.click(page.getByRole("main").getByRole("link", { name: "Ny anmälan" }), "Ny anmälan");
-      await page.waitForLoadState("load");
       await count.select(page.getByLabel("Nätbolag"), "Öresundskraft", "Nätbolag");
       await count.select(page.getByLabel("Installationstyp"), "Servisändring", "Installationstyp");
       await count.select(page.getByLabel("Jobbtyp"), "Flytt av servis", "Jobbtyp");
@@ -118,14 +124,8 @@ describe("sending a Servisändring, clicks and selects counted (320 px)", () => 
   });
 
   test(`from the Anläggnings-ID (EAN): at most ${GOAL}`, async (t) => {
-    const app = await openPage(browser, { viewport: NARROW, baseURL: server.url });
-    const { page } = app;
+    const { app, page, count } = await toNewCase();
     try {
-      const count = await counter(app);
-      await signIn(page, DEMO.anna);
-      await count.reset();
-      await count.click(page.getByRole("main").getByRole("link", { name: "Ny anmälan" }), "Ny anmälan");
-      await page.waitForLoadState("load");
       // An unknown prefix is refused on the page, naming the field.
       const ean = page.getByLabel("Anläggnings-ID (EAN)");
       await ean.fill("735999555000000018");
