@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// small helpers), `paged` for the lists that the server pages, and one per kind of page; the
 /// case page's in parts, one job each (`case` creates `Elan.casePage`, which the parts after it
 /// share); `preview-case` stands in for the API on a draft's preview.
-const SCRIPTS: [&str; 20] = [
+const SCRIPTS: [&str; 21] = [
     "common",
     "paged",
     "sign-in",
@@ -29,6 +29,7 @@ const SCRIPTS: [&str; 20] = [
     "attachments",
     "audit",
     "subject",
+    "firm",
     "preview-case",
     "formular",
 ];
@@ -58,6 +59,7 @@ fn bundles() -> Vec<(&'static str, Vec<&'static str>)> {
         ("lists", vec!["paged", "list"]),
         ("audit", vec!["paged", "audit"]),
         ("subject", vec!["subject"]),
+        ("firm", vec!["firm"]),
         ("new-case", vec!["checks", "new-case"]),
         ("sign-in", vec!["sign-in"]),
         ("formular", vec!["formular"]),

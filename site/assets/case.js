@@ -69,7 +69,7 @@
     const next = !handler && words.guidance[c.status];
     status.textContent = "Status: " + c.status_label + (next ? ". " + next : "");
     const number = $("#case-number");
-    number.replaceChildren("Ärendenummer: ", el("strong", c.number));
+    number.replaceChildren("Ärendenummer: ", el("strong", c.number), ", " + c.firm.name);
     number.hidden = !c.number;
     document.title = (c.number ? c.number + " " : "") + document.title.replace(/^[^ ]+-\d{4}-\d+ /, "");
     show("#toolbar", editable);

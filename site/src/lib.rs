@@ -305,6 +305,7 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
             context! { words_json => pages::json_data(&pages::identity_sections(defs)) },
         ),
         ("ny/index.html", "new_case.html", "new-case", "new-case", context! {}),
+        ("foretag/index.html", "firm.html", "firm", "firm", context! {}),
         ("formular/index.html", "formular.html", "formular", "formular", context! {}),
         ("logga-in/index.html", "sign_in.html", "sign-in", "sign-in", context! {}),
     ];

@@ -53,6 +53,7 @@ fn every_form_has_a_page_and_a_schema_and_assets_are_fingerprinted() {
             "assets/case-groups",
             "assets/case-preview",
             "assets/case",
+            "assets/firm",
             "assets/formular",
             "assets/lists",
             "assets/lists",

@@ -26,6 +26,8 @@ pub enum ErrorCode {
     InstallationNotFound,
     AttachmentNotFound,
     DefinitionsVersionNotFound,
+    FirmNotFound,
+    MemberNotFound,
     // 403: an upload or download link that expired or is not ours
     LinkExpired,
     // 405
@@ -78,7 +80,9 @@ impl ErrorCode {
             | FormNotFound
             | InstallationNotFound
             | AttachmentNotFound
-            | DefinitionsVersionNotFound => StatusCode::NOT_FOUND,
+            | DefinitionsVersionNotFound
+            | FirmNotFound
+            | MemberNotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             VersionConflict | AlreadyExists | NotEditable | InvalidStatus | FormNotDefined => {
                 StatusCode::CONFLICT

@@ -11,6 +11,7 @@ mod company_pages;
 mod data_subject;
 pub mod definitions;
 pub mod error;
+mod firms;
 mod forms;
 mod lookup;
 mod messages;
@@ -160,6 +161,9 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
             "/cases/{id}/attachments/{attachment}",
             put(attachments::confirm::<S>).delete(attachments::remove::<S>),
         )
+        .route("/firm", get(firms::get::<S>))
+        .route("/firm/members", post(firms::add_member::<S>))
+        .route("/firm/members/{email}", axum::routing::delete(firms::remove_member::<S>))
         .route("/data-subject/cases", post(data_subject::cases::<S>))
         .route("/data-subject/export", post(data_subject::export::<S>))
         .route("/data-subject/erase", post(data_subject::erase::<S>))

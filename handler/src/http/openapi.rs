@@ -13,10 +13,12 @@ use super::definitions::{
     ChangesView, DefinitionsView, NewVersion, PublishRequest, PublishedView, VersionView,
 };
 use super::error::ErrorBody;
+use super::firms::{FirmView, NewMember};
 use super::lookup::{LookupAnswer, LookupRequest};
 use super::messages::MessageRequest;
 use super::moves::{CompletionRequest, DecisionRequest};
 use super::previews::{TryAnswer, TryRequest};
+use crate::store::FirmMember;
 
 struct Components {
     requests: SchemaGenerator,
@@ -341,6 +343,7 @@ pub fn document() -> Value {
         "responses": operation("", None, ("200", json!({"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}})), &["400", "401", "403", "422"])["responses"].clone()
     }}));
     definitions_paths(&mut c, &mut paths);
+    firm_paths(&mut c, &mut paths);
 
     c.answers.subschema_for::<ErrorBody>();
     let mut schemas = c.requests.take_definitions(true);
@@ -360,4 +363,17 @@ pub fn document() -> Value {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
         }
     })
+}
+
+/// The installer's firm ("Företag") and its members (docs/api.md, "Installer firms").
+fn firm_paths(c: &mut Components, paths: &mut Map<String, Value>) {
+    paths.insert("/firm".into(), json!({"get": operation("The caller's firm: id, name, organisation number, registration number and members (installer; 404 for a firm not in the store)", None, ("200", c.answer::<FirmView>("The firm")), &["401", "403", "404"])}));
+    let new_member = c.request::<NewMember>();
+    paths.insert("/firm/members".into(), json!({"post": operation("Add a colleague by the e-mail address they sign in with (the firm's admin); they see the firm's cases from their next request", Some(new_member), ("201", c.answer::<FirmMember>("The member")), &BODY_ERRORS)}));
+    let email =
+        json!([{"name": "email", "in": "path", "required": true, "schema": {"type": "string"}}]);
+    paths.insert("/firm/members/{email}".into(), json!({
+        "parameters": email,
+        "delete": operation("Remove a colleague (the firm's admin; not oneself): they lose the firm's cases at once", None, ("204", json!({"description": "Removed"})), &["401", "403", "404"])
+    }));
 }

@@ -503,6 +503,71 @@ pub trait DefinitionStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<Vec<Publication>>> + Send;
 }
 
+/// An installer firm: the registered installation firm that answers for its installations
+/// (elsäkerhetslagen). Firms not in the store are known only by the id in their users' sign-in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Firm {
+    pub id: String,
+    pub name: String,
+    /// `NNNNNN-NNNN`, its check digit checked (`forms::formats::normalize_org_number`).
+    pub org_number: String,
+    /// Its registration number at Elsäkerhetsverket, if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_number: Option<String>,
+}
+
+/// A colleague at a firm: who may work with the firm's cases, known by the e-mail address they
+/// sign in with (lower case).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct FirmMember {
+    pub firm: String,
+    pub email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub added_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
+    pub added_at: OffsetDateTime,
+}
+
+/// The installer firms and their colleagues.
+pub trait FirmStore: Send + Sync {
+    /// Stores a firm, or replaces the one with its id (the operator's `handler firm put`, the
+    /// demo data).
+    fn put_firm(&self, firm: &Firm) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The firms with these ids that the store has, by id.
+    fn firms_by_id(
+        &self,
+        ids: &BTreeSet<String>,
+    ) -> impl Future<Output = StoreResult<Vec<Firm>>> + Send;
+
+    /// Every firm, by id (to find a firm by its name or organisation number).
+    fn all_firms(&self) -> impl Future<Output = StoreResult<Vec<Firm>>> + Send;
+
+    /// The firm `firm`, if the store has it, and whether `email` (lower case) is among its
+    /// members: one read, made for every request of an installer.
+    fn firm_membership(
+        &self,
+        firm: &str,
+        email: Option<&str>,
+    ) -> impl Future<Output = StoreResult<Option<(Firm, bool)>>> + Send;
+
+    /// The firm's members, by e-mail address.
+    fn firm_members(&self, firm: &str)
+    -> impl Future<Output = StoreResult<Vec<FirmMember>>> + Send;
+
+    /// Adds a member; `AlreadyExists` when the address is a member already.
+    fn add_firm_member(&self, member: &FirmMember) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Removes a member; whether there was one.
+    fn remove_firm_member(
+        &self,
+        firm: &str,
+        email: &str,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+}
+
 /// Fixed-width UTC timestamp whose string order is time order (used as a sort key by both
 /// adapters). Nanoseconds, so nothing is rounded away.
 pub fn sortable_time(at: OffsetDateTime) -> String {
@@ -516,11 +581,18 @@ pub fn sortable_time(at: OffsetDateTime) -> String {
 
 /// Everything the handler needs from a store.
 pub trait Store:
-    CaseStore + RegistryStore + AuditStore + OutboxStore + DefinitionStore + Clone + 'static
+    CaseStore + RegistryStore + AuditStore + OutboxStore + DefinitionStore + FirmStore + Clone + 'static
 {
 }
 
 impl<T> Store for T where
-    T: CaseStore + RegistryStore + AuditStore + OutboxStore + DefinitionStore + Clone + 'static
+    T: CaseStore
+        + RegistryStore
+        + AuditStore
+        + OutboxStore
+        + DefinitionStore
+        + FirmStore
+        + Clone
+        + 'static
 {
 }

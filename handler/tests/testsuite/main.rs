@@ -24,6 +24,7 @@ mod dynamodb_round_trips;
 mod email_addresses;
 mod errors;
 mod faults;
+mod firms;
 mod infra;
 mod installers_walk;
 mod lambda;

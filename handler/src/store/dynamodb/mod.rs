@@ -11,6 +11,8 @@
 //! - definitions version: PK `DEFS#<company>`, SK `VERSION#<version, 10 digits>`; its
 //!   publication: same PK, SK `PUBLISHED#<at>#<version, 10 digits>`; the published version:
 //!   PK `DEFS#POINTERS`, SK `<company>`, `version` (every company's in one partition).
+//! - installer firm: PK `FIRMS`, SK `<id>` (every firm in one partition); its member: PK
+//!   `FIRM#<id>`, SK `MEMBER#<email>`.
 //!
 //! Every item keeps its value as JSON in `doc`; times in keys are fixed-width UTC strings so
 //! that string order is time order. Writes replace whole items (PutItem), so index keys an item
@@ -20,6 +22,7 @@
 mod audit;
 mod cases;
 mod definitions;
+mod firms;
 mod items;
 mod outbox;
 mod registry;

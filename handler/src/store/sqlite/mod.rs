@@ -22,6 +22,7 @@ use super::{
 mod audit;
 mod cases;
 mod definitions;
+mod firms;
 mod outbox;
 mod registry;
 mod schema;

@@ -71,6 +71,17 @@ CREATE TABLE IF NOT EXISTS definition_publications (
     doc     TEXT NOT NULL,
     PRIMARY KEY (company, at, version)
 ) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS firms (
+    id  TEXT PRIMARY KEY,
+    doc TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS firm_members (
+    firm  TEXT NOT NULL,
+    email TEXT NOT NULL,
+    doc   TEXT NOT NULL,
+    PRIMARY KEY (firm, email)
+) WITHOUT ROWID;
 ";
 
 /// The columns the lists filter, search and page by (schema version 2), and their indexes.

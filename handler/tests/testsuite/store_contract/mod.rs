@@ -51,6 +51,7 @@ async fn all_pages<T>(
 mod audit;
 mod cases;
 mod definitions;
+mod firms;
 mod outbox;
 mod registry;
 mod retention;
