@@ -52,7 +52,7 @@ pub enum ErrorCode {
     InvalidRange,
     NumberMissing,
     InvalidEan,
-    /// "Start from the EAN": no company's prefix or no registry row has the anläggnings-ID.
+    // "Start from the EAN": no company's prefix or no registry row has the anläggnings-ID.
     UnknownEan,
     InvalidMeterNumber,
     MeterNumberAmbiguous,
