@@ -45,8 +45,6 @@ async fn lookups_are_rate_limited_per_user() {
     lookup(&bertil, &other, json!({"version": 1, "meter_number": meter})).await.expect(200);
 }
 
-/// A second installer at Demo El AB: the firm's cap is shared with Anna.
-
 /// `handler serve` on SQLite whose Öresundskraft has these `[lookup_limits]`.
 fn server_with_limits(limits: &str) -> Server {
     server_with_limits_on("sqlite", limits)
