@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// small helpers), `paged` for the lists that the server pages, and one per kind of page; the
 /// case page's in parts, one job each (`case` creates `Elan.casePage`, which the parts after it
 /// share); `preview-case` stands in for the API on a draft's preview.
-const SCRIPTS: [&str; 22] = [
+const SCRIPTS: [&str; 23] = [
     "common",
     "paged",
     "sign-in",
@@ -21,6 +21,7 @@ const SCRIPTS: [&str; 22] = [
     "case-fields",
     "case-groups",
     "case",
+    "case-open",
     "case-send",
     "case-moves",
     "case-messages",
@@ -68,15 +69,16 @@ fn bundles() -> Vec<(&'static str, Vec<&'static str>)> {
         ("audit", vec!["paged", "audit"]),
         ("subject", vec!["subject"]),
         ("firm", vec!["firm"]),
-        ("new-case", vec!["new-case"]),
+        ("new-case", vec!["checks", "new-case"]),
         ("sign-in", vec!["sign-in"]),
         ("formular", vec!["formular"]),
-        ("case", case(&[], &[])),
+        // `case-open` only on the real case pages: a preview has no drafts from "Ny anmälan".
+        ("case", case(&[], &["case-open"])),
         // Bilagor, for the case pages of forms with file fields ([`FILES`]).
         (FILES, vec!["attachments"]),
         // Of forms with repeatable groups or computed values: `case-groups` before `case`, which
         // takes it up.
-        ("case-groups", case(&["case-groups"], &[])),
+        ("case-groups", case(&["case-groups"], &["case-open"])),
         // The preview's index, and its case pages.
         ("preview", vec![]),
         // Without Bilagor: a preview stores nothing, so it shows a file field's label and hint

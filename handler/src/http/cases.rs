@@ -20,17 +20,114 @@ use super::auth::Caller;
 use super::body::{JsonBody, Params, whole_number};
 use super::error::{ApiError, ErrorCode};
 use super::firms::{FirmRef, firm_ref, firm_refs};
+use super::lookup;
 use crate::store::{CaseQuery, Page, PageRequest, Store, is_case_id, is_list_key, new_case_id};
 
 pub type ApiResult<T> = Result<Json<T>, ApiError>;
 
-#[derive(Debug, Deserialize, JsonSchema)]
+/// A new draft, in one of two shapes ([`NewCaseShape`] is what the OpenAPI document shows):
+/// by its network company and network area, or from its anläggnings-ID ("Start from the EAN").
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewCase {
-    pub company: String,
+    pub company: Option<String>,
     pub installation_type: String,
     pub job_type: String,
-    pub network_area: String,
+    pub network_area: Option<String>,
+    pub ean: Option<String>,
+}
+
+/// The two shapes of a new case, for the OpenAPI document.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum NewCaseShape {
+    ByCompany(NewCaseByCompany),
+    FromEan(NewCaseFromEan),
+}
+
+/// The network company and network area chosen ("Nätbolag", "Nätområde").
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct NewCaseByCompany {
+    company: String,
+    installation_type: String,
+    job_type: String,
+    network_area: String,
+}
+
+/// Started from the anläggnings-ID: its GSRN prefix names the network company, the registry
+/// the network area, and the lookup is applied to the new draft (audited and counted like any
+/// lookup; 429 at a cap, and then no case is kept). An anläggnings-ID that no company or
+/// registry knows is a 422 naming `ean`.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct NewCaseFromEan {
+    /// 18 digits (spaces are ignored).
+    ean: String,
+    installation_type: String,
+    job_type: String,
+}
+
+impl JsonSchema for NewCase {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "NewCase".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        NewCaseShape::json_schema(generator)
+    }
+}
+
+/// Where a new case's network company and network area come from.
+enum Start {
+    Chosen { company: String, network_area: String },
+    Ean(String),
+}
+
+impl NewCase {
+    /// The shape the body has; a 422 for both shapes at once or neither.
+    fn start(&mut self) -> Result<Start, ApiError> {
+        let problem = |field: &str, code, message: &str| Problem {
+            field: field.into(),
+            code,
+            message: message.into(),
+        };
+        match (self.company.take(), self.network_area.take(), self.ean.take()) {
+            (Some(company), Some(network_area), None) => {
+                Ok(Start::Chosen { company, network_area })
+            }
+            (None, None, Some(ean)) => Ok(Start::Ean(ean)),
+            (company, network_area, Some(_)) => {
+                let message = "Ange antingen ean eller company och network_area, inte båda.";
+                let fields =
+                    [("company", company.is_some()), ("network_area", network_area.is_some())]
+                        .into_iter()
+                        .filter(|(_, given)| *given)
+                        .map(|(field, _)| problem(field, ProblemCode::UnknownField, message))
+                        .collect();
+                Err(ApiError::new(ErrorCode::InvalidBody, message).with_fields(fields))
+            }
+            (company, network_area, None) => {
+                let message = "Ange ean (Anläggnings-ID), eller company och network_area \
+                               (Nätbolag och Nätområde).";
+                let missing: Vec<Problem> =
+                    [("company", company.is_none()), ("network_area", network_area.is_none())]
+                        .into_iter()
+                        .filter(|(_, missing)| *missing)
+                        .map(|(field, _)| problem(field, ProblemCode::Required, message))
+                        .collect();
+                let fields = if company.is_none() && network_area.is_none() {
+                    vec![problem("ean", ProblemCode::Required, message)]
+                } else {
+                    missing
+                };
+                Err(ApiError::new(ErrorCode::InvalidBody, message).with_fields(fields))
+            }
+        }
+    }
 }
 
 /// A case as the API shows it: the stored case, with its firm's name (CONTRACT section 6), its
@@ -314,25 +411,42 @@ pub fn choice_refused(problems: Vec<Problem>) -> ApiError {
 pub async fn create<S: Store>(
     State(state): State<AppState<S>>,
     caller: Caller,
-    JsonBody(new): JsonBody<NewCase>,
+    JsonBody(mut new): JsonBody<NewCase>,
 ) -> Result<(StatusCode, Json<CaseView>), ApiError> {
     if caller.role != Role::Installer {
         return Err(ApiError::forbidden("Bara installatörer skapar anmälningar."));
     }
-    let firm = caller.firm()?.to_string();
+    // Only a member of a firm makes a case, whichever its shape: checked before anything else.
+    caller.firm()?;
+    let (company, network_area) = match new.start()? {
+        Start::Chosen { company, network_area } => (company, network_area),
+        Start::Ean(ean) => return create_from_ean(&state, &caller, new, &ean).await,
+    };
     let form = state
         .definitions()
-        .new_case_form(&new.company, &new.installation_type, &new.job_type, &new.network_area)
+        .new_case_form(&company, &new.installation_type, &new.job_type, &network_area)
         .map_err(choice_refused)?;
+    let case = create_draft(&state, &caller, &form, new.job_type, network_area).await?;
+    Ok((StatusCode::CREATED, Json(view(&state, &caller, case).await?)))
+}
+
+/// A new draft of `form`, numbered and stored.
+async fn create_draft<S: Store>(
+    state: &AppState<S>,
+    caller: &Caller,
+    form: &Form<'_>,
+    job_type: String,
+    network_area: String,
+) -> Result<Case, ApiError> {
     let company = form.company;
     let at = now();
     let mut case = Case::new_draft(
         new_case_id(&company.id),
         String::new(),
-        &form,
-        new.job_type,
-        new.network_area,
-        firm,
+        form,
+        job_type,
+        network_area,
+        caller.firm()?.to_string(),
         caller.user.clone(),
         at,
     );
@@ -344,7 +458,66 @@ pub async fn create<S: Store>(
         .create_numbered_case(case, move |n| numbering.case_number(at.year(), n))
         .await?;
     tracing::info!(case = %case.id, company = %case.company, "case created");
-    Ok((StatusCode::CREATED, Json(view(&state, &caller, case).await?)))
+    Ok(case)
+}
+
+/// "Start from the EAN": the company that the anläggnings-ID's prefix names, the network area
+/// that its registry names, and the lookup applied as "Hämta anl-data" applies it. Everything
+/// that can refuse the case is checked before anything is written; a lookup refused at a cap
+/// (429) takes the new draft away again.
+async fn create_from_ean<S: Store>(
+    state: &AppState<S>,
+    caller: &Caller,
+    new: NewCase,
+    ean: &str,
+) -> Result<(StatusCode, Json<CaseView>), ApiError> {
+    let ean = forms::formats::normalize_gsrn(ean);
+    let definitions = state.served();
+    let form = definitions
+        .new_case_form_by_ean(&ean, &new.installation_type, &new.job_type)
+        .map_err(|problems| match problems.first().map(|p| p.field.as_str()) {
+            Some("ean") => unknown_ean(problems),
+            _ => choice_refused(problems),
+        })?;
+    let query = form.lookup_query(Some(&ean), None)?;
+    let found = lookup::read_registry(&state.store, &form.company.id, &query).await?;
+    let Some(installation) = &found.0 else {
+        let problem = Problem {
+            field: "ean".into(),
+            code: ProblemCode::NotOffered,
+            message: format!(
+                "Anläggnings-ID (EAN) finns inte i {}s register. Kontrollera numret mot kundens \
+                 elräkning, eller välj nätbolag och fyll i uppgifterna själv.",
+                form.company.name
+            ),
+        };
+        return Err(unknown_ean(vec![problem]));
+    };
+    let area =
+        form.company.registry_network_area(installation).map_err(|p| unknown_ean(vec![p]))?;
+    let case = create_draft(state, caller, &form, new.job_type, area.id.clone()).await?;
+    let ask = lookup::Ask { query, overwrite: true, apply: true };
+    let id = case.id.clone();
+    match lookup::look_up(state, caller, case, &form, &ask, found).await {
+        Ok(answer) => Ok((StatusCode::CREATED, Json(answer.case))),
+        Err(refused) => {
+            // A draft the installer was not told of would only be in the way of the next try.
+            if let Err(e) = state.store.remove_case(&id).await {
+                tracing::warn!(case = %id, reason = %e, "could not remove a draft whose lookup failed");
+            }
+            Err(refused)
+        }
+    }
+}
+
+/// An anläggnings-ID that no company's prefix or registry knows, or that is no anläggnings-ID.
+fn unknown_ean(problems: Vec<Problem>) -> ApiError {
+    let code = match problems.first().map(|p| p.code) {
+        Some(ProblemCode::InvalidFormat | ProblemCode::InvalidCheckDigit) => ErrorCode::InvalidEan,
+        _ => ErrorCode::UnknownEan,
+    };
+    let message = problems.first().map(|p| p.message.clone()).unwrap_or_default();
+    ApiError::new(code, message).with_fields(problems)
 }
 
 pub async fn list<S: Store>(

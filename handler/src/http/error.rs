@@ -53,6 +53,8 @@ pub enum ErrorCode {
     InvalidRange,
     NumberMissing,
     InvalidEan,
+    // "Start from the EAN": no company's prefix or no registry row has the anläggnings-ID.
+    UnknownEan,
     InvalidMeterNumber,
     MeterNumberAmbiguous,
     EanMeterMismatch,
@@ -91,8 +93,8 @@ impl ErrorCode {
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             InvalidBody | InvalidFields | ValidationFailed | UnknownChoice | UnknownStatus
             | UnknownUser | InvalidDate | InvalidRange | NumberMissing | InvalidEan
-            | InvalidMeterNumber | MeterNumberAmbiguous | EanMeterMismatch | MessageRequired
-            | MessageTooLong | InvalidAttachment | DefinitionsInvalid => {
+            | UnknownEan | InvalidMeterNumber | MeterNumberAmbiguous | EanMeterMismatch
+            | MessageRequired | MessageTooLong | InvalidAttachment | DefinitionsInvalid => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             RateLimited => StatusCode::TOO_MANY_REQUESTS,

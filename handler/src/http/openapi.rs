@@ -245,9 +245,13 @@ pub fn document() -> Value {
         "get": public(operation("JSON Schema (Draft 2020-12) of a form's fields", None, ("200", json!({"description": "The schema", "content": {"application/json": {"schema": {"type": "object"}}}})), &["404"]))
     }));
     let new_case = c.request::<NewCase>();
+    // A case started from its anläggnings-ID is looked up, and lookups have caps.
+    let mut lookup_errors = BODY_ERRORS.to_vec();
+    lookup_errors.push("429");
+
     let status = c.answers.subschema_for::<forms::Status>();
     paths.insert("/cases".into(), json!({
-        "post": operation("Create a draft (installer)", Some(new_case), ("201", c.answer::<CaseView>("The new draft")), &BODY_ERRORS),
+        "post": operation("Create a draft (installer): by company and network area, or from the anläggnings-ID with the lookup applied", Some(new_case), ("201", c.answer::<CaseView>("The new draft")), &lookup_errors),
         "get": {
             "parameters": list_parameters(status),
             "summary": "The firm's cases (installer) or the company's cases that are not drafts (network company)",
@@ -261,8 +265,6 @@ pub fn document() -> Value {
         "patch": with_case(&mut c, "Set fields (installer; null clears)", edit)
     }));
     let lookup = c.request::<LookupRequest>();
-    let mut lookup_errors = BODY_ERRORS.to_vec();
-    lookup_errors.push("429");
     paths.insert("/cases/{id}/lookup".into(), json!({
         "parameters": id,
         "post": operation("Hämta anl-data: find the installation by EAN or meter number and merge it", Some(lookup), ("200", c.answer::<LookupAnswer>("Found")), &lookup_errors)

@@ -43,6 +43,7 @@ mod rate_limit;
 mod registry_import;
 mod retention;
 mod site_bucket;
+mod start_from_ean;
 mod store_contract;
 mod store_unavailable;
 mod watch;

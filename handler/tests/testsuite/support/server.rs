@@ -88,6 +88,21 @@ impl Server {
         Server::start(data_dir, "dynamodb", &["--store", "dynamodb", "--table", &table], env)
     }
 
+    /// `handler serve` on `store` (`"sqlite"` or `"dynamodb"`, a fresh data directory or table)
+    /// with extra arguments `args`.
+    pub fn on(store: &str, args: &[&str]) -> Server {
+        let data_dir = tempfile::tempdir().expect("a temp dir");
+        match store {
+            "sqlite" => Server::start(data_dir, "sqlite", args, &[]),
+            "dynamodb" => {
+                let table = Server::fresh_table();
+                let store_args = ["--store", "dynamodb", "--table", &table];
+                Server::start(data_dir, "dynamodb", &[&store_args[..], args].concat(), &[])
+            }
+            other => panic!("no store {other}"),
+        }
+    }
+
     /// `handler serve --store dynamodb --attachments s3`: a fresh table of DynamoDB Local, a
     /// fresh private bucket in a moto server of its own (`AWS_ENDPOINT_URL_S3`).
     pub async fn dynamodb_s3() -> Server {
