@@ -1,7 +1,7 @@
 //! Cases: create, list, read, edit, "Kopiera från ägare", and the loading and access rules the
 //! other case routes share.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use axum::Json;
@@ -63,9 +63,12 @@ pub struct ListQuery {
     pub status: Option<Status>,
     pub network_area: Option<String>,
     pub installation_type: Option<String>,
-    /// Part of the installer firm's id, any case (a network company's inbox).
+    /// The installer firm (a network company's inbox): its id, exactly; its cases are found by
+    /// key.
     pub firm: Option<String>,
-    /// Found anywhere in the case number, anläggnings-ID or address.
+    /// A whole case number or a whole anläggnings-ID (18 digits, spaces allowed) finds its
+    /// cases by key; other text is found anywhere in the case number, anläggnings-ID or
+    /// address, which reads the whole list (docs/api.md, "Search").
     pub q: Option<String>,
     #[serde(flatten)]
     pub page: PageQuery,
@@ -289,7 +292,12 @@ pub async fn list<S: Store>(
         status: query.status,
         network_area: query.network_area.filter(|a| !a.is_empty()),
         installation_type: query.installation_type.filter(|t| !t.is_empty()),
-        firm: query.firm.map(|f| f.trim().to_lowercase()).filter(|f| !f.is_empty()),
+        // firms: the lead maps names and org numbers here
+        firms: query
+            .firm
+            .map(|f| f.trim().to_lowercase())
+            .filter(|f| !f.is_empty())
+            .map(|f| BTreeSet::from([f])),
         text,
     };
     let page = match caller.role {
