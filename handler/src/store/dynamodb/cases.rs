@@ -368,6 +368,56 @@ impl CaseStore for DynamoStore {
 }
 
 impl DynamoStore {
+    /// Writes every case again as it is, with the keys and attributes of this version
+    /// ([`case_item`], [`number_item`]), for a table from before them (`handler reindex-cases`,
+    /// docs/deploy.md): a Scan, then per case its number's item and the case, the case only if
+    /// its version is still the one read (a case changed meanwhile got its keys from that
+    /// change). How many cases were written, and how many had changed.
+    pub async fn reindex_cases(&self) -> StoreResult<(u64, u64)> {
+        let (mut written, mut changed) = (0, 0);
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("begins_with(PK, :case) AND SK = :sk")
+                .expression_attribute_values(":case", s("CASE#"))
+                .expression_attribute_values(":sk", s("CASE"))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| unavailable("read the cases", &e))?;
+            for item in page.items() {
+                let case = from_doc::<Case>(item)?;
+                if !case.number.is_empty() {
+                    self.client
+                        .put_item()
+                        .table_name(&self.table)
+                        .set_item(Some(number_item(&case)))
+                        .send()
+                        .await
+                        .map_err(|e| unavailable("write a case number", &e))?;
+                }
+                let values = [(":expected", n(case.version))];
+                let refused = StoreError::VersionConflict;
+                let item = case_item(&case)?;
+                match self
+                    .put_if("write a case", item, "version = :expected", &values, refused)
+                    .await
+                {
+                    Ok(()) => written += 1,
+                    Err(StoreError::VersionConflict) => changed += 1,
+                    Err(e) => return Err(e),
+                }
+            }
+            start = page.last_evaluated_key().cloned();
+            if start.is_none() {
+                return Ok((written, changed));
+            }
+        }
+    }
+
     /// One page of a list: queries the index from the page's start until `limit + 1`
     /// matching cases are found (a filter may leave a query page short) or the partition ends.
     pub(super) async fn list(&self, list: ListQuery<'_>) -> StoreResult<Page<Case>> {

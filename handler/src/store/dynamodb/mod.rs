@@ -48,7 +48,19 @@ use super::{
 };
 pub use table::create_table;
 
-type Item = HashMap<String, AttributeValue>;
+/// The items a case is stored as: its own and, if it has a number, its number's. For tools that
+/// write many ready cases at once (the search benchmark, `handler/examples/bench-search.rs`);
+/// the store itself writes them with [`CaseStore::create_case`].
+pub fn case_items(case: &forms::Case) -> StoreResult<Vec<Item>> {
+    let mut items = vec![case_item(case)?];
+    if !case.number.is_empty() {
+        items.push(cases::number_item(case));
+    }
+    Ok(items)
+}
+
+/// A DynamoDB item: attribute name to value.
+pub type Item = HashMap<String, AttributeValue>;
 
 /// BatchWriteItem takes at most 25 requests.
 const BATCH_SIZE: usize = 25;

@@ -443,6 +443,48 @@ async fn an_older_sqlite_database_gets_the_search_keys() {
     }
 }
 
+/// A DynamoDB table from before the search keys: `handler reindex-cases` (its store function)
+/// gives every case its keys, and a case changed meanwhile is left as that change wrote it.
+#[tokio::test]
+async fn reindexing_an_older_dynamodb_table_gives_every_case_its_keys() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let (client, table) = crate::support::dynamodb::fresh_table("reindex").await;
+    let store = handler::store::dynamodb::DynamoStore::new(client.clone(), &table);
+    let mut case = sent("c1", "co-x", Status::Submitted, T0);
+    case.number = "ÖK-2026-00001".into();
+    case.fields.insert("installation.ean".into(), complete_gsrn("73599910000000001"));
+    store.create_case(&case).await.unwrap();
+    // As a case was stored before: no GSI3, GSI4, `number_key` or `ean`, no number item.
+    let key = |pk: &str, sk: &str| {
+        [("PK", pk), ("SK", sk)].map(|(k, v)| (k.to_string(), AttributeValue::S(v.into())))
+    };
+    client
+        .update_item()
+        .table_name(&table)
+        .set_key(Some(key("CASE#c1", "CASE").into()))
+        .update_expression("REMOVE GSI3PK, GSI3SK, GSI4PK, GSI4SK, number_key, ean")
+        .send()
+        .await
+        .unwrap();
+    let number_item = key("NUMBER#co-x#ök-2026-00001", "c1").into();
+    client.delete_item().table_name(&table).set_key(Some(number_item)).send().await.unwrap();
+    let queries = [
+        CaseQuery { text: Some("ök-2026-00001".into()), ..CaseQuery::default() },
+        CaseQuery { text: Some(complete_gsrn("73599910000000001")), ..CaseQuery::default() },
+        CaseQuery { firms: Some(firms(&["firm-a"])), ..CaseQuery::default() },
+    ];
+    for query in &queries {
+        assert!(inbox_list(&store, "co-x", query, 5).await.is_empty(), "{query:?}");
+    }
+
+    assert_eq!(store.reindex_cases().await.unwrap(), (1, 0));
+    for query in &queries {
+        assert_eq!(ids(&inbox_list(&store, "co-x", query, 5).await), ["c1"], "{query:?}");
+    }
+    assert_eq!(store.get_case("c1").await.unwrap(), Some(case), "the case as it was");
+    assert_eq!(store.reindex_cases().await.unwrap(), (1, 0), "again: the same");
+}
+
 contract!(
     lists_come_in_pages_with_every_case_once,
     the_inbox_finds_numbers_eans_and_firms_by_key,
