@@ -216,6 +216,10 @@ fn summary(mut times: Vec<Duration>) -> String {
 
 async fn measure<S: CaseStore>(store: &S, reads: Option<&Reads>, count: usize, runs: usize) {
     let page = PageRequest { limit: 50, after: None };
+    // Untimed: the client's first connection, and the server's first answer.
+    let warm_up =
+        CaseQuery { text: Some(number(count / 2).to_lowercase()), ..CaseQuery::default() };
+    store.company_cases(COMPANY, &warm_up, &page).await.expect("a page");
     for (name, queries) in searches(count, runs) {
         let (mut times, mut found, mut items, mut calls) = (Vec::new(), 0, 0, 0);
         for query in &queries {
