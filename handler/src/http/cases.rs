@@ -19,6 +19,7 @@ use super::AppState;
 use super::auth::Caller;
 use super::body::{JsonBody, Params, whole_number};
 use super::error::{ApiError, ErrorCode};
+use super::firms::{FirmRef, firm_ref, firm_refs};
 use crate::store::{CaseQuery, Page, PageRequest, Store, is_case_id, is_list_key, new_case_id};
 
 pub type ApiResult<T> = Result<Json<T>, ApiError>;
@@ -32,13 +33,19 @@ pub struct NewCase {
     pub network_area: String,
 }
 
-/// A case as the API shows it: the stored case, its status in Swedish, what would stop a
-/// submit right now, whether the caller has news from the other side, and the moves the caller
-/// may make now.
-#[derive(Debug, Serialize, JsonSchema)]
+/// A case as the API shows it: the stored case, with its firm's name (CONTRACT section 6), its
+/// status in Swedish, what would stop a submit right now, whether the caller has news from the
+/// other side, and the moves the caller may make now.
+#[derive(Debug)]
 pub struct CaseView {
-    #[serde(flatten)]
     pub case: Case,
+    pub shown: CaseShown,
+}
+
+/// What a [`CaseView`] adds to the stored case (its `firm` replaces the case's firm id).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CaseShown {
+    pub firm: FirmRef,
     pub status_label: String,
     pub problems: Vec<Problem>,
     pub unread: bool,
@@ -48,6 +55,46 @@ pub struct CaseView {
     /// installer fills in the completion notice's fields with the notice, and `submit` makes
     /// the case `completed` at once, without an approval.
     pub completion_only: bool,
+}
+
+impl Serialize for CaseView {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error;
+        let mut shown = serde_json::to_value(&self.case).map_err(S::Error::custom)?;
+        let (Some(case), serde_json::Value::Object(extra)) =
+            (shown.as_object_mut(), serde_json::to_value(&self.shown).map_err(S::Error::custom)?)
+        else {
+            return Err(S::Error::custom("a case is an object"));
+        };
+        // `firm` ({id, name}) says it.
+        case.remove("firm_name");
+        case.extend(extra);
+        shown.serialize(serializer)
+    }
+}
+
+impl JsonSchema for CaseView {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CaseView".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        #[derive(JsonSchema)]
+        #[allow(dead_code)]
+        struct Shape {
+            #[serde(flatten)]
+            case: Case,
+            #[serde(flatten)]
+            shown: CaseShown,
+        }
+        let mut schema = Shape::json_schema(generator);
+        let firm = generator.subschema_for::<FirmRef>();
+        if let Some(properties) = schema.get_mut("properties").and_then(|p| p.as_object_mut()) {
+            properties.insert("firm".into(), firm.into());
+            properties.remove("firm_name");
+        }
+        schema
+    }
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -158,6 +205,16 @@ pub async fn view<S: Store>(
     caller: &Caller,
     case: Case,
 ) -> Result<CaseView, ApiError> {
+    view_with_firms(state, caller, case, &BTreeMap::new()).await
+}
+
+/// [`view`], with the names of firms read already (a list reads its page's firms at once).
+pub async fn view_with_firms<S: Store>(
+    state: &AppState<S>,
+    caller: &Caller,
+    case: Case,
+    firms: &BTreeMap<String, FirmRef>,
+) -> Result<CaseView, ApiError> {
     let definitions = state.case_definitions(&case).await?;
     // What stops sending it: only while it can be sent. A case already sent is never made
     // invalid by a later change of the definitions.
@@ -170,7 +227,17 @@ pub async fn view<S: Store>(
     let unread = case.unread_for(caller.role);
     let actions = forms::words::moves(case.status, caller.role);
     let status_label = case.status.label().to_string();
-    Ok(CaseView { status_label, problems, unread, actions, completion_only, case })
+    // The name the case keeps, or the caller's own firm's, or one read for it.
+    let own = caller.firm_name.as_ref().filter(|_| case.firm == caller.org);
+    let firm = match (&case.firm_name, own, firms.get(&case.firm)) {
+        (Some(name), _, _) | (None, Some(name), _) => {
+            FirmRef { id: case.firm.clone(), name: name.clone() }
+        }
+        (None, None, Some(firm)) => firm.clone(),
+        (None, None, None) => firm_ref(&state.store, &case.firm).await?,
+    };
+    let shown = CaseShown { firm, status_label, problems, unread, actions, completion_only };
+    Ok(CaseView { case, shown })
 }
 
 /// A case id from the path. Ids are UUIDs: anything far from one (or not even UTF-8) is
@@ -255,6 +322,7 @@ pub async fn create<S: Store>(
     if caller.role != Role::Installer {
         return Err(ApiError::forbidden("Bara installatörer skapar anmälningar."));
     }
+    let firm = caller.firm()?.to_string();
     let form = state
         .definitions()
         .new_case_form(&new.company, &new.installation_type, &new.job_type, &new.network_area)
@@ -267,11 +335,12 @@ pub async fn create<S: Store>(
         &form,
         new.job_type,
         new.network_area,
-        caller.org.clone(),
+        firm,
         caller.user.clone(),
         at,
     );
     case.contact_email = caller.email.clone();
+    case.firm_name = caller.firm_name.clone();
     let numbering = company.clone();
     let case = state
         .store
@@ -305,9 +374,14 @@ pub async fn list<S: Store>(
         Role::NetworkCompany => state.store.company_cases(&caller.org, &filter, &page).await?,
     };
     let next_cursor = next_cursor(&page);
+    // The names that older cases do not keep, in one read (the caller's own firm's came with
+    // its membership).
+    let unnamed = page.items.iter().filter(|c| c.firm_name.is_none());
+    let unnamed = unnamed.filter(|c| caller.firm_name.is_none() || c.firm != caller.org);
+    let firms = firm_refs(&state.store, unnamed.map(|c| c.firm.clone()).collect()).await?;
     let mut cases = Vec::with_capacity(page.items.len());
     for case in page.items.into_iter().filter(|c| caller.can_see(c)) {
-        cases.push(view(&state, &caller, case).await?);
+        cases.push(view_with_firms(&state, &caller, case, &firms).await?);
     }
     Ok(Json(CaseList { cases, next_cursor }))
 }

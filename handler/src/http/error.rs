@@ -26,6 +26,9 @@ pub enum ErrorCode {
     InstallationNotFound,
     AttachmentNotFound,
     DefinitionsVersionNotFound,
+    FirmNotFound,
+    MemberNotFound,
+    CustomerLinkNotFound,
     // 403: an upload or download link that expired or is not ours
     LinkExpired,
     // 405
@@ -76,7 +79,10 @@ impl ErrorCode {
             | FormNotFound
             | InstallationNotFound
             | AttachmentNotFound
-            | DefinitionsVersionNotFound => StatusCode::NOT_FOUND,
+            | DefinitionsVersionNotFound
+            | FirmNotFound
+            | MemberNotFound
+            | CustomerLinkNotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             VersionConflict | AlreadyExists | NotEditable | InvalidStatus | FormNotDefined => {
                 StatusCode::CONFLICT

@@ -225,6 +225,7 @@ fn operation_permissions(call: &Call) -> Option<Vec<(&'static str, On)>> {
     let item = |action| [&[(action, table)][..], &write[..]].concat();
     Some(match call.operation.as_str() {
         "get_item" => vec![("dynamodb:GetItem", table), read],
+        "batch_get_item" => vec![("dynamodb:BatchGetItem", table), read],
         "query" => vec![("dynamodb:Query", table), read],
         "scan" => vec![("dynamodb:Scan", table), read],
         "put_item" | "transaction put" => item("dynamodb:PutItem"),

@@ -4,11 +4,10 @@
 
 use std::path::Path;
 
-use forms::Role;
 use serde_json::{Value, json};
 
 use crate::support::cases::{create_case, id_of, lookup, oresundskraft_registry, version_of};
-use crate::support::server::{ANNA, BERTIL, KARIN, Server, User, assert_swedish};
+use crate::support::server::{ANNA, BERTIL, DAN, KARIN, Server, User, assert_swedish};
 use crate::support::{SHIPPED, copy_tree};
 
 #[tokio::test]
@@ -47,7 +46,6 @@ async fn lookups_are_rate_limited_per_user() {
 }
 
 /// A second installer at Demo El AB: the firm's cap is shared with Anna.
-const ALVA: User = User { role: Role::Installer, org: "demo_el", id: "alva" };
 
 /// `handler serve` whose Öresundskraft has these `[lookup_limits]`.
 fn server_with_limits(limits: &str) -> Server {
@@ -115,8 +113,8 @@ async fn each_cap_refuses_the_lookup_after_it_and_the_audit_shows_it_once() {
         ("per_user_per_minute = 3", 3, [ANNA, ANNA], "per_user_per_minute", 60),
         ("per_user_per_hour = 3", 3, [ANNA, ANNA], "per_user_per_hour", 3600),
         ("per_user_per_day = 4", 4, [ANNA, ANNA], "per_user_per_day", 86_400),
-        // Anna and Alva share Demo El AB's count; Bertil's firm is not limited by it.
-        ("per_firm_per_day = 4", 4, [ANNA, ALVA], "per_firm_per_day", 86_400),
+        // Anna and Dan share Demo El AB's count; Bertil's firm is not limited by it.
+        ("per_firm_per_day = 4", 4, [ANNA, DAN], "per_firm_per_day", 86_400),
     ];
     for (limits, allowed, users, name, window) in caps {
         clear_of_window_end(window).await;

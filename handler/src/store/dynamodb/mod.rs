@@ -11,11 +11,15 @@
 //! - registry: PK `REG#<company>#EAN#<ean>`, SK `REG`; GSI1 `REG#<company>` / `<ean>` (to
 //!   count); GSI3 `REG#<company>#METER#<meter>` / `<ean>` (lookup by meter number).
 //! - audit: PK `AUDIT#<company>#<yyyy-mm-dd>`, SK `<at>#<id>`, `ttl` = at + 400 days.
+//! - customer link: PK `LINK#<token hash>`, SK `LINK`, and the case's `CASE#<id>`, SK `LINK`
+//!   (which link it has), both with `ttl` = the link's expiry (`customer_links.rs`).
 //! - usage counter (and a refusal's once-marker): PK `USE#<key>`, SK `USE`, `count`, `ttl` =
 //!   first use + the counter's lifetime.
 //! - definitions version: PK `DEFS#<company>`, SK `VERSION#<version, 10 digits>`; its
 //!   publication: same PK, SK `PUBLISHED#<at>#<version, 10 digits>`; the published version:
 //!   PK `DEFS#POINTERS`, SK `<company>`, `version` (every company's in one partition).
+//! - installer firm: PK `FIRMS`, SK `<id>` (every firm in one partition); its member: PK
+//!   `FIRM#<id>`, SK `MEMBER#<email>`.
 //!
 //! Every item keeps its value as JSON in `doc`; times in keys are fixed-width UTC strings so
 //! that string order is time order. Writes replace whole items (PutItem), so index keys an item
@@ -24,7 +28,9 @@
 
 mod audit;
 mod cases;
+mod customer_links;
 mod definitions;
+mod firms;
 mod items;
 mod outbox;
 mod registry;

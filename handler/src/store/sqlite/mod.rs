@@ -21,7 +21,9 @@ use super::{
 
 mod audit;
 mod cases;
+mod customer_links;
 mod definitions;
+mod firms;
 mod outbox;
 mod registry;
 mod schema;

@@ -64,12 +64,29 @@ CREATE TABLE IF NOT EXISTS definition_pointers (
     company TEXT PRIMARY KEY,
     version INTEGER NOT NULL
 ) WITHOUT ROWID;
+-- A case's customer link (Kundlänk), by the SHA-256 of its token; never the token.
+CREATE TABLE IF NOT EXISTS customer_links (
+    case_id    TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    doc        TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS definition_publications (
     company TEXT NOT NULL,
     at      TEXT NOT NULL,
     version INTEGER NOT NULL,
     doc     TEXT NOT NULL,
     PRIMARY KEY (company, at, version)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS firms (
+    id  TEXT PRIMARY KEY,
+    doc TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS firm_members (
+    firm  TEXT NOT NULL,
+    email TEXT NOT NULL,
+    doc   TEXT NOT NULL,
+    PRIMARY KEY (firm, email)
 ) WITHOUT ROWID;
 ";
 

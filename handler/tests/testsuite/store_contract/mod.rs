@@ -50,7 +50,9 @@ async fn all_pages<T>(
 
 mod audit;
 mod cases;
+mod customer_links;
 mod definitions;
+mod firms;
 mod outbox;
 mod registry;
 mod retention;
