@@ -53,6 +53,13 @@ enum Command {
         #[arg(long, default_value = "elanmalan", env = "ELANMALAN_TABLE")]
         table: String,
     },
+    /// Give every case in the DynamoDB table the keys of this version (the Inkorg's search by
+    /// number, anläggnings-ID and firm, issue 23): once, after the stack update that adds GSI4
+    /// (docs/deploy.md). Running it again changes nothing.
+    ReindexCases {
+        #[arg(long, default_value = "elanmalan", env = "ELANMALAN_TABLE")]
+        table: String,
+    },
     /// Load a network company's installation registry from CSV.
     ImportRegistry {
         #[arg(long)]
@@ -217,6 +224,15 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::CreateTable { table } => {
             dynamodb::create_table(&dynamodb::client_from_env().await, &table).await?;
             println!("Table {table} is ready.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ReindexCases { table } => {
+            let store = DynamoStore::new(dynamodb::client_from_env().await, &table);
+            let (cases, skipped) = store.reindex_cases().await.map_err(|e| e.to_string())?;
+            println!("{cases} cases in table {table} have this version's keys.");
+            if skipped > 0 {
+                println!("{skipped} changed meanwhile, and have them from that change.");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::ImportRegistry { company, file, replace, store } => match store.store {

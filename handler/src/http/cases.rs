@@ -19,7 +19,7 @@ use super::AppState;
 use super::auth::Caller;
 use super::body::{JsonBody, Params, whole_number};
 use super::error::{ApiError, ErrorCode};
-use super::firms::{FirmRef, firm_ref, firm_refs};
+use super::firms::{FirmRef, firm_ref, firm_refs, firms_matching};
 use super::lookup;
 use crate::store::{CaseQuery, Page, PageRequest, Store, is_case_id, is_list_key, new_case_id};
 
@@ -207,9 +207,12 @@ pub struct ListQuery {
     pub status: Option<Status>,
     pub network_area: Option<String>,
     pub installation_type: Option<String>,
-    /// Part of the installer firm's id, any case (a network company's inbox).
+    /// The installer firm (a network company's inbox): its organisation number, part of its
+    /// name, or its id; the cases of the firms it names are found by key.
     pub firm: Option<String>,
-    /// Found anywhere in the case number, anläggnings-ID or address.
+    /// A whole case number or a whole anläggnings-ID (18 digits, spaces allowed) finds its
+    /// cases by key; other text is found anywhere in the case number, anläggnings-ID or
+    /// address, which reads the whole list (docs/api.md, "Search").
     pub q: Option<String>,
     #[serde(flatten)]
     pub page: PageQuery,
@@ -527,11 +530,17 @@ pub async fn list<S: Store>(
 ) -> ApiResult<CaseList> {
     let page = query.page.request(is_list_key)?;
     let text = query.q.as_deref().map(search_query).filter(|q| !q.is_empty());
+    // firms: the lead maps names and org numbers here (the ids of the firms the text names,
+    // and the text itself as an id); the store finds each id's cases by key.
+    let firms = match query.firm.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+        Some(firm) => Some(firms_matching(&state.store, firm).await?),
+        None => None,
+    };
     let filter = CaseQuery {
         status: query.status,
         network_area: query.network_area.filter(|a| !a.is_empty()),
         installation_type: query.installation_type.filter(|t| !t.is_empty()),
-        firm: query.firm.map(|f| f.trim().to_lowercase()).filter(|f| !f.is_empty()),
+        firms,
         text,
     };
     let page = match caller.role {

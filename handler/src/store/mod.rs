@@ -125,29 +125,88 @@ pub trait CaseStore: Send + Sync {
     fn forget_removed(&self) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
-/// What a list of cases is narrowed to. Filters are exact; `text` is found anywhere in the
-/// case's number, anläggnings-ID and address ([`search_text`]).
+/// What a list of cases is narrowed to. Filters are exact; `text` is a search ([`Search`]):
+/// a whole case number or a whole anläggnings-ID finds its cases by key, other text is found
+/// anywhere in the case's number, anläggnings-ID and address ([`search_text`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaseQuery {
     pub status: Option<Status>,
     pub network_area: Option<String>,
     pub installation_type: Option<String>,
-    /// Part of the installer firm's id, lower case (for a network company's list).
-    pub firm: Option<String>,
+    /// The installer firms' ids, exact: `None` is any firm, an empty set none. The stores find
+    /// a company's cases of these firms by key (one index partition per firm).
+    pub firms: Option<BTreeSet<String>>,
     /// Lower case, as [`search_text`] is.
     pub text: Option<String>,
 }
 
+/// What a list's search text finds, and so how a store finds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Search<'a> {
+    /// A whole case number (lower case, [`is_case_number`]): the case with exactly this
+    /// number, by key.
+    Number(&'a str),
+    /// A whole anläggnings-ID (18 digits): the cases of this installation, by key.
+    Ean(&'a str),
+    /// Anything else: found anywhere in [`search_text`], which reads the whole list.
+    Text(&'a str),
+}
+
 impl CaseQuery {
+    /// How `text` searches, if there is a text.
+    pub fn search(&self) -> Option<Search<'_>> {
+        let text = self.text.as_deref()?;
+        Some(if is_case_number(text) {
+            Search::Number(text)
+        } else if text.len() == 18 && text.bytes().all(|b| b.is_ascii_digit()) {
+            Search::Ean(text)
+        } else {
+            Search::Text(text)
+        })
+    }
+
     /// Whether `case` matches (the adapters filter in their query language; this says what
     /// they must agree with).
     pub fn matches(&self, case: &Case) -> bool {
         self.status.is_none_or(|s| case.status == s)
             && self.network_area.as_ref().is_none_or(|a| &case.network_area == a)
             && self.installation_type.as_ref().is_none_or(|t| &case.installation_type == t)
-            && self.firm.as_ref().is_none_or(|f| case.firm.to_lowercase().contains(f.as_str()))
-            && self.text.as_ref().is_none_or(|t| search_text(case).contains(t.as_str()))
+            && self.firms.as_ref().is_none_or(|firms| firms.contains(&case.firm))
+            && self.search().is_none_or(|search| match search {
+                Search::Number(number) => number_key(case) == number,
+                Search::Ean(ean) => case_ean(case) == ean,
+                Search::Text(text) => search_text(case).contains(text),
+            })
     }
+}
+
+/// Whether `text` is a whole case number as the companies make them, in lower case:
+/// `<prefix>-<year>-<n>`, the prefix 1 to 4 letters, the year 4 digits, `n` at least 5
+/// (`Company::case_number`), e.g. `ök-2026-00042`.
+pub fn is_case_number(text: &str) -> bool {
+    let digits =
+        |part: &str, least: usize| part.len() >= least && part.bytes().all(|b| b.is_ascii_digit());
+    match text.split('-').collect::<Vec<_>>()[..] {
+        [prefix, year, n] => {
+            (1..=4).contains(&prefix.chars().count())
+                && prefix.chars().all(char::is_lowercase)
+                && year.len() == 4
+                && digits(year, 4)
+                && digits(n, 5)
+                && n.len() <= 20
+        }
+        _ => false,
+    }
+}
+
+/// What a search by case number finds a case by: its number in lower case.
+pub fn number_key(case: &Case) -> String {
+    case.number.to_lowercase()
+}
+
+/// A case's anläggnings-ID as stored (without spaces), or `""`.
+pub fn case_ean(case: &Case) -> &str {
+    case.fields.get("installation.ean").map(String::as_str).unwrap_or_default()
 }
 
 /// Where a page starts and how long it is. `after` is the list key ([`firm_list_key`] or

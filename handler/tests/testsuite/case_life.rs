@@ -74,6 +74,12 @@ async fn the_life_of_a_case(server: Server) {
     assert_eq!(inbox["cases"][0]["number"], number.as_str());
     let by_number = karin.get(&format!("/cases?q={}", number.to_lowercase())).await;
     assert_eq!(case_ids(by_number.expect(200)), [id.as_str()]);
+    // The firm filter is the firm's id, exact (any case); part of it finds nothing.
+    let firm = case["firm"]["id"].as_str().or(case["firm"].as_str()).unwrap().to_uppercase();
+    let by_firm = karin.get(&format!("/cases?firm={firm}&q={number}")).await;
+    assert_eq!(case_ids(by_firm.expect(200)), [id.as_str()]);
+    let part = karin.get(&format!("/cases?firm={}", &firm[..firm.len() - 1])).await;
+    assert!(case_ids(part.expect(200)).is_empty());
     let read = karin.post(&format!("/cases/{id}/read"), json!({})).await.expect(200).clone();
     assert_eq!((read["unread"].as_bool(), version_of(&read)), (Some(false), v), "same version");
     assert_eq!(anna.get(&format!("/cases/{id}")).await.expect(200)["unread"], false);

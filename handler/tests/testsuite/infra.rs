@@ -115,7 +115,7 @@ async fn the_templates_table_is_the_one_create_table_makes() {
     let ttl = client.describe_time_to_live().table_name(&table).send().await.unwrap();
     let ttl = ttl.time_to_live_description().and_then(|t| t.attribute_name()).unwrap_or("");
     let made = made_shape(described.table().unwrap(), ttl);
-    assert_eq!(made["indexes"].as_array().unwrap().len(), 3, "{made}");
+    assert_eq!(made["indexes"].as_array().unwrap().len(), 4, "{made}");
     assert_eq!(made, template_shape());
     // What only the template can say: recovery, encryption, protection.
     let properties = resource("Table");
