@@ -13,6 +13,7 @@ pub mod case;
 pub mod catalog;
 pub mod data_subject;
 pub mod definitions;
+pub mod document;
 pub mod form;
 pub mod formats;
 pub mod lookup;
