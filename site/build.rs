@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// small helpers), `paged` for the lists that the server pages, and one per kind of page; the
 /// case page's in parts, one job each (`case` creates `Elan.casePage`, which the parts after it
 /// share); `preview-case` stands in for the API on a draft's preview.
-const SCRIPTS: [&str; 19] = [
+const SCRIPTS: [&str; 20] = [
     "common",
     "paged",
     "sign-in",
@@ -25,6 +25,7 @@ const SCRIPTS: [&str; 19] = [
     "case-moves",
     "case-messages",
     "case-lookup",
+    "case-print",
     "attachments",
     "audit",
     "subject",
@@ -72,7 +73,10 @@ fn bundles() -> Vec<(&'static str, Vec<&'static str>)> {
         // but takes no file (and its forms with groups fit in 14 KB).
         ("case-preview", preview(&[], &[])),
         ("case-groups-preview", preview(&["case-groups"], &[])),
-        (ON_FIRST_USE, vec!["case-send", "case-moves", "case-messages", "case-lookup"]),
+        (
+            ON_FIRST_USE,
+            vec!["case-send", "case-moves", "case-messages", "case-lookup", "case-print"],
+        ),
     ]
 }
 

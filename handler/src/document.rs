@@ -1,7 +1,8 @@
 //! The case's document as a PDF (`GET /cases/{id}/document.pdf`): the lines of
 //! [`forms::document::CaseDocument`] laid out on A4 pages with krilla, in DejaVu Sans embedded
 //! as a subset with its ToUnicode map, so that the text can be searched and copied with its
-//! Swedish letters. The fonts are in the binary (`handler/fonts/`, Latin-1 and punctuation); a
+//! Swedish letters. Each character is its glyph, unshaped: enough for the Latin-1 the fonts
+//! hold. The fonts are in the binary (`handler/fonts/`, Latin-1 and punctuation); a
 //! character they lack is printed as `?`.
 
 use forms::document::{CaseDocument, Line};
@@ -10,7 +11,7 @@ use krilla::geom::{PathBuilder, Point};
 use krilla::metadata::Metadata;
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
-use krilla::text::{Font, TextDirection};
+use krilla::text::{Font, GlyphId, KrillaGlyph};
 
 static REGULAR: &[u8] = include_bytes!("../fonts/DejaVuSans-latin1.ttf");
 static BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold-latin1.ttf");
@@ -55,14 +56,9 @@ pub fn pdf(doc: &CaseDocument, footer: &str) -> Result<Vec<u8>, DocumentError> {
             match op {
                 Op::Text { x, y, size, bold, text } => {
                     let font = if *bold { &fonts.bold } else { &fonts.regular };
-                    surface.draw_text(
-                        Point::from_xy(*x, *y),
-                        font.font.clone(),
-                        *size,
-                        text,
-                        false,
-                        TextDirection::Auto,
-                    );
+                    let glyphs = font.glyphs(text);
+                    let at = Point::from_xy(*x, *y);
+                    surface.draw_glyphs(at, &glyphs, font.font.clone(), text, *size, false);
                 }
                 Op::Rule { y } => {
                     let mut path = PathBuilder::new();
@@ -88,6 +84,23 @@ pub fn pdf(doc: &CaseDocument, footer: &str) -> Result<Vec<u8>, DocumentError> {
 struct Face {
     font: Font,
     data: &'static [u8],
+}
+
+impl Face {
+    /// `text` as the font's glyphs, one for each character, at their advances: Latin text
+    /// needs no shaping (krilla's own, rustybuzz, would add 250 KB to the Lambda zip).
+    fn glyphs(&self, text: &str) -> Vec<KrillaGlyph> {
+        let Ok(face) = ttf_parser::Face::parse(self.data, 0) else { return Vec::new() };
+        let em = f32::from(face.units_per_em());
+        text.char_indices()
+            .map(|(i, c)| {
+                let glyph = face.glyph_index(c).unwrap_or(ttf_parser::GlyphId(0));
+                let advance = face.glyph_hor_advance(glyph).map_or(0.0, f32::from) / em;
+                let id = GlyphId::new(u32::from(glyph.0));
+                KrillaGlyph::new(id, advance, 0.0, 0.0, 0.0, i..i + c.len_utf8(), None)
+            })
+            .collect()
+    }
 }
 
 struct Fonts {
@@ -158,9 +171,9 @@ impl<'f> Layout<'f> {
         }
         self.space(12.0);
         self.block(title, 13.0, true, MARGIN, PAGE_WIDTH - 2.0 * MARGIN, 16.0);
-        let y = self.y - 10.0;
+        let y = self.y + 4.0;
         self.page().push(Op::Rule { y });
-        self.space(4.0);
+        self.space(6.0);
     }
 
     fn lines(&mut self, lines: &[Line]) {

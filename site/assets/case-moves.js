@@ -34,7 +34,7 @@
     setFieldError("action-message", null);
     asking.showModal();
   }
-  for (const button of $$("button[data-action]")) button.addEventListener("click", () => ask(button.dataset.action));
+  for (const button of $$("button[data-action]:not([data-action=pdf])")) button.addEventListener("click", () => ask(button.dataset.action));
   $("#action-cancel").addEventListener("click", () => asking.close());
   $("#action-form").addEventListener("submit", async (event) => {
     event.preventDefault();
