@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// small helpers), `paged` for the lists that the server pages, and one per kind of page; the
 /// case page's in parts, one job each (`case` creates `Elan.casePage`, which the parts after it
 /// share); `preview-case` stands in for the API on a draft's preview.
-const SCRIPTS: [&str; 20] = [
+const SCRIPTS: [&str; 24] = [
     "common",
     "paged",
     "sign-in",
@@ -21,16 +21,20 @@ const SCRIPTS: [&str; 20] = [
     "case-fields",
     "case-groups",
     "case",
+    "case-open",
     "case-send",
     "case-moves",
     "case-messages",
     "case-lookup",
     "case-print",
+    "case-link",
     "attachments",
     "audit",
     "subject",
+    "firm",
     "preview-case",
     "formular",
+    "customer",
 ];
 
 /// The case page's scripts: the field checks and Händelser before the case (`case`).
@@ -40,6 +44,13 @@ const CASE: [&str; 4] = ["checks", "case-fields", "case-history", "case"];
 /// behind a dialog or a form of their own, which share `Elan.casePage`. Without `common`, which
 /// the page has already; loaded on every page at once, the page would be over 14 KB gzipped.
 const ON_FIRST_USE: &str = "case-actions";
+
+/// Bilagor (`attachments`), which the case pages of forms with file fields load as soon as the
+/// page runs, next to the case's request, and which show once the case is there: they are not
+/// needed to draw the page, which stays under 14 KB gzipped without them. Without `common`.
+const FILES: &str = "case-files";
+/// The customer link's page: it needs nothing of `common` (sign-in, menu, the API with a token).
+const CUSTOMER: &str = "customer";
 
 /// What a page runs, as one file: `common`, then the scripts named here, in order. One request
 /// per page, and the file can be `async`: the browser's own work when the page is parsed (such
@@ -58,15 +69,17 @@ fn bundles() -> Vec<(&'static str, Vec<&'static str>)> {
         ("lists", vec!["paged", "list"]),
         ("audit", vec!["paged", "audit"]),
         ("subject", vec!["subject"]),
-        ("new-case", vec!["new-case"]),
+        ("firm", vec!["firm"]),
+        ("new-case", vec!["checks", "new-case"]),
         ("sign-in", vec!["sign-in"]),
         ("formular", vec!["formular"]),
-        ("case", case(&[], &[])),
-        // The case pages of forms with file fields (Bilagor).
-        ("case-files", case(&[], &["attachments"])),
-        // Of forms with repeatable groups or computed values (and Bilagor, which they have so far):
-        // `case-groups` before `case`, which takes it up.
-        ("case-groups", case(&["case-groups"], &["attachments"])),
+        // `case-open` only on the real case pages: a preview has no drafts from "Ny anmälan".
+        ("case", case(&[], &["case-open"])),
+        // Bilagor, for the case pages of forms with file fields ([`FILES`]).
+        (FILES, vec!["attachments"]),
+        // Of forms with repeatable groups or computed values: `case-groups` before `case`, which
+        // takes it up.
+        ("case-groups", case(&["case-groups"], &["case-open"])),
         // The preview's index, and its case pages.
         ("preview", vec![]),
         // Without Bilagor: a preview stores nothing, so it shows a file field's label and hint
@@ -75,8 +88,17 @@ fn bundles() -> Vec<(&'static str, Vec<&'static str>)> {
         ("case-groups-preview", preview(&["case-groups"], &[])),
         (
             ON_FIRST_USE,
-            vec!["case-send", "case-moves", "case-messages", "case-lookup", "case-print"],
+            vec![
+                "case-send",
+                "case-moves",
+                "case-messages",
+                "case-lookup",
+                "case-link",
+                "case-print",
+            ],
         ),
+        // The customer's page (Kundlänk): no sign-in, so not even `common`.
+        (CUSTOMER, vec!["customer"]),
     ]
 }
 
@@ -104,7 +126,8 @@ fn main() {
     let sources: Vec<(&str, String)> =
         SCRIPTS.iter().map(|&name| (name, read(&format!("{name}.js")))).collect();
     for (name, parts) in bundles() {
-        let script = minify_js(name, &bundle_source(&sources, name != ON_FIRST_USE, &parts));
+        let common = ![ON_FIRST_USE, FILES, CUSTOMER].contains(&name);
+        let script = minify_js(name, &bundle_source(&sources, common, &parts));
         scripts.push((name, embed(&out, &fingerprint(name, "js", &script), &script)));
     }
     let early = minify_js("early-case", &read("early-case.js"));

@@ -354,6 +354,10 @@ pub struct Case {
     pub definitions_version: u32,
     /// The installer firm that owns the case.
     pub firm: String,
+    /// The firm's name when the case was made (the API shows it with the id, `firm`), so that
+    /// showing a case needs no read of the firm. Cases made before firms had names have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firm_name: Option<String>,
     pub created_by: String,
     #[serde(with = "time::serde::rfc3339")]
     #[schemars(with = "String")]
@@ -428,6 +432,7 @@ impl Case {
             version: 1,
             definitions_version: form.company.definitions_version,
             firm,
+            firm_name: None,
             created_by: by.clone(),
             created_at: at,
             updated_at: at,

@@ -7,6 +7,8 @@ use serde::Serialize;
 
 use crate::definitions::{Company, Definitions, JobType, NetworkArea};
 use crate::form::{Form, Problem, ProblemCode};
+use crate::formats::{self, GsrnError};
+use crate::registry::Installation;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Catalog {
@@ -50,21 +52,78 @@ impl Definitions {
         job_type: &str,
         network_area: &str,
     ) -> Result<Form<'_>, Vec<Problem>> {
-        let unknown = |field: &str, message: &str| {
-            let code = ProblemCode::InvalidChoice;
-            vec![Problem { field: field.into(), code, message: message.into() }]
-        };
         let company = self
             .company(company)
             .ok_or_else(|| unknown("company", "Välj ett nätbolag i listan."))?;
+        let form = self.offered_form(company, installation_type, job_type)?;
+        if company.network_area(network_area).is_none() {
+            return Err(unknown("network_area", "Välj ett av nätbolagets nätområden."));
+        }
+        Ok(form)
+    }
+
+    /// The form of a new case started from its anläggnings-ID ("Start from the EAN", `ean`
+    /// without spaces): the company whose GSRN prefix it starts with, an installation type that
+    /// company offers and a job type offered with it. Otherwise the problem with the first that
+    /// does not fit, naming `ean`, `installation_type` or `job_type`. The network area is the
+    /// registry's, so it is checked once the installation is found.
+    pub fn new_case_form_by_ean(
+        &self,
+        ean: &str,
+        installation_type: &str,
+        job_type: &str,
+    ) -> Result<Form<'_>, Vec<Problem>> {
+        let company = self.company_of_gsrn(ean).map_err(|problem| vec![problem])?;
+        self.offered_form(company, installation_type, job_type)
+    }
+
+    /// The company whose GSRN prefix `ean` starts with; a problem naming `ean` when it is no
+    /// anläggnings-ID (18 digits, 735999, the check digit) or no company has its prefix.
+    pub fn company_of_gsrn(&self, ean: &str) -> Result<&Company, Problem> {
+        let prefixes: Vec<String> =
+            self.companies.iter().flat_map(|c| c.gsrn_prefixes.iter().cloned()).collect();
+        let label = "Anläggnings-ID (EAN)";
+        let problem = |code, message: String| Problem { field: "ean".into(), code, message };
+        match formats::check_gsrn(ean, &prefixes) {
+            Err(GsrnError::OtherCompany) => Err(problem(
+                ProblemCode::WrongCompany,
+                format!(
+                    "{label} hör inte till något av nätbolagen i Elanmälan. Kontrollera numret \
+                     mot kundens elräkning, eller välj nätbolag i stället."
+                ),
+            )),
+            Err(error) => {
+                let code = match error {
+                    GsrnError::CheckDigit => ProblemCode::InvalidCheckDigit,
+                    _ => ProblemCode::InvalidFormat,
+                };
+                let what = error.describe(label, "");
+                let message = match error.advice() {
+                    Some(advice) => format!("{what}. {advice}"),
+                    None => format!("{what}."),
+                };
+                Err(problem(code, message))
+            }
+            Ok(()) => Ok(self
+                .companies
+                .iter()
+                .find(|c| c.gsrn_prefixes.iter().any(|p| ean.starts_with(p.as_str())))
+                .expect("a prefix that check_gsrn found is some company's")),
+        }
+    }
+
+    /// The form of `company`'s `installation_type` with `job_type`, if the company offers both.
+    fn offered_form(
+        &self,
+        company: &Company,
+        installation_type: &str,
+        job_type: &str,
+    ) -> Result<Form<'_>, Vec<Problem>> {
         let form = self.form(&company.id, installation_type).ok_or_else(|| {
             unknown("installation_type", "Välj en installationstyp som nätbolaget erbjuder.")
         })?;
         if !form.offers_job_type(job_type) {
             return Err(unknown("job_type", "Välj en jobbtyp för installationstypen."));
-        }
-        if company.network_area(network_area).is_none() {
-            return Err(unknown("network_area", "Välj ett av nätbolagets nätområden."));
         }
         Ok(form.for_job_type(job_type))
     }
@@ -97,11 +156,42 @@ impl Definitions {
     }
 }
 
+impl Company {
+    /// The network area of a case started from its anläggnings-ID: the registry's for the
+    /// installation, or the company's only one when the registry names none. Otherwise a problem
+    /// naming `ean` that says to choose the company and network area instead.
+    pub fn registry_network_area(
+        &self,
+        installation: &Installation,
+    ) -> Result<&NetworkArea, Problem> {
+        let company = self;
+        let area = match installation.network_area.as_str() {
+            "" if company.network_areas.len() == 1 => company.network_areas.first(),
+            "" => None,
+            id => company.network_area(id),
+        };
+        area.ok_or_else(|| Problem {
+            field: "ean".into(),
+            code: ProblemCode::NotOffered,
+            message: format!(
+                "{}s register anger inget av nätbolagets nätområden för anläggningen. Välj \
+                 nätbolag och nätområde i stället.",
+                company.name
+            ),
+        })
+    }
+}
+
+/// A choice of a new case that is not on offer, naming its field.
+fn unknown(field: &str, message: &str) -> Vec<Problem> {
+    vec![Problem { field: field.into(), code: ProblemCode::InvalidChoice, message: message.into() }]
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
-    use crate::{Definitions, ProblemCode};
+    use crate::{Definitions, Installation, ProblemCode};
 
     #[test]
     fn a_new_case_takes_choices_that_go_together() {
@@ -142,6 +232,59 @@ mod tests {
             assert_eq!(problems[0].field, field, "{choices:?}");
             assert_eq!(problems[0].code, ProblemCode::InvalidChoice, "{choices:?}");
             assert_eq!(problems[0].message, message, "{choices:?}");
+        }
+    }
+
+    #[test]
+    fn a_new_case_by_ean_takes_the_company_its_prefix_names() {
+        let defs = Definitions::builtin();
+        let ean = "735999100000000010";
+        let form = defs.new_case_form_by_ean(ean, "service_change", "move_service").unwrap();
+        assert_eq!(form.company.id, "oresundskraft");
+        let norr = defs.company_of_gsrn("735999901000000013").map(|c| c.id.as_str());
+        assert_eq!(norr, Ok("exempelnat_norr"));
+        for (ean, kind, job, field, code) in [
+            (
+                "735999555000000018",
+                "service_change",
+                "move_service",
+                "ean",
+                ProblemCode::WrongCompany,
+            ),
+            (
+                "735999100000000011",
+                "service_change",
+                "move_service",
+                "ean",
+                ProblemCode::InvalidCheckDigit,
+            ),
+            (
+                "73599910000000001",
+                "service_change",
+                "move_service",
+                "ean",
+                ProblemCode::InvalidFormat,
+            ),
+            (ean, "solar", "move_service", "installation_type", ProblemCode::InvalidChoice),
+            (ean, "service_change", "increase_main_fuse", "job_type", ProblemCode::InvalidChoice),
+        ] {
+            let problems = defs.new_case_form_by_ean(ean, kind, job).unwrap_err();
+            assert_eq!((problems[0].field.as_str(), problems[0].code), (field, code), "{ean}");
+            assert!(problems[0].message.ends_with('.'), "{}", problems[0].message);
+        }
+    }
+
+    #[test]
+    fn the_network_area_of_a_case_from_the_ean_is_the_registrys() {
+        let defs = Definitions::builtin();
+        let company = defs.company("oresundskraft").unwrap();
+        let row = |area: &str| Installation { network_area: area.into(), ..Default::default() };
+        let area = company.registry_network_area(&row("angelholm")).map(|a| a.id.as_str());
+        assert_eq!(area, Ok("angelholm"));
+        // None, or one the company does not have: the installer chooses instead.
+        for area in ["", "kiruna"] {
+            let problem = company.registry_network_area(&row(area)).unwrap_err();
+            assert_eq!((problem.field.as_str(), problem.code), ("ean", ProblemCode::NotOffered));
         }
     }
 

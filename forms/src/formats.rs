@@ -295,6 +295,21 @@ fn luhn_sum(digits: impl DoubleEndedIterator<Item = u8>, double_last: bool) -> u
         .sum()
 }
 
+/// A firm's organisationsnummer as `NNNNNN-NNNN` if `value` is one: ten digits, with or without
+/// the `-`, whose last is the Luhn check digit of the nine before it. (A sole trader's firm has
+/// its owner's personnummer as its number, which passes too.)
+pub fn normalize_org_number(value: &str) -> Option<String> {
+    let value = value.trim();
+    let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+    let shaped = match value.len() {
+        10 => value.bytes().all(|b| b.is_ascii_digit()),
+        11 => value.as_bytes()[6] == b'-' && digits.len() == 10,
+        _ => false,
+    };
+    let ten: Vec<u8> = digits.bytes().map(|b| b - b'0').collect();
+    (shaped && luhn_valid(&ten)).then(|| format!("{}-{}", &digits[..6], &digits[6..]))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdentityKind {
     Personnummer,
@@ -631,6 +646,15 @@ mod tests {
         assert!(
             GsrnError::CheckDigit.advice().is_some() && GsrnError::OtherCompany.advice().is_some()
         );
+    }
+
+    #[test]
+    fn organisation_numbers_are_checked_by_their_last_digit() {
+        assert_eq!(super::normalize_org_number("5560743089").as_deref(), Some("556074-3089"));
+        assert_eq!(super::normalize_org_number(" 556074-3089 ").as_deref(), Some("556074-3089"));
+        for bad in ["556074-3088", "55607430", "556074+3089", "5560-743089", "55607430890", ""] {
+            assert_eq!(super::normalize_org_number(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@
 pub mod attachment;
 pub mod case;
 pub mod catalog;
+pub mod customer;
 pub mod data_subject;
 pub mod definitions;
 pub mod document;

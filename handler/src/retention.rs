@@ -25,8 +25,9 @@ pub struct Swept {
 }
 
 /// Removes what is due at `now`: each case as its company's `[retention]` says (a company no
-/// longer in the definitions: the defaults), its attachments with it, and audit entries older
-/// than [`AUDIT_RETENTION`], and then has the store forget the removed bytes. A case changed
+/// longer in the definitions: the defaults), its attachments and customer link with it (the
+/// link goes already with the identity numbers), and audit entries older than
+/// [`AUDIT_RETENTION`], and then has the store forget the removed bytes. A case changed
 /// meanwhile is left for the next sweep.
 pub async fn sweep<S: Store>(
     store: &S,
@@ -54,13 +55,18 @@ pub async fn sweep<S: Store>(
                     for attachment in &case.attachments {
                         files.delete(&file_key(&case.id, &attachment.id)).await?;
                     }
+                    store.remove_customer_link(&case.id).await?;
                     store.remove_case(&case.id).await?;
                     swept.cases_removed += 1;
                 }
                 RetentionStep::RemoveIdentityNumbers => {
                     if case.remove_identity_numbers(definitions) {
                         match store.update_case(&case).await {
-                            Ok(()) => swept.identity_numbers_removed += 1,
+                            Ok(()) => {
+                                // Its customer link has shown nothing since (`forms::customer`).
+                                store.remove_customer_link(&case.id).await?;
+                                swept.identity_numbers_removed += 1;
+                            }
                             Err(StoreError::VersionConflict) => {}
                             Err(e) => return Err(e),
                         }

@@ -34,7 +34,8 @@
     setFieldError("action-message", null);
     asking.showModal();
   }
-  for (const button of $$("button[data-action]:not([data-action=pdf])")) button.addEventListener("click", () => ask(button.dataset.action));
+  // Kundlänk's button is a data-action too (so that it loads this bundle), with a script of its own.
+  for (const button of $$("button[data-action]")) if (ACTIONS[button.dataset.action]) button.addEventListener("click", () => ask(button.dataset.action));
   $("#action-cancel").addEventListener("click", () => asking.close());
   $("#action-form").addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -11,7 +11,9 @@
   const is = (...statuses) => statuses.includes(page.current.status);
   const confirm = $("#confirm-dialog");
   const confirmText = $("#confirm-text");
-  confirmText.dataset.first = confirmText.textContent;
+  // Here rather than in the page, which every case page would carry (14 KB).
+  const asking = (again) => `Anmälan är sparad. Vill du skicka den till ${companyName}${again ? " igen" : ""} nu? Väljer du Avbryt ligger den kvar ` +
+    (again ? `hos dig som ${page.words.statuses.returned} tills du skickar den.` : "som ej skickad, och nätbolaget kan inte se den förrän du skickar den.");
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     message.textContent = "";
@@ -32,7 +34,7 @@
       return;
     }
     showErrors([]);
-    confirmText.textContent = is("returned") ? confirmText.dataset.again : confirmText.dataset.first;
+    confirmText.textContent = asking(is("returned"));
     confirm.showModal();
   });
   $("#confirm-cancel").addEventListener("click", () => confirm.close("cancel"));

@@ -69,7 +69,7 @@
     const next = !handler && words.guidance[c.status];
     status.textContent = "Status: " + c.status_label + (next ? ". " + next : "");
     const number = $("#case-number");
-    number.replaceChildren("Ärendenummer: ", el("strong", c.number));
+    number.replaceChildren("Ärendenummer: ", el("strong", c.number), ", " + c.firm.name);
     number.hidden = !c.number;
     document.title = (c.number ? c.number + " " : "") + document.title.replace(/^[^ ]+-\d{4}-\d+ /, "");
     show("#toolbar", editable);
@@ -215,8 +215,9 @@
   // function of its own, so they meet on this object: the case as it is now (`current`, and
   // `editing`, read through getters since both change), the page's parts and what they do with
   // the case. `loaded` says whether the case came (true) or not (false): the other scripts set
-  // themselves up only then, as they did when they were part of this one. attachments.js sets
-  // `onCase`, to hear of every case shown, and takes a changed case with `absorb`.
+  // themselves up only then, as they did when they were part of this one. attachments.js (the
+  // bundle of `data-files`, loaded next to the case's request) sets `onCase`, to hear of every
+  // case shown, and takes a changed case with `absorb`.
   groups.onDraw = markMandatory;
   let ready;
   const page = Elan.casePage = {
@@ -228,6 +229,8 @@
     keyOf, dirty, show, render, absorb, save, check, showFailure, failed,
     groups, editables, setEditing, showServerProblems, inSection,
   };
+  // Bilagor (attachments.js) come while the case does, and show with it.
+  if (form.dataset.files) document.head.append(Object.assign(document.createElement("script"), { src: form.dataset.files }));
 
   try {
     const c = await (Elan.caseRequest || api("GET", "/cases/" + id));
@@ -289,8 +292,9 @@
     });
   }
 
-  // Spara and Skicka, the moves confirmed in a dialog, Meddelanden and Hämta anl-data come in a
-  // bundle of their own (case-send.js, case-moves.js, case-messages.js, case-lookup.js), loaded
+  // Spara and Skicka, the moves confirmed in a dialog, Meddelanden, Hämta anl-data and Kundlänk
+  // come in a bundle of their own (case-send.js, case-moves.js, case-messages.js,
+  // case-lookup.js, case-link.js), loaded
   // when someone first uses one of them: the page alone stays under 14 KB gzipped. That first click or submit waits for it,
   // then is made again, now to the bundle's own listeners.
   let actions = null;

@@ -77,8 +77,9 @@
   const claims = claimsOf(token());
   const roleOf = (c) => c.role || c["custom:role"];
   const role = roleOf(claims);
-  // A network company's admin (the local token's claim, Cognito's group) manages its forms.
-  const admin = claims.admin === true || (claims["cognito:groups"] || []).includes("company-admins");
+  // An admin (the local token's claim, Cognito's group company-admins or firm-admins) manages
+  // the company's forms or the firm's colleagues.
+  const admin = claims.admin === true || /(^|,)(company|firm)-admins(,|$)/.test(claims["cognito:groups"]);
   // Where each role starts: the installer's cases, the network company's inbox.
   const home = (r) => (r === "network_company" ? "/inkorg/" : "/");
 
@@ -98,7 +99,7 @@
     for (const node of $$("[data-for]")) node.hidden = node.dataset.for !== role || (node.hasAttribute("data-admin") && !admin);
     $(".brand").href = home(role);
   }
-  const forRole = { cases: "installer", "new-case": "installer", inbox: "network_company", audit: "network_company", subject: "network_company", formular: "network_company" }[page];
+  const forRole = { cases: "installer", "new-case": "installer", firm: "installer", inbox: "network_company", audit: "network_company", subject: "network_company", formular: "network_company" }[page];
   const away = role && forRole && forRole !== role;
   if (away) location.replace(home(role));
 

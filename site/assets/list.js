@@ -25,7 +25,7 @@
     const name = (type ? type.name : c.installation_type) + " – " + (address || "adress saknas ännu");
     // The installer sees which network company; the network company which firm and area.
     const area = company && byId(company.network_areas, c.network_area);
-    const sub = inbox ? [c.firm_name || c.firm, area && area.name].filter(Boolean).join(", ") : company ? company.name : c.company;
+    const sub = inbox ? [c.firm.name, area && area.name].filter(Boolean).join(", ") : company ? company.name : c.company;
     const tr = el("tr", undefined, c.unread ? { class: "unread" } : {});
     const what = el("td");
     what.append(el("a", name, { href: caseUrl(c) }), el("span", sub, { class: "sub" }));

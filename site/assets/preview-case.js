@@ -10,7 +10,7 @@
   if (!banner) return;
   const form = $("#case-form");
   const draft = {
-    id: "", number: "", company: form.dataset.company, installation_type: form.dataset.installationType,
+    id: "", number: "", firm: {}, company: form.dataset.company, installation_type: form.dataset.installationType,
     job_type: banner.dataset.jobType, network_area: "", status: "draft", status_label: words().statuses.draft,
     version: 1, definitions_version: +form.dataset.definitionsVersion, fields: {}, history: [], attachments: [],
     problems: [], unread: false, actions: ["edit", "submit"],

@@ -213,14 +213,15 @@ impl Renderer {
             .fields
             .iter()
             .any(|f| matches!(f.field.kind, FieldKind::Group | FieldKind::Computed));
-        // Only the forms that have them load the scripts for Bilagor and for groups.
-        let script = match (groups, files, preview.is_some()) {
-            (true, _, false) => "case-groups",
-            (true, _, true) => "case-groups-preview",
-            (false, false, false) => "case",
-            (false, true, false) => "case-files",
-            (false, _, true) => "case-preview",
+        // Only the forms that have them load the scripts for groups, and for Bilagor (later, by
+        // `data-files`; never a preview's, which stores no file).
+        let script = match (groups, preview.is_some()) {
+            (true, false) => "case-groups",
+            (true, true) => "case-groups-preview",
+            (false, false) => "case",
+            (false, true) => "case-preview",
         };
+        let files = files && preview.is_none();
         let ctx = context! {
             company,
             installation_type,
@@ -230,6 +231,7 @@ impl Renderer {
             words => &self.case_words,
             words_json => &self.case_words_json,
             definitions_version => version,
+            files,
         };
         let ctx = match preview {
             // Only a preview's page has `preview` (the templates ask `preview is defined`).
@@ -305,8 +307,11 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
             context! { words_json => pages::json_data(&pages::identity_sections(defs)) },
         ),
         ("ny/index.html", "new_case.html", "new-case", "new-case", context! {}),
+        ("foretag/index.html", "firm.html", "firm", "firm", context! {}),
         ("formular/index.html", "formular.html", "formular", "formular", context! {}),
         ("logga-in/index.html", "sign_in.html", "sign-in", "sign-in", context! {}),
+        // A customer link's page (Kundlänk): the token after `#`.
+        ("kund/index.html", "customer.html", "customer", "customer", context! {}),
     ];
     for (path, template, name, script, ctx) in pages {
         files.insert(path.into(), renderer.page(template, name, script, ctx)?);

@@ -10,17 +10,19 @@ use serde::Serialize;
 
 use crate::BuildError;
 
-const TEMPLATES: [(&str, &str); 10] = [
+const TEMPLATES: [(&str, &str); 12] = [
     ("layout.html", include_str!("../templates/layout.html")),
     ("cases.html", include_str!("../templates/cases.html")),
     ("inbox.html", include_str!("../templates/inbox.html")),
     ("audit.html", include_str!("../templates/audit.html")),
     ("subject.html", include_str!("../templates/subject.html")),
+    ("firm.html", include_str!("../templates/firm.html")),
     ("new_case.html", include_str!("../templates/new_case.html")),
     ("case.html", include_str!("../templates/case.html")),
     ("sign_in.html", include_str!("../templates/sign_in.html")),
     ("formular.html", include_str!("../templates/formular.html")),
     ("preview.html", include_str!("../templates/preview.html")),
+    ("customer.html", include_str!("../templates/customer.html")),
 ];
 
 /// The templates, loaded; blocks trimmed as in Jinja's `trim_blocks` and `lstrip_blocks`.
@@ -296,7 +298,7 @@ pub(crate) fn render_page(
     script: &str,
     ctx: Value,
 ) -> Result<Vec<u8>, BuildError> {
-    let lists = matches!(name, "cases" | "inbox" | "audit" | "subject" | "formular");
+    let lists = matches!(name, "cases" | "inbox" | "audit" | "subject" | "formular" | "firm");
     let ctx = context! { ..context! { page => name, script => script, lists => lists }, ..ctx, ..base.clone() };
     Ok(env.get_template(template)?.render(ctx)?.into_bytes())
 }

@@ -40,7 +40,7 @@ fn every_form_has_a_page_and_a_schema_and_assets_are_fingerprinted() {
     // The stylesheets (one for every page, one for the lists) and the scripts (one per kind of
     // page, each with the common script first; the case pages of forms with file fields have
     // their own, and so have a draft's preview pages; and the case pages' actions, loaded on
-    // first use, without it), each named by its content.
+    // first use, and the customer link's page, without it), each named by its content.
     let assets: Vec<&String> = site.files.keys().filter(|k| k.starts_with("assets/")).collect();
     let names: Vec<&str> = assets.iter().map(|a| a.split('.').next().unwrap()).collect();
     assert_eq!(
@@ -53,6 +53,8 @@ fn every_form_has_a_page_and_a_schema_and_assets_are_fingerprinted() {
             "assets/case-groups",
             "assets/case-preview",
             "assets/case",
+            "assets/customer",
+            "assets/firm",
             "assets/formular",
             "assets/lists",
             "assets/lists",
@@ -101,10 +103,15 @@ fn each_page_loads_one_script_with_only_what_it_needs() {
     assert_eq!(scripts("ny/index.html"), ["new-case"]);
     assert_eq!(scripts("logga-in/index.html"), ["sign-in"]);
     assert_eq!(scripts("formular/index.html"), ["formular"]);
-    // The attachments script only where a form has a file field (Öresundskraft's Bilagor).
+    assert_eq!(scripts("foretag/index.html"), ["firm"]);
+    // The attachments script only where a form has a file field (Öresundskraft's Bilagor), named
+    // for the case script to load next to the case's request.
     let case = "anmalan/oresundskraft/service_change/index.html";
-    assert_eq!(scripts(case), ["case-files"]);
-    assert_eq!(scripts("anmalan/exempelnat_norr/service_change/index.html"), ["case"]);
+    assert_eq!(scripts(case), ["case"]);
+    assert!(page(&site, case).contains(" data-files=\"/assets/case-files."));
+    let without = "anmalan/exempelnat_norr/service_change/index.html";
+    assert_eq!(scripts(without), ["case"]);
+    assert!(!page(&site, without).contains("data-files"));
     // The groups' script only where a form has a group or a computed value (the inverters).
     assert_eq!(scripts("anmalan/oresundskraft/extension/index.html"), ["case-groups"]);
     // Each is the common script and the page's own, seen by words only they have.
@@ -128,8 +135,8 @@ fn each_page_loads_one_script_with_only_what_it_needs() {
         ("new-case", &[common], &[list, attachments, groups]),
         ("sign-in", &[common], &[list, attachments, groups]),
         ("case", &[common], &[list, attachments, groups]),
-        ("case-files", &[common, attachments], &[list, groups]),
-        ("case-groups", &[common, attachments, groups], &[list]),
+        ("case-files", &[attachments], &[common, list, groups]),
+        ("case-groups", &[common, groups], &[list, attachments]),
     ] {
         let script = script(name);
         assert!(has.iter().all(|w| script.contains(w)), "{name} has {has:?}");

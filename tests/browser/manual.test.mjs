@@ -474,6 +474,9 @@ test("keyboard only at 320 px: Ny anmälan and Hämta anl-data", async () => {
     await assertFocusVisible(page);
     assert.ok(await page.evaluate(() => document.activeElement.getBoundingClientRect().left >= 0), "the skip link shows when focused");
     await page.keyboard.press("Enter");
+    // Anläggnings-ID (EAN) first (the fast path, tests/browser/fast-path.test.mjs); left empty.
+    await page.keyboard.press("Tab");
+    assert.equal((await focused(page)).id, "ean");
     await page.keyboard.press("Tab");
     assert.deepEqual(await focused(page), { tag: "select", id: "company", text: "Nätbolag", type: "select-one" });
     await arrowTo(page, "Öresundskraft");

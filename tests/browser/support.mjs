@@ -19,6 +19,8 @@ export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 export const DEMO = {
   anna: "Anna Andersson (Demo El AB)",
   bertil: "Bertil Berg (Annan El AB)",
+  // Demo El AB's admin of its colleagues ("Företag").
+  dan: "Dan Dahl, administratör (Demo El AB)",
   // Case handlers at Öresundskraft.
   karin: "Karin Karlsson (Öresundskraft)",
   olle: /^Logga in som Olle .*\(Öresundskraft\)$/,

@@ -201,7 +201,7 @@ export function lifeOfACase(viewport) {
         await page.waitForLoadState("load"); // the new page's script has run (it is async)
         await status(page).filter({ hasText: "Status: För godkännande" }).waitFor();
         // The case number in the heading area; the installer's data read-only.
-        assert.equal(await page.locator("#case-number").textContent(), "Ärendenummer: " + cases.returned.number);
+        assert.equal(await page.locator("#case-number").textContent(), "Ärendenummer: " + cases.returned.number + ", Demo El AB");
         for (const name of ["Hämta anl-data", "Redigera", "Kopiera från ägare", "Spara", "Makulera"]) {
           assert.equal(await page.getByRole("button", { name, exact: true }).count(), 0, `no ${name} for the network company`);
         }
@@ -263,7 +263,7 @@ export function lifeOfACase(viewport) {
       await withPage(browser, { viewport, baseURL: server.url }, async ({ page }) => {
         await signIn(page, DEMO.anna);
         const menu = page.getByRole("navigation", { name: "Huvudmeny" });
-        assert.deepEqual(await menu.getByRole("link").allTextContents(), ["Mina ärenden", "Ny anmälan"]);
+        assert.deepEqual(await menu.getByRole("link").allTextContents(), ["Mina ärenden", "Ny anmälan", "Företag"]);
         await listSays(page, /^4 ärenden/);
         const rows = await rowsOf(page);
         const row = (c) => rows.find((r) => r[1] === c.number);

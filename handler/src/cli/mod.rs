@@ -17,6 +17,7 @@ use crate::definitions::LiveDefinitions;
 use crate::local::LocalKey;
 use crate::store::dynamodb::{self, DynamoStore};
 use crate::store::sqlite::SqliteStore;
+use crate::store::{Firm, FirmMember, FirmStore, StoreError};
 
 #[derive(Parser)]
 #[command(name = "handler", about = "Elanmälan: API, local server and tools")]
@@ -52,6 +53,13 @@ enum Command {
         #[arg(long, default_value = "elanmalan", env = "ELANMALAN_TABLE")]
         table: String,
     },
+    /// Give every case in the DynamoDB table the keys of this version (the Inkorg's search by
+    /// number, anläggnings-ID and firm, issue 23): once, after the stack update that adds GSI4
+    /// (docs/deploy.md). Running it again changes nothing.
+    ReindexCases {
+        #[arg(long, default_value = "elanmalan", env = "ELANMALAN_TABLE")]
+        table: String,
+    },
     /// Load a network company's installation registry from CSV.
     ImportRegistry {
         #[arg(long)]
@@ -61,6 +69,26 @@ enum Command {
         /// when no row was refused).
         #[arg(long)]
         replace: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Register an installer firm, or change its name or numbers (its members stay), and add
+    /// its first members: from then on only its members work with its cases.
+    PutFirm {
+        /// The id its users' sign-in names (Cognito's `custom:org`), e.g. `demo_el`.
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// Its organisationsnummer, `NNNNNN-NNNN`.
+        #[arg(long)]
+        org_number: String,
+        /// Its registration number at Elsäkerhetsverket.
+        #[arg(long)]
+        registration_number: Option<String>,
+        /// The e-mail address of a member (repeat for more); at least its admin's on a new firm.
+        #[arg(long = "member")]
+        members: Vec<String>,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -198,6 +226,15 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             println!("Table {table} is ready.");
             Ok(ExitCode::SUCCESS)
         }
+        Command::ReindexCases { table } => {
+            let store = DynamoStore::new(dynamodb::client_from_env().await, &table);
+            let (cases, skipped) = store.reindex_cases().await.map_err(|e| e.to_string())?;
+            println!("{cases} cases in table {table} have this version's keys.");
+            if skipped > 0 {
+                println!("{skipped} changed meanwhile, and have them from that change.");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::ImportRegistry { company, file, replace, store } => match store.store {
             StoreKind::Sqlite => {
                 import::import(open_sqlite(&store.data_dir)?, &company, &file, replace).await
@@ -207,6 +244,23 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 import::import(s, &company, &file, replace).await
             }
         },
+        Command::PutFirm { id, name, org_number, registration_number, members, store } => {
+            let firm = firm_from_args(id, name, &org_number, registration_number)?;
+            if let Some(bad) = members.iter().find(|m| !forms::formats::is_single_address(m)) {
+                return Err(format!(
+                    "--member {bad}: give one e-mail address, such as anna@example.se"
+                ));
+            }
+            match store.store {
+                StoreKind::Sqlite => {
+                    put_firm(&open_sqlite(&store.data_dir)?, &firm, &members).await
+                }
+                StoreKind::Dynamodb => {
+                    let s = DynamoStore::new(dynamodb::client_from_env().await, &store.table);
+                    put_firm(&s, &firm, &members).await
+                }
+            }
+        }
         Command::Token { role, org, sub, name, email, admin, data_dir } => {
             let role = match role {
                 RoleArg::Installer => Role::Installer,
@@ -221,6 +275,56 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// A firm from `handler put-firm`'s arguments, its id and number checked.
+fn firm_from_args(
+    id: String,
+    name: String,
+    org_number: &str,
+    registration_number: Option<String>,
+) -> Result<Firm, Failure> {
+    let word = !id.is_empty()
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !word || id.len() > 64 {
+        return Err(format!("--id {id}: use a-z, digits and _ (at most 64), as in demo_el"));
+    }
+    let name = name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err("--name: give the firm's name, at most 100 characters".into());
+    }
+    let org_number = forms::formats::normalize_org_number(org_number).ok_or_else(|| {
+        format!("--org-number {org_number}: give ten digits as NNNNNN-NNNN, the last one the check digit")
+    })?;
+    let registration_number =
+        registration_number.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+    Ok(Firm { id, name, org_number, registration_number })
+}
+
+async fn put_firm(
+    store: &impl FirmStore,
+    firm: &Firm,
+    members: &[String],
+) -> Result<ExitCode, Failure> {
+    let now = time::OffsetDateTime::now_utc();
+    // The members first: once the firm is in the store, only its members have its cases.
+    for email in members {
+        let member = FirmMember {
+            firm: firm.id.clone(),
+            email: email.trim().to_lowercase(),
+            name: None,
+            added_by: "handler put-firm".into(),
+            added_at: now,
+        };
+        match store.add_firm_member(&member).await {
+            Ok(()) | Err(StoreError::AlreadyExists) => {}
+            Err(e) => return Err(format!("could not add a member: {e}")),
+        }
+    }
+    store.put_firm(firm).await.map_err(|e| format!("could not store the firm: {e}"))?;
+    let count = store.firm_members(&firm.id).await.map_err(|e| e.to_string())?.len();
+    println!("Firm {} ({}) is stored, with {count} members.", firm.id, firm.name);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `handler serve` signs anyone in as a demo user, so its DynamoDB must be on this machine

@@ -17,7 +17,7 @@ use crate::notify::{self, Mailer};
 use crate::retention;
 use crate::store::files::local::LinkedCases;
 use crate::store::files::{Files, S3Files};
-use crate::store::{RegistryStore, Store};
+use crate::store::{FirmStore, RegistryStore, Store};
 
 pub(super) struct Options<'a> {
     pub addr: String,
@@ -55,6 +55,9 @@ pub(super) async fn serve<S: Store>(
     // Retry-After until the store is back, and the demo registry is seeded on a later start.
     if let Err(reason) = seed_demo_registry(&store, &definitions.current()).await {
         tracing::warn!(%reason, "could not seed the demo registry; serving without it");
+    }
+    if let Err(reason) = seed_demo_firms(&store).await {
+        tracing::warn!(%reason, "could not seed the demo firms; serving without them");
     }
     // Anyone who reaches the demo sign-in is signed in, so it stays on this machine.
     let socket: std::net::SocketAddr = addr
@@ -189,7 +192,7 @@ async fn serve_connections(
             // axum's accept: an error such as EMFILE is logged and retried a second later.
             (permit, Listener::accept(&mut listener).await)
         };
-        let (permit, (tcp, _)) = tokio::select! {
+        let (permit, (tcp, peer)) = tokio::select! {
             accepted = accepted => accepted,
             () = &mut stop => break,
         };
@@ -199,7 +202,10 @@ async fn serve_connections(
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::warn!(error = %e, "cannot set TCP_NODELAY");
         }
-        let service = TowerToHyperService::new(app.clone());
+        // Who is connected, for the caps on what anyone may ask without signing in (the
+        // customer links' reads).
+        let peer = axum::extract::ConnectInfo(peer);
+        let service = TowerToHyperService::new(app.clone().layer(axum::Extension(peer)));
         let mut stopped = stopped.clone();
         connections.spawn(async move {
             let _permit = permit;
@@ -251,6 +257,26 @@ async fn seed_demo_registry<S: RegistryStore>(
             store.put_installations(&company.id, &rows).await.map_err(|e| e.to_string())?;
             tracing::info!(company = %company.id, installations = rows.len(), "demo registry seeded");
         }
+    }
+    Ok(())
+}
+
+/// Adds the demo firms with their demo users as members, unless the store has them already (a
+/// member the demo admin removed stays removed).
+async fn seed_demo_firms<S: FirmStore>(store: &S) -> Result<(), Failure> {
+    let ids = demo::DEMO_FIRMS.iter().map(|f| f.id.to_string()).collect();
+    let known = store.firms_by_id(&ids).await.map_err(|e| e.to_string())?;
+    let now = time::OffsetDateTime::now_utc();
+    for firm in demo::DEMO_FIRMS.iter().filter(|f| !known.iter().any(|k| k.id == f.id)) {
+        for member in firm.members(now) {
+            match store.add_firm_member(&member).await {
+                Ok(()) | Err(crate::store::StoreError::AlreadyExists) => {}
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        // The firm last: until it is in the store, its members' claims are enough.
+        store.put_firm(&firm.firm()).await.map_err(|e| e.to_string())?;
+        tracing::info!(firm = %firm.id, "demo firm seeded");
     }
     Ok(())
 }

@@ -11,18 +11,25 @@ use forms::Role;
 
 use super::AppState;
 use super::error::ApiError;
+use crate::store::{FirmStore, Store};
 
 /// The verified identity of the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     pub user: String,
     pub role: Role,
-    /// The installer firm or the network company the user belongs to.
+    /// The installer firm or the network company the user belongs to. Empty for an installer
+    /// whose firm is in the store but who is not among its members (any more): such a caller
+    /// sees no case ([`with_firm_checked`]).
     pub org: String,
     /// The user's e-mail address, when the identity provider gives one (on AWS a verified
     /// one): an installer's news about its cases goes there. Always exactly one address.
     pub email: Option<String>,
-    /// An admin of the org: a company admin manages the company's definitions ("Formulär").
+    /// The name of an installer's firm (its id, for a firm that is not in the store), read with
+    /// the membership: a new case keeps it, and the caller's own cases need no second read.
+    pub firm_name: Option<String>,
+    /// An admin of the org: a company admin manages the company's definitions ("Formulär"), a
+    /// firm admin the firm's members ("Företag").
     pub admin: bool,
 }
 
@@ -38,6 +45,19 @@ impl Caller {
 }
 
 impl Caller {
+    /// The firm this installer works for, or 403: a network company, or an installer whose
+    /// firm no longer counts them among its members.
+    pub fn firm(&self) -> Result<&str, ApiError> {
+        match self.role {
+            Role::Installer if !self.org.is_empty() => Ok(&self.org),
+            Role::Installer => Err(ApiError::forbidden(
+                "Du är inte medlem i något installationsföretag i Elanmälan. Be företagets \
+                 administratör att lägga till din e-postadress under Företag.",
+            )),
+            Role::NetworkCompany => Err(ApiError::forbidden("Det här gör installatören.")),
+        }
+    }
+
     /// The company whose definitions this caller manages: a network company's admin.
     pub fn company_admin_of(&self) -> Option<&str> {
         (self.role == Role::NetworkCompany && self.admin).then_some(self.org.as_str())
@@ -110,18 +130,23 @@ fn api_gateway_caller(parts: &Parts) -> Option<Caller> {
     };
     Some(Caller {
         user: claims.get("sub")?.clone(),
-        role,
         org: claims.get("custom:org")?.clone(),
         email: claims
             .get("email")
             .filter(|_| claims.get("email_verified").is_some_and(|v| v == "true"))
             .cloned(),
-        admin: claims.get("cognito:groups").is_some_and(|groups| in_group(groups, ADMIN_GROUP)),
+        firm_name: None,
+        admin: claims.get("cognito:groups").is_some_and(|groups| {
+            in_group(groups, if role == Role::Installer { FIRM_ADMIN_GROUP } else { ADMIN_GROUP })
+        }),
+        role,
     })
 }
 
 /// The Cognito group of a company's admins (docs/deploy.md).
 const ADMIN_GROUP: &str = "company-admins";
+/// The Cognito group of an installer firm's admins (docs/deploy.md).
+const FIRM_ADMIN_GROUP: &str = "firm-admins";
 
 /// Whether the groups claim names `group`. API Gateway gives a list claim as a string, either
 /// `[a b]` or a JSON array.
@@ -131,12 +156,31 @@ fn in_group(groups: &str, group: &str) -> bool {
         .any(|g| g == group)
 }
 
-impl<S: Send + Sync> FromRequestParts<AppState<S>> for Caller {
+impl<S: Store> FromRequestParts<AppState<S>> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState<S>) -> Result<Self, ApiError> {
-        state.auth.caller(parts)
+        with_firm_checked(state.auth.caller(parts)?, &state.store).await
     }
+}
+
+/// An installer of a firm that is in the store must be among its members, checked on every
+/// request: one who is removed loses the firm's cases at once, whatever their sign-in still
+/// says. A firm that is not in the store is known by the sign-in's claim alone.
+pub async fn with_firm_checked(
+    mut caller: Caller,
+    store: &impl FirmStore,
+) -> Result<Caller, ApiError> {
+    if caller.role != Role::Installer {
+        return Ok(caller);
+    }
+    let email = caller.email.as_deref().map(str::to_lowercase);
+    match store.firm_membership(&caller.org, email.as_deref()).await? {
+        Some((firm, true)) => caller.firm_name = Some(firm.name),
+        Some((_, false)) => caller.org.clear(),
+        None => caller.firm_name = Some(caller.org.clone()),
+    }
+    Ok(caller)
 }
 
 #[cfg(test)]

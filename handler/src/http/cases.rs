@@ -19,26 +19,130 @@ use super::AppState;
 use super::auth::Caller;
 use super::body::{JsonBody, Params, whole_number};
 use super::error::{ApiError, ErrorCode};
+use super::firms::{FirmRef, firm_ref, firm_refs, firms_matching};
+use super::lookup;
 use crate::store::{CaseQuery, Page, PageRequest, Store, is_case_id, is_list_key, new_case_id};
 
 pub type ApiResult<T> = Result<Json<T>, ApiError>;
 
-#[derive(Debug, Deserialize, JsonSchema)]
+/// A new draft, in one of two shapes ([`NewCaseShape`] is what the OpenAPI document shows):
+/// by its network company and network area, or from its anläggnings-ID ("Start from the EAN").
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewCase {
-    pub company: String,
+    pub company: Option<String>,
     pub installation_type: String,
     pub job_type: String,
-    pub network_area: String,
+    pub network_area: Option<String>,
+    pub ean: Option<String>,
 }
 
-/// A case as the API shows it: the stored case, its status in Swedish, what would stop a
-/// submit right now, whether the caller has news from the other side, and the moves the caller
-/// may make now.
-#[derive(Debug, Serialize, JsonSchema)]
+/// The two shapes of a new case, for the OpenAPI document.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum NewCaseShape {
+    ByCompany(NewCaseByCompany),
+    FromEan(NewCaseFromEan),
+}
+
+/// The network company and network area chosen ("Nätbolag", "Nätområde").
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct NewCaseByCompany {
+    company: String,
+    installation_type: String,
+    job_type: String,
+    network_area: String,
+}
+
+/// Started from the anläggnings-ID: its GSRN prefix names the network company, the registry
+/// the network area, and the lookup is applied to the new draft (audited and counted like any
+/// lookup; 429 at a cap, and then no case is kept). An anläggnings-ID that no company or
+/// registry knows is a 422 naming `ean`.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct NewCaseFromEan {
+    /// 18 digits (spaces are ignored).
+    ean: String,
+    installation_type: String,
+    job_type: String,
+}
+
+impl JsonSchema for NewCase {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "NewCase".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        NewCaseShape::json_schema(generator)
+    }
+}
+
+/// Where a new case's network company and network area come from.
+enum Start {
+    Chosen { company: String, network_area: String },
+    Ean(String),
+}
+
+impl NewCase {
+    /// The shape the body has; a 422 for both shapes at once or neither.
+    fn start(&mut self) -> Result<Start, ApiError> {
+        let problem = |field: &str, code, message: &str| Problem {
+            field: field.into(),
+            code,
+            message: message.into(),
+        };
+        match (self.company.take(), self.network_area.take(), self.ean.take()) {
+            (Some(company), Some(network_area), None) => {
+                Ok(Start::Chosen { company, network_area })
+            }
+            (None, None, Some(ean)) => Ok(Start::Ean(ean)),
+            (company, network_area, Some(_)) => {
+                let message = "Ange antingen ean eller company och network_area, inte båda.";
+                let fields =
+                    [("company", company.is_some()), ("network_area", network_area.is_some())]
+                        .into_iter()
+                        .filter(|(_, given)| *given)
+                        .map(|(field, _)| problem(field, ProblemCode::UnknownField, message))
+                        .collect();
+                Err(ApiError::new(ErrorCode::InvalidBody, message).with_fields(fields))
+            }
+            (company, network_area, None) => {
+                let message = "Ange ean (Anläggnings-ID), eller company och network_area \
+                               (Nätbolag och Nätområde).";
+                let missing: Vec<Problem> =
+                    [("company", company.is_none()), ("network_area", network_area.is_none())]
+                        .into_iter()
+                        .filter(|(_, missing)| *missing)
+                        .map(|(field, _)| problem(field, ProblemCode::Required, message))
+                        .collect();
+                let fields = if company.is_none() && network_area.is_none() {
+                    vec![problem("ean", ProblemCode::Required, message)]
+                } else {
+                    missing
+                };
+                Err(ApiError::new(ErrorCode::InvalidBody, message).with_fields(fields))
+            }
+        }
+    }
+}
+
+/// A case as the API shows it: the stored case, with its firm's name (CONTRACT section 6), its
+/// status in Swedish, what would stop a submit right now, whether the caller has news from the
+/// other side, and the moves the caller may make now.
+#[derive(Debug)]
 pub struct CaseView {
-    #[serde(flatten)]
     pub case: Case,
+    pub shown: CaseShown,
+}
+
+/// What a [`CaseView`] adds to the stored case (its `firm` replaces the case's firm id).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CaseShown {
+    pub firm: FirmRef,
     pub status_label: String,
     pub problems: Vec<Problem>,
     pub unread: bool,
@@ -48,6 +152,46 @@ pub struct CaseView {
     /// installer fills in the completion notice's fields with the notice, and `submit` makes
     /// the case `completed` at once, without an approval.
     pub completion_only: bool,
+}
+
+impl Serialize for CaseView {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error;
+        let mut shown = serde_json::to_value(&self.case).map_err(S::Error::custom)?;
+        let (Some(case), serde_json::Value::Object(extra)) =
+            (shown.as_object_mut(), serde_json::to_value(&self.shown).map_err(S::Error::custom)?)
+        else {
+            return Err(S::Error::custom("a case is an object"));
+        };
+        // `firm` ({id, name}) says it.
+        case.remove("firm_name");
+        case.extend(extra);
+        shown.serialize(serializer)
+    }
+}
+
+impl JsonSchema for CaseView {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CaseView".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        #[derive(JsonSchema)]
+        #[allow(dead_code)]
+        struct Shape {
+            #[serde(flatten)]
+            case: Case,
+            #[serde(flatten)]
+            shown: CaseShown,
+        }
+        let mut schema = Shape::json_schema(generator);
+        let firm = generator.subschema_for::<FirmRef>();
+        if let Some(properties) = schema.get_mut("properties").and_then(|p| p.as_object_mut()) {
+            properties.insert("firm".into(), firm.into());
+            properties.remove("firm_name");
+        }
+        schema
+    }
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -63,9 +207,12 @@ pub struct ListQuery {
     pub status: Option<Status>,
     pub network_area: Option<String>,
     pub installation_type: Option<String>,
-    /// Part of the installer firm's id, any case (a network company's inbox).
+    /// The installer firm (a network company's inbox): its organisation number, part of its
+    /// name, or its id; the cases of the firms it names are found by key.
     pub firm: Option<String>,
-    /// Found anywhere in the case number, anläggnings-ID or address.
+    /// A whole case number or a whole anläggnings-ID (18 digits, spaces allowed) finds its
+    /// cases by key; other text is found anywhere in the case number, anläggnings-ID or
+    /// address, which reads the whole list (docs/api.md, "Search").
     pub q: Option<String>,
     #[serde(flatten)]
     pub page: PageQuery,
@@ -155,6 +302,16 @@ pub async fn view<S: Store>(
     caller: &Caller,
     case: Case,
 ) -> Result<CaseView, ApiError> {
+    view_with_firms(state, caller, case, &BTreeMap::new()).await
+}
+
+/// [`view`], with the names of firms read already (a list reads its page's firms at once).
+pub async fn view_with_firms<S: Store>(
+    state: &AppState<S>,
+    caller: &Caller,
+    case: Case,
+    firms: &BTreeMap<String, FirmRef>,
+) -> Result<CaseView, ApiError> {
     let definitions = state.case_definitions(&case).await?;
     // What stops sending it: only while it can be sent. A case already sent is never made
     // invalid by a later change of the definitions.
@@ -167,7 +324,17 @@ pub async fn view<S: Store>(
     let unread = case.unread_for(caller.role);
     let actions = forms::words::moves(case.status, caller.role);
     let status_label = case.status.label().to_string();
-    Ok(CaseView { status_label, problems, unread, actions, completion_only, case })
+    // The name the case keeps, or the caller's own firm's, or one read for it.
+    let own = caller.firm_name.as_ref().filter(|_| case.firm == caller.org);
+    let firm = match (&case.firm_name, own, firms.get(&case.firm)) {
+        (Some(name), _, _) | (None, Some(name), _) => {
+            FirmRef { id: case.firm.clone(), name: name.clone() }
+        }
+        (None, None, Some(firm)) => firm.clone(),
+        (None, None, None) => firm_ref(&state.store, &case.firm).await?,
+    };
+    let shown = CaseShown { firm, status_label, problems, unread, actions, completion_only };
+    Ok(CaseView { case, shown })
 }
 
 /// A case id from the path. Ids are UUIDs: anything far from one (or not even UTF-8) is
@@ -247,35 +414,113 @@ pub fn choice_refused(problems: Vec<Problem>) -> ApiError {
 pub async fn create<S: Store>(
     State(state): State<AppState<S>>,
     caller: Caller,
-    JsonBody(new): JsonBody<NewCase>,
+    JsonBody(mut new): JsonBody<NewCase>,
 ) -> Result<(StatusCode, Json<CaseView>), ApiError> {
     if caller.role != Role::Installer {
         return Err(ApiError::forbidden("Bara installatörer skapar anmälningar."));
     }
+    // Only a member of a firm makes a case, whichever its shape: checked before anything else.
+    caller.firm()?;
+    let (company, network_area) = match new.start()? {
+        Start::Chosen { company, network_area } => (company, network_area),
+        Start::Ean(ean) => return create_from_ean(&state, &caller, new, &ean).await,
+    };
     let form = state
         .definitions()
-        .new_case_form(&new.company, &new.installation_type, &new.job_type, &new.network_area)
+        .new_case_form(&company, &new.installation_type, &new.job_type, &network_area)
         .map_err(choice_refused)?;
+    let case = create_draft(&state, &caller, &form, new.job_type, network_area).await?;
+    Ok((StatusCode::CREATED, Json(view(&state, &caller, case).await?)))
+}
+
+/// A new draft of `form`, numbered and stored.
+async fn create_draft<S: Store>(
+    state: &AppState<S>,
+    caller: &Caller,
+    form: &Form<'_>,
+    job_type: String,
+    network_area: String,
+) -> Result<Case, ApiError> {
     let company = form.company;
     let at = now();
     let mut case = Case::new_draft(
         new_case_id(&company.id),
         String::new(),
-        &form,
-        new.job_type,
-        new.network_area,
-        caller.org.clone(),
+        form,
+        job_type,
+        network_area,
+        caller.firm()?.to_string(),
         caller.user.clone(),
         at,
     );
     case.contact_email = caller.email.clone();
+    case.firm_name = caller.firm_name.clone();
     let numbering = company.clone();
     let case = state
         .store
         .create_numbered_case(case, move |n| numbering.case_number(at.year(), n))
         .await?;
     tracing::info!(case = %case.id, company = %case.company, "case created");
-    Ok((StatusCode::CREATED, Json(view(&state, &caller, case).await?)))
+    Ok(case)
+}
+
+/// "Start from the EAN": the company that the anläggnings-ID's prefix names, the network area
+/// that its registry names, and the lookup applied as "Hämta anl-data" applies it. Everything
+/// that can refuse the case is checked before anything is written; a lookup refused at a cap
+/// (429) takes the new draft away again.
+async fn create_from_ean<S: Store>(
+    state: &AppState<S>,
+    caller: &Caller,
+    new: NewCase,
+    ean: &str,
+) -> Result<(StatusCode, Json<CaseView>), ApiError> {
+    let ean = forms::formats::normalize_gsrn(ean);
+    let definitions = state.served();
+    let form = definitions
+        .new_case_form_by_ean(&ean, &new.installation_type, &new.job_type)
+        .map_err(|problems| match problems.first().map(|p| p.field.as_str()) {
+            Some("ean") => unknown_ean(problems),
+            _ => choice_refused(problems),
+        })?;
+    let query = form.lookup_query(Some(&ean), None)?;
+    let found = lookup::read_registry(&state.store, &form.company.id, &query).await?;
+    let Some(installation) = &found.0 else {
+        let problem = Problem {
+            field: "ean".into(),
+            code: ProblemCode::NotOffered,
+            message: format!(
+                "Anläggnings-ID (EAN) finns inte i {}s register. Kontrollera numret mot kundens \
+                 elräkning, eller välj nätbolag och fyll i uppgifterna själv.",
+                form.company.name
+            ),
+        };
+        return Err(unknown_ean(vec![problem]));
+    };
+    let area =
+        form.company.registry_network_area(installation).map_err(|p| unknown_ean(vec![p]))?;
+    let case = create_draft(state, caller, &form, new.job_type, area.id.clone()).await?;
+    let ask = lookup::Ask { query, overwrite: true, apply: true };
+    let id = case.id.clone();
+    match lookup::look_up(state, caller, case, &form, &ask, found).await {
+        Ok(answer) => Ok((StatusCode::CREATED, Json(answer.case))),
+        Err(refused) => {
+            // A draft the installer was not told of would only be in the way of the next try.
+            if let Err(e) = state.store.remove_case(&id).await {
+                tracing::warn!(case = %id, reason = %e, "could not remove a draft whose lookup failed");
+            }
+            Err(refused)
+        }
+    }
+}
+
+/// An anläggnings-ID that no company's prefix or registry knows, or that is no anläggnings-ID.
+fn unknown_ean(problems: Vec<Problem>) -> ApiError {
+    let code = match problems.first().map(|p| p.code) {
+        Some(ProblemCode::InvalidFormat | ProblemCode::InvalidCheckDigit) => ErrorCode::InvalidEan,
+        _ => ErrorCode::UnknownEan,
+    };
+    let message = problems.first().map(|p| p.message.clone()).unwrap_or_default();
+    ApiError::new(code, message).with_fields(problems)
 }
 
 pub async fn list<S: Store>(
@@ -285,11 +530,17 @@ pub async fn list<S: Store>(
 ) -> ApiResult<CaseList> {
     let page = query.page.request(is_list_key)?;
     let text = query.q.as_deref().map(search_query).filter(|q| !q.is_empty());
+    // firms: the lead maps names and org numbers here (the ids of the firms the text names,
+    // and the text itself as an id); the store finds each id's cases by key.
+    let firms = match query.firm.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+        Some(firm) => Some(firms_matching(&state.store, firm).await?),
+        None => None,
+    };
     let filter = CaseQuery {
         status: query.status,
         network_area: query.network_area.filter(|a| !a.is_empty()),
         installation_type: query.installation_type.filter(|t| !t.is_empty()),
-        firm: query.firm.map(|f| f.trim().to_lowercase()).filter(|f| !f.is_empty()),
+        firms,
         text,
     };
     let page = match caller.role {
@@ -297,9 +548,14 @@ pub async fn list<S: Store>(
         Role::NetworkCompany => state.store.company_cases(&caller.org, &filter, &page).await?,
     };
     let next_cursor = next_cursor(&page);
+    // The names that older cases do not keep, in one read (the caller's own firm's came with
+    // its membership).
+    let unnamed = page.items.iter().filter(|c| c.firm_name.is_none());
+    let unnamed = unnamed.filter(|c| caller.firm_name.is_none() || c.firm != caller.org);
+    let firms = firm_refs(&state.store, unnamed.map(|c| c.firm.clone()).collect()).await?;
     let mut cases = Vec::with_capacity(page.items.len());
     for case in page.items.into_iter().filter(|c| caller.can_see(c)) {
-        cases.push(view(&state, &caller, case).await?);
+        cases.push(view_with_firms(&state, &caller, case, &firms).await?);
     }
     Ok(Json(CaseList { cases, next_cursor }))
 }

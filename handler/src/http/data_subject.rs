@@ -114,7 +114,7 @@ pub async fn export<S: Store>(
 /// `POST /data-subject/erase`: from each case that is over, the person's part
 /// (`Case::erase_data_subject`: the sections that hold the number, the files attached there,
 /// their name and number in every text of the case), and from the e-mails about it not yet
-/// sent; then the store forgets the erased bytes. The case keeps its number, status and
+/// sent, and its customer link goes; then the store forgets the erased bytes. The case keeps its number, status and
 /// history, and gets a new version. Open cases keep the data.
 pub async fn erase<S: Store>(
     State(state): State<AppState<S>>,
@@ -131,6 +131,7 @@ pub async fn erase<S: Store>(
         let removed = case.erase_data_subject(&fields);
         match state.store.update_case(&case).await {
             Ok(()) => {
+                state.store.remove_customer_link(&case.id).await?;
                 for attachment in &removed.attachments {
                     state.files.delete(&file_key(&case.id, &attachment.id)).await?;
                 }

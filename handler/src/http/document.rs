@@ -9,6 +9,7 @@ use super::AppState;
 use super::auth::Caller;
 use super::cases::{CaseId, form_or_gone, load};
 use super::error::{ApiError, ErrorCode};
+use super::firms::firm_ref;
 use crate::store::Store;
 
 /// A draft was never sent: there is nothing to print yet.
@@ -30,8 +31,12 @@ pub async fn pdf<S: Store>(
     }
     let definitions = state.case_definitions(&case).await?;
     let form = form_or_gone(&definitions, &case)?;
-    // firm name: wired by the firms work (the firm's name instead of its id).
-    let firm_name = case.firm.clone();
+    // The firm's name as the case shows it (`cases::view_with_firms`).
+    let own = caller.firm_name.as_ref().filter(|_| case.firm == caller.org);
+    let firm_name = match (&case.firm_name, own) {
+        (Some(name), _) | (None, Some(name)) => name.clone(),
+        (None, None) => firm_ref(&state.store, &case.firm).await?.name,
+    };
     let doc = forms::document::case_document(&case, &form, &firm_name);
     let footer = format!("{} · {}", case.number, form.company.name);
     let bytes = crate::document::pdf(&doc, &footer).map_err(|e| {

@@ -26,6 +26,9 @@ pub enum ErrorCode {
     InstallationNotFound,
     AttachmentNotFound,
     DefinitionsVersionNotFound,
+    FirmNotFound,
+    MemberNotFound,
+    CustomerLinkNotFound,
     // 403: an upload or download link that expired or is not ours
     LinkExpired,
     // 405
@@ -50,6 +53,8 @@ pub enum ErrorCode {
     InvalidRange,
     NumberMissing,
     InvalidEan,
+    // "Start from the EAN": no company's prefix or no registry row has the anläggnings-ID.
+    UnknownEan,
     InvalidMeterNumber,
     MeterNumberAmbiguous,
     EanMeterMismatch,
@@ -76,7 +81,10 @@ impl ErrorCode {
             | FormNotFound
             | InstallationNotFound
             | AttachmentNotFound
-            | DefinitionsVersionNotFound => StatusCode::NOT_FOUND,
+            | DefinitionsVersionNotFound
+            | FirmNotFound
+            | MemberNotFound
+            | CustomerLinkNotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             VersionConflict | AlreadyExists | NotEditable | InvalidStatus | FormNotDefined => {
                 StatusCode::CONFLICT
@@ -85,8 +93,8 @@ impl ErrorCode {
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             InvalidBody | InvalidFields | ValidationFailed | UnknownChoice | UnknownStatus
             | UnknownUser | InvalidDate | InvalidRange | NumberMissing | InvalidEan
-            | InvalidMeterNumber | MeterNumberAmbiguous | EanMeterMismatch | MessageRequired
-            | MessageTooLong | InvalidAttachment | DefinitionsInvalid => {
+            | UnknownEan | InvalidMeterNumber | MeterNumberAmbiguous | EanMeterMismatch
+            | MessageRequired | MessageTooLong | InvalidAttachment | DefinitionsInvalid => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             RateLimited => StatusCode::TOO_MANY_REQUESTS,

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use forms::definitions::{Company, LookupLimit};
 use forms::lookup::LookupCount;
-use forms::{Change, FieldValues, Installation, LookupQuery};
+use forms::{Case, Change, FieldValues, Form, Installation, LookupQuery};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -68,7 +68,7 @@ pub async fn lookup<S: Store>(
                 None => None,
             }
         });
-    let mut case = case?;
+    let case = case?;
     let definitions = state.case_definitions(&case).await?;
     let form = form_or_gone(&definitions, &case)?;
     let query = form.lookup_query(ean, meter_number)?;
@@ -79,13 +79,38 @@ pub async fn lookup<S: Store>(
         _ => read_registry(&state.store, &case.company, &query).await?,
     };
 
-    let outcome = form.resolve_lookup(&query, by_ean, by_meter_number).map(|installation| {
-        form.lookup_outcome(&case.fields, &case.network_area, &installation, request.overwrite)
+    let ask = Ask { query, overwrite: request.overwrite, apply: request.apply };
+    Ok(Json(look_up(&state, &caller, case, &form, &ask, (by_ean, by_meter_number)).await?))
+}
+
+/// What a lookup asks: by which numbers, and "Skriv över fält i anmälan?" and whether to write.
+pub(super) struct Ask {
+    pub query: LookupQuery,
+    pub overwrite: bool,
+    pub apply: bool,
+}
+
+/// The lookup that the registry answered with `found` (by the anläggnings-ID, by the meter
+/// number), merged into `case` by `form`: audited and counted against the caps, and, if
+/// `ask.apply`, written with the case, all in one write. What both "Hämta anl-data" and a case
+/// started from its anläggnings-ID (`POST /cases` with `ean`) do.
+pub(super) async fn look_up<S: Store>(
+    state: &AppState<S>,
+    caller: &Caller,
+    mut case: Case,
+    form: &Form<'_>,
+    ask: &Ask,
+    found: (Option<Installation>, Vec<Installation>),
+) -> Result<LookupAnswer, ApiError> {
+    let Ask { query, overwrite, apply } = ask;
+    let (by_ean, by_meter_number) = found;
+    let outcome = form.resolve_lookup(query, by_ean, by_meter_number).map(|installation| {
+        form.lookup_outcome(&case.fields, &case.network_area, &installation, *overwrite)
     });
     if let Ok(outcome) = &outcome {
         case.fields = outcome.fields.clone();
-        if request.apply {
-            case.fields_changed(&form, now());
+        if *apply {
+            case.fields_changed(form, now());
         }
     }
     let audit = |found, limit_reached| AuditEntry {
@@ -108,26 +133,26 @@ pub async fn lookup<S: Store>(
         .iter()
         .map(|c| CappedUse { key: c.key.clone(), cap: c.cap, lifetime: c.lifetime })
         .collect();
-    let applied = (request.apply && outcome.is_ok()).then_some(&case);
+    let applied = (*apply && outcome.is_ok()).then_some(&case);
     match state.store.record_lookup(&audit(outcome.is_ok(), None), &uses, applied).await {
         Err(StoreError::CapReached(index)) => {
-            return Err(refused(&state, form.company, &counts[index], &audit).await);
+            return Err(refused(state, form.company, &counts[index], &audit).await);
         }
         written => written?,
     }
     tracing::info!(case = %case.id, by = query.key().as_str(), found = outcome.is_ok(), "lookup");
     let outcome = outcome?;
-    Ok(Json(LookupAnswer {
+    Ok(LookupAnswer {
         message: outcome.message,
         installation: outcome.installation,
         changes: outcome.changes,
         warnings: outcome.warnings,
-        case: view(&state, &caller, case).await?,
-    }))
+        case: view(state, caller, case).await?,
+    })
 }
 
 /// The installations with the query's anläggnings-ID and with its meter number, read at once.
-async fn read_registry<S: Store>(
+pub(super) async fn read_registry<S: Store>(
     store: &S,
     company: &str,
     query: &LookupQuery,

@@ -12,6 +12,7 @@ use super::auth::Caller;
 use super::body::JsonBody;
 use super::cases::{ApiResult, CaseId, CaseView, form_or_gone, load, now, view};
 use super::error::{ApiError, ErrorCode};
+use super::firms::case_firm;
 use crate::notify;
 use crate::store::{Store, StoreError};
 
@@ -57,7 +58,9 @@ pub async fn write<S: Store>(
         let form = form_or_gone(&definitions, &case)?;
         let (at, before) = (now(), case.history.len());
         case.act(&form, Action::Message, caller.role, &caller.user, at, Some(text.clone()))?;
-        let mail = notify::notifications(&case, form.company, before, &state.site_url, at);
+        let firm = case_firm(&state.store, &case).await?;
+        let mail =
+            notify::notifications(&case, form.company, &firm.name, before, &state.site_url, at);
         match state.store.update_case_notifying(&case, &mail).await {
             Ok(()) => {
                 state.mail_ready.notify_one();

@@ -8,10 +8,12 @@ pub mod auth;
 pub mod body;
 mod cases;
 mod company_pages;
+pub mod customer_link;
 mod data_subject;
 pub mod definitions;
 mod document;
 pub mod error;
+mod firms;
 mod forms;
 mod lookup;
 mod messages;
@@ -157,11 +159,21 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/cases/{id}/close", post(moves::close::<S>))
         .route("/cases/{id}/messages", post(messages::write::<S>))
         .route("/cases/{id}/read", post(messages::read::<S>))
+        .route(
+            "/cases/{id}/customer-link",
+            post(customer_link::create::<S>)
+                .get(customer_link::get::<S>)
+                .delete(customer_link::remove::<S>),
+        )
+        .route("/customer-status", post(customer_link::status::<S>))
         .route("/cases/{id}/attachments", post(attachments::start::<S>).get(attachments::list::<S>))
         .route(
             "/cases/{id}/attachments/{attachment}",
             put(attachments::confirm::<S>).delete(attachments::remove::<S>),
         )
+        .route("/firm", get(firms::get::<S>))
+        .route("/firm/members", post(firms::add_member::<S>))
+        .route("/firm/members/{email}", axum::routing::delete(firms::remove_member::<S>))
         .route("/data-subject/cases", post(data_subject::cases::<S>))
         .route("/data-subject/export", post(data_subject::export::<S>))
         .route("/data-subject/erase", post(data_subject::erase::<S>))

@@ -1,6 +1,8 @@
 //! Moves of a case through its life, each by the core's status machine: submit, withdraw,
 //! decision, completion notice, close.
 
+use std::collections::BTreeMap;
+
 use axum::extract::State;
 use forms::{Action, Decision, FormPart};
 use schemars::JsonSchema;
@@ -11,9 +13,10 @@ use super::auth::Caller;
 use super::body::{JsonBody, whole_number};
 use super::cases::{
     ApiResult, CaseId, CaseView, FieldEdits, VersionRequest, apply_edits, form_or_gone, load, now,
-    view,
+    view_with_firms,
 };
 use super::error::ApiError;
+use super::firms::case_firm;
 use crate::notify;
 use crate::store::Store;
 
@@ -75,12 +78,14 @@ async fn act<S: Store>(
     let at = now();
     let before = case.history.len();
     case.act(&form, step.action, caller.role, &caller.user, at, step.message)?;
-    let mail = notify::notifications(&case, form.company, before, &state.site_url, at);
+    let firm = case_firm(&state.store, &case).await?;
+    let mail = notify::notifications(&case, form.company, &firm.name, before, &state.site_url, at);
     state.store.update_case_notifying(&case, &mail).await?;
     state.mail_ready.notify_one();
     let status = case.status.as_str();
     tracing::info!(case = %case.id, action = ?step.action, status, "case moved");
-    Ok(axum::Json(view(state, caller, case).await?))
+    let firms = BTreeMap::from([(firm.id.clone(), firm)]);
+    Ok(axum::Json(view_with_firms(state, caller, case, &firms).await?))
 }
 
 pub async fn submit<S: Store>(

@@ -8,15 +8,18 @@ use serde_json::{Map, Value, json};
 use super::attachments::{AttachmentList, ConfirmAttachment, NewAttachment, UploadAnswer};
 use super::audit::AuditAnswer;
 use super::cases::{CaseList, CaseView, EditRequest, NewCase, VersionRequest};
+use super::customer_link::{CustomerLinkInfo, CustomerStatusRequest, NewCustomerLink};
 use super::data_subject::{DataSubjectCases, DataSubjectExport, DataSubjectRequest, Erasure};
 use super::definitions::{
     ChangesView, DefinitionsView, NewVersion, PublishRequest, PublishedView, VersionView,
 };
 use super::error::ErrorBody;
+use super::firms::{FirmView, NewMember};
 use super::lookup::{LookupAnswer, LookupRequest};
 use super::messages::MessageRequest;
 use super::moves::{CompletionRequest, DecisionRequest};
 use super::previews::{TryAnswer, TryRequest};
+use crate::store::FirmMember;
 
 struct Components {
     requests: SchemaGenerator,
@@ -189,6 +192,33 @@ fn definitions_paths(c: &mut Components, paths: &mut Map<String, Value>) {
     }));
 }
 
+/// Kundlänk: the installer's link for the customer, and what the link shows (docs/api.md,
+/// "Customer links").
+fn customer_link_paths(c: &mut Components, paths: &mut Map<String, Value>) {
+    let id = json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]);
+    let gone = operation(
+        "",
+        None,
+        ("204", json!({"description": "Removed (or there was none)"})),
+        &["401", "404"],
+    );
+    paths.insert("/cases/{id}/customer-link".into(), json!({
+        "parameters": id,
+        "post": operation("Make the case's customer link, replacing its earlier one (an installer of the case's firm; a sent case whose data is kept, else 409); the address is shown only now", None, ("201", c.answer::<NewCustomerLink>("The link")), &["401", "404", "409"]),
+        "get": operation("Whether the case has a customer link, and until when (not its address)", None, ("200", c.answer::<CustomerLinkInfo>("The link")), &["401", "404"]),
+        "delete": {"summary": "Remove the case's customer link: it stops working at once", "responses": gone["responses"].clone()}
+    }));
+    let request = c.request::<CustomerStatusRequest>();
+    let mut read = public(operation(
+        "What a customer link shows: case number, network company, status and its dates, nothing personal (no sign-in; the token in the body, so no access log keeps it; capped per client)",
+        Some(request),
+        ("200", c.answer::<forms::customer::CustomerStatus>("The case's status")),
+        &["400", "404", "413", "415", "422", "429"],
+    ));
+    read["description"] = "Answers with Cache-Control: no-store and X-Robots-Tag: noindex.".into();
+    paths.insert("/customer-status".into(), json!({ "post": read }));
+}
+
 /// The whole document.
 pub fn document() -> Value {
     let mut c = Components::new();
@@ -215,9 +245,13 @@ pub fn document() -> Value {
         "get": public(operation("JSON Schema (Draft 2020-12) of a form's fields", None, ("200", json!({"description": "The schema", "content": {"application/json": {"schema": {"type": "object"}}}})), &["404"]))
     }));
     let new_case = c.request::<NewCase>();
+    // A case started from its anläggnings-ID is looked up, and lookups have caps.
+    let mut lookup_errors = BODY_ERRORS.to_vec();
+    lookup_errors.push("429");
+
     let status = c.answers.subschema_for::<forms::Status>();
     paths.insert("/cases".into(), json!({
-        "post": operation("Create a draft (installer)", Some(new_case), ("201", c.answer::<CaseView>("The new draft")), &BODY_ERRORS),
+        "post": operation("Create a draft (installer): by company and network area, or from the anläggnings-ID with the lookup applied", Some(new_case), ("201", c.answer::<CaseView>("The new draft")), &lookup_errors),
         "get": {
             "parameters": list_parameters(status),
             "summary": "The firm's cases (installer) or the company's cases that are not drafts (network company)",
@@ -237,8 +271,6 @@ pub fn document() -> Value {
         "get": operation("A sent case as a document (409 invalid_status for a draft)", None, ("200", pdf), &["401", "404", "409"])
     }));
     let lookup = c.request::<LookupRequest>();
-    let mut lookup_errors = BODY_ERRORS.to_vec();
-    lookup_errors.push("429");
     paths.insert("/cases/{id}/lookup".into(), json!({
         "parameters": id,
         "post": operation("Hämta anl-data: find the installation by EAN or meter number and merge it", Some(lookup), ("200", c.answer::<LookupAnswer>("Found")), &lookup_errors)
@@ -345,6 +377,8 @@ pub fn document() -> Value {
         "responses": operation("", None, ("200", json!({"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}})), &["400", "401", "403", "422"])["responses"].clone()
     }}));
     definitions_paths(&mut c, &mut paths);
+    firm_paths(&mut c, &mut paths);
+    customer_link_paths(&mut c, &mut paths);
 
     c.answers.subschema_for::<ErrorBody>();
     let mut schemas = c.requests.take_definitions(true);
@@ -364,4 +398,17 @@ pub fn document() -> Value {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
         }
     })
+}
+
+/// The installer's firm ("Företag") and its members (docs/api.md, "Installer firms").
+fn firm_paths(c: &mut Components, paths: &mut Map<String, Value>) {
+    paths.insert("/firm".into(), json!({"get": operation("The caller's firm: id, name, organisation number, registration number and members (installer; 404 for a firm not in the store)", None, ("200", c.answer::<FirmView>("The firm")), &["401", "403", "404"])}));
+    let new_member = c.request::<NewMember>();
+    paths.insert("/firm/members".into(), json!({"post": operation("Add a colleague by the e-mail address they sign in with (the firm's admin); they see the firm's cases from their next request", Some(new_member), ("201", c.answer::<FirmMember>("The member")), &BODY_ERRORS)}));
+    let email =
+        json!([{"name": "email", "in": "path", "required": true, "schema": {"type": "string"}}]);
+    paths.insert("/firm/members/{email}".into(), json!({
+        "parameters": email,
+        "delete": operation("Remove a colleague (the firm's admin; not oneself): they lose the firm's cases at once", None, ("204", json!({"description": "Removed"})), &["401", "403", "404"])
+    }));
 }

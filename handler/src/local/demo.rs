@@ -5,6 +5,8 @@ use forms::definitions::Company;
 use forms::formats::{complete_gsrn, luhn_check_digit};
 use forms::{Installation, Role};
 
+use crate::store::{Firm, FirmMember};
+
 /// A demo user: role, organisation, user id, name.
 pub struct DemoUser {
     pub role: Role,
@@ -23,7 +25,7 @@ impl DemoUser {
     }
 }
 
-pub const DEMO_USERS: [DemoUser; 5] = [
+pub const DEMO_USERS: [DemoUser; 6] = [
     DemoUser {
         role: Role::Installer,
         org: "demo_el",
@@ -31,6 +33,14 @@ pub const DEMO_USERS: [DemoUser; 5] = [
         name: "Anna Andersson (Demo El AB)",
         email: "anna@demo-el.example",
         admin: false,
+    },
+    DemoUser {
+        role: Role::Installer,
+        org: "demo_el",
+        user: "dan",
+        name: "Dan Dahl, administratör (Demo El AB)",
+        email: "dan@demo-el.example",
+        admin: true,
     },
     DemoUser {
         role: Role::Installer,
@@ -65,6 +75,56 @@ pub const DEMO_USERS: [DemoUser; 5] = [
         admin: true,
     },
 ];
+
+/// A demo installer firm: id, name, organisation number (a valid one, made up),
+/// registration number at Elsäkerhetsverket.
+pub struct DemoFirm {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub org_number: &'static str,
+    pub registration_number: &'static str,
+}
+
+pub const DEMO_FIRMS: [DemoFirm; 2] = [
+    DemoFirm {
+        id: "demo_el",
+        name: "Demo El AB",
+        org_number: "556677-8899",
+        registration_number: "ELS-10001",
+    },
+    DemoFirm {
+        id: "annan_el",
+        name: "Annan El AB",
+        org_number: "559900-1129",
+        registration_number: "ELS-10002",
+    },
+];
+
+impl DemoFirm {
+    pub fn firm(&self) -> Firm {
+        Firm {
+            id: self.id.into(),
+            name: self.name.into(),
+            org_number: self.org_number.into(),
+            registration_number: Some(self.registration_number.into()),
+        }
+    }
+
+    /// Its members to begin with: the demo users of the firm.
+    pub fn members(&self, at: time::OffsetDateTime) -> Vec<FirmMember> {
+        DEMO_USERS
+            .iter()
+            .filter(|u| u.role == Role::Installer && u.org == self.id)
+            .map(|u| FirmMember {
+                firm: self.id.into(),
+                email: u.email.into(),
+                name: Some(u.name.into()),
+                added_by: "demo".into(),
+                added_at: at,
+            })
+            .collect()
+    }
+}
 
 const FIRST_NAMES: [&str; 8] = ["Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Eva", "Nils"];
 const LAST_NAMES: [&str; 6] = ["Lind", "Holm", "Ek", "Strand", "Berg", "Sjöberg"];
@@ -126,6 +186,15 @@ fn demo_personnummer(i: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn demo_firms_have_valid_numbers_and_members() {
+        for firm in &DEMO_FIRMS {
+            let number = forms::formats::normalize_org_number(firm.org_number);
+            assert_eq!(number.as_deref(), Some(firm.org_number), "{}", firm.id);
+            assert!(!firm.members(time::OffsetDateTime::UNIX_EPOCH).is_empty(), "{}", firm.id);
+        }
+    }
 
     #[test]
     fn every_demo_installation_is_a_valid_registry_row() {

@@ -109,6 +109,7 @@ impl LocalKey {
                 role: claims.role,
                 org: claims.org,
                 email: claims.email,
+                firm_name: None,
                 admin: claims.admin,
             })
         }))

@@ -167,6 +167,10 @@ pub async fn serve(
     if let Some(encoding) = encoding {
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
     }
+    // A customer link's page (Kundlänk) is in no search engine (its robots meta says so too).
+    if key.starts_with("kund/") {
+        headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
+    }
     response
 }
 

@@ -20,10 +20,12 @@ pub use self::mailer::{Mailer, SendError};
 use crate::store::{Notification, OutboxStore, StoreError};
 
 /// The e-mails that the newest steps of `case` (those after `before` steps) give, one per step.
-/// `site` is the site's address, for a link to the case.
+/// `firm` is the name of the case's installer firm; `site` is the site's address, for a link
+/// to the case.
 pub fn notifications(
     case: &Case,
     company: &Company,
+    firm: &str,
     before: usize,
     site: &str,
     now: OffsetDateTime,
@@ -38,7 +40,7 @@ pub fn notifications(
                 Some(Role::Installer) => company.inbox_email.clone()?,
                 Some(Role::NetworkCompany) | None => case.contact_email.clone()?,
             };
-            let (subject, body) = text(case, company, step, site);
+            let (subject, body) = text(case, company, firm, step, site);
             Some(Notification {
                 id: uuid::Uuid::new_v4().to_string(),
                 to,
@@ -54,14 +56,20 @@ pub fn notifications(
 }
 
 /// The subject and the text of the e-mail about `step`, in Swedish.
-fn text(case: &Case, company: &Company, step: &HistoryEntry, site: &str) -> (String, String) {
+fn text(
+    case: &Case,
+    company: &Company,
+    firm: &str,
+    step: &HistoryEntry,
+    site: &str,
+) -> (String, String) {
     let what = match step.action {
         Action::Message => "Nytt meddelande".to_string(),
         Action::Submit => "Ny anmälan att handlägga".to_string(),
         _ => format!("Status: {}", step.to.label()),
     };
     let subject = format!("{} – {what}", case.number);
-    let mut body = format!("Ärende {} hos {}.\n\n{what}.\n", case.number, company.name);
+    let mut body = format!("Ärende {} hos {} från {firm}.\n\n{what}.\n", case.number, company.name);
     if let Some(message) = &step.message {
         body.push_str(&format!("\nMeddelande:\n{message}\n"));
     }

@@ -125,29 +125,88 @@ pub trait CaseStore: Send + Sync {
     fn forget_removed(&self) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
-/// What a list of cases is narrowed to. Filters are exact; `text` is found anywhere in the
-/// case's number, anläggnings-ID and address ([`search_text`]).
+/// What a list of cases is narrowed to. Filters are exact; `text` is a search ([`Search`]):
+/// a whole case number or a whole anläggnings-ID finds its cases by key, other text is found
+/// anywhere in the case's number, anläggnings-ID and address ([`search_text`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaseQuery {
     pub status: Option<Status>,
     pub network_area: Option<String>,
     pub installation_type: Option<String>,
-    /// Part of the installer firm's id, lower case (for a network company's list).
-    pub firm: Option<String>,
+    /// The installer firms' ids, exact: `None` is any firm, an empty set none. The stores find
+    /// a company's cases of these firms by key (one index partition per firm).
+    pub firms: Option<BTreeSet<String>>,
     /// Lower case, as [`search_text`] is.
     pub text: Option<String>,
 }
 
+/// What a list's search text finds, and so how a store finds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Search<'a> {
+    /// A whole case number (lower case, [`is_case_number`]): the case with exactly this
+    /// number, by key.
+    Number(&'a str),
+    /// A whole anläggnings-ID (18 digits): the cases of this installation, by key.
+    Ean(&'a str),
+    /// Anything else: found anywhere in [`search_text`], which reads the whole list.
+    Text(&'a str),
+}
+
 impl CaseQuery {
+    /// How `text` searches, if there is a text.
+    pub fn search(&self) -> Option<Search<'_>> {
+        let text = self.text.as_deref()?;
+        Some(if is_case_number(text) {
+            Search::Number(text)
+        } else if text.len() == 18 && text.bytes().all(|b| b.is_ascii_digit()) {
+            Search::Ean(text)
+        } else {
+            Search::Text(text)
+        })
+    }
+
     /// Whether `case` matches (the adapters filter in their query language; this says what
     /// they must agree with).
     pub fn matches(&self, case: &Case) -> bool {
         self.status.is_none_or(|s| case.status == s)
             && self.network_area.as_ref().is_none_or(|a| &case.network_area == a)
             && self.installation_type.as_ref().is_none_or(|t| &case.installation_type == t)
-            && self.firm.as_ref().is_none_or(|f| case.firm.to_lowercase().contains(f.as_str()))
-            && self.text.as_ref().is_none_or(|t| search_text(case).contains(t.as_str()))
+            && self.firms.as_ref().is_none_or(|firms| firms.contains(&case.firm))
+            && self.search().is_none_or(|search| match search {
+                Search::Number(number) => number_key(case) == number,
+                Search::Ean(ean) => case_ean(case) == ean,
+                Search::Text(text) => search_text(case).contains(text),
+            })
     }
+}
+
+/// Whether `text` is a whole case number as the companies make them, in lower case:
+/// `<prefix>-<year>-<n>`, the prefix 1 to 4 letters, the year 4 digits, `n` at least 5
+/// (`Company::case_number`), e.g. `ök-2026-00042`.
+pub fn is_case_number(text: &str) -> bool {
+    let digits =
+        |part: &str, least: usize| part.len() >= least && part.bytes().all(|b| b.is_ascii_digit());
+    match text.split('-').collect::<Vec<_>>()[..] {
+        [prefix, year, n] => {
+            (1..=4).contains(&prefix.chars().count())
+                && prefix.chars().all(char::is_lowercase)
+                && year.len() == 4
+                && digits(year, 4)
+                && digits(n, 5)
+                && n.len() <= 20
+        }
+        _ => false,
+    }
+}
+
+/// What a search by case number finds a case by: its number in lower case.
+pub fn number_key(case: &Case) -> String {
+    case.number.to_lowercase()
+}
+
+/// A case's anläggnings-ID as stored (without spaces), or `""`.
+pub fn case_ean(case: &Case) -> &str {
+    case.fields.get("installation.ean").map(String::as_str).unwrap_or_default()
 }
 
 /// Where a page starts and how long it is. `after` is the list key ([`firm_list_key`] or
@@ -503,6 +562,125 @@ pub trait DefinitionStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<Vec<Publication>>> + Send;
 }
 
+/// An installer firm: the registered installation firm that answers for its installations
+/// (elsäkerhetslagen). Firms not in the store are known only by the id in their users' sign-in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Firm {
+    pub id: String,
+    pub name: String,
+    /// `NNNNNN-NNNN`, its check digit checked (`forms::formats::normalize_org_number`).
+    pub org_number: String,
+    /// Its registration number at Elsäkerhetsverket, if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_number: Option<String>,
+}
+
+/// A colleague at a firm: who may work with the firm's cases, known by the e-mail address they
+/// sign in with (lower case).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct FirmMember {
+    pub firm: String,
+    pub email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub added_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
+    pub added_at: OffsetDateTime,
+}
+
+/// The installer firms and their colleagues.
+pub trait FirmStore: Send + Sync {
+    /// Stores a firm, or replaces the one with its id (the operator's `handler firm put`, the
+    /// demo data).
+    fn put_firm(&self, firm: &Firm) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The firms with these ids that the store has, by id.
+    fn firms_by_id(
+        &self,
+        ids: &BTreeSet<String>,
+    ) -> impl Future<Output = StoreResult<Vec<Firm>>> + Send;
+
+    /// Every firm, by id (to find a firm by its name or organisation number).
+    fn all_firms(&self) -> impl Future<Output = StoreResult<Vec<Firm>>> + Send;
+
+    /// The firm `firm`, if the store has it, and whether `email` (lower case) is among its
+    /// members: one read, made for every request of an installer.
+    fn firm_membership(
+        &self,
+        firm: &str,
+        email: Option<&str>,
+    ) -> impl Future<Output = StoreResult<Option<(Firm, bool)>>> + Send;
+
+    /// The firm's members, by e-mail address.
+    fn firm_members(&self, firm: &str)
+    -> impl Future<Output = StoreResult<Vec<FirmMember>>> + Send;
+
+    /// Adds a member; `AlreadyExists` when the address is a member already.
+    fn add_firm_member(&self, member: &FirmMember) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Removes a member; whether there was one.
+    fn remove_firm_member(
+        &self,
+        firm: &str,
+        email: &str,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+}
+
+/// A customer link ("Kundlänk"): a case's status for its customer, without sign-in, at an
+/// address with a secret token. The store keeps only the token's SHA-256 ([`token_hash`]),
+/// never the token. A case has at most one link; a new one replaces it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerLink {
+    pub case_id: String,
+    /// The SHA-256 of the token, base64url without padding.
+    pub token_hash: String,
+    pub created_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// It works until then at the latest (`forms::customer::link_expiry`); DynamoDB's TTL
+    /// removes it after.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// The store's key of a customer link's token: its SHA-256, base64url without padding.
+pub fn token_hash(token: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(token.as_bytes()))
+}
+
+/// The cases' customer links, and the counter that caps how often they are read.
+pub trait CustomerLinkStore: Send + Sync {
+    /// Stores `link` as its case's link, replacing the case's earlier link, which stops
+    /// working at once.
+    fn put_customer_link(
+        &self,
+        link: &CustomerLink,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The link whose token has this hash, if there is one (expired or not: the caller looks
+    /// at `expires_at`).
+    fn customer_link(
+        &self,
+        token_hash: &str,
+    ) -> impl Future<Output = StoreResult<Option<CustomerLink>>> + Send;
+
+    /// The case's link, if it has one.
+    fn case_customer_link(
+        &self,
+        case_id: &str,
+    ) -> impl Future<Output = StoreResult<Option<CustomerLink>>> + Send;
+
+    /// Removes the case's link (revoked, or the case's data removed); none is no error.
+    fn remove_customer_link(&self, case_id: &str) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Counts one use against `used.cap`: `CapReached(0)` when it is at its cap, and then
+    /// nothing is counted (the same counters as [`AuditStore::record_lookup`]'s).
+    fn count_use(&self, used: &CappedUse) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
 /// Fixed-width UTC timestamp whose string order is time order (used as a sort key by both
 /// adapters). Nanoseconds, so nothing is rounded away.
 pub fn sortable_time(at: OffsetDateTime) -> String {
@@ -516,11 +694,27 @@ pub fn sortable_time(at: OffsetDateTime) -> String {
 
 /// Everything the handler needs from a store.
 pub trait Store:
-    CaseStore + RegistryStore + AuditStore + OutboxStore + DefinitionStore + Clone + 'static
+    CaseStore
+    + RegistryStore
+    + AuditStore
+    + OutboxStore
+    + DefinitionStore
+    + FirmStore
+    + CustomerLinkStore
+    + Clone
+    + 'static
 {
 }
 
 impl<T> Store for T where
-    T: CaseStore + RegistryStore + AuditStore + OutboxStore + DefinitionStore + Clone + 'static
+    T: CaseStore
+        + RegistryStore
+        + AuditStore
+        + OutboxStore
+        + DefinitionStore
+        + FirmStore
+        + CustomerLinkStore
+        + Clone
+        + 'static
 {
 }

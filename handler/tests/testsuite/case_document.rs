@@ -89,7 +89,7 @@ async fn the_document_follows_the_case_to_its_approval_without_identity_numbers(
     for expected in [
         "Anmälan",
         number.as_str(),
-        "demo_el",
+        "Demo El AB",
         "Öresundskraft",
         "För godkännande",
         owner.as_str(),
@@ -109,7 +109,7 @@ async fn the_document_follows_the_case_to_its_approval_without_identity_numbers(
         for expected in [
             "Installationsmedgivande",
             number.as_str(),
-            "demo_el",
+            "Demo El AB",
             "Öresundskraft",
             "Godkänd",
             "karin",

@@ -25,6 +25,7 @@ fn anna() -> Auth {
         role: Role::Installer,
         org: "demo_el".into(),
         email: None,
+        firm_name: None,
         admin: false,
     };
     Auth::Local(Arc::new(move |_| Some(caller.clone())))

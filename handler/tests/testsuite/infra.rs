@@ -115,7 +115,7 @@ async fn the_templates_table_is_the_one_create_table_makes() {
     let ttl = client.describe_time_to_live().table_name(&table).send().await.unwrap();
     let ttl = ttl.time_to_live_description().and_then(|t| t.attribute_name()).unwrap_or("");
     let made = made_shape(described.table().unwrap(), ttl);
-    assert_eq!(made["indexes"].as_array().unwrap().len(), 3, "{made}");
+    assert_eq!(made["indexes"].as_array().unwrap().len(), 4, "{made}");
     assert_eq!(made, template_shape());
     // What only the template can say: recovery, encryption, protection.
     let properties = resource("Table");
@@ -225,6 +225,7 @@ fn operation_permissions(call: &Call) -> Option<Vec<(&'static str, On)>> {
     let item = |action| [&[(action, table)][..], &write[..]].concat();
     Some(match call.operation.as_str() {
         "get_item" => vec![("dynamodb:GetItem", table), read],
+        "batch_get_item" => vec![("dynamodb:BatchGetItem", table), read],
         "query" => vec![("dynamodb:Query", table), read],
         "scan" => vec![("dynamodb:Scan", table), read],
         "put_item" | "transaction put" => item("dynamodb:PutItem"),

@@ -72,7 +72,7 @@ async fn installers_walk(server: Server) {
     assert_eq!(case["status_label"], "Ej skickat");
     assert_eq!(case["actions"], serde_json::json!(["edit", "lookup", "submit", "withdraw"]));
     assert_eq!(version_of(&case), 1);
-    assert_eq!(case["firm"], "demo_el");
+    assert_eq!(case["firm"], json!({"id": "demo_el", "name": "Demo El AB"}));
     assert_eq!(case["created_by"], "anna");
     assert_eq!(case["company"], "oresundskraft");
     assert_eq!(case["network_area"], "helsingborg");

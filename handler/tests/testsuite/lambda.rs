@@ -79,7 +79,7 @@ async fn lambda_mode_reads_the_authorizers_claims() {
     let (status, case) = lambda_call(&app, &fixture("apigw/post_case_installer.json")).await;
     assert_eq!(status, 201, "{case}");
     assert_eq!(case["status"], "draft");
-    assert_eq!(case["firm"], "demo_el", "the firm comes from custom:org");
+    assert_eq!(case["firm"]["id"], "demo_el", "the firm comes from custom:org");
     assert_eq!(case["created_by"], "7c2d3e4f-1111-4a5b-9c8d-anna00000001", "the user is the sub");
     let id = id_of(&case);
 
@@ -170,7 +170,7 @@ async fn the_lambda_binary_answers_api_gateway_events() {
 
     let (status, case) = call(&fixture("apigw/post_case_installer.json")).await;
     assert_eq!(status, 201, "{case}");
-    assert_eq!(case["firm"], "demo_el", "the firm comes from custom:org");
+    assert_eq!(case["firm"]["id"], "demo_el", "the firm comes from custom:org");
     assert_eq!(case["created_by"], "7c2d3e4f-1111-4a5b-9c8d-anna00000001", "the user is the sub");
     let id = id_of(&case);
 

@@ -4,11 +4,10 @@
 
 use std::path::Path;
 
-use forms::Role;
 use serde_json::{Value, json};
 
 use crate::support::cases::{create_case, id_of, lookup, oresundskraft_registry, version_of};
-use crate::support::server::{ANNA, BERTIL, KARIN, Server, User, assert_swedish};
+use crate::support::server::{ANNA, BERTIL, DAN, KARIN, Server, User, assert_swedish};
 use crate::support::{SHIPPED, copy_tree};
 
 #[tokio::test]
@@ -46,23 +45,20 @@ async fn lookups_are_rate_limited_per_user() {
     lookup(&bertil, &other, json!({"version": 1, "meter_number": meter})).await.expect(200);
 }
 
-/// A second installer at Demo El AB: the firm's cap is shared with Anna.
-const ALVA: User = User { role: Role::Installer, org: "demo_el", id: "alva" };
-
-/// `handler serve` whose Öresundskraft has these `[lookup_limits]`.
+/// `handler serve` on SQLite whose Öresundskraft has these `[lookup_limits]`.
 fn server_with_limits(limits: &str) -> Server {
+    server_with_limits_on("sqlite", limits)
+}
+
+/// `handler serve` on `store` whose Öresundskraft has these `[lookup_limits]`.
+pub(crate) fn server_with_limits_on(store: &str, limits: &str) -> Server {
     let defs = tempfile::tempdir().unwrap();
     copy_tree(Path::new(SHIPPED), defs.path());
     let company = defs.path().join("companies/oresundskraft.toml");
     let text = std::fs::read_to_string(&company).unwrap();
     std::fs::write(&company, format!("{text}\n[lookup_limits]\n{limits}\n")).unwrap();
     let definitions = defs.path().to_str().unwrap().to_string();
-    let server = Server::start(
-        tempfile::tempdir().unwrap(),
-        "sqlite",
-        &["--definitions", &definitions],
-        &[],
-    );
+    let server = Server::on(store, &["--definitions", &definitions]);
     // The server read the definitions at start; the folder may go.
     drop(defs);
     server
@@ -70,7 +66,7 @@ fn server_with_limits(limits: &str) -> Server {
 
 /// Waits until the current window of `seconds` has at least 10 s left, so that a test's
 /// lookups all fall in one window.
-async fn clear_of_window_end(seconds: u64) {
+pub(crate) async fn clear_of_window_end(seconds: u64) {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
     let left = seconds - now.as_secs() % seconds;
     if left < 10 {
@@ -103,7 +99,7 @@ async fn reach_cap(server: &Server, users: [User; 2], allowed: usize) -> (Value,
 }
 
 /// The company's audit entries that a cap refused.
-async fn refusals(server: &Server) -> Vec<Value> {
+pub(crate) async fn refusals(server: &Server) -> Vec<Value> {
     let audit = server.api(KARIN).get("/audit?limit=100").await.expect(200).clone();
     let entries = audit["entries"].as_array().unwrap().clone();
     entries.into_iter().filter(|e| e.get("limit_reached").is_some()).collect()
@@ -115,8 +111,8 @@ async fn each_cap_refuses_the_lookup_after_it_and_the_audit_shows_it_once() {
         ("per_user_per_minute = 3", 3, [ANNA, ANNA], "per_user_per_minute", 60),
         ("per_user_per_hour = 3", 3, [ANNA, ANNA], "per_user_per_hour", 3600),
         ("per_user_per_day = 4", 4, [ANNA, ANNA], "per_user_per_day", 86_400),
-        // Anna and Alva share Demo El AB's count; Bertil's firm is not limited by it.
-        ("per_firm_per_day = 4", 4, [ANNA, ALVA], "per_firm_per_day", 86_400),
+        // Anna and Dan share Demo El AB's count; Bertil's firm is not limited by it.
+        ("per_firm_per_day = 4", 4, [ANNA, DAN], "per_firm_per_day", 86_400),
     ];
     for (limits, allowed, users, name, window) in caps {
         clear_of_window_end(window).await;

@@ -78,6 +78,31 @@ impl AuditDay {
     }
 }
 
+impl DynamoStore {
+    /// One use counted against its cap, in a transaction: counted only below the cap; `ttl`
+    /// set by the first use. A key names one window, so a counter that TTL has not yet deleted
+    /// is never counted on after its time.
+    pub(super) fn counted_use(
+        &self,
+        used: &CappedUse,
+        now: OffsetDateTime,
+    ) -> StoreResult<TransactWriteItem> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(counter_key(&used.key)))
+            .update_expression("ADD #count :one SET #ttl = if_not_exists(#ttl, :ttl)")
+            .condition_expression("attribute_not_exists(#count) OR #count < :cap")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":cap", n(used.cap))
+            .expression_attribute_values(":ttl", n((now + used.lifetime).unix_timestamp()))
+            .build()
+            .map_err(|e| StoreError::Unavailable(format!("could not build a transaction: {e}")))?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+}
+
 impl AuditStore for DynamoStore {
     async fn record_lookup(
         &self,
@@ -91,27 +116,10 @@ impl AuditStore for DynamoStore {
                 .put_if("record a lookup", item, NEW_ITEM, &[], StoreError::AlreadyExists)
                 .await;
         }
-        let build = |e: aws_sdk_dynamodb::error::BuildError| {
-            StoreError::Unavailable(format!("could not build a transaction: {e}"))
-        };
         let now = OffsetDateTime::now_utc();
         let mut items = Vec::with_capacity(uses.len() + 2);
         for used in uses {
-            // Counted only below the cap; `ttl` set by the first use. A key names one window,
-            // so a counter that TTL has not yet deleted is never counted on after its time.
-            let update = Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(counter_key(&used.key)))
-                .update_expression("ADD #count :one SET #ttl = if_not_exists(#ttl, :ttl)")
-                .condition_expression("attribute_not_exists(#count) OR #count < :cap")
-                .expression_attribute_names("#count", "count")
-                .expression_attribute_names("#ttl", "ttl")
-                .expression_attribute_values(":one", n(1))
-                .expression_attribute_values(":cap", n(used.cap))
-                .expression_attribute_values(":ttl", n((now + used.lifetime).unix_timestamp()))
-                .build()
-                .map_err(build)?;
-            items.push(TransactWriteItem::builder().update(update).build());
+            items.push(self.counted_use(used, now)?);
         }
         items.push(self.put_item_if(audit_item(entry)?, Some(NEW_ITEM), &[])?);
         if let Some(case) = case {

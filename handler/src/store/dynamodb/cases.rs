@@ -1,7 +1,8 @@
-//! The cases in DynamoDB: one item per case, the firm's list on GSI1 and the company inbox on
-//! GSI2.
+//! The cases in DynamoDB: one item per case, the firm's list on GSI1, the company inbox on
+//! GSI2, a company's cases of one anläggnings-ID on GSI3 and of one firm on GSI4, and an item
+//! per case number that points at its case.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use forms::{Case, Status};
@@ -24,18 +25,52 @@ pub(super) fn case_item(case: &Case) -> StoreResult<Item> {
     if case.visible_to_company() {
         item.insert("GSI2PK".into(), s(format!("COMPANY#{}", case.company)));
         item.insert("GSI2SK".into(), s(inbox_key(case)));
+        // The inbox by key, sparse as GSI2: the company's cases of one firm, and of one
+        // anläggnings-ID (GSI3, which the registry's items share under other partitions).
+        item.insert("GSI4PK".into(), s(firm_partition(&case.company, &case.firm)));
+        item.insert("GSI4SK".into(), s(inbox_key(case)));
+        let ean = case_ean(case);
+        if !ean.is_empty() {
+            item.insert("GSI3PK".into(), s(ean_partition(&case.company, ean)));
+            item.insert("GSI3SK".into(), s(inbox_key(case)));
+        }
     }
     // What the lists filter and search by (CaseQuery), beside the document.
     item.insert("status".into(), s(case.status.as_str()));
+    item.insert("number_key".into(), s(number_key(case)));
+    item.insert("ean".into(), s(case_ean(case)));
     // What the retention sweep filters by (`updated` for items written before there was
     // `retention_from`).
     item.insert("updated".into(), s(sortable_time(case.updated_at)));
     item.insert("retention_from".into(), s(sortable_time(case.retention_from())));
     item.insert("network_area".into(), s(&case.network_area));
     item.insert("installation_type".into(), s(&case.installation_type));
-    item.insert("firm_search".into(), s(case.firm.to_lowercase()));
     item.insert("search".into(), s(search_text(case)));
     Ok(item)
+}
+
+/// The GSI4 partition of a company's sent cases of one firm.
+pub(super) fn firm_partition(company: &str, firm: &str) -> String {
+    format!("COMPANY#{company}#FIRM#{firm}")
+}
+
+/// The GSI3 partition of a company's sent cases of one anläggnings-ID.
+pub(super) fn ean_partition(company: &str, ean: &str) -> String {
+    format!("COMPANY#{company}#EAN#{ean}")
+}
+
+/// The item that says which case has a number (a number never changes, so it is written once,
+/// with the case): PK `NUMBER#<company>#<number, lower case>`, SK the case's id. A query of the
+/// partition finds the case, strongly consistent, without an index.
+pub(super) fn number_item(case: &Case) -> Item {
+    HashMap::from([
+        ("PK".into(), s(number_partition(&case.company, &number_key(case)))),
+        ("SK".into(), s(&case.id)),
+    ])
+}
+
+fn number_partition(company: &str, number: &str) -> String {
+    format!("NUMBER#{company}#{number}")
 }
 
 /// A list's query on one index partition: where it starts and what it filters.
@@ -69,12 +104,15 @@ pub(super) fn case_filter(
     }
     equal("network_area", ":area", query.network_area.as_deref());
     equal("installation_type", ":type", query.installation_type.as_deref());
-    if let Some(firm) = &query.firm {
-        conditions.push("contains(#firm_search, :firm)".to_string());
-        values.push((":firm", s(firm)));
-    }
-    if let Some(text) = &query.text {
-        conditions.push("contains(#search, :text)".to_string());
+    // The firms are a key or the list's own (GSI1): checked on the documents (CaseQuery::matches).
+    let (condition, text) = match query.search() {
+        None => (None, None),
+        Some(Search::Text(text)) => (Some("contains(#search, :text)"), Some(text)),
+        Some(Search::Number(number)) => (Some("#number_key = :text"), Some(number)),
+        Some(Search::Ean(ean)) => (Some("#ean = :text"), Some(ean)),
+    };
+    if let Some((condition, text)) = condition.zip(text) {
+        conditions.push(condition.to_string());
         values.push((":text", s(text)));
     }
     let expression = (!conditions.is_empty()).then(|| conditions.join(" AND "));
@@ -107,10 +145,23 @@ impl DynamoStore {
 }
 
 impl CaseStore for DynamoStore {
+    /// The case and the item of its number, in one transaction.
     async fn create_case(&self, case: &Case) -> StoreResult<()> {
         let item = case_item(case)?;
         let condition = "attribute_not_exists(PK)";
-        self.put_if("create a case", item, condition, &[], StoreError::AlreadyExists).await
+        if case.number.is_empty() {
+            return self
+                .put_if("create a case", item, condition, &[], StoreError::AlreadyExists)
+                .await;
+        }
+        let items = vec![
+            self.put_item_if(item, Some(condition), &[])?,
+            self.put_item_if(number_item(case), None, &[])?,
+        ];
+        match self.transact("create a case", items).await? {
+            None => Ok(()),
+            Some(_) => Err(StoreError::AlreadyExists),
+        }
     }
 
     async fn get_case(&self, id: &str) -> StoreResult<Option<Case>> {
@@ -197,14 +248,29 @@ impl CaseStore for DynamoStore {
         Ok(Page { items, next })
     }
 
+    /// The case, then the item of its number (a number item left by a failure points at no
+    /// case, and a search by the number finds nothing).
     async fn remove_case(&self, id: &str) -> StoreResult<()> {
-        self.client
+        let removed = self
+            .client
             .delete_item()
             .table_name(&self.table)
             .set_key(Some(case_key(id)))
+            .return_values(ReturnValue::AllOld)
             .send()
             .await
             .map_err(|e| unavailable("remove a case", &e))?;
+        let Some(old) = removed.attributes() else { return Ok(()) };
+        let case = from_doc::<Case>(old)?;
+        if !case.number.is_empty() {
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .set_key(Some(number_item(&case)))
+                .send()
+                .await
+                .map_err(|e| unavailable("remove a case", &e))?;
+        }
         Ok(())
     }
 
@@ -238,6 +304,9 @@ impl CaseStore for DynamoStore {
         query: &CaseQuery,
         page: &PageRequest,
     ) -> StoreResult<Page<Case>> {
+        if query.firms.as_ref().is_some_and(|firms| !firms.contains(firm)) {
+            return Ok(Page { items: Vec::new(), next: None });
+        }
         // Last changed first by `<updated_at>#<id>`: ties by id descending.
         self.list(ListQuery {
             what: "list a firm's cases",
@@ -257,8 +326,33 @@ impl CaseStore for DynamoStore {
         query: &CaseQuery,
         page: &PageRequest,
     ) -> StoreResult<Page<Case>> {
-        if query.status == Some(Status::Draft) {
+        if query.status == Some(Status::Draft)
+            || query.firms.as_ref().is_some_and(BTreeSet::is_empty)
+        {
             return Ok(Page { items: Vec::new(), next: None });
+        }
+        // By key: a whole case number (its number item), a whole anläggnings-ID (GSI3), the
+        // firms (GSI4, one partition each, merged in inbox order). Else the inbox (GSI2), read
+        // in order and filtered.
+        match (query.search(), &query.firms) {
+            (Some(Search::Number(number)), _) => {
+                return self.company_case_by_number(company, number, query, page).await;
+            }
+            (Some(Search::Ean(ean)), _) => {
+                let partition = ean_partition(company, ean);
+                let cases = self.keyed("GSI3", partition, query, page).await?;
+                return Ok(Page::from_items(cases, page.limit, inbox_key));
+            }
+            (_, Some(firms)) => {
+                let mut cases = Vec::new();
+                for firm in firms {
+                    let partition = firm_partition(company, firm);
+                    cases.extend(self.keyed("GSI4", partition, query, page).await?);
+                }
+                cases.sort_by_cached_key(inbox_key);
+                return Ok(Page::from_items(cases, page.limit, inbox_key));
+            }
+            _ => {}
         }
         self.list(ListQuery {
             what: "list a company's cases",
@@ -274,6 +368,56 @@ impl CaseStore for DynamoStore {
 }
 
 impl DynamoStore {
+    /// Writes every case again as it is, with the keys and attributes of this version
+    /// ([`case_item`], [`number_item`]), for a table from before them (`handler reindex-cases`,
+    /// docs/deploy.md): a Scan, then per case its number's item and the case, the case only if
+    /// its version is still the one read (a case changed meanwhile got its keys from that
+    /// change). How many cases were written, and how many had changed.
+    pub async fn reindex_cases(&self) -> StoreResult<(u64, u64)> {
+        let (mut written, mut changed) = (0, 0);
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("begins_with(PK, :case) AND SK = :sk")
+                .expression_attribute_values(":case", s("CASE#"))
+                .expression_attribute_values(":sk", s("CASE"))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| unavailable("read the cases", &e))?;
+            for item in page.items() {
+                let case = from_doc::<Case>(item)?;
+                if !case.number.is_empty() {
+                    self.client
+                        .put_item()
+                        .table_name(&self.table)
+                        .set_item(Some(number_item(&case)))
+                        .send()
+                        .await
+                        .map_err(|e| unavailable("write a case number", &e))?;
+                }
+                let values = [(":expected", n(case.version))];
+                let refused = StoreError::VersionConflict;
+                let item = case_item(&case)?;
+                match self
+                    .put_if("write a case", item, "version = :expected", &values, refused)
+                    .await
+                {
+                    Ok(()) => written += 1,
+                    Err(StoreError::VersionConflict) => changed += 1,
+                    Err(e) => return Err(e),
+                }
+            }
+            start = page.last_evaluated_key().cloned();
+            if start.is_none() {
+                return Ok((written, changed));
+            }
+        }
+    }
+
     /// One page of a list: queries the index from the page's start until `limit + 1`
     /// matching cases are found (a filter may leave a query page short) or the partition ends.
     pub(super) async fn list(&self, list: ListQuery<'_>) -> StoreResult<Page<Case>> {
@@ -288,14 +432,14 @@ impl DynamoStore {
             key
         });
         let mut cases = Vec::new();
-        loop {
+        for reads in 0.. {
             let mut request = self
                 .client
                 .query()
                 .table_name(&self.table)
                 .index_name(list.index)
                 .scan_index_forward(list.forward)
-                .limit(i32::try_from(list.page.limit + 1).unwrap_or(i32::MAX))
+                .limit(read_limit(list.page.limit, reads))
                 .set_exclusive_start_key(start.take())
                 .expression_attribute_names("#pk", &pk)
                 .expression_attribute_values(":pk", s(&list.partition));
@@ -308,8 +452,7 @@ impl DynamoStore {
             };
             if let Some(filter) = &filter {
                 request = request.filter_expression(filter);
-                for name in ["status", "network_area", "installation_type", "firm_search", "search"]
-                {
+                for name in FILTERED {
                     if filter.contains(&format!("#{name}")) {
                         request = request.expression_attribute_names(format!("#{name}"), name);
                     }
@@ -320,7 +463,10 @@ impl DynamoStore {
             }
             let output = request.send().await.map_err(|e| unavailable(list.what, &e))?;
             for item in output.items() {
-                cases.push(from_doc::<Case>(item)?);
+                let case = from_doc::<Case>(item)?;
+                if list.query.matches(&case) {
+                    cases.push(case);
+                }
             }
             start = output.last_evaluated_key().cloned();
             if cases.len() > list.page.limit || start.is_none() {
@@ -330,4 +476,135 @@ impl DynamoStore {
         let key = if list.index == "GSI1" { firm_list_key } else { inbox_key };
         Ok(Page::from_items(cases, list.page.limit, key))
     }
+
+    /// The company's sent case with this number (lower case) if it matches `query`: the
+    /// number's item, then the case, both strongly consistent (two items read).
+    async fn company_case_by_number(
+        &self,
+        company: &str,
+        number: &str,
+        query: &CaseQuery,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Case>> {
+        let what = "find a case by its number";
+        let pointers = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", s(number_partition(company, number)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| unavailable(what, &e))?;
+        let mut cases = Vec::new();
+        for pointer in pointers.items() {
+            let Some(id) = pointer.get("SK").and_then(|v| v.as_s().ok()) else { continue };
+            let Some(case) = self.get_case(id).await? else { continue };
+            let after = page.after.as_deref().is_none_or(|after| inbox_key(&case).as_str() > after);
+            if case.company == company && case.visible_to_company() && query.matches(&case) && after
+            {
+                cases.push(case);
+            }
+        }
+        cases.sort_by_cached_key(inbox_key);
+        Ok(Page::from_items(cases, page.limit, inbox_key))
+    }
+
+    /// Up to `page.limit + 1` cases of one partition of an index keyed by [`inbox_key`] (GSI3,
+    /// GSI4) that match `query`, in inbox order, after `page.after`: the status by the key's
+    /// range, the other filters on the documents.
+    async fn keyed(
+        &self,
+        index: &'static str,
+        partition: String,
+        query: &CaseQuery,
+        page: &PageRequest,
+    ) -> StoreResult<Vec<Case>> {
+        let what = "list a company's cases by key";
+        let mut cases = Vec::new();
+        // Too long for a key: no case has it (DynamoDB would refuse the query).
+        if partition.len() > MAX_NUMBER_BYTES {
+            return Ok(cases);
+        }
+        let (pk, sk) = (format!("{index}PK"), format!("{index}SK"));
+        let after = page.after.clone();
+        // The range of the sort key: after the cursor, within the status's rank.
+        let mut values = vec![(":pk", s(&partition))];
+        let condition = match (query.status.map(|st| st.inbox_rank()), &after) {
+            (None, None) => "#pk = :pk",
+            (None, Some(after)) => {
+                values.push((":after", s(after)));
+                "#pk = :pk AND #sk > :after"
+            }
+            (Some(rank), after) => {
+                let (low, high) = (format!("{rank}#"), format!("{rank}$"));
+                match after {
+                    Some(after) if after.as_str() >= high.as_str() => return Ok(cases),
+                    Some(after) if after.as_str() >= low.as_str() => {
+                        // BETWEEN includes the cursor's own case: it is dropped below.
+                        values.push((":low", s(after)));
+                        values.push((":high", s(high)));
+                        "#pk = :pk AND #sk BETWEEN :low AND :high"
+                    }
+                    _ => {
+                        values.push((":low", s(low)));
+                        "#pk = :pk AND begins_with(#sk, :low)"
+                    }
+                }
+            }
+        };
+        let (filter, filter_values) = case_filter(query, true);
+        let mut start = None;
+        for reads in 0.. {
+            let mut request = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(index)
+                .limit(read_limit(page.limit, reads))
+                .set_exclusive_start_key(start.take())
+                .key_condition_expression(condition)
+                .expression_attribute_names("#pk", &pk);
+            if condition.contains("#sk") {
+                request = request.expression_attribute_names("#sk", &sk);
+            }
+            for (placeholder, value) in values.iter().chain(&filter_values) {
+                request = request.expression_attribute_values(*placeholder, value.clone());
+            }
+            if let Some(filter) = &filter {
+                request = request.filter_expression(filter);
+                for name in FILTERED.iter().filter(|name| filter.contains(&format!("#{name}"))) {
+                    request = request.expression_attribute_names(format!("#{name}"), *name);
+                }
+            }
+            let output = request.send().await.map_err(|e| unavailable(what, &e))?;
+            for item in output.items() {
+                let case = from_doc::<Case>(item)?;
+                let own_key = after.as_deref().is_some_and(|after| inbox_key(&case) == after);
+                if !own_key && query.matches(&case) {
+                    cases.push(case);
+                }
+            }
+            start = output.last_evaluated_key().cloned();
+            if cases.len() > page.limit || start.is_none() {
+                break;
+            }
+        }
+        Ok(cases)
+    }
 }
+
+/// How many items the `reads`-th Query of a list's page evaluates (DynamoDB's `Limit` counts
+/// the items read before the filter): the page and one more at first, four times as many on
+/// each further read, up to 1 000 (a Query reads at most 1 MB anyway). A filter that matches
+/// most cases costs a read of the page; a rare match, such as an address, is a few dozen round
+/// trips through a large inbox instead of one per 51 cases.
+fn read_limit(limit: usize, reads: u32) -> i32 {
+    let grown = (limit + 1).saturating_mul(4usize.saturating_pow(reads));
+    i32::try_from(grown.min(1000).max(limit + 1)).unwrap_or(i32::MAX)
+}
+
+/// The attributes a list's FilterExpression may name ([`case_filter`]).
+const FILTERED: [&str; 6] =
+    ["status", "network_area", "installation_type", "number_key", "ean", "search"];

@@ -35,7 +35,11 @@ fn definitions_item(company: &str, sort_key: String, doc: AttributeValue) -> Ite
 
 impl DynamoStore {
     /// Every item `query` finds, all pages read.
-    async fn all_items(&self, what: &str, query: QueryFluentBuilder) -> StoreResult<Vec<Item>> {
+    pub(super) async fn all_items(
+        &self,
+        what: &str,
+        query: QueryFluentBuilder,
+    ) -> StoreResult<Vec<Item>> {
         let mut pages = query.table_name(&self.table).consistent_read(true).into_paginator().send();
         let mut found = Vec::new();
         while let Some(page) = pages.next().await {

@@ -2,15 +2,24 @@
 //!
 //! - case: PK `CASE#<id>`, SK `CASE`, `version`; GSI1 `FIRM#<firm>` / `<updated_at>#<id>`
 //!   (the firm's list); GSI2 `COMPANY#<company>` / `<status>#<submitted_at>#<id>` (the
-//!   company inbox, sparse: drafts have no GSI2 keys).
+//!   company inbox, sparse: drafts have no GSI2 keys); GSI4 `COMPANY#<company>#FIRM#<firm>` /
+//!   the inbox key (the company's cases of one firm) and, if it has an anläggnings-ID, GSI3
+//!   `COMPANY#<company>#EAN#<ean>` / the inbox key (its cases of one installation), both sparse
+//!   as GSI2; `number_key`, `ean`, `search` and the filters' attributes beside the document.
+//! - case number: PK `NUMBER#<company>#<number, lower case>`, SK the case's id, written with the
+//!   case (a number never changes), removed with it.
 //! - registry: PK `REG#<company>#EAN#<ean>`, SK `REG`; GSI1 `REG#<company>` / `<ean>` (to
 //!   count); GSI3 `REG#<company>#METER#<meter>` / `<ean>` (lookup by meter number).
 //! - audit: PK `AUDIT#<company>#<yyyy-mm-dd>`, SK `<at>#<id>`, `ttl` = at + 400 days.
+//! - customer link: PK `LINK#<token hash>`, SK `LINK`, and the case's `CASE#<id>`, SK `LINK`
+//!   (which link it has), both with `ttl` = the link's expiry (`customer_links.rs`).
 //! - usage counter (and a refusal's once-marker): PK `USE#<key>`, SK `USE`, `count`, `ttl` =
 //!   first use + the counter's lifetime.
 //! - definitions version: PK `DEFS#<company>`, SK `VERSION#<version, 10 digits>`; its
 //!   publication: same PK, SK `PUBLISHED#<at>#<version, 10 digits>`; the published version:
 //!   PK `DEFS#POINTERS`, SK `<company>`, `version` (every company's in one partition).
+//! - installer firm: PK `FIRMS`, SK `<id>` (every firm in one partition); its member: PK
+//!   `FIRM#<id>`, SK `MEMBER#<email>`.
 //!
 //! Every item keeps its value as JSON in `doc`; times in keys are fixed-width UTC strings so
 //! that string order is time order. Writes replace whole items (PutItem), so index keys an item
@@ -19,7 +28,9 @@
 
 mod audit;
 mod cases;
+mod customer_links;
 mod definitions;
+mod firms;
 mod items;
 mod outbox;
 mod registry;
@@ -38,11 +49,24 @@ use self::outbox::outbox_item;
 use super::sortable_time;
 use super::{
     AuditEntry, AuditStore, CappedUse, CaseQuery, CaseStore, Notification, OutboxStore, Page,
-    PageRequest, RegistryStore, StoreError, StoreResult, firm_list_key, inbox_key, search_text,
+    PageRequest, RegistryStore, Search, StoreError, StoreResult, case_ean, firm_list_key,
+    inbox_key, number_key, search_text,
 };
 pub use table::create_table;
 
-type Item = HashMap<String, AttributeValue>;
+/// The items a case is stored as: its own and, if it has a number, its number's. For tools that
+/// write many ready cases at once (the search benchmark, `handler/examples/bench-search.rs`);
+/// the store itself writes them with [`CaseStore::create_case`].
+pub fn case_items(case: &forms::Case) -> StoreResult<Vec<Item>> {
+    let mut items = vec![case_item(case)?];
+    if !case.number.is_empty() {
+        items.push(cases::number_item(case));
+    }
+    Ok(items)
+}
+
+/// A DynamoDB item: attribute name to value.
+pub type Item = HashMap<String, AttributeValue>;
 
 /// BatchWriteItem takes at most 25 requests.
 const BATCH_SIZE: usize = 25;

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{
     Projection, ProjectionType, ScalarAttributeType, TableStatus, TimeToLiveSpecification,
 };
 
-/// Creates the table with its three indexes and waits until it and they are ACTIVE; also
+/// Creates the table with its four indexes and waits until it and they are ACTIVE; also
 /// switches on TTL on `ttl`. A table that exists already is left as it is (only waited for).
 /// The error is an operator-facing message.
 pub async fn create_table(client: &Client, table: &str) -> Result<(), String> {
@@ -44,10 +44,14 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), String> {
         .billing_mode(BillingMode::PayPerRequest)
         .key_schema(key("PK", KeyType::Hash)?)
         .key_schema(key("SK", KeyType::Range)?);
-    for name in ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK"] {
+    for name in ["PK", "SK"] {
         request = request.attribute_definitions(string_attribute(name)?);
     }
-    for name in ["GSI1", "GSI2", "GSI3"] {
+    for name in ["GSI1", "GSI2", "GSI3", "GSI4"] {
+        request = request.attribute_definitions(string_attribute(&format!("{name}PK"))?);
+        request = request.attribute_definitions(string_attribute(&format!("{name}SK"))?);
+    }
+    for name in ["GSI1", "GSI2", "GSI3", "GSI4"] {
         request = request.global_secondary_indexes(gsi(name)?);
     }
     let created = match request.send().await {

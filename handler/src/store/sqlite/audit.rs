@@ -23,9 +23,33 @@ impl AuditRow {
     }
 }
 
+/// Counts one use of `key`, whose counter expires at `expires_at` if this is its first use:
+/// `CapReached(0)` when that makes it more than `cap`, and the caller rolls the transaction
+/// back, so the use is not counted.
+pub(super) fn count_use(
+    tx: &rusqlite::Transaction<'_>,
+    key: &str,
+    cap: i64,
+    expires_at: &str,
+) -> StoreResult<()> {
+    let count: i64 = tx
+        .query_row(
+            "INSERT INTO usage_counters (key, count, expires_at) VALUES (?1, 1, ?2)
+             ON CONFLICT (key) DO UPDATE SET count = count + 1
+             RETURNING count",
+            [key, expires_at],
+            |row| row.get(0),
+        )
+        .map_err(db_error("count a use"))?;
+    if count > cap { Err(StoreError::CapReached(0)) } else { Ok(()) }
+}
+
 /// Forgets the counters whose lifetime is over (lazily, on the next write that counts; the
 /// index keeps this cheap).
-fn forget_expired_counters(tx: &rusqlite::Transaction<'_>, now: &str) -> StoreResult<()> {
+pub(super) fn forget_expired_counters(
+    tx: &rusqlite::Transaction<'_>,
+    now: &str,
+) -> StoreResult<()> {
     tx.execute("DELETE FROM usage_counters WHERE expires_at <= ?1", [now])
         .map_err(db_error("count a use"))?;
     Ok(())
@@ -58,19 +82,10 @@ impl AuditStore for SqliteStore {
         self.write("record a lookup", move |tx| {
             forget_expired_counters(tx, &now)?;
             for (index, (key, cap, expires_at)) in uses.iter().enumerate() {
-                let count: i64 = tx
-                    .query_row(
-                        "INSERT INTO usage_counters (key, count, expires_at) VALUES (?1, 1, ?2)
-                         ON CONFLICT (key) DO UPDATE SET count = count + 1
-                         RETURNING count",
-                        [key, expires_at],
-                        |row| row.get(0),
-                    )
-                    .map_err(db_error("count a use"))?;
-                // Over the cap: the transaction is rolled back, so this use is not counted.
-                if count > *cap {
-                    return Err(StoreError::CapReached(index));
-                }
+                count_use(tx, key, *cap, expires_at).map_err(|e| match e {
+                    StoreError::CapReached(_) => StoreError::CapReached(index),
+                    e => e,
+                })?;
             }
             audit.insert(tx)?;
             if let Some((row, expected)) = case {

@@ -1,6 +1,8 @@
 //! The cases in SQLite: one row per case, its document and the columns the lists filter,
 //! search and page by.
 
+use std::collections::BTreeSet;
+
 use forms::{Case, Status};
 use rusqlite::params;
 use time::OffsetDateTime;
@@ -24,6 +26,8 @@ pub(super) struct CaseRow {
     /// Only for what the company may see.
     inbox_key: Option<String>,
     retention_from: String,
+    number_key: String,
+    ean: String,
 }
 
 impl CaseRow {
@@ -43,6 +47,8 @@ impl CaseRow {
             firm_key: firm_list_key(case),
             inbox_key: case.visible_to_company().then(|| inbox_key(case)),
             retention_from: sortable_time(case.retention_from()),
+            number_key: number_key(case),
+            ean: case_ean(case).to_string(),
         })
     }
 
@@ -69,17 +75,20 @@ impl CaseRow {
             self.inbox_key,
             self.retention_from,
             expected,
+            self.number_key,
+            self.ean,
         ];
         let sql = if expected.is_none() {
             "INSERT INTO cases (id, firm, company, status, updated_at, submitted_at, version, doc,
                                 network_area, installation_type, search, firm_key, inbox_key,
-                                retention_from)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14 WHERE ?15 IS NULL"
+                                retention_from, number_key, ean)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?16, ?17
+             WHERE ?15 IS NULL"
         } else {
             "UPDATE cases SET firm = ?2, company = ?3, status = ?4, updated_at = ?5,
                     submitted_at = ?6, version = ?7, doc = ?8, network_area = ?9,
                     installation_type = ?10, search = ?11, firm_key = ?12, inbox_key = ?13,
-                    retention_from = ?14
+                    retention_from = ?14, number_key = ?16, ean = ?17
              WHERE id = ?1 AND version = ?15"
         };
         Ok(tx.execute(sql, values)? > 0)
@@ -95,21 +104,37 @@ fn insert_case(tx: &rusqlite::Transaction<'_>, row: &CaseRow) -> StoreResult<()>
     }
 }
 
-/// The optional filters of a list as SQL parameters, in the order `?f1..?f5` of
-/// [`FILTERS_SQL`].
-fn filter_params(query: &CaseQuery) -> [Option<String>; 5] {
-    [
+/// The optional filters of a list as SQL parameters, in the order `?3..?7`, `?9`, `?10` of
+/// [`FILTERS_SQL`]: status, area, type, the firms (a JSON array), text found anywhere, a whole
+/// case number, a whole anläggnings-ID.
+fn filter_params(query: &CaseQuery) -> StoreResult<[Option<String>; 7]> {
+    let firms = query.firms.as_ref().map(serde_json::to_string).transpose().map_err(|_| {
+        StoreError::Unavailable("sqlite could not write the firms of a list".into())
+    })?;
+    let search = query.search();
+    let (mut text, mut number, mut ean) = (None, None, None);
+    match search {
+        Some(Search::Text(t)) => text = Some(t.to_string()),
+        Some(Search::Number(n)) => number = Some(n.to_string()),
+        Some(Search::Ean(e)) => ean = Some(e.to_string()),
+        None => {}
+    }
+    Ok([
         query.status.map(|s| s.as_str().to_string()),
         query.network_area.clone(),
         query.installation_type.clone(),
-        query.firm.clone(),
-        query.text.clone(),
-    ]
+        firms,
+        text,
+        number,
+        ean,
+    ])
 }
 
 const FILTERS_SQL: &str = "(?3 IS NULL OR status = ?3) AND (?4 IS NULL OR network_area = ?4)
-    AND (?5 IS NULL OR installation_type = ?5) AND (?6 IS NULL OR instr(lower(firm), ?6) > 0)
-    AND (?7 IS NULL OR instr(search, ?7) > 0)";
+    AND (?5 IS NULL OR installation_type = ?5)
+    AND (?6 IS NULL OR firm IN (SELECT value FROM json_each(?6)))
+    AND (?7 IS NULL OR instr(search, ?7) > 0)
+    AND (?9 IS NULL OR number_key = ?9) AND (?10 IS NULL OR ean = ?10)";
 
 impl CaseStore for SqliteStore {
     async fn create_case(&self, case: &Case) -> StoreResult<()> {
@@ -229,10 +254,23 @@ impl CaseStore for SqliteStore {
         query: &CaseQuery,
         page: &PageRequest,
     ) -> StoreResult<Page<Case>> {
-        // `inbox_key IS NOT NULL` is spelled out so that the partial index applies.
+        if query.firms.as_ref().is_some_and(BTreeSet::is_empty) {
+            return Ok(Page { items: Vec::new(), next: None });
+        }
+        // A whole number, a whole anläggnings-ID or the firms are looked up in their index;
+        // anything else reads the inbox in order and filters. `inbox_key IS NOT NULL` is
+        // spelled out so that the partial indexes apply.
+        let (index, by_key) = match query.search() {
+            Some(Search::Number(_)) => ("cases_by_number", "number_key = ?9"),
+            Some(Search::Ean(_)) => ("cases_by_ean", "ean = ?10"),
+            _ if query.firms.is_some() => {
+                ("cases_by_company_firm", "firm IN (SELECT value FROM json_each(?6))")
+            }
+            _ => ("cases_by_company", "1"),
+        };
         let sql = format!(
-            "SELECT doc FROM cases WHERE company = ?1 AND inbox_key IS NOT NULL
-                 AND (?2 IS NULL OR inbox_key > ?2) AND {FILTERS_SQL}
+            "SELECT doc FROM cases INDEXED BY {index} WHERE company = ?1 AND {by_key}
+                 AND inbox_key IS NOT NULL AND (?2 IS NULL OR inbox_key > ?2) AND {FILTERS_SQL}
              ORDER BY inbox_key LIMIT ?8"
         );
         self.list("list a company's cases", sql, company, query, page, inbox_key).await
@@ -271,7 +309,7 @@ impl SqliteStore {
     }
 
     /// One page of `sql`, which takes the owner (?1), where to start (?2), the filters (?3 to
-    /// ?7) and how many rows (?8).
+    /// ?7, ?9, ?10) and how many rows (?8).
     async fn list(
         &self,
         what: &'static str,
@@ -281,7 +319,7 @@ impl SqliteStore {
         page: &PageRequest,
         key: fn(&Case) -> String,
     ) -> StoreResult<Page<Case>> {
-        let [status, area, kind, firm, text] = filter_params(query);
+        let [status, area, kind, firms, text, number, ean] = filter_params(query)?;
         let (owner, after, limit) = (owner.to_string(), page.after.clone(), page.limit);
         let more = i64::try_from(limit + 1).unwrap_or(i64::MAX);
         let cases: Vec<Case> = self
@@ -290,7 +328,7 @@ impl SqliteStore {
                     conn,
                     what,
                     &sql,
-                    params![owner, after, status, area, kind, firm, text, more],
+                    params![owner, after, status, area, kind, firms, text, more, number, ean],
                 )
             })
             .await?;

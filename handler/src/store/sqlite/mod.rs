@@ -15,13 +15,15 @@ use serde::de::DeserializeOwned;
 
 use super::{
     AuditEntry, AuditStore, CappedUse, CaseQuery, CaseStore, Notification, OutboxStore, Page,
-    PageRequest, RegistryStore, StoreError, StoreResult, firm_list_key, inbox_key, search_text,
-    sortable_time,
+    PageRequest, RegistryStore, Search, StoreError, StoreResult, case_ean, firm_list_key,
+    inbox_key, number_key, search_text, sortable_time,
 };
 
 mod audit;
 mod cases;
+mod customer_links;
 mod definitions;
+mod firms;
 mod outbox;
 mod registry;
 mod schema;

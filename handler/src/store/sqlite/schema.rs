@@ -64,12 +64,29 @@ CREATE TABLE IF NOT EXISTS definition_pointers (
     company TEXT PRIMARY KEY,
     version INTEGER NOT NULL
 ) WITHOUT ROWID;
+-- A case's customer link (Kundlänk), by the SHA-256 of its token; never the token.
+CREATE TABLE IF NOT EXISTS customer_links (
+    case_id    TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    doc        TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS definition_publications (
     company TEXT NOT NULL,
     at      TEXT NOT NULL,
     version INTEGER NOT NULL,
     doc     TEXT NOT NULL,
     PRIMARY KEY (company, at, version)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS firms (
+    id  TEXT PRIMARY KEY,
+    doc TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS firm_members (
+    firm  TEXT NOT NULL,
+    email TEXT NOT NULL,
+    doc   TEXT NOT NULL,
+    PRIMARY KEY (firm, email)
 ) WITHOUT ROWID;
 ";
 
@@ -92,8 +109,20 @@ const RETENTION_COLUMN: &str = "
 ALTER TABLE cases ADD COLUMN retention_from TEXT NOT NULL DEFAULT '';
 ";
 
+/// What the inbox finds by key (schema version 4): a case's number and anläggnings-ID, and its
+/// firm among the company's cases, each an index of what the company may see, in inbox order.
+const SEARCH_KEYS: &str = "
+ALTER TABLE cases ADD COLUMN number_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN ean TEXT NOT NULL DEFAULT '';
+CREATE INDEX cases_by_number ON cases (company, number_key, inbox_key)
+    WHERE inbox_key IS NOT NULL;
+CREATE INDEX cases_by_ean ON cases (company, ean, inbox_key) WHERE inbox_key IS NOT NULL;
+CREATE INDEX cases_by_company_firm ON cases (company, firm, inbox_key)
+    WHERE inbox_key IS NOT NULL;
+";
+
 /// The schema's changes after version 1, in order: change `i` makes version `i + 2`.
-const MIGRATIONS: [&str; 2] = [LIST_COLUMNS, RETENTION_COLUMN];
+const MIGRATIONS: [&str; 3] = [LIST_COLUMNS, RETENTION_COLUMN, SEARCH_KEYS];
 
 /// Brings an older database to the newest schema in one transaction: the changes it lacks,
 /// then every case's columns filled from its document.

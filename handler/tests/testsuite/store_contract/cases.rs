@@ -2,7 +2,9 @@
 
 use forms::formats::complete_gsrn;
 use forms::{Case, Definitions, Status};
-use handler::store::{CaseQuery, PageRequest, Store, StoreError};
+use std::collections::BTreeSet;
+
+use handler::store::{CaseQuery, CaseStore, PageRequest, Search, Store, StoreError};
 
 use super::all_pages;
 use time::macros::datetime;
@@ -247,7 +249,7 @@ async fn lists_come_in_pages_with_every_case_once<S: Store>(s: &S) {
     let narrow = CaseQuery {
         status: Some(Status::Approved),
         network_area: Some("north".into()),
-        firm: Some("firm-a".into()),
+        firms: Some(BTreeSet::from(["firm-a".to_string()])),
         ..CaseQuery::default()
     };
     let filtered = inbox_list(s, "co-x", &narrow, 7).await;
@@ -260,8 +262,111 @@ async fn lists_come_in_pages_with_every_case_once<S: Store>(s: &S) {
     let by_number = CaseQuery { text: Some("ök-2026-p042".into()), ..CaseQuery::default() };
     assert_eq!(ids(&inbox_list(s, "co-x", &by_number, 50).await), ["p042"]);
     assert_eq!(firm_list(s, "firm-b", &found, 3).await.len(), 2, "110 and 115 are firm-b's");
-    let part_of_firm = CaseQuery { firm: Some("m-b".into()), ..CaseQuery::default() };
-    assert_eq!(inbox_list(s, "co-x", &part_of_firm, 50).await.len(), 24, "part of the firm's id");
+    let firm_b = CaseQuery { firms: Some(firms(&["firm-b"])), ..CaseQuery::default() };
+    assert_eq!(inbox_list(s, "co-x", &firm_b, 50).await.len(), 24);
+    let part_of_firm = CaseQuery { firms: Some(firms(&["m-b"])), ..CaseQuery::default() };
+    assert!(inbox_list(s, "co-x", &part_of_firm, 50).await.is_empty(), "firm ids are exact");
+}
+
+fn firms(ids: &[&str]) -> BTreeSet<String> {
+    ids.iter().map(|id| id.to_string()).collect()
+}
+
+/// The inbox's searches by key: a whole case number, a whole anläggnings-ID, a set of firms;
+/// each in inbox order, in pages, combined with the other filters, never a draft nor another
+/// company's case, and following the case's changes.
+async fn the_inbox_finds_numbers_eans_and_firms_by_key<S: Store>(s: &S) {
+    let statuses = [Status::Submitted, Status::Approved, Status::Returned];
+    let eans: Vec<String> =
+        (0..4).map(|i| complete_gsrn(&format!("7359991000000000{i}"))).collect();
+    let mut made = Vec::new();
+    for i in 0..24 {
+        let mut case =
+            sent(&format!("k{i:02}"), "co-x", statuses[i % 3], T0 + Duration::minutes(i as i64));
+        case.number = format!("ÖK-2026-{:05}", i + 1);
+        case.firm = ["firm-a", "firm-b", "firm-c"][(i / 2) % 3].to_string();
+        case.fields.insert("installation.ean".into(), eans[i % 4].clone());
+        // An address that holds another case's number and part of an anläggnings-ID.
+        case.fields.insert("installation.street_address".into(), format!("ÖK-2026-00007 väg {i}"));
+        s.create_case(&case).await.unwrap();
+        made.push(case);
+    }
+    // Never found: a draft and another company's case with the same number, EAN and firm.
+    let mut hidden = draft("hidden", "firm-a", T0);
+    hidden.company = "co-x".into();
+    hidden.number = "ÖK-2026-00099".into();
+    hidden.fields.insert("installation.ean".into(), eans[0].clone());
+    s.create_case(&hidden).await.unwrap();
+    let mut other = sent("other", "co-y", Status::Submitted, T0);
+    other.number = "ÖK-2026-00007".into();
+    other.fields.insert("installation.ean".into(), eans[0].clone());
+    s.create_case(&other).await.unwrap();
+
+    let expect = |query: &CaseQuery, made: &[Case]| -> Vec<String> {
+        let mut found: Vec<&Case> = made.iter().filter(|c| query.matches(c)).collect();
+        found.sort_by_key(|c| handler::store::inbox_key(c));
+        found.iter().map(|c| c.id.clone()).collect()
+    };
+    let text = |t: &str| CaseQuery { text: Some(t.into()), ..CaseQuery::default() };
+    let check = async |query: &CaseQuery, made: &[Case], limit: usize| {
+        let listed = inbox_list(s, "co-x", query, limit).await;
+        let listed: Vec<String> = listed.iter().map(|c| c.id.clone()).collect();
+        assert_eq!(listed, expect(query, made), "{query:?} {limit} at a time");
+        listed
+    };
+
+    // A whole number: that case alone, not the addresses that hold it.
+    let number = text("ök-2026-00007");
+    assert_eq!(number.search(), Some(Search::Number("ök-2026-00007")));
+    assert_eq!(check(&number, &made, 1).await, ["k06"]);
+    assert!(check(&text("ök-2026-00099"), &made, 5).await.is_empty(), "a draft's number");
+    assert!(check(&text("ök-2025-00007"), &made, 5).await.is_empty());
+    let wrong_status = CaseQuery { status: Some(Status::Closed), ..number.clone() };
+    assert!(check(&wrong_status, &made, 5).await.is_empty());
+    // Part of a number searches the text: the addresses hold it too.
+    assert_eq!(text("ök-2026-0000").search(), Some(Search::Text("ök-2026-0000")));
+    assert_eq!(check(&text("ök-2026-0000"), &made, 5).await.len(), 24);
+
+    // A whole anläggnings-ID: its cases, in pages.
+    let ean = text(&eans[1]);
+    assert_eq!(ean.search(), Some(Search::Ean(eans[1].as_str())));
+    assert_eq!(check(&ean, &made, 2).await.len(), 6);
+    let approved = CaseQuery { status: Some(Status::Approved), ..ean.clone() };
+    assert_eq!(check(&approved, &made, 1).await, ["k01", "k13"]);
+    assert_eq!(check(&text(&eans[0]), &made, 3).await.len(), 6, "no draft, no other company");
+
+    // Firms: exact ids, any number of them, an empty set none.
+    let one = CaseQuery { firms: Some(firms(&["firm-b"])), ..CaseQuery::default() };
+    assert_eq!(check(&one, &made, 3).await.len(), 8);
+    let two =
+        CaseQuery { firms: Some(firms(&["firm-a", "firm-c", "firm-z"])), ..CaseQuery::default() };
+    assert_eq!(check(&two, &made, 5).await.len(), 16);
+    assert_eq!(check(&two, &made, 100).await.len(), 16);
+    let narrow =
+        CaseQuery { status: Some(Status::Returned), text: Some("väg 1".into()), ..two.clone() };
+    assert!(!check(&narrow, &made, 2).await.is_empty());
+    let none = CaseQuery { firms: Some(BTreeSet::new()), ..CaseQuery::default() };
+    assert!(check(&none, &made, 5).await.is_empty());
+    let with_ean = CaseQuery { firms: Some(firms(&["firm-a"])), ..ean.clone() };
+    assert_eq!(check(&with_ean, &made, 1).await, ["k01", "k13"]);
+
+    // The installer's own list finds the same way (its cases at both companies).
+    assert_eq!(ids(&firm_list(s, "firm-a", &number, 1).await), ["k06", "other"]);
+    assert!(firm_list(s, "firm-b", &number, 5).await.is_empty());
+
+    // A changed anläggnings-ID and firm move the case between searches; a removed case is gone.
+    let mut moved = made[1].clone();
+    moved.fields.insert("installation.ean".into(), eans[2].clone());
+    moved.firm = "firm-z".into();
+    moved.touch(T0 + Duration::hours(2));
+    s.update_case(&moved).await.unwrap();
+    made[1] = moved;
+    assert!(!check(&ean, &made, 3).await.contains(&"k01".to_string()));
+    assert!(check(&text(&eans[2]), &made, 3).await.contains(&"k01".to_string()));
+    assert!(check(&two, &made, 4).await.contains(&"k01".to_string()));
+    s.remove_case("k06").await.unwrap();
+    made.remove(6);
+    assert!(check(&number, &made, 5).await.is_empty());
 }
 
 /// A new draft of `company` made in `year`, numbered by the store.
@@ -312,8 +417,77 @@ async fn a_read_mark_keeps_the_version<S: Store>(s: &S) {
     assert_eq!(s.get_case("c1").await.unwrap(), Some(edited));
 }
 
+/// What takes a SQLite database back to before the search keys (schema version 3).
+pub(super) const BEFORE_SEARCH_KEYS: &str = "DROP INDEX cases_by_number; DROP INDEX cases_by_ean;
+    DROP INDEX cases_by_company_firm; ALTER TABLE cases DROP COLUMN number_key;
+    ALTER TABLE cases DROP COLUMN ean; PRAGMA user_version = 3;";
+
+/// A SQLite database from before the search keys (schema version 3) gets them, filled from
+/// each case, when it is opened.
+#[tokio::test]
+async fn an_older_sqlite_database_gets_the_search_keys() {
+    use handler::store::sqlite::SqliteStore;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let mut case = sent("c1", "co-x", Status::Submitted, T0);
+    case.number = "ÖK-2026-00001".into();
+    case.fields.insert("installation.ean".into(), complete_gsrn("73599910000000001"));
+    SqliteStore::open(&path).unwrap().create_case(&case).await.unwrap();
+    rusqlite::Connection::open(&path).unwrap().execute_batch(BEFORE_SEARCH_KEYS).unwrap();
+
+    let store = SqliteStore::open(&path).unwrap();
+    let by = |text: String| CaseQuery { text: Some(text), ..CaseQuery::default() };
+    let by_firm = CaseQuery { firms: Some(firms(&["firm-a"])), ..CaseQuery::default() };
+    for query in [by("ök-2026-00001".into()), by(complete_gsrn("73599910000000001")), by_firm] {
+        assert_eq!(ids(&inbox_list(&store, "co-x", &query, 5).await), ["c1"], "{query:?}");
+    }
+}
+
+/// A DynamoDB table from before the search keys: `handler reindex-cases` (its store function)
+/// gives every case its keys, and a case changed meanwhile is left as that change wrote it.
+#[tokio::test]
+async fn reindexing_an_older_dynamodb_table_gives_every_case_its_keys() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let (client, table) = crate::support::dynamodb::fresh_table("reindex").await;
+    let store = handler::store::dynamodb::DynamoStore::new(client.clone(), &table);
+    let mut case = sent("c1", "co-x", Status::Submitted, T0);
+    case.number = "ÖK-2026-00001".into();
+    case.fields.insert("installation.ean".into(), complete_gsrn("73599910000000001"));
+    store.create_case(&case).await.unwrap();
+    // As a case was stored before: no GSI3, GSI4, `number_key` or `ean`, no number item.
+    let key = |pk: &str, sk: &str| {
+        [("PK", pk), ("SK", sk)].map(|(k, v)| (k.to_string(), AttributeValue::S(v.into())))
+    };
+    client
+        .update_item()
+        .table_name(&table)
+        .set_key(Some(key("CASE#c1", "CASE").into()))
+        .update_expression("REMOVE GSI3PK, GSI3SK, GSI4PK, GSI4SK, number_key, ean")
+        .send()
+        .await
+        .unwrap();
+    let number_item = key("NUMBER#co-x#ök-2026-00001", "c1").into();
+    client.delete_item().table_name(&table).set_key(Some(number_item)).send().await.unwrap();
+    let queries = [
+        CaseQuery { text: Some("ök-2026-00001".into()), ..CaseQuery::default() },
+        CaseQuery { text: Some(complete_gsrn("73599910000000001")), ..CaseQuery::default() },
+        CaseQuery { firms: Some(firms(&["firm-a"])), ..CaseQuery::default() },
+    ];
+    for query in &queries {
+        assert!(inbox_list(&store, "co-x", query, 5).await.is_empty(), "{query:?}");
+    }
+
+    assert_eq!(store.reindex_cases().await.unwrap(), (1, 0));
+    for query in &queries {
+        assert_eq!(ids(&inbox_list(&store, "co-x", query, 5).await), ["c1"], "{query:?}");
+    }
+    assert_eq!(store.get_case("c1").await.unwrap(), Some(case), "the case as it was");
+    assert_eq!(store.reindex_cases().await.unwrap(), (1, 0), "again: the same");
+}
+
 contract!(
     lists_come_in_pages_with_every_case_once,
+    the_inbox_finds_numbers_eans_and_firms_by_key,
     case_numbers_are_given_once_and_in_order,
     a_read_mark_keeps_the_version,
     create_then_get_round_trips,

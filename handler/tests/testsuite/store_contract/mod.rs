@@ -50,7 +50,9 @@ async fn all_pages<T>(
 
 mod audit;
 mod cases;
+mod customer_links;
 mod definitions;
+mod firms;
 mod outbox;
 mod registry;
 mod retention;
@@ -71,7 +73,7 @@ async fn dynamodb_table_has_its_indexes_and_ttl() {
         .map(|index| index.index_name().unwrap().to_string())
         .collect();
     indexes.sort();
-    assert_eq!(indexes, ["GSI1", "GSI2", "GSI3"]);
+    assert_eq!(indexes, ["GSI1", "GSI2", "GSI3", "GSI4"]);
 
     let ttl = client.describe_time_to_live().table_name(&table).send().await.unwrap();
     let ttl = ttl.time_to_live_description().unwrap();

@@ -273,8 +273,11 @@ async fn an_older_sqlite_database_gets_the_time_retention_counts_from() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store.db");
     SqliteStore::open(&path).unwrap().create_case(&ended_case()).await.unwrap();
-    let older = "ALTER TABLE cases DROP COLUMN retention_from; PRAGMA user_version = 2;";
-    rusqlite::Connection::open(&path).unwrap().execute_batch(older).unwrap();
+    let older = format!(
+        "{} ALTER TABLE cases DROP COLUMN retention_from; PRAGMA user_version = 2;",
+        super::cases::BEFORE_SEARCH_KEYS
+    );
+    rusqlite::Connection::open(&path).unwrap().execute_batch(&older).unwrap();
 
     let store = SqliteStore::open(&path).unwrap();
     let page = PageRequest { limit: 10, after: None };

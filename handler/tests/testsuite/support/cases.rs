@@ -34,8 +34,13 @@ pub async fn fill_and_submit(anna: &Api, id: &str, version: u64) -> u64 {
 /// Öresundskraft's demo registry as `handler serve` seeds it: the installations are numbered by
 /// the company's position among all companies (sorted by id).
 pub fn oresundskraft_registry() -> Vec<Installation> {
+    registry_of("oresundskraft")
+}
+
+/// A company's demo registry as `handler serve` seeds it.
+pub fn registry_of(company: &str) -> Vec<Installation> {
     let companies = &Definitions::builtin().companies;
-    let position = companies.iter().position(|c| c.id == "oresundskraft").expect("Öresundskraft");
+    let position = companies.iter().position(|c| c.id == company).expect("a shipped company");
     handler::local::demo::installations(&companies[position], position)
 }
 

@@ -34,6 +34,8 @@ pub struct User {
 
 /// Installer at Demo El AB.
 pub const ANNA: User = User { role: Role::Installer, org: "demo_el", id: "anna" };
+/// Demo El AB's admin ("Företag", with `admin_api`).
+pub const DAN: User = User { role: Role::Installer, org: "demo_el", id: "dan" };
 /// Installer at another firm.
 pub const BERTIL: User = User { role: Role::Installer, org: "annan_el", id: "bertil" };
 /// Case handler at Öresundskraft.
@@ -43,6 +45,14 @@ pub const ASA: User =
     User { role: Role::NetworkCompany, org: "oresundskraft", id: "admin_oresund" };
 /// Another case handler at Öresundskraft.
 pub const OLLE: User = User { role: Role::NetworkCompany, org: "oresundskraft", id: "olle" };
+
+/// The address a test user signs in with: `<id>@<org>.example`, as the demo users' (an
+/// installer is a member of a demo firm by it).
+pub fn email_of(user: User) -> Option<String> {
+    let email = format!("{}@{}.example", user.id, user.org.replace('_', "-"));
+    // A user id such as `=HYPERLINK(1)` makes no address, and a sign-in with it is refused.
+    Some(email).filter(|e| forms::formats::is_single_address(e))
+}
 
 /// A running `handler serve`.
 pub struct Server {
@@ -76,6 +86,21 @@ impl Server {
         let table = Server::fresh_table();
         let data_dir = tempfile::tempdir().expect("a temp dir");
         Server::start(data_dir, "dynamodb", &["--store", "dynamodb", "--table", &table], env)
+    }
+
+    /// `handler serve` on `store` (`"sqlite"` or `"dynamodb"`, a fresh data directory or table)
+    /// with extra arguments `args`.
+    pub fn on(store: &str, args: &[&str]) -> Server {
+        let data_dir = tempfile::tempdir().expect("a temp dir");
+        match store {
+            "sqlite" => Server::start(data_dir, "sqlite", args, &[]),
+            "dynamodb" => {
+                let table = Server::fresh_table();
+                let store_args = ["--store", "dynamodb", "--table", &table];
+                Server::start(data_dir, "dynamodb", &[&store_args[..], args].concat(), &[])
+            }
+            other => panic!("no store {other}"),
+        }
     }
 
     /// `handler serve --store dynamodb --attachments s3`: a fresh table of DynamoDB Local, a
@@ -188,15 +213,13 @@ impl Server {
     }
 
     pub fn token(&self, user: User) -> String {
-        let email = format!("{}@{}.example", user.id, user.org.replace('_', "-"));
-        // A user id such as `=HYPERLINK(1)` makes no address, and a sign-in with it is refused.
-        let email = Some(email).filter(|e| forms::formats::is_single_address(e));
-        self.key.mint(user.role, user.org, user.id, None, email.as_deref())
+        self.key.mint(user.role, user.org, user.id, None, email_of(user).as_deref())
     }
 
     /// The API as an admin of `user`'s org sees it (`handler token --admin`).
     pub fn admin_api(&self, user: User) -> Api {
-        let token = self.key.mint_for(user.role, user.org, user.id, None, None, true);
+        let email = email_of(user);
+        let token = self.key.mint_for(user.role, user.org, user.id, None, email.as_deref(), true);
         self.api(user).with_token(&token)
     }
 
