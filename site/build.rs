@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// small helpers), `paged` for the lists that the server pages, and one per kind of page; the
 /// case page's in parts, one job each (`case` creates `Elan.casePage`, which the parts after it
 /// share); `preview-case` stands in for the API on a draft's preview.
-const SCRIPTS: [&str; 23] = [
+const SCRIPTS: [&str; 24] = [
     "common",
     "paged",
     "sign-in",
@@ -26,6 +26,7 @@ const SCRIPTS: [&str; 23] = [
     "case-moves",
     "case-messages",
     "case-lookup",
+    "case-print",
     "case-link",
     "attachments",
     "audit",
@@ -87,7 +88,14 @@ fn bundles() -> Vec<(&'static str, Vec<&'static str>)> {
         ("case-groups-preview", preview(&["case-groups"], &[])),
         (
             ON_FIRST_USE,
-            vec!["case-send", "case-moves", "case-messages", "case-lookup", "case-link"],
+            vec![
+                "case-send",
+                "case-moves",
+                "case-messages",
+                "case-lookup",
+                "case-link",
+                "case-print",
+            ],
         ),
         // The customer's page (Kundlänk): no sign-in, so not even `common`.
         (CUSTOMER, vec!["customer"]),

@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod customer;
 pub mod data_subject;
 pub mod definitions;
+pub mod document;
 pub mod form;
 pub mod formats;
 pub mod lookup;

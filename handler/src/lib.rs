@@ -24,6 +24,7 @@
 #[cfg(feature = "local")]
 pub mod cli;
 pub mod definitions;
+pub mod document;
 pub mod http;
 pub mod lambda;
 #[cfg(feature = "local")]

@@ -95,7 +95,8 @@
     // A draft and an ended case take no messages (the core refuses them: docs/operations.md, "Retention").
     show("#messages", may("message"));
     show("#history-section", true);
-    show("#to-history", true);
+    // With "Skriv ut / PDF": a sent case's.
+    show("#to-history", c.submitted_at);
     markMandatory();
     page.onCase?.(c);
   }

@@ -1,5 +1,6 @@
 // axe-core (WCAG 2.0/2.1 A and AA) on every page in the states a person meets them in: zero
 // violations, at a desktop width and at a phone's width.
+import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { DEMO, axeCheck, launchBrowser, openPage, startServer } from "./support.mjs";
 
@@ -62,6 +63,7 @@ for (const [name, viewport] of VIEWPORTS) {
       const status = page.locator("#case-status");
       await status.filter({ hasText: "Ej skickat" }).waitFor();
       await check(page, "case page, new draft, view mode", checked);
+      assert.equal(await page.getByRole("button", { name: "Skriv ut / PDF" }).count(), 0, "not on a draft");
 
       // Hämta anl-data: the dialog, an unknown number, then a found installation.
       await page.getByRole("button", { name: "Hämta anl-data" }).click();
@@ -114,7 +116,14 @@ for (const [name, viewport] of VIEWPORTS) {
       await confirm.waitFor();
       await confirm.getByRole("button", { name: "OK" }).click();
       await status.filter({ hasText: "För godkännande" }).waitFor();
+      // "Skriv ut / PDF" on a sent case: it saves the case's PDF (case-print.js).
+      const pdf = page.getByRole("button", { name: "Skriv ut / PDF" });
+      await pdf.waitFor();
       await check(page, "sent case, read-only", checked);
+      const download = page.waitForEvent("download");
+      await pdf.click();
+      assert.match((await download).suggestedFilename(), /^ÖK-\d{4}-\d{5}\.pdf$/);
+      await page.locator("#case-message").filter({ hasText: "PDF:en är nedladdad" }).waitFor();
 
       // Mina ärenden with the case.
       await page.getByRole("navigation", { name: "Huvudmeny" }).getByRole("link", { name: "Mina ärenden" }).click();

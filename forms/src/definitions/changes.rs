@@ -162,6 +162,13 @@ fn company_changes(before: &Company, after: &Company) -> Vec<DefinitionChange> {
             inbox(before)
         ),
     );
+    setting(
+        before.approval_conditions != after.approval_conditions,
+        match &after.approval_conditions {
+            Some(_) => "Villkoren i installationsmedgivandet ändras (approval_conditions).".into(),
+            None => "Installationsmedgivandet har inte längre några villkor.".into(),
+        },
+    );
     let limits: Vec<String> = super::LookupLimit::ALL
         .into_iter()
         .filter(|l| before.lookup_limits.cap(*l) != after.lookup_limits.cap(*l))

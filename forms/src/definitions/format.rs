@@ -261,6 +261,10 @@ pub struct CompanyFile {
     /// installer.
     #[schemars(with = "Option<String>")]
     pub inbox_email: Option<Text>,
+    /// The conditions of an approval, printed in an approved case's document
+    /// ("Installationsmedgivande"): several lines of text, at most 4000 characters.
+    #[schemars(with = "Option<String>")]
+    pub approval_conditions: Option<Text>,
     /// Rules under which a sent case is approved at once, without a case handler.
     #[serde(rename = "auto_approve", default)]
     pub auto_approve: Vec<AutoApproveDef>,

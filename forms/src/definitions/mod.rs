@@ -150,6 +150,9 @@ pub struct Company {
     pub case_number_prefix: String,
     /// Where e-mails about its cases go.
     pub inbox_email: Option<String>,
+    /// What an approval binds the installer to, printed in the case's document once it is
+    /// approved ("Installationsmedgivande"; `forms::document`).
+    pub approval_conditions: Option<String>,
     pub auto_approve: Vec<AutoApproveRule>,
     /// Caps on lookups in its registry (`[lookup_limits]`, else the defaults).
     pub lookup_limits: LookupLimits,

@@ -11,6 +11,7 @@ mod company_pages;
 pub mod customer_link;
 mod data_subject;
 pub mod definitions;
+mod document;
 pub mod error;
 mod firms;
 mod forms;
@@ -148,6 +149,7 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/forms/{company}/{installation_type}/schema", get(forms::schema))
         .route("/cases", post(cases::create::<S>).get(cases::list::<S>))
         .route("/cases/{id}", get(cases::get::<S>).patch(cases::edit::<S>))
+        .route("/cases/{id}/document.pdf", get(document::pdf::<S>))
         .route("/cases/{id}/lookup", post(lookup::lookup::<S>))
         .route("/cases/{id}/copy-from-owner", post(cases::copy_from_owner::<S>))
         .route("/cases/{id}/submit", post(moves::submit::<S>))

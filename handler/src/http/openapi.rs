@@ -264,6 +264,12 @@ pub fn document() -> Value {
         "get": operation("One case", None, ("200", c.answer::<CaseView>("The case")), &["401", "404"]),
         "patch": with_case(&mut c, "Set fields (installer; null clears)", edit)
     }));
+    let pdf = json!({"description": "The case as a PDF: \"Installationsmedgivande\" once approved, \
+        never an identity number", "content": {"application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}}}});
+    paths.insert("/cases/{id}/document.pdf".into(), json!({
+        "parameters": id,
+        "get": operation("A sent case as a document (409 invalid_status for a draft)", None, ("200", pdf), &["401", "404", "409"])
+    }));
     let lookup = c.request::<LookupRequest>();
     paths.insert("/cases/{id}/lookup".into(), json!({
         "parameters": id,

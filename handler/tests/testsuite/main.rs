@@ -10,6 +10,7 @@ mod support;
 
 mod attachments;
 mod bad_input;
+mod case_document;
 mod case_life;
 mod changing_forms;
 mod completion_only;

@@ -23,6 +23,9 @@ pub(super) struct CompanyContext<'a> {
     pub(super) installation_types: &'a [InstallationType],
 }
 
+/// The longest `approval_conditions`: what fits on a page of the document.
+const APPROVAL_CONDITIONS_MAX_CHARS: usize = 4000;
+
 pub(super) fn check_company(
     report: &mut Report,
     cx: &CompanyContext,
@@ -217,6 +220,21 @@ pub(super) fn check_company(
             "inbox_email must be one e-mail address, e.g. \"anmalan@natbolag.se\"",
         );
     }
+    let approval_conditions = file.approval_conditions.as_ref().and_then(|text| {
+        let conditions = text.get_ref().trim();
+        if conditions.chars().count() > APPROVAL_CONDITIONS_MAX_CHARS {
+            let message = format!(
+                "approval_conditions is longer than {APPROVAL_CONDITIONS_MAX_CHARS} characters; \
+                 shorten it"
+            );
+            report.at_text(path, text, message);
+        } else if crate::formats::text_flaw(conditions, true).is_some() {
+            let message = "approval_conditions has a character that is not text (a control \
+                           character or a direction override); remove it";
+            report.at_text(path, text, message);
+        }
+        (!conditions.is_empty()).then(|| conditions.to_string())
+    });
     let auto_approve = file
         .auto_approve
         .iter()
@@ -236,6 +254,7 @@ pub(super) fn check_company(
         fields: extra,
         case_number_prefix,
         inbox_email: file.inbox_email.as_ref().map(|e| e.get_ref().clone()),
+        approval_conditions,
         auto_approve,
         lookup_limits,
         retention,
