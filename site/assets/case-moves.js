@@ -21,6 +21,7 @@
     complete: ["Skicka färdiganmälan?", "Färdiganmälan skickas till " + companyName + " och kan inte ändras efteråt.", "Färdiganmälan är skickad till " + companyName + "."],
   };
   const asking = $("#action-dialog");
+  if (!asking) return; // a draft's preview: no moves to confirm
   const note = $("#action-message");
   let action = null;
   function ask(name) {

@@ -124,6 +124,13 @@ for (const [name, viewport] of VIEWPORTS) {
       await pdf.click();
       assert.match((await download).suggestedFilename(), /^ÖK-\d{4}-\d{5}\.pdf$/);
       await page.locator("#case-message").filter({ hasText: "PDF:en är nedladdad" }).waitFor();
+      // On paper (the print stylesheet): the notice, without the menu and the controls.
+      await page.emulateMedia({ media: "print" });
+      assert.equal(await page.getByRole("navigation", { name: "Huvudmeny" }).isVisible(), false, "no menu on paper");
+      assert.equal(await pdf.isVisible(), false, "no buttons on paper");
+      assert.equal(await page.locator("#case-number").isVisible(), true);
+      assert.equal(await page.getByLabel("Beskrivning av arbetet").isVisible(), true);
+      await page.emulateMedia({ media: "screen" });
 
       // Mina ärenden with the case.
       await page.getByRole("navigation", { name: "Huvudmeny" }).getByRole("link", { name: "Mina ärenden" }).click();
