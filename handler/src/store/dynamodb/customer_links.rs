@@ -32,19 +32,6 @@ fn with_doc(mut key: Item, link: &CustomerLink) -> StoreResult<Item> {
 }
 
 impl DynamoStore {
-    async fn get_link(&self, key: Item) -> StoreResult<Option<CustomerLink>> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| unavailable("read a customer link", &e))?;
-        output.item().map(from_doc).transpose()
-    }
-
     fn delete_link(&self, key: Item) -> StoreResult<TransactWriteItem> {
         let delete =
             Delete::builder().table_name(&self.table).set_key(Some(key)).build().map_err(|e| {
@@ -89,11 +76,11 @@ impl CustomerLinkStore for DynamoStore {
         if token_hash.len() > 64 {
             return Ok(None);
         }
-        self.get_link(link_key(token_hash)).await
+        self.get_doc("read a customer link", link_key(token_hash)).await
     }
 
     async fn case_customer_link(&self, case_id: &str) -> StoreResult<Option<CustomerLink>> {
-        self.get_link(case_link_key(case_id)).await
+        self.get_doc("read a customer link", case_link_key(case_id)).await
     }
 
     async fn remove_customer_link(&self, case_id: &str) -> StoreResult<()> {

@@ -26,25 +26,6 @@ fn member_key(firm: &str, email: &str) -> Item {
     ])
 }
 
-impl DynamoStore {
-    async fn get_doc<T: serde::de::DeserializeOwned>(
-        &self,
-        what: &str,
-        key: Item,
-    ) -> StoreResult<Option<T>> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| unavailable(what, &e))?;
-        output.item().map(from_doc).transpose()
-    }
-}
-
 impl FirmStore for DynamoStore {
     async fn put_firm(&self, firm: &Firm) -> StoreResult<()> {
         let mut item = firm_key(&firm.id);

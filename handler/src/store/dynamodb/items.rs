@@ -174,3 +174,23 @@ impl DynamoStore {
         ))
     }
 }
+
+impl DynamoStore {
+    /// The document of the item at `key`, read consistently, if there is one.
+    pub(super) async fn get_doc<T: serde::de::DeserializeOwned>(
+        &self,
+        what: &str,
+        key: Item,
+    ) -> StoreResult<Option<T>> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| unavailable(what, &e))?;
+        output.item().map(from_doc).transpose()
+    }
+}
