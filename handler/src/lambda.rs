@@ -91,11 +91,16 @@ async fn write_site(store: DynamoStore) -> Result<(), String> {
 }
 
 /// How the deployed site signs people in, as `scripts/deploy-site` built it (`OIDC_AUTHORITY`,
-/// `OIDC_CLIENT_ID`): the pages a publication writes must sign in as the rest of the site.
+/// `OIDC_CLIENT_ID`, and `OIDC_IDENTITY_PROVIDER` with BankID): the pages a publication writes
+/// must sign in as the rest of the site.
 fn sign_in_from_env() -> Result<site::SignIn, String> {
     let var = |name| std::env::var(name).ok().filter(|v: &String| !v.trim().is_empty());
     match (var("OIDC_AUTHORITY"), var("OIDC_CLIENT_ID")) {
-        (Some(authority), Some(client_id)) => Ok(site::SignIn::Oidc { authority, client_id }),
+        (Some(authority), Some(client_id)) => Ok(site::SignIn::Oidc {
+            authority,
+            client_id,
+            identity_provider: var("OIDC_IDENTITY_PROVIDER"),
+        }),
         (None, None) => Ok(site::SignIn::Local),
         _ => Err("OIDC_AUTHORITY and OIDC_CLIENT_ID: set both or neither".into()),
     }

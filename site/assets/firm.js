@@ -27,6 +27,9 @@
             status.textContent = m.email + " är borttagen.";
           }));
           cell.append(remove);
+        } else {
+          // One's own address cannot be removed here: say so rather than leave the label empty.
+          cell.textContent = "– (du själv)";
         }
         tr.append(cell);
       }

@@ -40,7 +40,9 @@
   const { authority, clientId } = config;
   const redirect = location.origin + "/logga-in/";
   const b64 = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  $("#oidc-sign-in").addEventListener("click", async () => {
+  // With BankID (the stack's federation with a BankID broker) a button goes straight to that
+  // provider of Cognito's instead of Cognito's own sign-in page.
+  const signInAt = async (provider) => {
     const verifier = b64(crypto.getRandomValues(new Uint8Array(32)));
     const state = b64(crypto.getRandomValues(new Uint8Array(16)));
     sessionStorage.setItem("oidc_verifier", verifier);
@@ -50,8 +52,20 @@
     location.href = authority + "/oauth2/authorize?" + new URLSearchParams({
       response_type: "code", client_id: clientId, redirect_uri: redirect, scope: "openid",
       code_challenge: challenge, code_challenge_method: "S256", state,
+      ...(provider ? { identity_provider: provider } : {}),
     });
-  });
+  };
+  for (const button of document.querySelectorAll(".oidc-sign-in")) {
+    button.addEventListener("click", () => signInAt(button.dataset.identityProvider));
+  }
+  // Refused by the identity provider (or by Cognito: a BankID linked to no account).
+  if (params.get("error")) {
+    ["oidc_state", "oidc_verifier", "oidc_next"].forEach((k) => sessionStorage.removeItem(k));
+    history.replaceState(null, "", "/logga-in/");
+    status.textContent = "Inloggningen misslyckades. Loggade du in med BankID? Då behöver den som sköter " +
+      "era konton i Elanmälan först koppla ditt BankID till ditt konto.";
+    return;
+  }
   if (!params.get("code")) return;
   // Back from the identity provider. One-time values: read them once, then forget them, and
   // take the code out of the address so that "Logga in" starts afresh after a failure.

@@ -30,8 +30,10 @@ pub use compression::{Encoding, compresses};
 pub enum SignIn {
     /// Choose a demo user of `handler serve`.
     Local,
-    /// OpenID Connect authorization code flow with PKCE (Amazon Cognito).
-    Oidc { authority: String, client_id: String },
+    /// OpenID Connect authorization code flow with PKCE (Amazon Cognito). With
+    /// `identity_provider`, the sign-in page also offers "Logga in med BankID": straight to that
+    /// provider of Cognito's (the stack's federation with a BankID broker, docs/deploy.md).
+    Oidc { authority: String, client_id: String, identity_provider: Option<String> },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -162,9 +164,12 @@ impl Renderer {
     fn new(sign_in: &SignIn) -> Result<Self, BuildError> {
         let auth = match sign_in {
             SignIn::Local => context! { mode => "local" },
-            SignIn::Oidc { authority, client_id } => {
-                context! { mode => "oidc", authority => authority, client_id => client_id }
-            }
+            SignIn::Oidc { authority, client_id, identity_provider } => context! {
+                mode => "oidc",
+                authority => authority,
+                client_id => client_id,
+                identity_provider => identity_provider,
+            },
         };
         // The case page's words: in its template, and as data for its script.
         let case_words = forms::words::case_words();

@@ -25,6 +25,10 @@ enum Command {
         oidc_authority: Option<String>,
         #[arg(long, requires = "oidc_authority")]
         oidc_client_id: Option<String>,
+        /// Cognito's name of the BankID identity provider (the stack's output BankIdProvider):
+        /// the sign-in page offers "Logga in med BankID".
+        #[arg(long, requires = "oidc_authority")]
+        oidc_identity_provider: Option<String>,
         /// A definitions folder; without it, the definitions shipped in forms/definitions/.
         #[arg(long)]
         definitions: Option<PathBuf>,
@@ -32,9 +36,12 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let Command::Build { out, oidc_authority, oidc_client_id, definitions } = Cli::parse().command;
+    let Command::Build { out, oidc_authority, oidc_client_id, oidc_identity_provider, definitions } =
+        Cli::parse().command;
     let sign_in = match (oidc_authority, oidc_client_id) {
-        (Some(authority), Some(client_id)) => SignIn::Oidc { authority, client_id },
+        (Some(authority), Some(client_id)) => {
+            SignIn::Oidc { authority, client_id, identity_provider: oidc_identity_provider }
+        }
         _ => SignIn::Local,
     };
     let read;

@@ -307,13 +307,22 @@ fn mandatory_fields_are_marked_with_text_not_only_colour() {
 fn the_sign_in_page_follows_the_build_setting() {
     let local = build(Definitions::builtin(), &SignIn::Local).unwrap();
     assert!(page(&local, "logga-in/index.html").contains("id=\"demo-users\""));
-    let oidc =
-        SignIn::Oidc { authority: "https://auth.example.test".into(), client_id: "abc123".into() };
-    let html = page(&build(Definitions::builtin(), &oidc).unwrap(), "logga-in/index.html");
+    let oidc = |identity_provider: Option<&str>| SignIn::Oidc {
+        authority: "https://auth.example.test".into(),
+        client_id: "abc123".into(),
+        identity_provider: identity_provider.map(str::to_string),
+    };
+    let html = page(&build(Definitions::builtin(), &oidc(None)).unwrap(), "logga-in/index.html");
     // minijinja escapes `/` as `&#x2f;`, which the browser decodes.
     assert!(html.contains("data-authority=\"https:&#x2f;&#x2f;auth.example.test\""));
     assert!(html.contains("data-client-id=\"abc123\""));
     assert!(!html.contains("demo-users"));
+    assert!(!html.contains("BankID"));
+    // With BankID: its button goes to that provider, the other to Cognito's own sign-in.
+    let html =
+        page(&build(Definitions::builtin(), &oidc(Some("BankID"))).unwrap(), "logga-in/index.html");
+    assert!(html.contains("data-identity-provider=\"BankID\">Logga in med BankID</button>"));
+    assert!(html.contains("data-identity-provider=\"COGNITO\">Logga in med e-post och lösenord"));
 }
 
 #[test]
