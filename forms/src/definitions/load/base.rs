@@ -40,7 +40,13 @@ pub(super) fn check_lookup(
             );
         }
         if let Some(f) = field_ref(report, BASE, fields, field) {
-            no_file_field(report, BASE, f, field, "[lookup.projection] (vad Hämta anl-data fyller i)");
+            no_file_field(
+                report,
+                BASE,
+                f,
+                field,
+                "[lookup.projection] (vad Hämta anl-data fyller i)",
+            );
             if never.contains(f.id.as_str()) || f.kind == FieldKind::IdentityNumber {
                 report.at_text(
                     BASE,

@@ -46,7 +46,9 @@ pub(super) fn check_company(
             let message = if other == id {
                 format!("GSRN-prefixet `{p}` står två gånger; ta bort det ena")
             } else {
-                format!("GSRN-prefixet `{p}` används redan av nätbolaget `{other}`; ange ert eget prefix")
+                format!(
+                    "GSRN-prefixet `{p}` används redan av nätbolaget `{other}`; ange ert eget prefix"
+                )
             };
             report.at_text(path, prefix, message);
         } else {
@@ -54,11 +56,7 @@ pub(super) fn check_company(
         }
     }
     if file.gsrn_prefixes.is_empty() {
-        report.at(
-            path,
-            None,
-            "gsrn_prefixes är tom; ange bolagets prefix, t.ex. [\"735999123\"]",
-        );
+        report.at(path, None, "gsrn_prefixes är tom; ange bolagets prefix, t.ex. [\"735999123\"]");
     }
 
     let mut area_seen = BTreeSet::new();
@@ -149,8 +147,10 @@ pub(super) fn check_company(
             if let Some(field) = field_ref(report, path, &all_fields, m)
                 && !field.appears_in(&kind.id)
             {
-                let message =
-                    format!("`{}` finns inte i installationstypen `{}`; välj ett fält som finns där", field.id, kind.id);
+                let message = format!(
+                    "`{}` finns inte i installationstypen `{}`; välj ett fält som finns där",
+                    field.id, kind.id
+                );
                 report.at_text(path, m, message);
             }
         }
@@ -171,7 +171,11 @@ pub(super) fn check_company(
                 );
                 report.at_text(path, j, message);
             } else if completion_only.contains(j.get_ref()) {
-                report.at_text(path, j, format!("jobbtypen `{}` står två gånger; ta bort den ena", j.get_ref()));
+                report.at_text(
+                    path,
+                    j,
+                    format!("jobbtypen `{}` står två gånger; ta bort den ena", j.get_ref()),
+                );
             } else {
                 completion_only.push(j.get_ref().clone());
             }
@@ -184,7 +188,11 @@ pub(super) fn check_company(
         });
     }
     if file.installation_types.is_empty() {
-        report.at(path, None, "bolaget erbjuder ingen installationstyp; lägg till [[installation_type]]");
+        report.at(
+            path,
+            None,
+            "bolaget erbjuder ingen installationstyp; lägg till [[installation_type]]",
+        );
     }
     if file.network_areas.is_empty() {
         report.at(path, None, "bolaget har inget nätområde; lägg till [[network_area]]");
@@ -279,9 +287,7 @@ fn at_least_one(
                 report.at(
                     path,
                     Some(n.span()),
-                    format!(
-                        "{what} ska vara ett heltal, minst 1; utelämnad är den {default}"
-                    ),
+                    format!("{what} ska vara ett heltal, minst 1; utelämnad är den {default}"),
                 );
                 default
             }
@@ -395,7 +401,10 @@ fn check_auto_approve(
             report.at_text(
                 path,
                 &c.field,
-                format!("`{}` finns inte i installationstypen `{kind}`; välj ett fält som finns där", field.id),
+                format!(
+                    "`{}` finns inte i installationstypen `{kind}`; välj ett fält som finns där",
+                    field.id
+                ),
             );
         }
         if field.is_file() || field.kind == FieldKind::Group {

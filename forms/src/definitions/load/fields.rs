@@ -107,7 +107,11 @@ fn field_from(
         );
     }
     if !is_number && def.decimals.is_some() {
-        report.at_text(file, &def.id, format!("`{id}`: decimals gäller bara type = \"number\"; ta bort den"));
+        report.at_text(
+            file,
+            &def.id,
+            format!("`{id}`: decimals gäller bara type = \"number\"; ta bort den"),
+        );
     }
     if def.decimals.is_some_and(|d| d > 6) {
         report.at_text(file, &def.id, format!("`{id}`: decimals ska vara 0 till 6"));
@@ -115,7 +119,11 @@ fn field_from(
     if let (Some(min), Some(max)) = (def.min, def.max)
         && min > max
     {
-        report.at_text(file, &def.id, format!("`{id}`: min ({min}) är större än max ({max}); sänk min eller höj max"));
+        report.at_text(
+            file,
+            &def.id,
+            format!("`{id}`: min ({min}) är större än max ({max}); sänk min eller höj max"),
+        );
     }
     let choices = match (def.kind, &def.choices) {
         (FieldKind::Choice, Some(choices)) if !choices.is_empty() => {
@@ -160,7 +168,10 @@ fn field_from(
                 report.at_text(
                     file,
                     t,
-                    format!("okänd installationstyp `{}`; den måste finnas i {INSTALLATION_TYPES}", t.get_ref()),
+                    format!(
+                        "okänd installationstyp `{}`; den måste finnas i {INSTALLATION_TYPES}",
+                        t.get_ref()
+                    ),
                 );
             }
         }
@@ -255,7 +266,9 @@ fn check_group(
         report.at_text(
             file,
             &def.id,
-            format!("`{id}` är en grupp utan delar; lägg till dess fält som [[field.item]] under den"),
+            format!(
+                "`{id}` är en grupp utan delar; lägg till dess fält som [[field.item]] under den"
+            ),
         );
     }
     let min_items = def.min_items.unwrap_or(u32::from(def.mandatory));
@@ -271,10 +284,7 @@ fn check_group(
         report.at_text(
             file,
             &def.id,
-            format!(
-                "`{id}`: max_items = {max_items} går inte; ange 1 till {}",
-                Group::MOST_ITEMS
-            ),
+            format!("`{id}`: max_items = {max_items} går inte; ange 1 till {}", Group::MOST_ITEMS),
         );
     }
     let mut seen = BTreeSet::new();
@@ -382,7 +392,9 @@ fn computation(report: &mut Report, file: &str, def: &FieldDef) -> Option<Comput
         report.at_text(
             file,
             &def.id,
-            format!("`{id}`: ange precis en av sum, max, count (ett fält var) eller product (två fält)"),
+            format!(
+                "`{id}`: ange precis en av sum, max, count (ett fält var) eller product (två fält)"
+            ),
         );
     }
     computation
@@ -414,10 +426,9 @@ fn check_file_rules(report: &mut Report, file: &str, def: &FieldDef) -> Option<F
             None => {
                 let known = FileType::ALL.map(FileType::as_str);
                 let message = match super::closest(name.get_ref(), known) {
-                    Some(near) => format!(
-                        "okänd filtyp `{}` i accept; menade du `{near}`?",
-                        name.get_ref()
-                    ),
+                    Some(near) => {
+                        format!("okänd filtyp `{}` i accept; menade du `{near}`?", name.get_ref())
+                    }
                     None => format!(
                         "okänd filtyp `{}` i accept; använd pdf, jpeg eller png",
                         name.get_ref()
@@ -454,7 +465,9 @@ fn check_file_rules(report: &mut Report, file: &str, def: &FieldDef) -> Option<F
         report.at_text(
             file,
             &def.id,
-            format!("`{id}`: ett fält med type = \"file\" har ingen max_length; använd max_size_mb"),
+            format!(
+                "`{id}`: ett fält med type = \"file\" har ingen max_length; använd max_size_mb"
+            ),
         );
     }
     Some(FileRules { accept, max_size_mb, max_files })
@@ -507,11 +520,8 @@ pub(super) fn field_ref<'f>(
 /// An unknown field id with no close one: the ids of its section, else the sections.
 fn not_defined(id: &str, fields: &[Field]) -> String {
     let section = id.split('.').next().unwrap_or(id);
-    let same: Vec<&str> = fields
-        .iter()
-        .filter(|f| f.section == section)
-        .map(|f| f.id.as_str())
-        .collect();
+    let same: Vec<&str> =
+        fields.iter().filter(|f| f.section == section).map(|f| f.id.as_str()).collect();
     if same.is_empty() {
         let mut sections: Vec<&str> = fields.iter().map(|f| f.section.as_str()).collect();
         sections.dedup();

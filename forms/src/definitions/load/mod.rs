@@ -245,7 +245,8 @@ fn is_identifier(id: &str) -> bool {
     IDENTIFIER.get_or_init(|| Regex::new("^[a-z][a-z0-9_]*$").unwrap()).is_match(id)
 }
 
-const IDENTIFIER_HINT: &str = "använd gemena bokstäver a–z (inte å, ä, ö), siffror och _, och börja med en bokstav";
+const IDENTIFIER_HINT: &str =
+    "använd gemena bokstäver a–z (inte å, ä, ö), siffror och _, och börja med en bokstav";
 
 /// Reports a duplicate or malformed identifier; returns whether it is fine to use.
 fn check_new_id(

@@ -46,11 +46,16 @@ pub(super) fn read<T: DeserializeOwned>(text: &str) -> (Option<T>, Vec<Found>) {
                     found.push(problem(None, e.message()));
                     break;
                 };
-                let missing = e.message().strip_prefix("missing field `").and_then(|r| r.split('`').next());
-                // The table's span may be only its header: the key just removed, after it.
+                let missing =
+                    e.message().strip_prefix("missing field `").and_then(|r| r.split('`').next());
+                // The key was removed here, or misspelt (`nme` for `name`): the same mistake.
+                // The table's span may be only its header, so the key is after its start.
                 let follows = missing.is_some_and(|key| {
-                    removed.last().is_some_and(|(k, at)| k == key && at.start >= span.start)
+                    removed.iter().any(|(k, at)| k == key && at.start >= span.start)
                 });
+                if let Some(meant) = meant_key(e.message()) {
+                    removed.push((meant, span.clone()));
+                }
                 if !follows {
                     found.push(problem(Some(span.clone()), e.message()));
                 }
@@ -62,6 +67,13 @@ pub(super) fn read<T: DeserializeOwned>(text: &str) -> (Option<T>, Vec<Found>) {
         }
     }
     (None, found)
+}
+
+/// For "unknown field `nme`, expected one of `name`, ...": the key that was meant, if close.
+fn meant_key(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (unknown, allowed) = rest.split_once('`')?;
+    super::closest(unknown, quoted(allowed)).map(str::to_string)
 }
 
 fn problem(span: Option<Range<usize>>, english: &str) -> Found {
@@ -257,8 +269,7 @@ fn what_to_write(wanted: &str) -> String {
         "skriv true eller false, utan citattecken"
     } else if wanted.contains("sequence") || wanted.contains("array") {
         "skriv en lista inom hakparenteser, t.ex. [\"a\", \"b\"]"
-    } else if wanted.starts_with("struct") || wanted.contains("map") || wanted.contains("table")
-    {
+    } else if wanted.starts_with("struct") || wanted.contains("map") || wanted.contains("table") {
         "skriv en tabell: en rubrik inom hakparenteser med nycklar under, eller { nyckel = värde }"
     } else if wanted.starts_with('`') || wanted.starts_with("one of") {
         return format!("skriv ett av: {}", one_of(&quoted(wanted)));
@@ -335,9 +346,7 @@ mod tests {
             "här står talet 3 inom citattecken, som en text; skriv talet utan citattecken: 3"
         );
         assert_eq!(
-            plain(&translate(
-                "unknown variant `nummer`, expected one of `text`, `number`, `date`"
-            )),
+            plain(&translate("unknown variant `nummer`, expected one of `text`, `number`, `date`")),
             "okänt värde `nummer`; menade du `number`? Skriv ett av: `text`, `number` eller `date`"
         );
         assert_eq!(

@@ -201,7 +201,10 @@ pub(super) fn choice_value(
     let value_text = value.get_ref();
     let message = match super::closest(value_text, known.clone()) {
         Some(near) => {
-            format!("`{value_text}` är inte ett av valen i `{}`; menade du `{near}`?", controller.id)
+            format!(
+                "`{value_text}` är inte ett av valen i `{}`; menade du `{near}`?",
+                controller.id
+            )
         }
         None => format!(
             "`{value_text}` är inte ett av valen i `{}`; använd ett av: {}",
