@@ -190,15 +190,8 @@ async fn the_guides_commands_run_as_written() {
         .map(|a| if *a == "forms/definitions" { folder.as_str() } else { *a })
         .collect();
     let server = Server::start(tempfile::tempdir().unwrap(), "sqlite", &args, &[]);
-    let users: serde_json::Value = server
-        .http()
-        .get(format!("{}/api/v1/local/users", server.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let local = server.anonymous();
+    let users = local.get("/local/users").await.expect(200).clone();
     let handler = users["users"]
         .as_array()
         .unwrap()
@@ -207,16 +200,8 @@ async fn the_guides_commands_run_as_written() {
         .unwrap_or_else(|| panic!("no case handler of testnat in {users}"));
     assert_eq!(handler["name"], "Demohandläggare (Testnät AB (exempel))");
     assert_eq!(handler["role"], "network_company");
-    let token: serde_json::Value = server
-        .http()
-        .post(format!("{}/api/v1/local/sign-in", server.url))
-        .json(&serde_json::json!({ "user": handler["user"] }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let signed_in = local.post("/local/sign-in", serde_json::json!({ "user": handler["user"] }));
+    let token = signed_in.await.expect(200).clone();
     let inbox = server.anonymous().with_token(token["token"].as_str().unwrap());
     inbox.get("/cases").await.expect(200);
 }

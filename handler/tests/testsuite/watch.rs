@@ -60,17 +60,23 @@ async fn company_names(server: &Server) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn a_change_is_served_a_broken_one_is_shown_and_the_last_good_one_served_until_fixed() {
+/// `handler serve --watch` on a copy of the shipped definitions: the folder, its name, the server.
+fn watched() -> (tempfile::TempDir, String, Server) {
     let defs = tempfile::tempdir().unwrap();
     copy_tree(Path::new(SHIPPED), defs.path());
     let definitions = defs.path().display().to_string();
-    let mut server = Server::start(
+    let server = Server::start(
         tempfile::tempdir().unwrap(),
         "sqlite",
         &["--definitions", &definitions, "--watch"],
         &[],
     );
+    (defs, definitions, server)
+}
+
+#[tokio::test]
+async fn a_change_is_served_a_broken_one_is_shown_and_the_last_good_one_served_until_fixed() {
+    let (defs, definitions, mut server) = watched();
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     let page_url = format!("{}{PAGE}", server.url);
     let events = format!("{}/_preview/events", server.url);
@@ -164,15 +170,7 @@ async fn a_change_is_served_a_broken_one_is_shown_and_the_last_good_one_served_u
 /// cases; `check-definitions --data-dir` refuses the same folder.
 #[tokio::test]
 async fn a_removed_company_with_cases_is_named_with_its_number_of_cases() {
-    let defs = tempfile::tempdir().unwrap();
-    copy_tree(Path::new(SHIPPED), defs.path());
-    let definitions = defs.path().display().to_string();
-    let mut server = Server::start(
-        tempfile::tempdir().unwrap(),
-        "sqlite",
-        &["--definitions", &definitions, "--watch"],
-        &[],
-    );
+    let (defs, _, mut server) = watched();
     let anna = server.api(ANNA);
     let forms = anna.get("/forms").await.expect(200).clone();
     let norr = forms["companies"]
