@@ -109,28 +109,28 @@ fn a_file_field_has_its_accepted_types_size_and_count_with_defaults() {
 fn wrong_file_rules_are_load_errors_at_their_line() {
     assert_eq!(
         errors_with(r#"accept = ["pdf", "png"]"#, r#"accept = ["pdf", "jpg"]"#),
-        "forms/definitions/companies/filnat.toml:18:18: unknown file type `jpg` in accept; did \
-         you mean `jpeg`?"
+        "forms/definitions/companies/filnat.toml:18:18: okänd filtyp `jpg` i accept; menade du \
+         `jpeg`?"
     );
     assert_eq!(
         errors_with(r#"accept = ["pdf", "png"]"#, r#"accept = ["word"]"#),
-        "forms/definitions/companies/filnat.toml:18:11: unknown file type `word` in accept; use \
-         pdf, jpeg or png"
+        "forms/definitions/companies/filnat.toml:18:11: okänd filtyp `word` i accept; använd \
+         pdf, jpeg eller png"
     );
     assert_eq!(
         errors_with("max_size_mb = 25", "max_size_mb = 26"),
-        "forms/definitions/companies/filnat.toml:27:6: `completion.photos`: max_size_mb = 26 is \
-         out of range; give 1 to 25"
+        "forms/definitions/companies/filnat.toml:27:6: `completion.photos`: max_size_mb = 26 går \
+         inte; ange 1 till 25"
     );
     assert_eq!(
         errors_with("max_files = 2", "max_files = 0"),
-        "forms/definitions/companies/filnat.toml:15:6: `work.site_plan`: max_files = 0 is out \
-         of range; give 1 to 20"
+        "forms/definitions/companies/filnat.toml:15:6: `work.site_plan`: max_files = 0 går \
+         inte; ange 1 till 20"
     );
     assert_eq!(
         errors_with("type = \"file\"\n\n", "type = \"text\"\naccept = [\"pdf\"]\n\n"),
         "forms/definitions/companies/filnat.toml:22:6: `work.single_line_diagram`: accept, \
-         max_size_mb and max_files apply only to type = \"file\""
+         max_size_mb och max_files gäller bara type = \"file\"; ta bort dem"
     );
 }
 
@@ -145,8 +145,8 @@ fn a_file_field_cannot_decide_an_automatic_approval() {
             .to_string();
     assert_eq!(
         errors,
-        "forms/definitions/companies/filnat.toml:36:19: `work.site_plan` is a file field and \
-         holds no value, so it cannot be used in an auto_approve condition"
+        "forms/definitions/companies/filnat.toml:36:19: `work.site_plan` är ett fält för bilagor \
+         utan värde och kan inte användas i ett villkor i auto_approve"
     );
 }
 
@@ -167,11 +167,11 @@ fn a_file_field_cannot_be_filled_by_a_lookup_nor_copied_from_the_owner() {
         .unwrap_err()
         .to_string();
     assert!(
-        errors.contains("`owner.deed` is a file field and holds no value, so it cannot be used in the lookup projection"),
+        errors.contains("`owner.deed` är ett fält för bilagor utan värde och kan inte användas i [lookup.projection]"),
         "{errors}"
     );
     assert!(
-        errors.contains("`owner.deed` is a file field and holds no value, so it cannot be used in copy_from_owner"),
+        errors.contains("`owner.deed` är ett fält för bilagor utan värde och kan inte användas i copy_from_owner"),
         "{errors}"
     );
     assert_eq!(errors.lines().count(), 2, "{errors}");

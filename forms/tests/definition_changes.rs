@@ -85,7 +85,7 @@ fn the_guides_completion_only_job_needs_only_a_completion_notice() {
         Definitions::parse("forms/definitions", &with_file("companies/testnat.toml", &text))
             .unwrap_err()
             .to_string();
-    assert!(errors.contains("`same_fuse_range` is not offered"), "{errors}");
+    assert!(errors.contains("`same_fuse_range` erbjuds inte"), "{errors}");
 }
 
 /// The guide's company with the blocks of its sections on job types, groups and computed values

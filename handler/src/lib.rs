@@ -26,6 +26,7 @@ pub mod cli;
 pub mod definitions;
 pub mod document;
 pub mod http;
+pub mod in_use;
 pub mod lambda;
 #[cfg(feature = "local")]
 pub mod local;

@@ -52,7 +52,7 @@ test("an open page follows the definitions: reloaded on a change, a banner while
       await banner.getByRole("heading").textContent(),
       "Definitionerna har fel – sidan visar de senaste fungerande.",
     );
-    assert.match(await banner.locator("li").first().textContent(), /companies\/oresundskraft\.toml:5:1: unknown field `nme`/);
+    assert.match(await banner.locator("li").first().textContent(), /companies\/oresundskraft\.toml:5:1: okänd nyckel `nme`; menade du `name`\?/);
     await company.locator("option", { hasText: "Öresundskraft Förhandsgranskning" }).waitFor({ state: "attached" });
     await screenshot(page, "preview-broken-definitions", { fullPage: false });
 

@@ -46,8 +46,18 @@ enum Command {
         #[command(flatten)]
         limits: serve::Limits,
     },
-    /// Check a definitions folder: every problem as file:line:column, exit 1 on any.
-    CheckDefinitions { dir: PathBuf },
+    /// Check a definitions folder: every problem as file:line:column, in Swedish, exit 1 on
+    /// any.
+    CheckDefinitions {
+        dir: PathBuf,
+        /// Also the TOML reader's own English under each problem told from it (for engineers).
+        #[arg(long)]
+        english: bool,
+        /// The data directory of `handler serve` (its SQLite store): refuse definitions that
+        /// drop a company, installation type, job type or network area its cases use.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
     /// Create the DynamoDB table with its indexes.
     CreateTable {
         #[arg(long, default_value = "elanmalan", env = "ELANMALAN_TABLE")]
@@ -206,21 +216,48 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 }
             }
         }
-        Command::CheckDefinitions { dir } => match crate::definitions::read_folder(&dir) {
-            Ok((definitions, _)) => {
-                let forms = definitions.forms().count();
-                let companies = definitions.companies.len();
-                println!(
-                    "{}: no problems; {companies} network companies, {forms} forms.",
-                    dir.display()
-                );
-                Ok(ExitCode::SUCCESS)
+        Command::CheckDefinitions { dir, english, data_dir } => {
+            match crate::definitions::read_folder(&dir) {
+                Ok((definitions, _)) => {
+                    if let Some(data_dir) = data_dir {
+                        let lost = cases_that_lose(&data_dir, &definitions).await?;
+                        if !lost.is_empty() {
+                            for l in &lost {
+                                println!("{}: {}", dir.display(), l.message());
+                            }
+                            println!(
+                                "{} ändringar tar bort det som ärenden i {} använder; inget \
+                                 publicerades.",
+                                lost.len(),
+                                data_dir.display()
+                            );
+                            return Ok(ExitCode::FAILURE);
+                        }
+                    }
+                    let forms = definitions.forms().count();
+                    let companies = definitions.companies.len();
+                    println!(
+                        "{}: inga problem; {companies} nätbolag, {forms} formulär.",
+                        dir.display()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(problems) if english => {
+                    for p in &problems.0 {
+                        println!("{p}");
+                        if let Some(english) = &p.english {
+                            println!("    (English: {english})");
+                        }
+                    }
+                    println!("{}", problem_count(&problems, &dir));
+                    Ok(ExitCode::FAILURE)
+                }
+                Err(problems) => {
+                    println!("{}", problem_report(&problems, &dir));
+                    Ok(ExitCode::FAILURE)
+                }
             }
-            Err(problems) => {
-                println!("{}", problem_report(&problems, &dir));
-                Ok(ExitCode::FAILURE)
-            }
-        },
+        }
         Command::CreateTable { table } => {
             dynamodb::create_table(&dynamodb::client_from_env().await, &table).await?;
             println!("Table {table} is ready.");
@@ -360,9 +397,32 @@ fn demo_users_stay_local(
 
 /// Every problem as `file:line:column: message`, one a line, and a count.
 fn problem_report(problems: &DefinitionErrors, dir: &Path) -> String {
+    format!("{problems}\n{}", problem_count(problems, dir))
+}
+
+fn problem_count(problems: &DefinitionErrors, dir: &Path) -> String {
     let n = problems.0.len();
-    let noun = if n == 1 { "problem" } else { "problems" };
-    format!("{problems}\n{n} {noun} in {}; each line says where and what to do.", dir.display())
+    format!(
+        "{n} problem i {}; varje rad säger var (fil:rad:kolumn) och vad som ska stå.",
+        dir.display()
+    )
+}
+
+/// What the cases of the SQLite store in `data_dir` use that `definitions` drop.
+async fn cases_that_lose(
+    data_dir: &Path,
+    definitions: &forms::Definitions,
+) -> Result<Vec<crate::in_use::Lost>, Failure> {
+    let path = data_dir.join("elanmalan.sqlite3");
+    if !path.exists() {
+        return Err(format!(
+            "--data-dir {}: there is no store there ({} is missing)",
+            data_dir.display(),
+            path.display()
+        ));
+    }
+    let store = open_sqlite(data_dir)?;
+    crate::in_use::lost(&store, definitions).await.map_err(|e| e.to_string())
 }
 
 fn local_key(data_dir: &Path) -> Result<LocalKey, Failure> {

@@ -131,11 +131,12 @@ pub(super) async fn serve<S: Store>(
     let mailer = Arc::new(Mailer::Files(args.data_dir.join("mail")));
     tokio::spawn(notify::deliver(store.clone(), mailer, state.mail_ready.clone()));
     // Personal data whose time is up goes now and once a day (docs/operations.md, "Retention").
-    tokio::spawn(retention::sweep_daily(store, state.files.clone(), definitions.clone()));
+    tokio::spawn(retention::sweep_daily(store.clone(), state.files.clone(), definitions.clone()));
     let app = local::with_site(
         router(state),
         bound,
         key.clone(),
+        definitions.clone(),
         local_files,
         site.clone(),
         preview.as_ref(),
@@ -150,7 +151,7 @@ pub(super) async fn serve<S: Store>(
     }
     if let (Some(watcher), Some(preview)) = (watcher, &preview) {
         println!("Watching {} for changes (live preview).", watcher.dir().display());
-        tokio::spawn(watcher.run(definitions, site, preview.clone()));
+        tokio::spawn(watcher.run(store, definitions, site, preview.clone()));
     }
     let stop = {
         let preview = preview.clone();
@@ -294,6 +295,11 @@ fn print_welcome(url: &str, key: &LocalKey, args: &StoreArgs, defs: &Definitions
     for user in &demo::DEMO_USERS {
         println!("  {}:", user.name);
         println!("    {}", user.token(key));
+    }
+    // A case handler for every other company in the definitions, so that its Inkorg can be tried.
+    for handler in demo::CompanyHandler::all(defs) {
+        println!("  {}:", handler.name);
+        println!("    {}", handler.token(key));
     }
     // The seeded registry numbers its meters by the company's position among all companies.
     if let Some((position, company)) =

@@ -18,6 +18,7 @@ use site::SignIn;
 
 use crate::definitions::LiveDefinitions;
 use crate::local::{LiveSite, Preview};
+use crate::store::CaseStore;
 
 const POLL: Duration = Duration::from_millis(300);
 
@@ -52,8 +53,15 @@ impl Watcher {
         &self.dir
     }
 
-    /// Polls the folder for as long as the server runs.
-    pub async fn run(mut self, definitions: LiveDefinitions, site: LiveSite, preview: Preview) {
+    /// Polls the folder for as long as the server runs. `store` holds the cases whose
+    /// companies and choices must not disappear unannounced (`crate::in_use`).
+    pub async fn run<S: CaseStore + Clone + 'static>(
+        mut self,
+        store: S,
+        definitions: LiveDefinitions,
+        site: LiveSite,
+        preview: Preview,
+    ) {
         let mut changed = false;
         loop {
             tokio::time::sleep(POLL).await;
@@ -69,42 +77,73 @@ impl Watcher {
             if !std::mem::take(&mut changed) {
                 continue;
             }
-            let (dir, live) = (self.dir.clone(), definitions.clone());
             let started = Instant::now();
-            let reloaded = tokio::task::spawn_blocking(move || reload(&dir, &live)).await;
-            match reloaded.expect("no panic") {
-                Ok((new, built)) => {
+            let dir = self.dir.clone();
+            let read = tokio::task::spawn_blocking(move || crate::definitions::read_folder(&dir))
+                .await
+                .expect("no panic");
+            let reloaded = match read {
+                Ok((new, sources)) => {
+                    let warnings = warnings(&store, &new).await;
+                    let (dir, live) = (self.dir.clone(), definitions.clone());
+                    tokio::task::spawn_blocking(move || swap(&dir, &live, sources))
+                        .await
+                        .expect("no panic")
+                        .map(|built| (built, warnings))
+                }
+                Err(problems) => Err(problems),
+            };
+            match reloaded {
+                Ok(((new, built), warnings)) => {
                     let (companies, forms) = (new.companies.len(), new.forms().count());
                     site.replace(built);
-                    preview.reloaded(Vec::new());
+                    for warning in &warnings {
+                        println!("varning: {warning}");
+                    }
+                    preview.reloaded(Vec::new(), warnings);
                     println!(
-                        "definitions reloaded: {companies} companies ({forms} forms, {} ms)",
+                        "definitionerna lästes om: {companies} nätbolag ({forms} formulär, {} ms)",
                         started.elapsed().as_millis()
                     );
                 }
                 Err(problems) => {
                     println!("{}", super::problem_report(&problems, &self.dir));
-                    println!("definitions not reloaded: serving the last good ones until then");
-                    preview.reloaded(problems.0.iter().map(ToString::to_string).collect());
+                    println!(
+                        "definitionerna lästes inte om: de senaste fungerande visas tills felen \
+                         är rättade"
+                    );
+                    preview.reloaded(problems.0.iter().map(ToString::to_string).collect(), vec![]);
                 }
             }
         }
     }
 }
 
-/// Serves the definitions in `dir` (with the versions companies published) and builds the site
-/// from them; the definitions served and the site.
-fn reload(
+/// What the store's cases use that `new` no longer has, in Swedish. A store that cannot be
+/// read is logged, not a reason to keep the old definitions.
+async fn warnings<S: CaseStore>(store: &S, new: &Definitions) -> Vec<String> {
+    match crate::in_use::lost(store, new).await {
+        Ok(lost) => lost.iter().map(crate::in_use::Lost::message).collect(),
+        Err(e) => {
+            tracing::warn!(reason = %e, "could not count the cases the definitions' ids use");
+            Vec::new()
+        }
+    }
+}
+
+/// Serves the definitions of `sources` (with the versions companies published) and builds the
+/// site from them; the definitions served and the site.
+fn swap(
     dir: &Path,
     live: &LiveDefinitions,
+    sources: Vec<forms::definitions::Source>,
 ) -> Result<(std::sync::Arc<Definitions>, site::Site), DefinitionErrors> {
-    let (_, sources) = crate::definitions::read_folder(dir)?;
     live.replace_shipped(&dir.display().to_string(), sources);
     let definitions = live.current();
     let built = site::build(&definitions, &SignIn::Local).map_err(|e| {
         DefinitionErrors::single(
             dir.display().to_string(),
-            format!("the site cannot be built: {e}"),
+            format!("webbplatsen kan inte byggas: {e}"),
         )
     })?;
     Ok((definitions, built))

@@ -76,6 +76,52 @@ pub const DEMO_USERS: [DemoUser; 6] = [
     },
 ];
 
+/// The company that [`DEMO_USERS`] already has case handlers for.
+const COMPANY_WITH_USERS: &str = "oresundskraft";
+
+/// A demo case handler of a network company in the definitions being served, so that a new
+/// company's Inkorg, decisions and automatic approval can be tried in the preview: one per
+/// company that [`DEMO_USERS`] has none for, minted as the server starts or the sign-in asks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompanyHandler {
+    pub org: String,
+    pub user: String,
+    pub name: String,
+    pub email: String,
+}
+
+impl CompanyHandler {
+    pub fn of(company: &Company) -> CompanyHandler {
+        CompanyHandler {
+            org: company.id.clone(),
+            user: format!("handlaggare_{}", company.id),
+            name: format!("Demohandläggare ({})", company.name),
+            email: format!("handlaggare@{}.example", company.id.replace('_', "-")),
+        }
+    }
+
+    /// One for each company of `definitions` but the one the fixed demo users belong to.
+    pub fn all(definitions: &forms::Definitions) -> Vec<CompanyHandler> {
+        definitions
+            .companies
+            .iter()
+            .filter(|c| c.id != COMPANY_WITH_USERS)
+            .map(CompanyHandler::of)
+            .collect()
+    }
+
+    pub fn token(&self, key: &super::LocalKey) -> String {
+        key.mint_for(
+            Role::NetworkCompany,
+            &self.org,
+            &self.user,
+            Some(&self.name),
+            Some(&self.email),
+            false,
+        )
+    }
+}
+
 /// A demo installer firm: id, name, organisation number (a valid one, made up),
 /// registration number at Elsäkerhetsverket.
 pub struct DemoFirm {
@@ -186,6 +232,15 @@ fn demo_personnummer(i: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_other_company_gets_a_case_handler() {
+        let handlers = CompanyHandler::all(forms::Definitions::builtin());
+        let orgs: Vec<&str> = handlers.iter().map(|h| h.org.as_str()).collect();
+        assert_eq!(orgs, ["exempelnat_norr", "fiktiva_elnat_syd"]);
+        assert!(forms::formats::is_email(&handlers[0].email), "{}", handlers[0].email);
+        assert!(handlers.iter().all(|h| DEMO_USERS.iter().all(|u| u.user != h.user)));
+    }
 
     #[test]
     fn demo_firms_have_valid_numbers_and_members() {

@@ -21,10 +21,11 @@ use tracing::Level;
 pub use self::key::LocalKey;
 pub use self::preview::Preview;
 pub use self::site::LiveSite;
+use crate::definitions::LiveDefinitions;
 use crate::http::body::JsonBody;
 use crate::http::{ApiError, ErrorCode};
 use crate::store::files::local::{LinkedCases, LocalFiles};
-use demo::DEMO_USERS;
+use demo::{CompanyHandler, DEMO_USERS};
 
 pub mod demo;
 mod files;
@@ -33,11 +34,19 @@ mod preview;
 mod site;
 
 #[derive(Serialize)]
-struct DemoUserView {
-    user: &'static str,
-    name: &'static str,
+struct DemoUserView<'u> {
+    user: &'u str,
+    name: &'u str,
     role: forms::Role,
-    org: &'static str,
+    org: &'u str,
+}
+
+/// What the demo sign-in needs: the key, and the definitions served, whose companies each get
+/// a demo case handler (`demo::CompanyHandler`).
+#[derive(Clone)]
+struct SignInState {
+    key: Arc<LocalKey>,
+    definitions: LiveDefinitions,
 }
 
 #[derive(Deserialize)]
@@ -46,22 +55,35 @@ struct SignInRequest {
     user: String,
 }
 
-async fn users() -> Json<serde_json::Value> {
+async fn users(State(state): State<SignInState>) -> Json<serde_json::Value> {
+    let handlers = CompanyHandler::all(&state.definitions.current());
     let users: Vec<DemoUserView> = DEMO_USERS
         .iter()
         .map(|u| DemoUserView { user: u.user, name: u.name, role: u.role, org: u.org })
+        .chain(handlers.iter().map(|h| DemoUserView {
+            user: &h.user,
+            name: &h.name,
+            role: forms::Role::NetworkCompany,
+            org: &h.org,
+        }))
         .collect();
     Json(serde_json::json!({ "users": users }))
 }
 
 async fn sign_in(
-    State(key): State<Arc<LocalKey>>,
+    State(state): State<SignInState>,
     JsonBody(request): JsonBody<SignInRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let user = DEMO_USERS.iter().find(|u| u.user == request.user).ok_or_else(|| {
-        ApiError::new(ErrorCode::UnknownUser, "Det finns ingen sådan demoanvändare.")
-    })?;
-    let token = user.token(&key);
+    let token = match DEMO_USERS.iter().find(|u| u.user == request.user) {
+        Some(user) => user.token(&state.key),
+        None => CompanyHandler::all(&state.definitions.current())
+            .into_iter()
+            .find(|h| h.user == request.user)
+            .ok_or_else(|| {
+                ApiError::new(ErrorCode::UnknownUser, "Det finns ingen sådan demoanvändare.")
+            })?
+            .token(&state.key),
+    };
     Ok(Json(serde_json::json!({ "token": token })))
 }
 
@@ -116,6 +138,7 @@ pub fn with_site(
     api: Router,
     addr: SocketAddr,
     key: Arc<LocalKey>,
+    definitions: LiveDefinitions,
     files: Option<(Arc<LocalFiles>, Arc<dyn LinkedCases>)>,
     site: LiveSite,
     preview: Option<&Preview>,
@@ -123,7 +146,7 @@ pub fn with_site(
     let local = Router::new()
         .route("/api/v1/local/users", get(users))
         .route("/api/v1/local/sign-in", post(sign_in))
-        .with_state(key)
+        .with_state(SignInState { key, definitions })
         // Without local files (`--attachments s3`) the links' addresses answer the API's 404.
         .merge(files.map(|(files, cases)| files::routes(files, cases)).unwrap_or_default())
         .layer(SetResponseHeaderLayer::overriding(

@@ -26,6 +26,8 @@ pub struct Status {
     pub generation: u64,
     /// Each problem of the definitions as `file:line:column: message`; empty when they are good.
     pub problems: Vec<String>,
+    /// Good definitions that drop what cases use (`crate::in_use`), in Swedish.
+    pub warnings: Vec<String>,
 }
 
 /// The preview's state, shared by the folder's watcher (which changes it) and the routes.
@@ -50,11 +52,13 @@ impl Preview {
         self.status.borrow().generation
     }
 
-    /// A new generation of the definitions, with their problems (none: they are good).
-    pub fn reloaded(&self, problems: Vec<String>) {
+    /// A new generation of the definitions, with their problems (none: they are good) and
+    /// warnings.
+    pub fn reloaded(&self, problems: Vec<String>, warnings: Vec<String>) {
         self.status.send_modify(|s| {
             s.generation += 1;
             s.problems = problems;
+            s.warnings = warnings;
         });
     }
 

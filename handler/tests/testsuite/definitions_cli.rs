@@ -20,7 +20,7 @@ fn check(dir: &Path) -> (Option<i32>, String) {
 fn check_definitions_names_every_problem_of_every_fixture() {
     let (code, out) = check(Path::new(SHIPPED));
     assert_eq!(code, Some(0), "{out}");
-    assert!(out.contains("no problems; 3 network companies, 13 forms."), "{out}");
+    assert!(out.contains("inga problem; 3 nätbolag, 13 formulär."), "{out}");
 
     let mut fixtures = 0;
     for fixture in std::fs::read_dir(BROKEN).unwrap() {
@@ -39,8 +39,7 @@ fn check_definitions_names_every_problem_of_every_fixture() {
         let summary = lines.pop().unwrap();
         assert_eq!(lines, expected, "{}", fixture.display());
         let n = expected.len();
-        let noun = if n == 1 { "problem" } else { "problems" };
-        assert!(summary.starts_with(&format!("{n} {noun} in {root}")), "{summary}");
+        assert!(summary.starts_with(&format!("{n} problem i {root}")), "{summary}");
         fixtures += 1;
     }
     assert!(fixtures >= 20, "only {fixtures} fixtures");
@@ -81,7 +80,7 @@ fn check_definitions_accepts_the_guides_company_with_groups_computed_values_and_
     let (code, out) = check(defs.path());
     assert_eq!(code, Some(0), "{out}");
     // Utökning is the one form the sections add to the guide's 15.
-    assert!(out.ends_with("no problems; 4 network companies, 16 forms.\n"), "{out}");
+    assert!(out.ends_with("inga problem; 4 nätbolag, 16 formulär.\n"), "{out}");
 
     // The check reads these sections' keys: a sum over the text item is refused at its line.
     let broken = company.replace(
@@ -92,7 +91,7 @@ fn check_definitions_accepts_the_guides_company_with_groups_computed_values_and_
     std::fs::write(defs.path().join("companies/testnat.toml"), &broken).unwrap();
     let (code, out) = check(defs.path());
     assert_eq!(code, Some(1), "{out}");
-    assert!(out.contains("which is not a number; compute over a number item"), "{out}");
+    assert!(out.contains("som inte är ett tal; räkna på en del som är ett tal"), "{out}");
 }
 
 #[tokio::test]
@@ -104,7 +103,7 @@ async fn a_company_added_only_as_data_is_served_by_the_api_the_schemas_and_the_s
     // The guide's step 2: the check passes and counts the new company's forms.
     let (code, out) = check(defs.path());
     assert_eq!(code, Some(0), "{out}");
-    assert!(out.ends_with("no problems; 4 network companies, 15 forms.\n"), "{out}");
+    assert!(out.ends_with("inga problem; 4 nätbolag, 15 formulär.\n"), "{out}");
     let data_dir = tempfile::tempdir().unwrap();
     let server = Server::start(data_dir, "sqlite", &["--definitions", &definitions], &[]);
     let anna = server.api(ANNA);
@@ -152,4 +151,85 @@ async fn a_company_added_only_as_data_is_served_by_the_api_the_schemas_and_the_s
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("companies/testnat.toml:1:8"), "{stderr}");
+}
+
+/// The guide's commands as it writes them (the indented lines that begin with `handler`), run
+/// where the guide says, in a folder holding `forms/definitions/` with the guide's company: the
+/// check says what the guide says it says, and the preview serves the company with a demo case
+/// handler of its own.
+#[tokio::test]
+async fn the_guides_commands_run_as_written() {
+    let guide = std::fs::read_to_string(GUIDE).unwrap();
+    let commands: Vec<Vec<&str>> = guide
+        .lines()
+        .filter_map(|l| l.strip_prefix("    handler "))
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(commands.len(), 2, "the guide's check and preview: {commands:?}");
+    let work = tempfile::tempdir().unwrap();
+    let defs = work.path().join("forms/definitions");
+    std::fs::create_dir_all(&defs).unwrap();
+    copy_tree(Path::new(SHIPPED), &defs);
+    std::fs::write(defs.join("companies/testnat.toml"), guide_company()).unwrap();
+
+    let check = &commands[0];
+    assert_eq!(check[0], "check-definitions", "{check:?}");
+    let output = Command::new(BINARY).args(check).current_dir(work.path()).output().unwrap();
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    let said = guide.split("Utan problem, med exemplet ovan").nth(1).unwrap();
+    let said = said.split('`').nth(1).unwrap();
+    assert_eq!(out.trim_end(), said, "the guide's words for a good check");
+
+    // The preview, on a free port: its arguments are the guide's, the folder made absolute.
+    let serve = &commands[1];
+    assert_eq!(serve[0], "serve", "{serve:?}");
+    let folder = defs.display().to_string();
+    let args: Vec<&str> = serve[1..]
+        .iter()
+        .map(|a| if *a == "forms/definitions" { folder.as_str() } else { *a })
+        .collect();
+    let server = Server::start(tempfile::tempdir().unwrap(), "sqlite", &args, &[]);
+    let local = server.anonymous();
+    let users = local.get("/local/users").await.expect(200).clone();
+    let handler = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["org"] == "testnat")
+        .unwrap_or_else(|| panic!("no case handler of testnat in {users}"));
+    assert_eq!(handler["name"], "Demohandläggare (Testnät AB (exempel))");
+    assert_eq!(handler["role"], "network_company");
+    let signed_in = local.post("/local/sign-in", serde_json::json!({ "user": handler["user"] }));
+    let token = signed_in.await.expect(200).clone();
+    let inbox = server.anonymous().with_token(token["token"].as_str().unwrap());
+    inbox.get("/cases").await.expect(200);
+}
+
+/// Three mistakes of three kinds in one file: all three, in line order, in Swedish, and the
+/// reader's English only with `--english`.
+#[test]
+fn check_definitions_names_three_mistakes_at_once_in_swedish() {
+    let defs = tempfile::tempdir().unwrap();
+    copy_tree(Path::new(SHIPPED), defs.path());
+    copy_tree(&Path::new(BROKEN).join("three_mistakes_in_one_file"), defs.path());
+    std::fs::remove_file(defs.path().join("expected.txt")).unwrap();
+    let (code, out) = check(defs.path());
+    assert_eq!(code, Some(1), "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    assert!(lines[0].contains(":19:1: okänd nyckel `kod`"), "{out}");
+    assert!(lines[1].contains(":36:8: okänt värde `nummer`; menade du `number`?"), "{out}");
+    assert!(lines[2].contains(":38:7: här står talet 0 inom citattecken"), "{out}");
+    assert!(lines[3].starts_with("3 problem i "), "{out}");
+    for word in ["expected", "invalid type", "variant", "u32", "string"] {
+        assert!(!out.contains(word), "{word}: {out}");
+    }
+    let output = Command::new(BINARY)
+        .args(["check-definitions", "--english"])
+        .arg(defs.path())
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(out.contains("    (English: unknown variant `nummer`"), "{out}");
 }

@@ -46,17 +46,36 @@ async fn publish_walk(server: Server) {
     // A typo: every problem with its line, and nothing stored.
     let typo = with_contact_field().replace("name = \"Öresundskraft\"", "name = Öresundskraft");
     let refused = asa.post("/definitions", json!({"toml": typo, "note": "x"})).await;
-    // The problems are `check-definitions`' own, still in English (issue 25 makes them
-    // Swedish), so not `expect_error`, which checks every message is Swedish.
-    let body = refused.expect(422);
-    assert_eq!(body["error"]["code"], "definitions_invalid");
-    crate::support::server::assert_swedish(body["error"]["message"].as_str().unwrap());
+    // The problems are `check-definitions`' own, in Swedish.
+    let error = refused.expect_error(422, "definitions_invalid").clone();
+    let body = json!({ "error": error });
     let line = body["error"]["fields"][0]["line"].as_u64().unwrap();
     let expected = typo.lines().position(|l| l.starts_with("name = Ö")).unwrap() as u64 + 1;
     assert_eq!(line, expected, "{body}");
     assert_eq!(body["error"]["fields"][0]["field"], "companies/oresundskraft.toml");
     let listed = asa.get("/definitions").await.expect(200).clone();
     assert_eq!(listed["versions"].as_array().unwrap().len(), 1, "nothing stored: {listed}");
+
+    // Three mistakes: all three at once, in line order, none in the reader's English.
+    let three = with_contact_field()
+        .replace("label = \"Kontaktperson på plats\"", "lable = \"Kontaktperson på plats\"")
+        .replace("type = \"text\"\ninstallation_types", "type = \"txet\"\ninstallation_types")
+        .replace(
+            "installation_types = [\"fuse_change\"]\n",
+            "installation_types = \"fuse_change\"\n",
+        );
+    let refused = asa.post("/definitions", json!({"toml": three, "note": "x"})).await;
+    let error = refused.expect_error(422, "definitions_invalid");
+    let fields = error["fields"].as_array().unwrap();
+    let lines: Vec<u64> = fields.iter().map(|f| f["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines.len(), 3, "{error}");
+    assert!(lines.is_sorted() && lines[0] < lines[2], "{error}");
+    for f in fields {
+        let message = f["message"].as_str().unwrap();
+        for word in ["expected", "invalid type", "variant", "u32", "string"] {
+            assert!(!message.contains(word), "{message}");
+        }
+    }
 
     // A good draft, and its preview; the case made before stays on version 1.
     let before = new_fuse_change(&anna).await;

@@ -173,7 +173,7 @@ fn caps_that_are_not_whole_numbers_of_at_least_one_are_named_by_line() {
     let line = lines + 3;
     assert!(
         out.contains(&format!("companies/oresundskraft.toml:{line}:"))
-            && out.contains("lookup_limits.per_user_per_hour must be a whole number of at least 1"),
+            && out.contains("lookup_limits.per_user_per_hour ska vara ett heltal, minst 1"),
         "{out}"
     );
 }

@@ -60,17 +60,23 @@ async fn company_names(server: &Server) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn a_change_is_served_a_broken_one_is_shown_and_the_last_good_one_served_until_fixed() {
+/// `handler serve --watch` on a copy of the shipped definitions: the folder, its name, the server.
+fn watched() -> (tempfile::TempDir, String, Server) {
     let defs = tempfile::tempdir().unwrap();
     copy_tree(Path::new(SHIPPED), defs.path());
     let definitions = defs.path().display().to_string();
-    let mut server = Server::start(
+    let server = Server::start(
         tempfile::tempdir().unwrap(),
         "sqlite",
         &["--definitions", &definitions, "--watch"],
         &[],
     );
+    (defs, definitions, server)
+}
+
+#[tokio::test]
+async fn a_change_is_served_a_broken_one_is_shown_and_the_last_good_one_served_until_fixed() {
+    let (defs, definitions, mut server) = watched();
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     let page_url = format!("{}{PAGE}", server.url);
     let events = format!("{}/_preview/events", server.url);
@@ -86,7 +92,10 @@ async fn a_change_is_served_a_broken_one_is_shown_and_the_last_good_one_served_u
     let script = client.get(format!("{}/_preview.js", server.url)).send().await.unwrap();
     assert_eq!(script.status(), 200);
     assert!(script.text().await.unwrap().contains("location.reload()"));
-    assert_eq!(status(events.clone()).await, serde_json::json!({"generation": 0, "problems": []}));
+    assert_eq!(
+        status(events.clone()).await,
+        serde_json::json!({"generation": 0, "problems": [], "warnings": []})
+    );
 
     // A changed name: the page and the API show it within seconds, and an open page's long
     // poll answers with the new generation.
@@ -104,7 +113,7 @@ async fn a_change_is_served_a_broken_one_is_shown_and_the_last_good_one_served_u
     assert!(good >= 1, "{answer}");
     eventually("one line on the terminal", || async {
         let out = server.stdout.lock().unwrap().join("\n");
-        out.contains("definitions reloaded: 3 companies (13 forms").then_some(())
+        out.contains("definitionerna lästes om: 3 nätbolag (13 formulär").then_some(())
     })
     .await;
 
@@ -117,12 +126,12 @@ async fn a_change_is_served_a_broken_one_is_shown_and_the_last_good_one_served_u
     })
     .await;
     let problems = broken["problems"].as_array().unwrap();
-    let expected = format!("{definitions}/{COMPANY}:5:1: unknown field `nme`");
+    let expected = format!("{definitions}/{COMPANY}:5:1: okänd nyckel `nme`");
     assert!(
         problems.iter().any(|p| p.as_str().unwrap().starts_with(&expected)),
         "{expected} in {broken}"
     );
-    assert!(problems[0].as_str().unwrap().contains("did you mean `name`?"), "{broken}");
+    assert!(problems[0].as_str().unwrap().contains("menade du `name`?"), "{broken}");
     let page = text(&client, &page_url).await;
     assert!(page.contains("Öresundskraft Förhandsgranskning") && !page.contains("Trasigt"));
     let generation = broken["generation"].as_u64().unwrap();
@@ -130,7 +139,7 @@ async fn a_change_is_served_a_broken_one_is_shown_and_the_last_good_one_served_u
     assert!(company_names(&server).await.iter().any(|n| n == "Öresundskraft Förhandsgranskning"));
     eventually("the problem on the terminal", || async {
         let out = server.stdout.lock().unwrap().join("\n");
-        (out.contains(&expected) && out.contains("1 problem in ")).then_some(())
+        (out.contains(&expected) && out.contains("1 problem i ")).then_some(())
     })
     .await;
 
@@ -154,6 +163,61 @@ async fn a_change_is_served_a_broken_one_is_shown_and_the_last_good_one_served_u
     assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
     let last = tokio::time::timeout(WITHIN, waiting).await.expect("answered").unwrap();
     assert_eq!(last["generation"].as_u64(), Some(generation));
+}
+
+/// Removing a company file whose company has cases: the new definitions are served (the staff
+/// may mean it), but the terminal and the open pages are told the company and its number of
+/// cases; `check-definitions --data-dir` refuses the same folder.
+#[tokio::test]
+async fn a_removed_company_with_cases_is_named_with_its_number_of_cases() {
+    let (defs, _, mut server) = watched();
+    let anna = server.api(ANNA);
+    let forms = anna.get("/forms").await.expect(200).clone();
+    let norr = forms["companies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "exempelnat_norr")
+        .unwrap()
+        .clone();
+    let kind = &norr["installation_types"][0];
+    let new = serde_json::json!({
+        "company": "exempelnat_norr",
+        "installation_type": kind["id"],
+        "job_type": kind["job_types"][0]["id"],
+        "network_area": norr["network_areas"][0]["id"],
+    });
+    for _ in 0..2 {
+        anna.post("/cases", new.clone()).await.expect(201);
+    }
+    let events = format!("{}/_preview/events", server.url);
+    std::fs::remove_file(defs.path().join("companies/exempelnat_norr.toml")).unwrap();
+    let warning =
+        "nätbolaget `exempelnat_norr` finns inte längre i mappen, men 2 ärenden använder det";
+    eventually("the warning on the terminal", || async {
+        let out = server.stdout.lock().unwrap().join("\n");
+        out.contains(&format!("varning: {warning}")).then_some(())
+    })
+    .await;
+    let client = server.http().clone();
+    let now: Value = client.get(&events).send().await.unwrap().json().await.unwrap();
+    assert_eq!(now["problems"], serde_json::json!([]), "{now}");
+    assert!(now["warnings"][0].as_str().unwrap().starts_with(warning), "{now}");
+    assert!(server.stop_with("-TERM").success());
+
+    let output = Command::new(BINARY)
+        .arg("check-definitions")
+        .arg(defs.path())
+        .arg("--data-dir")
+        .arg(server.data_dir.path())
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(out.contains(warning), "{out}");
+    // Without the store, the folder itself is good.
+    let output = Command::new(BINARY).arg("check-definitions").arg(defs.path()).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
 }
 
 #[test]

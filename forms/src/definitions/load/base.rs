@@ -12,7 +12,7 @@ pub(super) fn check_sections(report: &mut Report, base: &format::BaseFile) -> Ve
     let mut seen = BTreeSet::new();
     base.sections
         .iter()
-        .filter(|s| check_new_id(report, BASE, &s.id, "section id", &mut seen))
+        .filter(|s| check_new_id(report, BASE, &s.id, "sektions-id", &mut seen))
         .map(|s| Section { id: s.id.get_ref().clone(), title: s.title.clone(), visible_when: None })
         .collect()
 }
@@ -33,26 +33,32 @@ pub(super) fn check_lookup(
                 BASE,
                 column,
                 format!(
-                    "unknown registry column `{}`; use one of: {}",
+                    "okänd registerkolumn `{}`; använd en av: {}",
                     column.get_ref(),
                     REGISTRY_COLUMNS.join(", ")
                 ),
             );
         }
         if let Some(f) = field_ref(report, BASE, fields, field) {
-            no_file_field(report, BASE, f, field, "the lookup projection");
+            no_file_field(
+                report,
+                BASE,
+                f,
+                field,
+                "[lookup.projection] (vad Hämta anl-data fyller i)",
+            );
             if never.contains(f.id.as_str()) || f.kind == FieldKind::IdentityNumber {
                 report.at_text(
                     BASE,
                     field,
-                    format!("`{}` must never be returned by a lookup; remove this line", f.id),
+                    format!("`{}` får aldrig lämnas ut av Hämta anl-data; ta bort raden", f.id),
                 );
             }
             if !targets.insert(f.id.as_str()) {
                 report.at_text(
                     BASE,
                     field,
-                    format!("`{}` is already filled from another column", f.id),
+                    format!("`{}` fylls redan från en annan kolumn; ta bort den ena raden", f.id),
                 );
             }
         }
@@ -88,14 +94,14 @@ pub(super) fn check_copy_from_owner(
             report.at_text(
                 BASE,
                 from,
-                "copy_from_owner copies from owner.* fields to payer.* fields",
+                "copy_from_owner kopierar från fält owner.* till fält payer.*; skriv owner.namn = \"payer.namn\"",
             );
         } else if source.kind != target.kind {
             report.at_text(
                 BASE,
                 to,
                 format!(
-                    "`{}` and `{}` have different types and cannot be copied",
+                    "`{}` och `{}` har olika type och kan inte kopieras; koppla ihop fält av samma type",
                     source.id, target.id
                 ),
             );

@@ -40,13 +40,15 @@ pub(super) fn check_company(
             report.at_text(
                 path,
                 prefix,
-                format!("GSRN prefix `{p}` must be {GSRN_COUNTRY_PREFIX} followed by three digits"),
+                format!("GSRN-prefixet `{p}` ska vara {GSRN_COUNTRY_PREFIX} följt av tre siffror, t.ex. \"735999123\""),
             );
         } else if let Some((_, other)) = prefixes_seen.iter().find(|(q, _)| q == p) {
             let message = if other == id {
-                format!("GSRN prefix `{p}` is listed twice; remove one")
+                format!("GSRN-prefixet `{p}` står två gånger; ta bort det ena")
             } else {
-                format!("GSRN prefix `{p}` is already used by network company `{other}`")
+                format!(
+                    "GSRN-prefixet `{p}` används redan av nätbolaget `{other}`; ange ert eget prefix"
+                )
             };
             report.at_text(path, prefix, message);
         } else {
@@ -54,18 +56,14 @@ pub(super) fn check_company(
         }
     }
     if file.gsrn_prefixes.is_empty() {
-        report.at(
-            path,
-            None,
-            "gsrn_prefixes is empty; give the company's prefix, e.g. \"735999123\"",
-        );
+        report.at(path, None, "gsrn_prefixes är tom; ange bolagets prefix, t.ex. [\"735999123\"]");
     }
 
     let mut area_seen = BTreeSet::new();
     let network_areas = file
         .network_areas
         .iter()
-        .filter(|a| check_new_id(report, path, &a.id, "network area id", &mut area_seen))
+        .filter(|a| check_new_id(report, path, &a.id, "nätområdes-id", &mut area_seen))
         .map(|a| NetworkArea { id: a.id.get_ref().clone(), name: a.name.clone() })
         .collect();
 
@@ -98,7 +96,7 @@ pub(super) fn check_company(
                 path,
                 &def.id,
                 format!(
-                    "unknown installation type `{}`; it must be defined in {INSTALLATION_TYPES}",
+                    "okänd installationstyp `{}`; den måste finnas i {INSTALLATION_TYPES}",
                     def.id.get_ref()
                 ),
             );
@@ -108,7 +106,7 @@ pub(super) fn check_company(
             report.at_text(
                 path,
                 &def.id,
-                format!("installation type `{}` is offered twice", kind.id),
+                format!("installationstypen `{}` står två gånger; ta bort den ena [[installation_type]]", kind.id),
             );
             continue;
         }
@@ -120,8 +118,8 @@ pub(super) fn check_company(
                         path,
                         &def.id,
                         format!(
-                            "`{}` is offered without job types; list at least one, or leave \
-                             job_types out to offer all",
+                            "`{}` erbjuds utan jobbtyper; ange minst en, eller ta bort \
+                             job_types för att erbjuda alla",
                             kind.id
                         ),
                     );
@@ -132,13 +130,13 @@ pub(super) fn check_company(
                         report.at_text(
                             path,
                             j,
-                            format!("job type `{}` is listed twice", j.get_ref()),
+                            format!("jobbtypen `{}` står två gånger; ta bort den ena", j.get_ref()),
                         );
                     } else if !kind.job_types.iter().any(|k| &k.id == j.get_ref()) {
                         report.at_text(
                             path,
                             j,
-                            format!("`{}` is not a job type of `{}`", j.get_ref(), kind.id),
+                            format!("`{}` är inte en jobbtyp i `{}`", j.get_ref(), kind.id),
                         );
                     }
                 }
@@ -149,8 +147,10 @@ pub(super) fn check_company(
             if let Some(field) = field_ref(report, path, &all_fields, m)
                 && !field.appears_in(&kind.id)
             {
-                let message =
-                    format!("`{}` does not appear in installation type `{}`", field.id, kind.id);
+                let message = format!(
+                    "`{}` finns inte i installationstypen `{}`; välj ett fält som finns där",
+                    field.id, kind.id
+                );
                 report.at_text(path, m, message);
             }
         }
@@ -159,19 +159,23 @@ pub(super) fn check_company(
             let job = j.get_ref();
             if !kind.job_types.iter().any(|k| &k.id == job) {
                 let message = format!(
-                    "completion_only: `{job}` is not a job type of `{}`; use one of its job \
-                     types from {INSTALLATION_TYPES}",
+                    "completion_only: `{job}` är inte en jobbtyp i `{}`; använd en av dess \
+                     jobbtyper i {INSTALLATION_TYPES}",
                     kind.id
                 );
                 report.at_text(path, j, message);
             } else if !job_types.contains(job) {
                 let message = format!(
-                    "completion_only: `{job}` is not offered; add it to job_types or remove it \
-                     from completion_only"
+                    "completion_only: `{job}` erbjuds inte; lägg till den i job_types eller ta bort \
+                     den ur completion_only"
                 );
                 report.at_text(path, j, message);
             } else if completion_only.contains(j.get_ref()) {
-                report.at_text(path, j, format!("job type `{}` is listed twice", j.get_ref()));
+                report.at_text(
+                    path,
+                    j,
+                    format!("jobbtypen `{}` står två gånger; ta bort den ena", j.get_ref()),
+                );
             } else {
                 completion_only.push(j.get_ref().clone());
             }
@@ -184,10 +188,14 @@ pub(super) fn check_company(
         });
     }
     if file.installation_types.is_empty() {
-        report.at(path, None, "the company offers no installation type; add [[installation_type]]");
+        report.at(
+            path,
+            None,
+            "bolaget erbjuder ingen installationstyp; lägg till [[installation_type]]",
+        );
     }
     if file.network_areas.is_empty() {
-        report.at(path, None, "the company has no network area; add [[network_area]]");
+        report.at(path, None, "bolaget har inget nätområde; lägg till [[network_area]]");
     }
 
     let case_number_prefix = match &file.case_number_prefix {
@@ -197,7 +205,7 @@ pub(super) fn check_company(
                 report.at_text(
                     path,
                     prefix,
-                    format!("case_number_prefix `{p}` must be 1 to 4 capital letters, e.g. \"ÖK\""),
+                    format!("case_number_prefix `{p}` ska vara 1 till 4 versaler, t.ex. \"ÖK\""),
                 );
             }
             p.clone()
@@ -217,20 +225,20 @@ pub(super) fn check_company(
         report.at_text(
             path,
             email,
-            "inbox_email must be one e-mail address, e.g. \"anmalan@natbolag.se\"",
+            "inbox_email ska vara en e-postadress, t.ex. \"anmalan@natbolag.se\"",
         );
     }
     let approval_conditions = file.approval_conditions.as_ref().and_then(|text| {
         let conditions = text.get_ref().trim();
         if conditions.chars().count() > APPROVAL_CONDITIONS_MAX_CHARS {
             let message = format!(
-                "approval_conditions is longer than {APPROVAL_CONDITIONS_MAX_CHARS} characters; \
-                 shorten it"
+                "approval_conditions är längre än {APPROVAL_CONDITIONS_MAX_CHARS} tecken; \
+                 korta den"
             );
             report.at_text(path, text, message);
         } else if crate::formats::text_flaw(conditions, true).is_some() {
-            let message = "approval_conditions has a character that is not text (a control \
-                           character or a direction override); remove it";
+            let message = "approval_conditions har ett tecken som inte är text (ett styrtecken \
+                           eller en riktningsändring); ta bort det";
             report.at_text(path, text, message);
         }
         (!conditions.is_empty()).then(|| conditions.to_string())
@@ -279,9 +287,7 @@ fn at_least_one(
                 report.at(
                     path,
                     Some(n.span()),
-                    format!(
-                        "{what} must be a whole number of at least 1; left out, it is {default}"
-                    ),
+                    format!("{what} ska vara ett heltal, minst 1; utelämnad är den {default}"),
                 );
                 default
             }
@@ -317,7 +323,7 @@ fn check_retention(report: &mut Report, path: &str, def: &format::RetentionDef) 
             path,
             span,
             format!(
-                "retention.cases_days ({}) is shorter than retention.identity_numbers_days ({}): a case cannot lose its identity numbers after it is gone; make cases_days at least as long",
+                "retention.cases_days ({}) är kortare än retention.identity_numbers_days ({}): ett ärende kan inte bli av med sina person- och organisationsnummer efter att det tagits bort; gör cases_days minst lika lång",
                 retention.cases.whole_days(),
                 retention.identity_numbers.whole_days()
             ),
@@ -367,7 +373,7 @@ fn check_auto_approve(
         report.at_text(
             path,
             &rule.installation_type,
-            format!("auto_approve names `{kind}`, which the company does not offer; use one of its [[installation_type]]"),
+            format!("auto_approve nämner `{kind}`, som bolaget inte erbjuder; använd en av bolagets [[installation_type]]"),
         );
     }
     for job in rule.job_types.iter().flatten() {
@@ -375,7 +381,7 @@ fn check_auto_approve(
             report.at_text(
                 path,
                 job,
-                format!("`{}` is not a job type the company offers in `{kind}`", job.get_ref()),
+                format!("`{}` är inte en jobbtyp som bolaget erbjuder i `{kind}`", job.get_ref()),
             );
         }
     }
@@ -383,7 +389,7 @@ fn check_auto_approve(
         report.at_text(
             path,
             &rule.installation_type,
-            "auto_approve needs at least one condition in `when`; without one every case would be approved",
+            "auto_approve behöver minst ett villkor i `when`; utan villkor skulle varje ärende godkännas",
         );
     }
     let mut conditions = Vec::new();
@@ -395,11 +401,14 @@ fn check_auto_approve(
             report.at_text(
                 path,
                 &c.field,
-                format!("`{}` does not appear in installation type `{kind}`", field.id),
+                format!(
+                    "`{}` finns inte i installationstypen `{kind}`; välj ett fält som finns där",
+                    field.id
+                ),
             );
         }
         if field.is_file() || field.kind == FieldKind::Group {
-            no_file_field(report, path, field, &c.field, "an auto_approve condition");
+            no_file_field(report, path, field, &c.field, "ett villkor i auto_approve");
             continue;
         }
         let limits = c.at_most.is_some() || c.at_least.is_some();
@@ -408,7 +417,7 @@ fn check_auto_approve(
                 path,
                 &c.field,
                 format!(
-                    "at_most and at_least apply only to number fields and computed values; `{}` is neither",
+                    "at_most och at_least gäller bara fält med type = \"number\" eller \"computed\"; `{}` är ingetdera",
                     field.id
                 ),
             );
@@ -421,11 +430,11 @@ fn check_auto_approve(
                 report.at_text(
                     path,
                     &c.field,
-                    format!("`{value}` is not a choice of `{}`", field.id),
+                    format!("`{value}` är inte ett av valen i `{}`", field.id),
                 );
             }
             None if !limits => {
-                report.at_text(path, &c.field, "a condition needs at_most, at_least or equals")
+                report.at_text(path, &c.field, "ett villkor behöver at_most, at_least eller equals")
             }
             _ => {}
         }

@@ -42,22 +42,22 @@ pub(super) fn check_computed(report: &mut Report, file: &str, defs: &[FieldDef],
                                 .collect();
                             let what_to_do = if numbers.is_empty() {
                                 format!(
-                                    "add an item of type = \"number\" to `{group}` and compute over it"
+                                    "lägg till en del med type = \"number\" i `{group}` och räkna på den"
                                 )
                             } else {
-                                format!("compute over a number item: {}", numbers.join(", "))
+                                format!("räkna på en del som är ett tal: {}", numbers.join(", "))
                             };
                             report.at_text(
                                 file,
                                 at,
-                                format!("`{}` computes over `{group}.{item}`, which is not a number; {what_to_do}", field.id),
+                                format!("`{}` räknar på `{group}.{item}`, som inte är ett tal; {what_to_do}", field.id),
                             );
                         }
                         None => report.at_text(
                             file,
                             at,
                             format!(
-                                "`{group}` has no item `{item}`; its items are: {}",
+                                "`{group}` har ingen del `{item}`; dess delar är: {}",
                                 g.items
                                     .iter()
                                     .map(|i| i.id.as_str())
@@ -80,7 +80,7 @@ pub(super) fn check_computed(report: &mut Report, file: &str, defs: &[FieldDef],
                         Some(_) => report.at_text(
                             file,
                             text,
-                            format!("`{}` multiplies `{input}`, which is not a number; use fields of type = \"number\" or \"computed\"", field.id),
+                            format!("`{}` multiplicerar `{input}`, som inte är ett tal; använd fält med type = \"number\" eller \"computed\"", field.id),
                         ),
                         None => {
                             field_ref(report, file, fields, text);
@@ -93,13 +93,13 @@ pub(super) fn check_computed(report: &mut Report, file: &str, defs: &[FieldDef],
                 if let Some(path) = cycle(&field.id, fields) {
                     let message = if path.len() <= 2 {
                         format!(
-                            "`{}` is computed from itself; compute it from other fields",
+                            "`{}` räknas ut från sig själv; räkna ut det från andra fält",
                             field.id
                         )
                     } else {
                         format!(
-                            "`{}` is computed from itself ({}): computed values cannot depend on \
-                             each other in a circle; compute one of them from other fields",
+                            "`{}` räknas ut från sig själv ({}): uträknade värden kan inte bero \
+                             på varandra i en cirkel; räkna ut ett av dem från andra fält",
                             field.id,
                             path.join(" -> ")
                         )
@@ -115,11 +115,11 @@ pub(super) fn check_computed(report: &mut Report, file: &str, defs: &[FieldDef],
 fn not_a_group(report: &mut Report, file: &str, at: &Text, group: &str, fields: &[Field]) {
     let groups: Vec<&str> =
         fields.iter().filter(|f| f.group.is_some()).map(|f| f.id.as_str()).collect();
-    let known = if groups.is_empty() { "none is defined".to_string() } else { groups.join(", ") };
+    let known = if groups.is_empty() { "det finns ingen".to_string() } else { groups.join(", ") };
     report.at_text(
         file,
         at,
-        format!("`{}` is not a group; name a field of type = \"group\" ({known}), as group or group.item", group),
+        format!("`{}` är inte en grupp; ange ett fält med type = \"group\" ({known}), som grupp eller grupp.del", group),
     );
 }
 

@@ -60,7 +60,7 @@ pub(super) fn check_field(
         report.at_text(
             file,
             &def.id,
-            format!("field id `{id}` must be section.name, e.g. owner.email"),
+            format!("fält-id `{id}` ska vara sektion.namn, t.ex. owner.email"),
         );
         return None;
     };
@@ -69,19 +69,19 @@ pub(super) fn check_field(
         report.at_text(
             file,
             &def.id,
-            format!("field id `{id}` names an unknown section `{section}`; use one of: {known}"),
+            format!("fält-id `{id}` nämner en okänd sektion `{section}`; använd en av: {known}"),
         );
         return None;
     }
     if !is_identifier(name) {
-        report.at_text(file, &def.id, format!("field id `{id}`: {IDENTIFIER_HINT} after the dot"));
+        report.at_text(file, &def.id, format!("fält-id `{id}`: {IDENTIFIER_HINT} efter punkten"));
         return None;
     }
     if !seen.insert(id.clone()) {
         report.at_text(
             file,
             &def.id,
-            format!("field `{id}` is already defined; remove the duplicate or change its id"),
+            format!("fältet `{id}` finns redan; ta bort dubbletten eller byt id"),
         );
         return None;
     }
@@ -103,19 +103,27 @@ fn field_from(
         report.at_text(
             file,
             &def.id,
-            format!("`{id}`: min, max and unit apply only to type = \"number\" and \"computed\""),
+            format!("`{id}`: min, max och unit gäller bara type = \"number\" och \"computed\"; ta bort dem"),
         );
     }
     if !is_number && def.decimals.is_some() {
-        report.at_text(file, &def.id, format!("`{id}`: decimals apply only to type = \"number\""));
+        report.at_text(
+            file,
+            &def.id,
+            format!("`{id}`: decimals gäller bara type = \"number\"; ta bort den"),
+        );
     }
     if def.decimals.is_some_and(|d| d > 6) {
-        report.at_text(file, &def.id, format!("`{id}`: decimals must be 0 to 6"));
+        report.at_text(file, &def.id, format!("`{id}`: decimals ska vara 0 till 6"));
     }
     if let (Some(min), Some(max)) = (def.min, def.max)
         && min > max
     {
-        report.at_text(file, &def.id, format!("`{id}`: min ({min}) is greater than max ({max})"));
+        report.at_text(
+            file,
+            &def.id,
+            format!("`{id}`: min ({min}) är större än max ({max}); sänk min eller höj max"),
+        );
     }
     let choices = match (def.kind, &def.choices) {
         (FieldKind::Choice, Some(choices)) if !choices.is_empty() => {
@@ -125,7 +133,7 @@ fn field_from(
                     report.at_text(
                         file,
                         &def.id,
-                        format!("`{id}`: choice `{}` appears twice", c.value),
+                        format!("`{id}`: valet `{}` står två gånger; ta bort det ena", c.value),
                     );
                 }
             }
@@ -138,7 +146,7 @@ fn field_from(
             report.at_text(
                 file,
                 &def.id,
-                format!("`{id}` is a choice without choices; add at least one"),
+                format!("`{id}` är ett val utan alternativ; lägg till minst ett [[field.choices]]"),
             );
             Vec::new()
         }
@@ -146,7 +154,7 @@ fn field_from(
             report.at_text(
                 file,
                 &def.id,
-                format!("`{id}`: choices apply only to type = \"choice\""),
+                format!("`{id}`: choices gäller bara type = \"choice\"; ta bort dem"),
             );
             Vec::new()
         }
@@ -160,7 +168,10 @@ fn field_from(
                 report.at_text(
                     file,
                     t,
-                    format!("unknown installation type `{}`; it must be defined in {INSTALLATION_TYPES}", t.get_ref()),
+                    format!(
+                        "okänd installationstyp `{}`; den måste finnas i {INSTALLATION_TYPES}",
+                        t.get_ref()
+                    ),
                 );
             }
         }
@@ -172,7 +183,7 @@ fn field_from(
         report.at_text(
             file,
             &def.id,
-            format!("`{id}`: give either mandatory = true or mandatory_in, not both"),
+            format!("`{id}`: ange antingen mandatory = true eller mandatory_in, inte båda"),
         );
     }
     if let Some(types) = &installation_types {
@@ -182,7 +193,7 @@ fn field_from(
                     file,
                     text,
                     format!(
-                        "`{id}` is mandatory in `{t}` but `{t}` is not in its installation_types"
+                        "`{id}` är obligatoriskt i `{t}` men `{t}` finns inte i fältets installation_types; lägg till den där eller ta bort den ur mandatory_in"
                     ),
                 );
             }
@@ -194,7 +205,7 @@ fn field_from(
                 file,
                 job,
                 format!(
-                    "unknown job type `{}`; it must be a job type in {INSTALLATION_TYPES}",
+                    "okänd jobbtyp `{}`; den måste vara en jobbtyp i {INSTALLATION_TYPES}",
                     job.get_ref()
                 ),
             );
@@ -245,7 +256,7 @@ fn check_group(
             report.at_text(
                 file,
                 &def.id,
-                format!("`{id}`: item, item_label, min_items and max_items apply only to type = \"group\""),
+                format!("`{id}`: item, item_label, min_items och max_items gäller bara type = \"group\"; ta bort dem"),
             );
         }
         return None;
@@ -255,7 +266,9 @@ fn check_group(
         report.at_text(
             file,
             &def.id,
-            format!("`{id}` is a group without items; add its fields as [[field.item]] under it"),
+            format!(
+                "`{id}` är en grupp utan delar; lägg till dess fält som [[field.item]] under den"
+            ),
         );
     }
     let min_items = def.min_items.unwrap_or(u32::from(def.mandatory));
@@ -264,17 +277,14 @@ fn check_group(
         report.at_text(
             file,
             &def.id,
-            format!("`{id}`: min_items ({min_items}) is greater than max_items ({max_items}); lower min_items or raise max_items"),
+            format!("`{id}`: min_items ({min_items}) är större än max_items ({max_items}); sänk min_items eller höj max_items"),
         );
     }
     if !(1..=Group::MOST_ITEMS).contains(&max_items) {
         report.at_text(
             file,
             &def.id,
-            format!(
-                "`{id}`: max_items = {max_items} is out of range; give 1 to {}",
-                Group::MOST_ITEMS
-            ),
+            format!("`{id}`: max_items = {max_items} går inte; ange 1 till {}", Group::MOST_ITEMS),
         );
     }
     let mut seen = BTreeSet::new();
@@ -286,7 +296,7 @@ fn check_group(
                 file,
                 &item.id,
                 format!(
-                    "item id `{name}` in `{id}`: {IDENTIFIER_HINT}; an item's id has no section"
+                    "delens id `{name}` i `{id}`: {IDENTIFIER_HINT}; en dels id har ingen sektion"
                 ),
             );
             continue;
@@ -295,7 +305,7 @@ fn check_group(
             report.at_text(
                 file,
                 &item.id,
-                format!("item `{name}` appears twice in `{id}`; remove one"),
+                format!("delen `{name}` står två gånger i `{id}`; ta bort den ena"),
             );
             continue;
         }
@@ -303,7 +313,7 @@ fn check_group(
             report.at_text(
                 file,
                 &item.id,
-                format!("item `{name}` in `{id}` cannot be of this type; a group's items are text, numbers, dates, choices and the like, not files, groups, computed values or identity numbers"),
+                format!("delen `{name}` i `{id}` kan inte ha den här type; en grupps delar är text, tal, datum, val och liknande, inte file, group, computed eller identity_number"),
             );
             continue;
         }
@@ -315,7 +325,7 @@ fn check_group(
             report.at_text(
                 file,
                 &item.id,
-                format!("item `{name}` in `{id}`: installation_types, job_types and mandatory_in belong on the group, not on its items; move them to `{id}`"),
+                format!("delen `{name}` i `{id}`: installation_types, job_types och mandatory_in hör till gruppen, inte till dess delar; flytta dem till `{id}`"),
             );
         }
         let mut field = field_from(report, file, item, section, kinds);
@@ -331,7 +341,7 @@ fn check_group(
                 _ => report.at_text(
                     file,
                     &when.field,
-                    format!("item `{name}` in `{id}` can depend only on a choice item above it in the same group, with equals; e.g. {{ field = \"kind\", equals = \"...\" }}"),
+                    format!("delen `{name}` i `{id}` kan bara bero på en del med val ovanför den i samma grupp, med equals; t.ex. {{ field = \"kind\", equals = \"...\" }}"),
                 ),
             }
         }
@@ -350,7 +360,7 @@ fn computation(report: &mut Report, file: &str, def: &FieldDef) -> Option<Comput
             report.at_text(
                 file,
                 &def.id,
-                format!("`{id}` is computed but says not how; add computed = {{ sum = \"group.item\" }} (or max, count, product)"),
+                format!("`{id}` är uträknat men säger inte hur; lägg till computed = {{ sum = \"grupp.del\" }} (eller max, count, product)"),
             );
         }
         return None;
@@ -359,7 +369,7 @@ fn computation(report: &mut Report, file: &str, def: &FieldDef) -> Option<Comput
         report.at_text(
             file,
             &def.id,
-            format!("`{id}`: computed applies only to type = \"computed\""),
+            format!("`{id}`: computed gäller bara type = \"computed\"; ta bort den"),
         );
         return None;
     }
@@ -382,7 +392,9 @@ fn computation(report: &mut Report, file: &str, def: &FieldDef) -> Option<Comput
         report.at_text(
             file,
             &def.id,
-            format!("`{id}`: give exactly one of sum, max, count (each one field) or product (two fields)"),
+            format!(
+                "`{id}`: ange precis en av sum, max, count (ett fält var) eller product (två fält)"
+            ),
         );
     }
     computation
@@ -397,7 +409,7 @@ fn check_file_rules(report: &mut Report, file: &str, def: &FieldDef) -> Option<F
             report.at_text(
                 file,
                 &def.id,
-                format!("`{id}`: accept, max_size_mb and max_files apply only to type = \"file\""),
+                format!("`{id}`: accept, max_size_mb och max_files gäller bara type = \"file\"; ta bort dem"),
             );
         }
         return None;
@@ -408,18 +420,17 @@ fn check_file_rules(report: &mut Report, file: &str, def: &FieldDef) -> Option<F
             Some(t) if accept.contains(&t) => report.at_text(
                 file,
                 name,
-                format!("`{}` is listed twice in accept", name.get_ref()),
+                format!("`{}` står två gånger i accept; ta bort det ena", name.get_ref()),
             ),
             Some(t) => accept.push(t),
             None => {
                 let known = FileType::ALL.map(FileType::as_str);
                 let message = match super::closest(name.get_ref(), known) {
-                    Some(near) => format!(
-                        "unknown file type `{}` in accept; did you mean `{near}`?",
-                        name.get_ref()
-                    ),
+                    Some(near) => {
+                        format!("okänd filtyp `{}` i accept; menade du `{near}`?", name.get_ref())
+                    }
                     None => format!(
-                        "unknown file type `{}` in accept; use pdf, jpeg or png",
+                        "okänd filtyp `{}` i accept; använd pdf, jpeg eller png",
                         name.get_ref()
                     ),
                 };
@@ -433,7 +444,7 @@ fn check_file_rules(report: &mut Report, file: &str, def: &FieldDef) -> Option<F
             file,
             &def.id,
             format!(
-                "`{id}`: accept is empty; list pdf, jpeg or png, or leave accept out for all three"
+                "`{id}`: accept är tom; ange pdf, jpeg eller png, eller ta bort accept för alla tre"
             ),
         ),
         Some(_) => {}
@@ -441,7 +452,7 @@ fn check_file_rules(report: &mut Report, file: &str, def: &FieldDef) -> Option<F
     let mut in_range = |key: &str, value: Option<u32>, default: u32, most: u32| {
         let value = value.unwrap_or(default);
         if !(1..=most).contains(&value) {
-            let message = format!("`{id}`: {key} = {value} is out of range; give 1 to {most}");
+            let message = format!("`{id}`: {key} = {value} går inte; ange 1 till {most}");
             report.at_text(file, &def.id, message);
         }
         value
@@ -454,7 +465,9 @@ fn check_file_rules(report: &mut Report, file: &str, def: &FieldDef) -> Option<F
         report.at_text(
             file,
             &def.id,
-            format!("`{id}`: a file field has no max_length; use max_size_mb"),
+            format!(
+                "`{id}`: ett fält med type = \"file\" har ingen max_length; använd max_size_mb"
+            ),
         );
     }
     Some(FileRules { accept, max_size_mb, max_files })
@@ -468,7 +481,7 @@ pub(super) fn no_file_field(report: &mut Report, file: &str, field: &Field, at: 
             file,
             at,
             format!(
-                "`{}` is a group and holds no single value, so it cannot be used in {what}; use a computed value of it",
+                "`{}` är en grupp utan ett enda värde och kan inte användas i {what}; använd ett uträknat värde av den",
                 field.id
             ),
         );
@@ -477,7 +490,7 @@ pub(super) fn no_file_field(report: &mut Report, file: &str, field: &Field, at: 
             file,
             at,
             format!(
-                "`{}` is a file field and holds no value, so it cannot be used in {what}",
+                "`{}` är ett fält för bilagor utan värde och kan inte användas i {what}",
                 field.id
             ),
         );
@@ -495,14 +508,33 @@ pub(super) fn field_ref<'f>(
     if found.is_none() {
         let message = match super::closest(id.get_ref(), fields.iter().map(|f| f.id.as_str())) {
             Some(near) => {
-                format!("field `{}` is not defined; did you mean `{near}`?", id.get_ref())
+                format!("fältet `{}` finns inte; menade du `{near}`?", id.get_ref())
             }
-            None => format!(
-                "field `{}` is not defined; correct the id or define the field",
-                id.get_ref()
-            ),
+            None => not_defined(id.get_ref(), fields),
         };
         report.at_text(file, id, message);
     }
     found
+}
+
+/// An unknown field id with no close one: the ids of its section, else the sections.
+fn not_defined(id: &str, fields: &[Field]) -> String {
+    let section = id.split('.').next().unwrap_or(id);
+    let same: Vec<&str> =
+        fields.iter().filter(|f| f.section == section).map(|f| f.id.as_str()).collect();
+    if same.is_empty() {
+        let mut sections: Vec<&str> = fields.iter().map(|f| f.section.as_str()).collect();
+        sections.dedup();
+        sections.sort_unstable();
+        sections.dedup();
+        format!(
+            "fältet `{id}` finns inte, och ingen sektion heter `{section}`; sektionerna är: {}",
+            sections.join(", ")
+        )
+    } else {
+        format!(
+            "fältet `{id}` finns inte; rätta id:t eller definiera fältet. Fälten i `{section}` är: {}",
+            same.join(", ")
+        )
+    }
 }

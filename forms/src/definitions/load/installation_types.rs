@@ -13,7 +13,7 @@ pub(super) fn check_installation_types(
     let mut seen = BTreeSet::new();
     let mut types = Vec::new();
     for def in &file.installation_types {
-        if !check_new_id(report, INSTALLATION_TYPES, &def.id, "installation type id", &mut seen) {
+        if !check_new_id(report, INSTALLATION_TYPES, &def.id, "installationstyps-id", &mut seen) {
             continue;
         }
         let mut job_seen = BTreeSet::new();
@@ -21,7 +21,7 @@ pub(super) fn check_installation_types(
             .job_types
             .iter()
             .filter(|j| {
-                check_new_id(report, INSTALLATION_TYPES, &j.id, "job type id", &mut job_seen)
+                check_new_id(report, INSTALLATION_TYPES, &j.id, "jobbtyps-id", &mut job_seen)
             })
             .map(|j| JobType { id: j.id.get_ref().clone(), name: j.name.clone() })
             .collect();
@@ -29,7 +29,7 @@ pub(super) fn check_installation_types(
             report.at_text(
                 INSTALLATION_TYPES,
                 &def.id,
-                "the installation type has no job type; add at least one [[installation_type.job_type]]",
+                "installationstypen har ingen jobbtyp; lägg till minst en [[installation_type.job_type]]",
             );
         }
         types.push(InstallationType {

@@ -6,6 +6,7 @@ mod companies;
 mod computed;
 mod fields;
 mod installation_types;
+mod plain;
 mod visibility;
 
 use std::{collections::BTreeSet, fmt, ops::Range};
@@ -29,7 +30,10 @@ pub struct DefinitionError {
     /// 1-based; 0 when the problem is with the file as a whole.
     pub line: usize,
     pub column: usize,
+    /// In Swedish, for the network company's staff.
     pub message: String,
+    /// The TOML reader's own English, for engineers, when the message was told from it.
+    pub english: Option<String>,
 }
 
 impl fmt::Display for DefinitionError {
@@ -49,7 +53,7 @@ pub struct DefinitionErrors(pub Vec<DefinitionError>);
 impl DefinitionErrors {
     /// One problem with a file or folder as a whole, e.g. that it cannot be read.
     pub fn single(file: String, message: String) -> Self {
-        DefinitionErrors(vec![DefinitionError { file, line: 0, column: 0, message }])
+        DefinitionErrors(vec![DefinitionError { file, line: 0, column: 0, message, english: None }])
     }
 }
 
@@ -87,6 +91,7 @@ impl<'s> Report<'s> {
             line,
             column,
             message: message.into(),
+            english: None,
         });
     }
 
@@ -95,32 +100,22 @@ impl<'s> Report<'s> {
     }
 
     fn parse<T: DeserializeOwned>(&mut self, source: &Source) -> Option<T> {
-        match toml::from_str(&source.text) {
-            Ok(value) => Some(value),
-            Err(e) => {
-                let message = e.message().trim_end();
-                let message = match unknown_key_suggestion(message) {
-                    Some(key) => format!("{message}; did you mean `{key}`?"),
-                    None => {
-                        format!(
-                            "{message} (check the spelling and format against definitions/schema/)"
-                        )
-                    }
-                };
-                self.at(&source.path, e.span(), message);
-                None
+        let (value, found) = plain::read(&source.text);
+        for problem in found {
+            self.at(&source.path, problem.span, problem.message);
+            if let Some(last) = self.errors.last_mut() {
+                last.english = Some(problem.english);
             }
         }
+        value
     }
-}
 
-/// For toml's "unknown field `labl`, expected one of `id`, `label`, ...": the expected key that
-/// is closest to the unknown one, if one is close.
-fn unknown_key_suggestion(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("unknown field `")?;
-    let (unknown, expected) = rest.split_once('`')?;
-    let keys: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-    closest(unknown, keys).map(str::to_string)
+    /// Every problem, by file and then by line and column.
+    fn finish(mut self) -> DefinitionErrors {
+        self.errors.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+        self.errors.dedup();
+        DefinitionErrors(self.errors)
+    }
 }
 
 /// The candidate closest to `word` when it is close enough to be a slip of the keyboard: at most
@@ -163,21 +158,21 @@ pub(super) fn load(root: &str, sources: &[Source]) -> Result<Definitions, Defini
             report.at(
                 &source.path,
                 None,
-                "unknown file: the definitions are base.toml, installation_types.toml and \
-                 companies/<id>.toml (id of lowercase letters, digits and _)",
+                "okänd fil: definitionerna är base.toml, installation_types.toml och \
+                 companies/<id>.toml (id av gemena bokstäver a–z, siffror och _)",
             );
         }
     }
     for (name, found) in [(BASE, base.is_some()), (INSTALLATION_TYPES, types.is_some())] {
         if !found && !report.errors.iter().any(|e| e.file.ends_with(name)) {
-            report.at(name, None, "file missing; the definitions need it");
+            report.at(name, None, "filen saknas; definitionerna behöver den");
         }
     }
     let (Some(base), Some(types)) = (base, types) else {
-        return Err(DefinitionErrors(report.errors));
+        return Err(report.finish());
     };
     if companies.is_empty() && report.errors.is_empty() {
-        report.at("companies/", None, "no network company defined; add companies/<id>.toml");
+        report.at("companies/", None, "inget nätbolag finns; lägg till companies/<id>.toml");
     }
 
     let installation_types = check_installation_types(&mut report, &types);
@@ -236,7 +231,7 @@ pub(super) fn load(root: &str, sources: &[Source]) -> Result<Definitions, Defini
             copy_from_owner,
         })
     } else {
-        Err(DefinitionErrors(report.errors))
+        Err(report.finish())
     }
 }
 
@@ -250,7 +245,8 @@ fn is_identifier(id: &str) -> bool {
     IDENTIFIER.get_or_init(|| Regex::new("^[a-z][a-z0-9_]*$").unwrap()).is_match(id)
 }
 
-const IDENTIFIER_HINT: &str = "use lowercase letters a-z, digits and _, starting with a letter";
+const IDENTIFIER_HINT: &str =
+    "använd gemena bokstäver a–z (inte å, ä, ö), siffror och _, och börja med en bokstav";
 
 /// Reports a duplicate or malformed identifier; returns whether it is fine to use.
 fn check_new_id(
@@ -261,13 +257,13 @@ fn check_new_id(
     seen: &mut BTreeSet<String>,
 ) -> bool {
     if !is_identifier(id.get_ref()) {
-        report.at_text(file, id, format!("invalid {what} `{}`: {IDENTIFIER_HINT}", id.get_ref()));
+        report.at_text(file, id, format!("ogiltigt {what} `{}`: {IDENTIFIER_HINT}", id.get_ref()));
         false
     } else if !seen.insert(id.get_ref().clone()) {
         report.at_text(
             file,
             id,
-            format!("duplicate {what} `{}`: each id may appear only once", id.get_ref()),
+            format!("{what} `{}` står två gånger: varje id får bara finnas en gång", id.get_ref()),
         );
         false
     } else {
@@ -277,7 +273,7 @@ fn check_new_id(
 
 #[cfg(test)]
 mod tests {
-    use super::{closest, unknown_key_suggestion};
+    use super::closest;
 
     #[test]
     fn a_slip_of_the_keyboard_gets_a_suggestion_and_a_different_word_does_not() {
@@ -286,8 +282,5 @@ mod tests {
         assert_eq!(closest("payer.e_mail", ids), Some("payer.email"));
         assert_eq!(closest("work.description", ids), None);
         assert_eq!(closest("nme", ["name", "unit"]), Some("name"), "one edit in a short word");
-        let message = "unknown field `labl`, expected one of `id`, `label`, `type`";
-        assert_eq!(unknown_key_suggestion(message).as_deref(), Some("label"));
-        assert_eq!(unknown_key_suggestion("invalid type: integer"), None);
     }
 }

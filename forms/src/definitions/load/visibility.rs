@@ -50,8 +50,8 @@ pub(super) fn field_conditions(
                 file,
                 &when.field,
                 format!(
-                    "`{}` depends on `{}`, which comes after it in the form; a field can depend \
-                     only on a field above it",
+                    "`{}` beror på `{}`, som kommer efter det i formuläret; ett fält kan bara bero \
+                     på ett fält ovanför det",
                     field.id, controller.id
                 ),
             );
@@ -62,8 +62,8 @@ pub(super) fn field_conditions(
                 file,
                 &when.field,
                 format!(
-                    "`{}` is part of the notice and cannot depend on `{}`, which is filled in \
-                     with the completion notice",
+                    "`{}` hör till anmälan och kan inte bero på `{}`, som fylls i \
+                     med färdiganmälan",
                     field.id, controller.id
                 ),
             );
@@ -78,8 +78,8 @@ pub(super) fn field_conditions(
                 file,
                 &when.field,
                 format!(
-                    "`{}` depends on `{}`, which does not appear in installation type \
-                     `{missing}`; limit `{}` with installation_types or show `{}` there too",
+                    "`{}` beror på `{}`, som inte finns i installationstypen \
+                     `{missing}`; begränsa `{}` med installation_types eller visa `{}` där också",
                     field.id, controller.id, field.id, controller.id
                 ),
             );
@@ -111,8 +111,8 @@ pub(super) fn section_conditions(
                 file,
                 &when.field,
                 format!(
-                    "section `{section}` depends on `{}`, which is not in a section above it; a \
-                     section can depend only on a field in an earlier section",
+                    "sektionen `{section}` beror på `{}`, som inte står i en sektion ovanför den; en \
+                     sektion kan bara bero på ett fält i en tidigare sektion",
                     controller.id
                 ),
             );
@@ -123,8 +123,8 @@ pub(super) fn section_conditions(
                 file,
                 &when.field,
                 format!(
-                    "section `{section}` depends on `{}`, which appears only in some \
-                     installation types; a section can depend only on a field every form has",
+                    "sektionen `{section}` beror på `{}`, som bara finns i vissa \
+                     installationstyper; en sektion kan bara bero på ett fält som alla formulär har",
                     controller.id
                 ),
             );
@@ -155,7 +155,7 @@ pub(super) fn controller<'f>(
                 file,
                 &when.field,
                 format!(
-                    "`{}` is a computed value: give at_least or at_most (a number), not equals",
+                    "`{}` är ett uträknat värde: ange at_least eller at_most (ett tal), inte equals",
                     controller.id
                 ),
             );
@@ -166,7 +166,7 @@ pub(super) fn controller<'f>(
                 file,
                 &when.field,
                 format!(
-                    "`{}` is a choice: give equals = one of its values, not at_least or at_most",
+                    "`{}` är ett val: ange equals = ett av dess värden, inte at_least eller at_most",
                     controller.id
                 ),
             );
@@ -177,8 +177,8 @@ pub(super) fn controller<'f>(
                 file,
                 &when.field,
                 format!(
-                    "visible_when depends on `{}`, which is neither a choice nor a computed \
-                     value; depend on a field of type = \"choice\" or \"computed\"",
+                    "visible_when beror på `{}`, som varken är ett val eller ett uträknat \
+                     värde; låt det bero på ett fält med type = \"choice\" eller \"computed\"",
                     controller.id
                 ),
             );
@@ -201,10 +201,13 @@ pub(super) fn choice_value(
     let value_text = value.get_ref();
     let message = match super::closest(value_text, known.clone()) {
         Some(near) => {
-            format!("`{value_text}` is not a choice of `{}`; did you mean `{near}`?", controller.id)
+            format!(
+                "`{value_text}` är inte ett av valen i `{}`; menade du `{near}`?",
+                controller.id
+            )
         }
         None => format!(
-            "`{value_text}` is not a choice of `{}`; use one of: {}",
+            "`{value_text}` är inte ett av valen i `{}`; använd ett av: {}",
             controller.id,
             known.collect::<Vec<_>>().join(", ")
         ),
