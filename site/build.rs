@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// small helpers), `paged` for the lists that the server pages, and one per kind of page; the
 /// case page's in parts, one job each (`case` creates `Elan.casePage`, which the parts after it
 /// share); `preview-case` stands in for the API on a draft's preview.
-const SCRIPTS: [&str; 24] = [
+const SCRIPTS: [&str; 25] = [
     "common",
     "paged",
     "sign-in",
@@ -30,6 +30,7 @@ const SCRIPTS: [&str; 24] = [
     "case-link",
     "attachments",
     "audit",
+    "handling-times",
     "subject",
     "firm",
     "preview-case",
@@ -68,6 +69,7 @@ fn bundles() -> Vec<(&'static str, Vec<&'static str>)> {
     vec![
         ("lists", vec!["paged", "list"]),
         ("audit", vec!["paged", "audit"]),
+        ("handling-times", vec!["handling-times"]),
         ("subject", vec!["subject"]),
         ("firm", vec!["firm"]),
         ("new-case", vec!["checks", "new-case"]),

@@ -100,6 +100,7 @@ fn each_page_loads_one_script_with_only_what_it_needs() {
     assert_eq!(scripts("index.html"), ["lists"]);
     assert_eq!(scripts("inkorg/index.html"), ["lists"]);
     assert_eq!(scripts("uppslag/index.html"), ["audit"]);
+    assert_eq!(scripts("handlaggningstider/index.html"), ["handling-times"]);
     assert_eq!(scripts("ny/index.html"), ["new-case"]);
     assert_eq!(scripts("logga-in/index.html"), ["sign-in"]);
     assert_eq!(scripts("formular/index.html"), ["formular"]);
@@ -147,6 +148,7 @@ fn each_page_loads_one_script_with_only_what_it_needs() {
         ("index.html", true),
         ("inkorg/index.html", true),
         ("uppslag/index.html", true),
+        ("handlaggningstider/index.html", true),
         ("formular/index.html", true),
         ("ny/index.html", false),
         ("logga-in/index.html", false),
@@ -323,6 +325,7 @@ fn snapshots_of_one_companys_pages() {
         "index.html",
         "inkorg/index.html",
         "uppslag/index.html",
+        "handlaggningstider/index.html",
         "ny/index.html",
         "logga-in/index.html",
         "anmalan/oresundskraft/service_change/index.html",
