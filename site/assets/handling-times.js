@@ -23,7 +23,7 @@
       $("tbody", table).replaceChildren(...rows.map((r) => {
         const tr = el("tr");
         tr.append(cell("Månad", r.month), cell("Installationstyp", r.installation_type_name), cell("Nätområde", r.network_area_name),
-          cell("Skickad till beslut", figures(r.sent_to_decision)), cell("Färdiganmäld till avslutad", figures(r.completion_to_closed)));
+          cell("Skickad till beslut", figures(r.sent_to_decision)), cell("Färdiganmälan till avslut", figures(r.completion_to_closed)));
         return tr;
       }));
       table.hidden = !rows.length;

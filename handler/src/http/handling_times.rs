@@ -107,9 +107,9 @@ pub async fn csv<S: Store>(
     let answer = handling_times(&state, &caller, &query).await?;
     let mut out = String::from(
         "\u{feff}Månad;Installationstyp;Nätområde;Skickad till beslut: antal;Skickad till \
-         beslut: median (timmar);Skickad till beslut: 90:e percentilen (timmar);Färdiganmäld \
-         till avslutad: antal;Färdiganmäld till avslutad: median (timmar);Färdiganmäld till \
-         avslutad: 90:e percentilen (timmar)\r\n",
+         beslut: median (timmar);Skickad till beslut: 90:e percentilen (timmar);Färdiganmälan \
+         till avslut: antal;Färdiganmälan till avslut: median (timmar);Färdiganmälan till \
+         avslut: 90:e percentilen (timmar)\r\n",
     );
     for row in &answer.rows {
         let mut cells = vec![
