@@ -308,3 +308,67 @@ async fn handling_times_are_exact_and_each_companys_own<S: Store>(store: S) {
     assert_eq!(answer["status_times"][1]["status"], "submitted");
     assert!((2 * H..2 * H + 60).contains(&waited), "{waited}");
 }
+
+on_both_stores!(handling_times_of_many_cases);
+
+/// What a company's handling times cost with many cases (BENCHMARKS.md, "Handling times"):
+/// `ELANMALAN_BENCH_CASES` sent and decided cases (default 200, so that the suite stays fast),
+/// with a realistic amount of fields, then the time of `GET /handling-times` and of the queue.
+async fn handling_times_of_many_cases<S: Store>(store: S) {
+    use Action::*;
+    use Status::*;
+    let n: i64 =
+        std::env::var("ELANMALAN_BENCH_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    let start = datetime!(2026-01-01 08:00 UTC);
+    let seeded = std::time::Instant::now();
+    let mut writes = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let sent = start + Duration::minutes(i * 50);
+        let mut c = case(
+            "oresundskraft",
+            "fuse_change",
+            "increase_main_fuse",
+            "helsingborg",
+            start,
+            &[(sent, Submit, Submitted), (sent + Duration::hours(1 + i % 48), Approve, Approved)],
+        );
+        // About as much text as a filled-in notice.
+        for (k, field) in [
+            "owner.name",
+            "owner.street_address",
+            "work.description",
+            "installation.street_address",
+        ]
+        .iter()
+        .enumerate()
+        {
+            c.fields.insert(field.to_string(), format!("{field} {i} {}", "x".repeat(60 + k * 40)));
+        }
+        let store = store.clone();
+        writes.spawn(async move { store.create_case(&c).await.unwrap() });
+        if writes.len() >= 16 {
+            writes.join_next().await.unwrap().unwrap();
+        }
+    }
+    writes.join_all().await;
+    let seeded = seeded.elapsed();
+    let app = router(AppState::new(store, callers()));
+    let timed = std::time::Instant::now();
+    let (status, _, answer) = get(&app, "karin", "/handling-times?from=2026-01&to=2026-12").await;
+    let monthly = timed.elapsed();
+    assert_eq!(status, 200);
+    let counted: u64 = answer["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["sent_to_decision"]["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(counted, n as u64);
+    let timed = std::time::Instant::now();
+    let queue = "/companies/oresundskraft/handling-times?installation_type=fuse_change";
+    assert_eq!(get(&app, "anna", queue).await.0, 200);
+    let queue = timed.elapsed();
+    eprintln!(
+        "{n} cases: seeded in {seeded:?}; GET /handling-times {monthly:?}; the queue {queue:?}"
+    );
+}
