@@ -73,7 +73,7 @@ fn bundles() -> Vec<(&'static str, Vec<&'static str>)> {
     vec![
         ("lists", vec!["paged", "list"]),
         ("audit", vec!["paged", "audit"]),
-        ("handling-times", vec!["handling-times"]),
+        ("handling-times", vec!["paged", "handling-times"]),
         ("subject", vec!["subject"]),
         ("firm", vec!["firm"]),
         ("new-case", vec!["checks", "new-case"]),

@@ -39,16 +39,7 @@
     load();
   });
   // "Ladda ner CSV": the same period as a file, fetched with the token and saved from memory.
-  $("#csv").addEventListener("click", async () => {
-    try {
-      const response = await api("GET", "/handling-times.csv?" + range());
-      const link = el("a", undefined, { href: URL.createObjectURL(await response.blob()), download: "handlaggningstider-" + from.value + "-" + to.value + ".csv" });
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(link.href), 10000);
-      status.textContent = "CSV-filen för " + from.value + "–" + to.value + " är nedladdad.";
-    } catch (e) { status.textContent = e.message; }
-  });
+  $("#csv").addEventListener("click", () => Elan.downloadCsv("/handling-times.csv?" + range(), "handlaggningstider-" + from.value + "-" + to.value + ".csv", status,
+    "CSV-filen för " + from.value + "–" + to.value + " är nedladdad."));
   load();
 })();

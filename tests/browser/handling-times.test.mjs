@@ -58,14 +58,14 @@ test("Handläggningstider: the company's page and CSV, the time per status, the 
 
     // The case shows Karin how long it waited in each status.
     await page.goto(caseUrl(decided));
-    await page.locator("#status-times").filter({ hasText: /^Tid per status: Ej skickat .*, För godkännande .*, Godkänd / }).waitFor();
+    await page.locator("#status-times").filter({ hasText: /^Tid per status. Ej skickat: .*, För godkännande: .*, Godkänd: / }).waitFor();
   });
 
   // Anna's waiting case: the time per status and the queue it is in (one decision, one waiting).
   await withPage(browser, { viewport: NARROW, baseURL: server.url }, async ({ page }) => {
     await signIn(page, DEMO.anna);
     await page.goto(caseUrl(waiting));
-    await page.locator("#status-times").filter({ hasText: /^Tid per status: Ej skickat .*, För godkännande under en minut$/ }).waitFor();
+    await page.locator("#status-times").filter({ hasText: /^Tid per status. Ej skickat: .*, För godkännande: under en minut$/ }).waitFor();
     await page.locator("#queue").filter({
       hasText: "Nätbolagets beslut de senaste 90 dagarna: hälften inom under en minut, 9 av 10 inom under en minut. 1 anmälan väntar på beslut.",
     }).waitFor();

@@ -12,6 +12,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
+use super::audit::csv_cell;
 use super::auth::Caller;
 use super::body::Params;
 use super::cases::{ApiResult, now};
@@ -142,20 +143,6 @@ fn hours(seconds: Option<i64>) -> String {
         let tenths = (s * 10 + 1800) / 3600;
         format!("{},{}", tenths / 10, tenths % 10)
     })
-}
-
-/// A name as one cell: quoted when it holds what would split it, never a formula.
-fn csv_cell(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    };
-    if value.contains([',', ';', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
