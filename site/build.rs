@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// small helpers), `paged` for the lists that the server pages, and one per kind of page; the
 /// case page's in parts, one job each (`case` creates `Elan.casePage`, which the parts after it
 /// share); `preview-case` stands in for the API on a draft's preview.
-const SCRIPTS: [&str; 24] = [
+const SCRIPTS: [&str; 26] = [
     "common",
     "paged",
     "sign-in",
@@ -28,8 +28,10 @@ const SCRIPTS: [&str; 24] = [
     "case-lookup",
     "case-print",
     "case-link",
+    "case-times",
     "attachments",
     "audit",
+    "handling-times",
     "subject",
     "firm",
     "preview-case",
@@ -49,6 +51,9 @@ const ON_FIRST_USE: &str = "case-actions";
 /// page runs, next to the case's request, and which show once the case is there: they are not
 /// needed to draw the page, which stays under 14 KB gzipped without them. Without `common`.
 const FILES: &str = "case-files";
+/// Tid per status and an installer's queue (`case-times`), loaded like [`FILES`] on every real
+/// case page. Without `common`.
+const TIMES: &str = "case-times";
 /// The customer link's page: it needs nothing of `common` (sign-in, menu, the API with a token).
 const CUSTOMER: &str = "customer";
 
@@ -68,6 +73,7 @@ fn bundles() -> Vec<(&'static str, Vec<&'static str>)> {
     vec![
         ("lists", vec!["paged", "list"]),
         ("audit", vec!["paged", "audit"]),
+        ("handling-times", vec!["paged", "handling-times"]),
         ("subject", vec!["subject"]),
         ("firm", vec!["firm"]),
         ("new-case", vec!["checks", "new-case"]),
@@ -77,6 +83,8 @@ fn bundles() -> Vec<(&'static str, Vec<&'static str>)> {
         ("case", case(&[], &["case-open"])),
         // Bilagor, for the case pages of forms with file fields ([`FILES`]).
         (FILES, vec!["attachments"]),
+        // Tid per status and an installer's queue, on every real case page, loaded like Bilagor.
+        (TIMES, vec!["case-times"]),
         // Of forms with repeatable groups or computed values: `case-groups` before `case`, which
         // takes it up.
         ("case-groups", case(&["case-groups"], &["case-open"])),
@@ -126,7 +134,7 @@ fn main() {
     let sources: Vec<(&str, String)> =
         SCRIPTS.iter().map(|&name| (name, read(&format!("{name}.js")))).collect();
     for (name, parts) in bundles() {
-        let common = ![ON_FIRST_USE, FILES, CUSTOMER].contains(&name);
+        let common = ![ON_FIRST_USE, FILES, TIMES, CUSTOMER].contains(&name);
         let script = minify_js(name, &bundle_source(&sources, common, &parts));
         scripts.push((name, embed(&out, &fingerprint(name, "js", &script), &script)));
     }

@@ -17,6 +17,7 @@ pub mod definitions;
 pub mod document;
 pub mod form;
 pub mod formats;
+pub mod handling_times;
 pub mod lookup;
 pub mod registry;
 pub mod retention;

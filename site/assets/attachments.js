@@ -67,6 +67,6 @@
       return api("PUT", path + "/" + up.id, body);
     });
   }
-  page.onCase = show;
+  page.onCase.push(show);
   if (page.current) show(page.current);
 })();

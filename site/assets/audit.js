@@ -49,16 +49,7 @@
   });
 
   // "Ladda ner CSV": the same period as a file, fetched with the token and saved from memory.
-  $("#csv").addEventListener("click", async () => {
-    try {
-      const response = await api("GET", "/audit.csv?" + range());
-      const link = el("a", undefined, { href: URL.createObjectURL(await response.blob()), download: "uppslag-" + from.value + "-" + to.value + ".csv" });
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(link.href), 10000);
-      status.textContent = "CSV-filen för " + from.value + "–" + to.value + " är nedladdad.";
-    } catch (e) { status.textContent = e.message; }
-  });
+  $("#csv").addEventListener("click", () => Elan.downloadCsv("/audit.csv?" + range(), "uppslag-" + from.value + "-" + to.value + ".csv", status,
+    "CSV-filen för " + from.value + "–" + to.value + " är nedladdad."));
   list.reload();
 })();

@@ -98,7 +98,7 @@
     // With "Skriv ut / PDF": a sent case's.
     show("#to-history", c.submitted_at);
     markMandatory();
-    page.onCase?.(c);
+    for (const hear of page.onCase) hear(c);
   }
 
   // Händelser: the case's history (case-history.js).
@@ -216,8 +216,8 @@
   // `editing`, read through getters since both change), the page's parts and what they do with
   // the case. `loaded` says whether the case came (true) or not (false): the other scripts set
   // themselves up only then, as they did when they were part of this one. attachments.js (the
-  // bundle of `data-files`, loaded next to the case's request) sets `onCase`, to hear of every
-  // case shown, and takes a changed case with `absorb`.
+  // bundle of `data-files`) and case-times.js (`data-times`), loaded next to the case's request,
+  // add to `onCase`, to hear of every case shown; attachments.js takes a changed case with `absorb`.
   groups.onDraw = markMandatory;
   let ready;
   const page = Elan.casePage = {
@@ -225,12 +225,12 @@
     get current() { return current; },
     get editing() { return editing; },
     loaded: new Promise((resolve) => { ready = resolve; }),
-    onCase: null,
+    onCase: [],
     keyOf, dirty, show, render, absorb, save, check, showFailure, failed,
     groups, editables, setEditing, showServerProblems, inSection,
   };
   // Bilagor (attachments.js) come while the case does, and show with it.
-  if (form.dataset.files) document.head.append(Object.assign(document.createElement("script"), { src: form.dataset.files }));
+  for (const src of [form.dataset.files, form.dataset.times]) if (src) document.head.append(Object.assign(document.createElement("script"), { src }));
 
   try {
     const c = await (Elan.caseRequest || api("GET", "/cases/" + id));

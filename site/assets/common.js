@@ -99,7 +99,7 @@
     for (const node of $$("[data-for]")) node.hidden = node.dataset.for !== role || (node.hasAttribute("data-admin") && !admin);
     $(".brand").href = home(role);
   }
-  const forRole = { cases: "installer", "new-case": "installer", firm: "installer", inbox: "network_company", audit: "network_company", subject: "network_company", formular: "network_company" }[page];
+  const forRole = { cases: "installer", "new-case": "installer", firm: "installer", inbox: "network_company", audit: "network_company", "handling-times": "network_company", subject: "network_company", formular: "network_company" }[page];
   const away = role && forRole && forRole !== role;
   if (away) location.replace(home(role));
 

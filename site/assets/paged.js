@@ -1,7 +1,20 @@
-// A list that the server pages, for "Mina ärenden", "Inkorg" and "Uppslag" (Elan.pagedList).
+// A list that the server pages, for "Mina ärenden", "Inkorg" and "Uppslag" (Elan.pagedList), and
+// "Ladda ner CSV" of Uppslag and Handläggningstider (Elan.downloadCsv).
 "use strict";
 (() => {
-  const { $ } = Elan;
+  const { $, api, el } = Elan;
+  // A file of the API's, fetched with the token and saved from memory as `name`; `status` says so.
+  Elan.downloadCsv = async (path, name, status, done) => {
+    try {
+      const response = await api("GET", path);
+      const link = el("a", undefined, { href: URL.createObjectURL(await response.blob()), download: name });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+      status.textContent = done;
+    } catch (e) { status.textContent = e.message; }
+  };
   /**
    * A list that the server pages: `load(cursor)` answers { items, next }; `row(item)` makes a
    * table row. "Visa fler" fetches the next page, and focus moves to the first new row.

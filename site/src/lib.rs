@@ -305,6 +305,13 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
             context! { words_json => pages::json_data(&forms::words::audit_words()) },
         ),
         (
+            "handlaggningstider/index.html",
+            "handling_times.html",
+            "handling-times",
+            "handling-times",
+            context! {},
+        ),
+        (
             "kunduppgifter/index.html",
             "subject.html",
             "subject",

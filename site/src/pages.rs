@@ -10,11 +10,12 @@ use serde::Serialize;
 
 use crate::BuildError;
 
-const TEMPLATES: [(&str, &str); 12] = [
+const TEMPLATES: [(&str, &str); 13] = [
     ("layout.html", include_str!("../templates/layout.html")),
     ("cases.html", include_str!("../templates/cases.html")),
     ("inbox.html", include_str!("../templates/inbox.html")),
     ("audit.html", include_str!("../templates/audit.html")),
+    ("handling_times.html", include_str!("../templates/handling_times.html")),
     ("subject.html", include_str!("../templates/subject.html")),
     ("firm.html", include_str!("../templates/firm.html")),
     ("new_case.html", include_str!("../templates/new_case.html")),
@@ -298,7 +299,10 @@ pub(crate) fn render_page(
     script: &str,
     ctx: Value,
 ) -> Result<Vec<u8>, BuildError> {
-    let lists = matches!(name, "cases" | "inbox" | "audit" | "subject" | "formular" | "firm");
+    let lists = matches!(
+        name,
+        "cases" | "inbox" | "audit" | "handling-times" | "subject" | "formular" | "firm"
+    );
     let ctx = context! { ..context! { page => name, script => script, lists => lists }, ..ctx, ..base.clone() };
     Ok(env.get_template(template)?.render(ctx)?.into_bytes())
 }

@@ -52,10 +52,12 @@ fn every_form_has_a_page_and_a_schema_and_assets_are_fingerprinted() {
             "assets/case-groups-preview",
             "assets/case-groups",
             "assets/case-preview",
+            "assets/case-times",
             "assets/case",
             "assets/customer",
             "assets/firm",
             "assets/formular",
+            "assets/handling-times",
             "assets/lists",
             "assets/lists",
             "assets/new-case",
@@ -100,6 +102,7 @@ fn each_page_loads_one_script_with_only_what_it_needs() {
     assert_eq!(scripts("index.html"), ["lists"]);
     assert_eq!(scripts("inkorg/index.html"), ["lists"]);
     assert_eq!(scripts("uppslag/index.html"), ["audit"]);
+    assert_eq!(scripts("handlaggningstider/index.html"), ["handling-times"]);
     assert_eq!(scripts("ny/index.html"), ["new-case"]);
     assert_eq!(scripts("logga-in/index.html"), ["sign-in"]);
     assert_eq!(scripts("formular/index.html"), ["formular"]);
@@ -147,6 +150,7 @@ fn each_page_loads_one_script_with_only_what_it_needs() {
         ("index.html", true),
         ("inkorg/index.html", true),
         ("uppslag/index.html", true),
+        ("handlaggningstider/index.html", true),
         ("formular/index.html", true),
         ("ny/index.html", false),
         ("logga-in/index.html", false),
@@ -332,6 +336,7 @@ fn snapshots_of_one_companys_pages() {
         "index.html",
         "inkorg/index.html",
         "uppslag/index.html",
+        "handlaggningstider/index.html",
         "ny/index.html",
         "logga-in/index.html",
         "anmalan/oresundskraft/service_change/index.html",

@@ -17,12 +17,15 @@ fn gzipped(bytes: &[u8]) -> usize {
 
 /// The page's bytes gzipped, and those of each `/assets/` file it loads; not the case page's
 /// actions (`data-actions`), which it loads only when they are first used, nor its Bilagor
-/// (`data-files`), which it loads after it has run and shows with the case.
+/// (`data-files`) and its time per status (`data-times`), which it loads after it has run and
+/// shows with the case.
 fn weight(site: &Site, html: &[u8]) -> usize {
     let text = String::from_utf8_lossy(html);
     let assets = text
         .match_indices("=\"/assets/")
-        .filter(|(at, _)| !["data-actions", "data-files"].iter().any(|a| text[..*at].ends_with(a)))
+        .filter(|(at, _)| {
+            !["data-actions", "data-files", "data-times"].iter().any(|a| text[..*at].ends_with(a))
+        })
         .map(|(at, m)| &text[at + m.len()..])
         .map(|rest| &rest[..rest.find('"').unwrap()])
         .map(|file| gzipped(&site.files[&format!("assets/{file}")]));

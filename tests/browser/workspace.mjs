@@ -145,7 +145,7 @@ export function lifeOfACase(viewport) {
         await signIn(page, DEMO.karin);
         assert.equal(new URL(page.url()).pathname, "/inkorg/", "a network company starts in its Inkorg");
         const menu = page.getByRole("navigation", { name: "Huvudmeny" });
-        assert.deepEqual(await menu.getByRole("link").allTextContents(), ["Inkorg", "Uppslag", "Kunduppgifter"]);
+        assert.deepEqual(await menu.getByRole("link").allTextContents(), ["Inkorg", "Uppslag", "Handläggningstider", "Kunduppgifter"]);
         await listSays(page, /^3 ärenden/);
         const rows = await rowsOf(page);
         assert.deepEqual(rows.map((r) => r[1]), [cases.returned, cases.approved, cases.withdrawn].map((c) => c.number), "oldest sent first; no draft");

@@ -101,7 +101,7 @@ pub async fn csv<S: Store>(
 
 /// One CSV cell: quoted when it must be (RFC 4180, and on `;`, which Excel in a Swedish locale
 /// takes for the separator), and never a formula.
-fn csv_cell(value: &str) -> String {
+pub(super) fn csv_cell(value: &str) -> String {
     let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {

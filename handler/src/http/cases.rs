@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use forms::handling_times::{StatusTime, status_times};
 use forms::{Case, Definitions, Form, FormPart, Move, Problem, ProblemCode, Role, Status};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -152,6 +153,9 @@ pub struct CaseShown {
     /// installer fills in the completion notice's fields with the notice, and `submit` makes
     /// the case `completed` at once, without an approval.
     pub completion_only: bool,
+    /// How long the case has waited in each status it has been in, the current one until now
+    /// (`forms::handling_times::status_times`), for both sides.
+    pub status_times: Vec<StatusTime>,
 }
 
 impl Serialize for CaseView {
@@ -333,7 +337,9 @@ pub async fn view_with_firms<S: Store>(
         (None, None, Some(firm)) => firm.clone(),
         (None, None, None) => firm_ref(&state.store, &case.firm).await?,
     };
-    let shown = CaseShown { firm, status_label, problems, unread, actions, completion_only };
+    let status_times = status_times(&case, now());
+    let shown =
+        CaseShown { firm, status_label, problems, unread, actions, completion_only, status_times };
     Ok(CaseView { case, shown })
 }
 

@@ -15,6 +15,7 @@ mod document;
 pub mod error;
 mod firms;
 mod forms;
+mod handling_times;
 mod lookup;
 mod messages;
 mod moves;
@@ -179,6 +180,9 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/data-subject/erase", post(data_subject::erase::<S>))
         .route("/audit", get(audit::lookups::<S>))
         .route("/audit.csv", get(audit::csv::<S>))
+        .route("/handling-times", get(handling_times::list::<S>))
+        .route("/handling-times.csv", get(handling_times::csv::<S>))
+        .route("/companies/{company}/handling-times", get(handling_times::queue::<S>))
         .route("/definitions", get(definitions::list::<S>).post(definitions::create::<S>))
         .route("/definitions/{version}", get(definitions::get::<S>))
         .route("/definitions/{version}/changes", get(definitions::changes::<S>))

@@ -15,6 +15,7 @@ use super::definitions::{
 };
 use super::error::ErrorBody;
 use super::firms::{FirmView, NewMember};
+use super::handling_times::HandlingTimes;
 use super::lookup::{LookupAnswer, LookupRequest};
 use super::messages::MessageRequest;
 use super::moves::{CompletionRequest, DecisionRequest};
@@ -378,6 +379,7 @@ pub fn document() -> Value {
     }}));
     definitions_paths(&mut c, &mut paths);
     firm_paths(&mut c, &mut paths);
+    handling_times_paths(&mut c, &mut paths);
     customer_link_paths(&mut c, &mut paths);
 
     c.answers.subschema_for::<ErrorBody>();
@@ -398,6 +400,32 @@ pub fn document() -> Value {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
         }
     })
+}
+
+/// Handläggningstider (docs/api.md, "Handling times").
+fn handling_times_paths(c: &mut Components, paths: &mut Map<String, Value>) {
+    let month = |name: &str| json!({"name": name, "in": "query", "required": false, "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}});
+    let months = json!([month("from"), month("to")]);
+    let errors = ["401", "403", "422"];
+    paths.insert("/handling-times".into(), json!({"get": {
+        "summary": "The company's handling times per month, installation type and network area: count, median and 90th percentile (nearest rank) of sent to decision and of completion to closed (network company)",
+        "parameters": months,
+        "responses": operation("", None, ("200", c.answer::<HandlingTimes>("The rows")), &errors)["responses"].clone()
+    }}));
+    paths.insert("/handling-times.csv".into(), json!({"get": {
+        "summary": "The same rows as a CSV file: `;` between cells, decimal comma, hours (network company)",
+        "parameters": months,
+        "responses": operation("", None, ("200", json!({"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}})), &errors)["responses"].clone()
+    }}));
+    let params = json!([
+        {"name": "company", "in": "path", "required": true, "schema": {"type": "string"}},
+        {"name": "installation_type", "in": "query", "required": true, "schema": {"type": "string"}}
+    ]);
+    paths.insert("/companies/{company}/handling-times".into(), json!({"get": {
+        "summary": "The queue of one installation type: the company's sent to decision figures over the last 90 days and how many cases wait now; no case (anyone signed in; a network company only its own)",
+        "parameters": params,
+        "responses": operation("", None, ("200", c.answer::<forms::handling_times::Queue>("The queue")), &["401", "404", "422"])["responses"].clone()
+    }}));
 }
 
 /// The installer's firm ("Företag") and its members (docs/api.md, "Installer firms").

@@ -27,6 +27,7 @@ mod email_addresses;
 mod errors;
 mod faults;
 mod firms;
+mod handling_times;
 mod infra;
 mod installers_walk;
 mod lambda;
