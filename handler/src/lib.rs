@@ -34,3 +34,4 @@ pub mod retention;
 pub mod site_bucket;
 pub mod site_pages;
 pub mod store;
+pub mod webhooks;

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::BuildError;
 
-const TEMPLATES: [(&str, &str); 12] = [
+const TEMPLATES: [(&str, &str); 13] = [
     ("layout.html", include_str!("../templates/layout.html")),
     ("cases.html", include_str!("../templates/cases.html")),
     ("inbox.html", include_str!("../templates/inbox.html")),
@@ -21,6 +21,7 @@ const TEMPLATES: [(&str, &str); 12] = [
     ("case.html", include_str!("../templates/case.html")),
     ("sign_in.html", include_str!("../templates/sign_in.html")),
     ("formular.html", include_str!("../templates/formular.html")),
+    ("webhooks.html", include_str!("../templates/webhooks.html")),
     ("preview.html", include_str!("../templates/preview.html")),
     ("customer.html", include_str!("../templates/customer.html")),
 ];
@@ -298,7 +299,8 @@ pub(crate) fn render_page(
     script: &str,
     ctx: Value,
 ) -> Result<Vec<u8>, BuildError> {
-    let lists = matches!(name, "cases" | "inbox" | "audit" | "subject" | "formular" | "firm");
+    let lists =
+        matches!(name, "cases" | "inbox" | "audit" | "subject" | "formular" | "firm" | "webhooks");
     let ctx = context! { ..context! { page => name, script => script, lists => lists }, ..ctx, ..base.clone() };
     Ok(env.get_template(template)?.render(ctx)?.into_bytes())
 }
