@@ -13,16 +13,13 @@
   }
   $("#admin").hidden = false;
   const form = $("#add-hook");
-  const EVENTS = {
-    "case.sent": "Skickad", "case.approved": "Godkänd", "case.returned": "Åter för komplettering",
-    "case.rejected": "Ej godkänd", "case.withdrawn": "Återkallad", "case.completed": "Färdiganmäld",
-    "case.closed": "Avslutad", "case.message": "Meddelande",
-  };
-  $("#events").replaceChildren(...Object.entries(EVENTS).map(([id, label]) => {
+  // The events' names are the API's (docs/api.md, "Webhooks").
+  const EVENTS = ["sent", "approved", "returned", "rejected", "withdrawn", "completed", "closed", "message"].map((e) => "case." + e);
+  $("#events").replaceChildren(...EVENTS.map((id) => {
     const box = el("input", undefined, { type: "checkbox", name: "events", value: id });
     box.checked = id === "case.sent" || id === "case.approved";
     const line = el("label");
-    line.append(box, " " + label + " (" + id + ")");
+    line.append(box, " " + id);
     return line;
   }));
   const time = (t) => new Date(t).toLocaleString("sv-SE");
