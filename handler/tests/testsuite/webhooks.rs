@@ -33,7 +33,7 @@ impl Receiver {
         let dir = tempfile::tempdir().unwrap();
         let script =
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/webhook_receiver.py");
-        let child = Command::new("python3")
+        let mut child = Command::new("python3")
             .arg(script)
             .arg(dir.path())
             .arg(failures.to_string())
@@ -46,6 +46,8 @@ impl Receiver {
             }
             std::thread::sleep(Duration::from_millis(25));
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("the receiver did not start: is `standardwebhooks` installed (scripts/test)?");
     }
 
