@@ -53,16 +53,7 @@ impl WebhookStore for DynamoStore {
     }
 
     async fn remove_webhook(&self, company: &str, id: &str) -> StoreResult<bool> {
-        let output = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(webhook_key(company, id)))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(|e| unavailable("remove a webhook", &e))?;
-        Ok(output.attributes().is_some_and(|a| !a.is_empty()))
+        self.delete_existing("remove a webhook", webhook_key(company, id)).await
     }
 
     async fn record_webhook_delivery(&self, delivery: &WebhookDelivery) -> StoreResult<()> {
