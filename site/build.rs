@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// small helpers), `paged` for the lists that the server pages, and one per kind of page; the
 /// case page's in parts, one job each (`case` creates `Elan.casePage`, which the parts after it
 /// share); `preview-case` stands in for the API on a draft's preview.
-const SCRIPTS: [&str; 26] = [
+const SCRIPTS: [&str; 27] = [
     "common",
     "paged",
     "sign-in",
@@ -36,6 +36,7 @@ const SCRIPTS: [&str; 26] = [
     "firm",
     "preview-case",
     "formular",
+    "webhooks",
     "customer",
 ];
 
@@ -79,6 +80,7 @@ fn bundles() -> Vec<(&'static str, Vec<&'static str>)> {
         ("new-case", vec!["checks", "new-case"]),
         ("sign-in", vec!["sign-in"]),
         ("formular", vec!["formular"]),
+        ("webhooks", vec!["webhooks"]),
         // `case-open` only on the real case pages: a preview has no drafts from "Ny anmälan".
         ("case", case(&[], &["case-open"])),
         // Bilagor, for the case pages of forms with file fields ([`FILES`]).

@@ -15,6 +15,7 @@ use crate::site_bucket::SiteBucket;
 use crate::store::StoreError;
 use crate::store::dynamodb::{self, DynamoStore};
 use crate::store::files::{Files, S3Files};
+use crate::webhooks;
 
 /// Whether this process was started by Lambda.
 pub fn is_lambda() -> bool {
@@ -140,18 +141,24 @@ async fn send_outbox(store: DynamoStore) -> Result<(), String> {
         .ok_or("MAIL_FROM is not set: the outbox function has no sender")?;
     let config = aws_config::load_from_env().await;
     let mailer = Arc::new(Mailer::Ses { client: aws_sdk_sesv2::Client::new(&config), from });
+    // Webhooks' events wait in the same outbox: only https:// to public addresses from here.
+    let hooks = Arc::new(webhooks::Sender::new(webhooks::Policy::PublicOnly)?);
     let handler = lambda_http::service_fn(move |_: LambdaEvent<serde_json::Value>| {
-        let (store, mailer) = (store.clone(), mailer.clone());
-        async move { outbox_rounds(&store, &mailer).await.map_err(lambda_http::Error::from) }
+        let (store, mailer, hooks) = (store.clone(), mailer.clone(), hooks.clone());
+        async move { outbox_rounds(&store, &mailer, &hooks).await.map_err(lambda_http::Error::from) }
     });
     lambda_http::lambda_runtime::run(handler).await.map_err(|e| format!("lambda runtime: {e}"))
 }
 
 /// Rounds until nothing more is due, [`ROUNDS`] at the most.
-async fn outbox_rounds(store: &DynamoStore, mailer: &Mailer) -> Result<Round, StoreError> {
+async fn outbox_rounds(
+    store: &DynamoStore,
+    mailer: &Mailer,
+    hooks: &webhooks::Sender,
+) -> Result<Round, StoreError> {
     let mut total = Round::default();
     for _ in 0..ROUNDS {
-        let round = notify::deliver_due(store, mailer).await?;
+        let round = notify::deliver_due(store, mailer, hooks).await?;
         total.sent += round.sent;
         total.failed += round.failed;
         if !round.more_may_be_due() {

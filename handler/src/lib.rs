@@ -20,6 +20,9 @@
 //!
 //! `local` and `cli`, and the SQLite and local file stores, come with the default feature `local`; without it
 //! (`--no-default-features`) the crate is the Lambda function alone (docs/cli.md, "Lambda build").
+// The Lambda function's future (`lambda::run`: the outbox's rounds with the webhooks' client
+// inside the runtime's service) is deeper than the default limit lets the compiler lay out.
+#![recursion_limit = "256"]
 
 #[cfg(feature = "local")]
 pub mod cli;
@@ -35,3 +38,4 @@ pub mod retention;
 pub mod site_bucket;
 pub mod site_pages;
 pub mod store;
+pub mod webhooks;

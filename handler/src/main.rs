@@ -1,6 +1,10 @@
 //! `handler`: the AWS Lambda function when `AWS_LAMBDA_RUNTIME_API` is set, else a command line
 //! (docs/design.md, section 6.1). Built without the `local` feature, it is the Lambda function only.
 
+// The Lambda function's future (the outbox's rounds with the webhooks' client inside the
+// runtime's service) is deeper than the default limit lets the compiler lay out.
+#![recursion_limit = "256"]
+
 use std::process::ExitCode;
 
 use handler::lambda;

@@ -321,6 +321,7 @@ pub fn build(defs: &Definitions, sign_in: &SignIn) -> Result<Site, BuildError> {
         ("ny/index.html", "new_case.html", "new-case", "new-case", context! {}),
         ("foretag/index.html", "firm.html", "firm", "firm", context! {}),
         ("formular/index.html", "formular.html", "formular", "formular", context! {}),
+        ("webhooks/index.html", "webhooks.html", "webhooks", "webhooks", context! {}),
         ("logga-in/index.html", "sign_in.html", "sign-in", "sign-in", context! {}),
         // A customer link's page (Kundlänk): the token after `#`.
         ("kund/index.html", "customer.html", "customer", "customer", context! {}),

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::BuildError;
 
-const TEMPLATES: [(&str, &str); 13] = [
+const TEMPLATES: [(&str, &str); 14] = [
     ("layout.html", include_str!("../templates/layout.html")),
     ("cases.html", include_str!("../templates/cases.html")),
     ("inbox.html", include_str!("../templates/inbox.html")),
@@ -22,6 +22,7 @@ const TEMPLATES: [(&str, &str); 13] = [
     ("case.html", include_str!("../templates/case.html")),
     ("sign_in.html", include_str!("../templates/sign_in.html")),
     ("formular.html", include_str!("../templates/formular.html")),
+    ("webhooks.html", include_str!("../templates/webhooks.html")),
     ("preview.html", include_str!("../templates/preview.html")),
     ("customer.html", include_str!("../templates/customer.html")),
 ];
@@ -301,7 +302,7 @@ pub(crate) fn render_page(
 ) -> Result<Vec<u8>, BuildError> {
     let lists = matches!(
         name,
-        "cases" | "inbox" | "audit" | "handling-times" | "subject" | "formular" | "firm"
+        "cases" | "inbox" | "audit" | "handling-times" | "subject" | "formular" | "firm" | "webhooks"
     );
     let ctx = context! { ..context! { page => name, script => script, lists => lists }, ..ctx, ..base.clone() };
     Ok(env.get_template(template)?.render(ctx)?.into_bytes())

@@ -64,7 +64,8 @@ fn every_form_has_a_page_and_a_schema_and_assets_are_fingerprinted() {
             "assets/preview",
             "assets/sign-in",
             "assets/style",
-            "assets/subject"
+            "assets/subject",
+            "assets/webhooks"
         ]
     );
     // The site's pages and the previews' (served by the handler, with the site's assets).

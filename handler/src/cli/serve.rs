@@ -108,6 +108,7 @@ pub(super) async fn serve<S: Store>(
     let mut state = AppState::new(store.clone(), key.auth()).with_definitions(definitions.clone());
     state.site_url = url.clone();
     state.site_pages = Arc::new(site.clone());
+    state.webhook_policy = crate::webhooks::Policy::AlsoLoopback;
     let files_dir = args.data_dir.join("attachments");
     let local_files = match (&attachments.attachments, &attachments.bucket) {
         (FilesKind::S3, Some(bucket)) => {
@@ -129,7 +130,9 @@ pub(super) async fn serve<S: Store>(
         local_files.map(|files| (files, Arc::new(state.clone()) as Arc<dyn LinkedCases>));
     // E-mails to the other side of a case become .eml files here.
     let mailer = Arc::new(Mailer::Files(args.data_dir.join("mail")));
-    tokio::spawn(notify::deliver(store.clone(), mailer, state.mail_ready.clone()));
+    // Webhooks' events wait in the same outbox; a receiver may also be http://127.0.0.1:PORT.
+    let hooks = Arc::new(crate::webhooks::Sender::new(state.webhook_policy)?);
+    tokio::spawn(notify::deliver(store.clone(), mailer, hooks, state.mail_ready.clone()));
     // Personal data whose time is up goes now and once a day (docs/operations.md, "Retention").
     tokio::spawn(retention::sweep_daily(store.clone(), state.files.clone(), definitions.clone()));
     let app = local::with_site(

@@ -29,6 +29,7 @@ pub enum ErrorCode {
     FirmNotFound,
     MemberNotFound,
     CustomerLinkNotFound,
+    WebhookNotFound,
     // 403: an upload or download link that expired or is not ours
     LinkExpired,
     // 405
@@ -39,6 +40,7 @@ pub enum ErrorCode {
     NotEditable,
     InvalidStatus,
     FormNotDefined,
+    TooManyWebhooks,
     // 413, 415
     BodyTooLarge,
     UnsupportedMediaType,
@@ -62,6 +64,8 @@ pub enum ErrorCode {
     MessageTooLong,
     InvalidAttachment,
     DefinitionsInvalid,
+    InvalidWebhookUrl,
+    UnknownWebhookEvent,
     // 429
     RateLimited,
     // 500, 503
@@ -84,19 +88,18 @@ impl ErrorCode {
             | DefinitionsVersionNotFound
             | FirmNotFound
             | MemberNotFound
-            | CustomerLinkNotFound => StatusCode::NOT_FOUND,
+            | CustomerLinkNotFound
+            | WebhookNotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            VersionConflict | AlreadyExists | NotEditable | InvalidStatus | FormNotDefined => {
-                StatusCode::CONFLICT
-            }
+            VersionConflict | AlreadyExists | NotEditable | InvalidStatus | FormNotDefined
+            | TooManyWebhooks => StatusCode::CONFLICT,
             BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             InvalidBody | InvalidFields | ValidationFailed | UnknownChoice | UnknownStatus
             | UnknownUser | InvalidDate | InvalidRange | NumberMissing | InvalidEan
             | UnknownEan | InvalidMeterNumber | MeterNumberAmbiguous | EanMeterMismatch
-            | MessageRequired | MessageTooLong | InvalidAttachment | DefinitionsInvalid => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            | MessageRequired | MessageTooLong | InvalidAttachment | DefinitionsInvalid
+            | InvalidWebhookUrl | UnknownWebhookEvent => StatusCode::UNPROCESSABLE_ENTITY,
             RateLimited => StatusCode::TOO_MANY_REQUESTS,
             InternalError => StatusCode::INTERNAL_SERVER_ERROR,
             StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,

@@ -15,6 +15,7 @@ use super::error::{ApiError, ErrorCode};
 use super::firms::case_firm;
 use crate::notify;
 use crate::store::{Store, StoreError};
+use crate::webhooks;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -59,8 +60,9 @@ pub async fn write<S: Store>(
         let (at, before) = (now(), case.history.len());
         case.act(&form, Action::Message, caller.role, &caller.user, at, Some(text.clone()))?;
         let firm = case_firm(&state.store, &case).await?;
-        let mail =
+        let mut mail =
             notify::notifications(&case, form.company, &firm.name, before, &state.site_url, at);
+        mail.extend(webhooks::case_events(&state.store, &case, before, at).await?);
         match state.store.update_case_notifying(&case, &mail).await {
             Ok(()) => {
                 state.mail_ready.notify_one();

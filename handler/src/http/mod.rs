@@ -21,6 +21,7 @@ mod messages;
 mod moves;
 pub mod openapi;
 mod previews;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -60,6 +61,8 @@ pub struct AppState<S> {
     pub site_pages: Arc<dyn SitePages>,
     /// How the site's pages sign people in (as the build that made the rest of the site).
     pub sign_in: site::SignIn,
+    /// Where webhooks may be registered to (`handler serve` also allows `http://127.0.0.1`).
+    pub webhook_policy: crate::webhooks::Policy,
 }
 
 /// Axum's `State` extractor clones the state once for each request, so the clone is where a
@@ -77,6 +80,7 @@ impl<S: Clone> Clone for AppState<S> {
             files: self.files.clone(),
             site_pages: self.site_pages.clone(),
             sign_in: self.sign_in.clone(),
+            webhook_policy: self.webhook_policy,
         }
     }
 }
@@ -95,6 +99,7 @@ impl<S> AppState<S> {
             files: Arc::new(Files::Unconfigured),
             site_pages: Arc::new(NoSitePages),
             sign_in: site::SignIn::Local,
+            webhook_policy: crate::webhooks::Policy::PublicOnly,
         }
     }
 
@@ -187,6 +192,11 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/definitions/{version}", get(definitions::get::<S>))
         .route("/definitions/{version}/changes", get(definitions::changes::<S>))
         .route("/definitions/{version}/publish", post(definitions::publish::<S>))
+        .route("/webhooks", get(webhooks::list::<S>).post(webhooks::create::<S>))
+        .route("/webhooks/{id}", axum::routing::delete(webhooks::remove::<S>))
+        .route("/webhooks/{id}/deliveries", get(webhooks::deliveries::<S>))
+        .route("/webhooks/{id}/rotate", post(webhooks::rotate::<S>))
+        .route("/webhooks/{id}/resume", post(webhooks::resume::<S>))
         .route("/previews/{company}/{version}/{key}/", get(previews::page::<S>))
         .route("/previews/{company}/{version}/{key}/check", post(previews::try_case::<S>))
         .route("/previews/{company}/{version}/{key}/{installation_type}/", get(previews::page::<S>))

@@ -19,6 +19,7 @@ use super::error::ApiError;
 use super::firms::case_firm;
 use crate::notify;
 use crate::store::Store;
+use crate::webhooks;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -79,7 +80,9 @@ async fn act<S: Store>(
     let before = case.history.len();
     case.act(&form, step.action, caller.role, &caller.user, at, step.message)?;
     let firm = case_firm(&state.store, &case).await?;
-    let mail = notify::notifications(&case, form.company, &firm.name, before, &state.site_url, at);
+    let mut mail =
+        notify::notifications(&case, form.company, &firm.name, before, &state.site_url, at);
+    mail.extend(webhooks::case_events(&state.store, &case, before, at).await?);
     state.store.update_case_notifying(&case, &mail).await?;
     state.mail_ready.notify_one();
     let status = case.status.as_str();

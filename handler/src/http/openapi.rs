@@ -381,6 +381,7 @@ pub fn document() -> Value {
     firm_paths(&mut c, &mut paths);
     handling_times_paths(&mut c, &mut paths);
     customer_link_paths(&mut c, &mut paths);
+    webhook_paths(&mut c, &mut paths);
 
     c.answers.subschema_for::<ErrorBody>();
     let mut schemas = c.requests.take_definitions(true);
@@ -438,5 +439,33 @@ fn firm_paths(c: &mut Components, paths: &mut Map<String, Value>) {
     paths.insert("/firm/members/{email}".into(), json!({
         "parameters": email,
         "delete": operation("Remove a colleague (the firm's admin; not oneself): they lose the firm's cases at once", None, ("204", json!({"description": "Removed"})), &["401", "403", "404"])
+    }));
+}
+
+/// A network company's webhooks (docs/api.md, "Webhooks").
+fn webhook_paths(c: &mut Components, paths: &mut Map<String, Value>) {
+    use super::webhooks::{DeliveryList, NewWebhook, WebhookList, WebhookSecretView, WebhookView};
+    let new = c.request::<NewWebhook>();
+    let secret = c.answer::<WebhookSecretView>("The webhook's id and secret, shown this once");
+    paths.insert("/webhooks".into(), json!({
+        "get": operation("The company's webhooks, without their secrets (the company's admins)", None, ("200", c.answer::<WebhookList>("The webhooks")), &["401", "403"]),
+        "post": operation("Register a webhook: https:// to a public address, and the events it wants (the company's admins)", Some(new), ("201", secret.clone()), &BODY_ERRORS)
+    }));
+    let id = json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]);
+    paths.insert("/webhooks/{id}".into(), json!({
+        "parameters": id,
+        "delete": operation("Remove a webhook", None, ("204", json!({"description": "Removed"})), &["401", "403", "404"])
+    }));
+    paths.insert("/webhooks/{id}/deliveries".into(), json!({
+        "parameters": id,
+        "get": operation("The webhook's latest 50 delivery attempts, newest first", None, ("200", c.answer::<DeliveryList>("The attempts")), &["401", "403", "404"])
+    }));
+    paths.insert("/webhooks/{id}/rotate".into(), json!({
+        "parameters": id,
+        "post": operation("A new secret, shown once; the old one signs too for 24 hours", None, ("200", secret), &["401", "403", "404", "409"])
+    }));
+    paths.insert("/webhooks/{id}/resume".into(), json!({
+        "parameters": id,
+        "post": operation("Send to a paused webhook again", None, ("200", c.answer::<WebhookView>("The webhook")), &["401", "403", "404", "409"])
     }));
 }

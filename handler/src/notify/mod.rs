@@ -17,7 +17,8 @@ use time::OffsetDateTime;
 use tokio::sync::Notify;
 
 pub use self::mailer::{Mailer, SendError};
-use crate::store::{Notification, OutboxStore, StoreError};
+use crate::store::{Notification, OutboxStore, StoreError, WebhookStore};
+use crate::webhooks::{self, Outcome};
 
 /// The e-mails that the newest steps of `case` (those after `before` steps) give, one per step.
 /// `firm` is the name of the case's installer firm; `site` is the site's address, for a link
@@ -50,6 +51,7 @@ pub fn notifications(
                 attempts: 0,
                 retry_at: now,
                 case_id: Some(case.id.clone()),
+                webhook: None,
             })
         })
         .collect()
@@ -100,35 +102,61 @@ impl Round {
     }
 }
 
-/// Sends what is due in the outbox now, at most [`ROUND`] e-mails; a failed one waits longer
-/// each time. Logs name no address: only counts and reasons.
-pub async fn deliver_due<S: OutboxStore>(store: &S, mailer: &Mailer) -> Result<Round, StoreError> {
-    let now = OffsetDateTime::now_utc();
+/// Sends what is due in the outbox now: [`deliver_due_at`] at this moment.
+pub async fn deliver_due<S: OutboxStore + WebhookStore>(
+    store: &S,
+    mailer: &Mailer,
+    hooks: &webhooks::Sender,
+) -> Result<Round, StoreError> {
+    deliver_due_at(store, mailer, hooks, OffsetDateTime::now_utc()).await
+}
+
+/// Sends what is due in the outbox at `now`, at most [`ROUND`] items: e-mails, and webhooks'
+/// events ([`webhooks::deliver`]); a failed one waits longer each time. Logs name no address:
+/// only counts and reasons.
+pub async fn deliver_due_at<S: OutboxStore + WebhookStore>(
+    store: &S,
+    mailer: &Mailer,
+    hooks: &webhooks::Sender,
+    now: OffsetDateTime,
+) -> Result<Round, StoreError> {
     let mut round = Round::default();
     for mut notification in store.due_notifications(now, ROUND).await? {
-        match mailer.send(&notification).await {
-            Ok(()) => {
-                round.sent += 1;
-                if let Err(e) = store.notification_sent(&notification).await {
-                    tracing::warn!(error = %e, "sent e-mail left in the outbox");
-                }
-            }
-            Err(SendError::BadAddress) => {
+        let outcome = match notification.webhook.clone() {
+            // Boxed: the Lambda function's future is otherwise too deep for the compiler.
+            Some(event) => Box::pin(webhooks::deliver(store, hooks, &notification, &event, now))
+                .await
+                .unwrap_or_else(|e| Outcome::Retry(e.to_string())),
+            None => match mailer.send(&notification).await {
+                Ok(()) => Outcome::Delivered,
                 // Trying again cannot help: it leaves the outbox unsent (an address stored
                 // before addresses were checked at sign-in).
-                round.failed += 1;
-                tracing::warn!("e-mail dropped: its address is not one e-mail address");
+                Err(SendError::BadAddress) => {
+                    tracing::warn!("e-mail dropped: its address is not one e-mail address");
+                    Outcome::Dropped
+                }
+                Err(SendError::Failed(reason)) => Outcome::Retry(reason),
+            },
+        };
+        match outcome {
+            Outcome::Delivered | Outcome::Dropped => {
+                if outcome == Outcome::Delivered {
+                    round.sent += 1;
+                } else {
+                    round.failed += 1;
+                }
                 if let Err(e) = store.notification_sent(&notification).await {
-                    tracing::warn!(error = %e, "could not drop an e-mail");
+                    tracing::warn!(error = %e, "sent or dropped item left in the outbox");
                 }
             }
-            Err(SendError::Failed(reason)) => {
+            Outcome::Retry(reason) => {
                 round.failed += 1;
                 notification.attempts += 1;
                 notification.retry_at = now + backoff(notification.attempts);
-                tracing::warn!(%reason, attempts = notification.attempts, "e-mail not sent; will retry");
+                let webhook = notification.webhook.is_some();
+                tracing::warn!(%reason, attempts = notification.attempts, webhook, "outbox item not sent; will retry");
                 if let Err(e) = store.notification_failed(&notification).await {
-                    tracing::warn!(error = %e, "could not reschedule an e-mail");
+                    tracing::warn!(error = %e, "could not reschedule an outbox item");
                 }
             }
         }
@@ -139,9 +167,14 @@ pub async fn deliver_due<S: OutboxStore>(store: &S, mailer: &Mailer) -> Result<R
 /// `handler serve`'s sender: a round of [`deliver_due`] now, and again whenever `ready` is
 /// notified (a change put e-mails in the outbox) or a while has passed. Runs until the process
 /// ends. (On Lambda a scheduled function does the rounds instead: `lambda::run`.)
-pub async fn deliver<S: OutboxStore>(store: S, mailer: Arc<Mailer>, ready: Arc<Notify>) {
+pub async fn deliver<S: OutboxStore + WebhookStore>(
+    store: S,
+    mailer: Arc<Mailer>,
+    hooks: Arc<webhooks::Sender>,
+    ready: Arc<Notify>,
+) {
     loop {
-        match deliver_due(&store, &mailer).await {
+        match deliver_due(&store, &mailer, &hooks).await {
             Ok(round) if round.more_may_be_due() => continue,
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not read the outbox"),

@@ -394,6 +394,10 @@ pub struct Notification {
     /// The case it is about, so that an erasure reaches the e-mails not yet sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub case_id: Option<String>,
+    /// Not an e-mail but a webhook's event (`to`, `subject` and `body` empty): it waits and is
+    /// retried in the same outbox, written with the change that caused it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<WebhookEvent>,
     /// Not to be tried before then.
     #[serde(with = "time::serde::rfc3339")]
     pub retry_at: OffsetDateTime,
@@ -681,6 +685,131 @@ pub trait CustomerLinkStore: Send + Sync {
     fn count_use(&self, used: &CappedUse) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
+/// An event for one webhook, as the outbox keeps it: its body is fixed when the change is
+/// stored, so that every attempt sends the same bytes under the same `webhook-id` (the
+/// outbox item's id); it is signed with the webhook's secrets when it goes out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookEvent {
+    pub company: String,
+    /// The webhook's id.
+    pub webhook: String,
+    /// `case.sent`, ... (docs/api.md, "Webhooks").
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The JSON body as sent.
+    pub payload: String,
+}
+
+/// A company's webhook: where its events go and the secrets that sign them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Webhook {
+    pub id: String,
+    pub company: String,
+    pub url: String,
+    pub events: Vec<String>,
+    /// Newest first; a rotation keeps the old one signing until its `until`.
+    pub secrets: Vec<WebhookSecret>,
+    pub created_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Who hears by e-mail that the webhook was paused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+    /// Since when every delivery failed (none since the last success).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub failing_since: Option<OffsetDateTime>,
+    /// Paused after a day of failures: nothing is sent until an admin resumes it.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub paused_at: Option<OffsetDateTime>,
+    /// 1 when registered, one more with each change ([`WebhookStore::put_webhook`]).
+    pub version: u64,
+}
+
+/// A signing secret, `whsec_<base64>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookSecret {
+    pub key: String,
+    /// It signs until then (the old secret of a rotation); `None`: for good.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub until: Option<OffsetDateTime>,
+}
+
+/// One attempt at delivering an event, as the webhook's list of deliveries shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct WebhookDelivery {
+    pub webhook: String,
+    /// The event's `webhook-id`.
+    pub event_id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
+    pub at: OffsetDateTime,
+    /// 1 for the first attempt.
+    pub attempt: u32,
+    pub delivered: bool,
+    /// The receiver's HTTP status, if it answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Why it failed, in Swedish; never the receiver's answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl WebhookDelivery {
+    /// A webhook's deliveries are ordered by this key.
+    pub fn list_key(&self) -> String {
+        format!("{}#{}#{}", sortable_time(self.at), self.event_id, self.attempt)
+    }
+}
+
+/// How long a webhook's deliveries are listed.
+pub const DELIVERIES_KEPT: time::Duration = time::Duration::days(30);
+
+/// The companies' webhooks and their deliveries.
+pub trait WebhookStore: Send + Sync {
+    /// Stores `webhook` and puts `outbox` in the outbox, all or nothing: a new one (version 1;
+    /// `AlreadyExists` if its id is taken), or a change of the stored one if that is still at
+    /// `version - 1` (else `VersionConflict`).
+    fn put_webhook(
+        &self,
+        webhook: &Webhook,
+        outbox: &[Notification],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The company's webhooks, by id.
+    fn company_webhooks(
+        &self,
+        company: &str,
+    ) -> impl Future<Output = StoreResult<Vec<Webhook>>> + Send;
+
+    fn webhook(
+        &self,
+        company: &str,
+        id: &str,
+    ) -> impl Future<Output = StoreResult<Option<Webhook>>> + Send;
+
+    /// Removes a webhook and its deliveries' list; whether there was one.
+    fn remove_webhook(
+        &self,
+        company: &str,
+        id: &str,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// Records an attempt; the store forgets it after [`DELIVERIES_KEPT`].
+    fn record_webhook_delivery(
+        &self,
+        delivery: &WebhookDelivery,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The webhook's latest `limit` attempts, newest first.
+    fn webhook_deliveries(
+        &self,
+        webhook: &str,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<WebhookDelivery>>> + Send;
+}
+
 /// Fixed-width UTC timestamp whose string order is time order (used as a sort key by both
 /// adapters). Nanoseconds, so nothing is rounded away.
 pub fn sortable_time(at: OffsetDateTime) -> String {
@@ -701,6 +830,7 @@ pub trait Store:
     + DefinitionStore
     + FirmStore
     + CustomerLinkStore
+    + WebhookStore
     + Clone
     + 'static
 {
@@ -714,6 +844,7 @@ impl<T> Store for T where
         + DefinitionStore
         + FirmStore
         + CustomerLinkStore
+        + WebhookStore
         + Clone
         + 'static
 {

@@ -40,12 +40,14 @@ const BUDGETS: &[Budget] = &[
     budget("POST /cases/{id}/lookup (preview, meter number)", 5, 3),
     budget("POST /cases/{id}/lookup (apply, EAN and meter number)", 6, 3),
     budget("POST /cases/{id}/copy-from-owner", 4, 3),
-    // Read, then the case and its e-mail in one transaction.
-    budget("POST /cases/{id}/submit", 4, 3),
+    // Read, then the company's webhooks (a Query of one partition: the case names the
+    // company), then the case with its e-mail and events in one transaction.
+    budget("POST /cases/{id}/submit", 5, 4),
     budget("GET /cases (Mina ärenden)", 3, 2),
     budget("GET /cases (Inkorg)", 1, 1),
     budget("GET /cases/{id} (network company)", 1, 1),
-    budget("POST /cases/{id}/decision", 2, 2),
+    // Read, the company's webhooks, then the case with its e-mail and events.
+    budget("POST /cases/{id}/decision", 3, 3),
     // One query per day of the range (by default the last 7 days), a week's days at once.
     budget("GET /audit", 7, 1),
 ];

@@ -10,6 +10,7 @@ use handler::local::LocalKey;
 use handler::notify::{Mailer, deliver_due};
 use handler::store::sqlite::SqliteStore;
 use handler::store::{CaseStore, Notification, OutboxStore};
+use handler::webhooks::{Policy, Sender};
 use serde_json::Value;
 
 use crate::support::cases::NEW_CASE;
@@ -72,6 +73,7 @@ fn mail(id: &str, to: &str) -> Notification {
         subject: "ÖK-2026-00001 – Status: Godkänd".into(),
         body: "Ärende ÖK-2026-00001.".into(),
         case_id: None,
+        webhook: None,
         created_at: now,
         attempts: 0,
         retry_at: now,
@@ -107,7 +109,8 @@ async fn the_mailer_never_writes_a_smuggled_address_into_a_header() {
 
     let mail_dir = dir.path().join("mail");
     let mailer = Mailer::Files(mail_dir.clone());
-    let round = deliver_due(&store, &mailer).await.unwrap();
+    let hooks = Sender::new(Policy::PublicOnly).unwrap();
+    let round = deliver_due(&store, &mailer, &hooks).await.unwrap();
     assert_eq!((round.sent, round.failed), (1, SMUGGLED.len()));
     let later = time::OffsetDateTime::now_utc() + time::Duration::days(2);
     assert_eq!(store.due_notifications(later, 10).await.unwrap(), [], "dropped, not retried");

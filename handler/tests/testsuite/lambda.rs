@@ -228,6 +228,7 @@ async fn the_outbox_function_sends_what_is_due() {
         created_at: now,
         attempts: 0,
         case_id: None,
+        webhook: None,
         retry_at,
     };
     // Put in the outbox as a change puts them: one due now, one due in an hour.

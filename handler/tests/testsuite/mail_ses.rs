@@ -33,6 +33,7 @@ async fn ses_sends_the_e_mail_as_written() {
         created_at: now,
         attempts: 0,
         case_id: None,
+        webhook: None,
         retry_at: now,
     };
     let mailer = Arc::new(Mailer::Ses { client, from: from.into() });

@@ -49,3 +49,4 @@ mod start_from_ean;
 mod store_contract;
 mod store_unavailable;
 mod watch;
+mod webhooks;

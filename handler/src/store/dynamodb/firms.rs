@@ -133,15 +133,6 @@ impl FirmStore for DynamoStore {
     }
 
     async fn remove_firm_member(&self, firm: &str, email: &str) -> StoreResult<bool> {
-        let output = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(member_key(firm, email)))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(|e| unavailable("remove a firm member", &e))?;
-        Ok(output.attributes().is_some_and(|a| !a.is_empty()))
+        self.delete_existing("remove a firm member", member_key(firm, email)).await
     }
 }

@@ -176,6 +176,20 @@ impl DynamoStore {
 }
 
 impl DynamoStore {
+    /// Deletes the item at `key`; whether there was one.
+    pub(super) async fn delete_existing(&self, what: &str, key: Item) -> StoreResult<bool> {
+        let output = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(|e| unavailable(what, &e))?;
+        Ok(output.attributes().is_some_and(|a| !a.is_empty()))
+    }
+
     /// The document of the item at `key`, read consistently, if there is one.
     pub(super) async fn get_doc<T: serde::de::DeserializeOwned>(
         &self,

@@ -20,6 +20,8 @@
 //!   PK `DEFS#POINTERS`, SK `<company>`, `version` (every company's in one partition).
 //! - installer firm: PK `FIRMS`, SK `<id>` (every firm in one partition); its member: PK
 //!   `FIRM#<id>`, SK `MEMBER#<email>`.
+//! - webhook: PK `WEBHOOKS#<company>`, SK `<id>`; its deliveries: PK `WEBHOOK#<id>`, SK
+//!   `<at>#<event id>#<attempt>`, `ttl` (`webhooks.rs`).
 //!
 //! Every item keeps its value as JSON in `doc`; times in keys are fixed-width UTC strings so
 //! that string order is time order. Writes replace whole items (PutItem), so index keys an item
@@ -35,6 +37,7 @@ mod items;
 mod outbox;
 mod registry;
 mod table;
+mod webhooks;
 
 use std::collections::HashMap;
 use std::time::Duration;

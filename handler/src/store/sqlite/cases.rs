@@ -286,24 +286,14 @@ impl SqliteStore {
     ) -> StoreResult<()> {
         let expected = version_param(expected)?;
         let row = CaseRow::new(case)?;
-        let mail = outbox
-            .iter()
-            .map(|n| Ok((n.id.clone(), n.list_key(), sortable_time(n.retry_at), to_doc(n)?)))
-            .collect::<StoreResult<Vec<_>>>()?;
+        let mail = super::outbox::outbox_rows(outbox)?;
         self.write("update a case", move |tx| {
             let written = row.write(tx, Some(expected)).map_err(db_error("update a case"))?;
             // No row: changed by someone else since it was read, or gone.
             if !written {
                 return Err(StoreError::VersionConflict);
             }
-            for (id, key, retry_at, doc) in mail {
-                tx.execute(
-                    "INSERT INTO outbox (id, list_key, retry_at, doc) VALUES (?1, ?2, ?3, ?4)",
-                    params![id, key, retry_at, doc],
-                )
-                .map_err(db_error("put e-mails in the outbox"))?;
-            }
-            Ok(())
+            super::outbox::insert_outbox(tx, mail)
         })
         .await
     }

@@ -27,6 +27,7 @@ mod firms;
 mod outbox;
 mod registry;
 mod schema;
+mod webhooks;
 
 use self::schema::{SCHEMA, migrate};
 

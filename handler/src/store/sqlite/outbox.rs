@@ -75,3 +75,29 @@ impl SqliteStore {
         .await
     }
 }
+
+/// An outbox row: id, list key, `retry_at`, document.
+pub(super) type OutboxRow = (String, String, String, String);
+
+/// The rows of `outbox`, made before a write takes the connection.
+pub(super) fn outbox_rows(outbox: &[Notification]) -> StoreResult<Vec<OutboxRow>> {
+    outbox
+        .iter()
+        .map(|n| Ok((n.id.clone(), n.list_key(), sortable_time(n.retry_at), to_doc(n)?)))
+        .collect()
+}
+
+/// Puts `rows` in the outbox, in the caller's transaction.
+pub(super) fn insert_outbox(
+    tx: &rusqlite::Transaction<'_>,
+    rows: Vec<OutboxRow>,
+) -> StoreResult<()> {
+    for (id, key, retry_at, doc) in rows {
+        tx.execute(
+            "INSERT INTO outbox (id, list_key, retry_at, doc) VALUES (?1, ?2, ?3, ?4)",
+            params![id, key, retry_at, doc],
+        )
+        .map_err(db_error("put e-mails in the outbox"))?;
+    }
+    Ok(())
+}

@@ -88,6 +88,21 @@ CREATE TABLE IF NOT EXISTS firm_members (
     doc   TEXT NOT NULL,
     PRIMARY KEY (firm, email)
 ) WITHOUT ROWID;
+-- A company's webhooks (secrets in doc: they sign, so they are kept as they are).
+CREATE TABLE IF NOT EXISTS webhooks (
+    company TEXT NOT NULL,
+    id      TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    doc     TEXT NOT NULL,
+    PRIMARY KEY (company, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    webhook  TEXT NOT NULL,
+    list_key TEXT NOT NULL,
+    at       TEXT NOT NULL,
+    doc      TEXT NOT NULL,
+    PRIMARY KEY (webhook, list_key)
+) WITHOUT ROWID;
 ";
 
 /// The columns the lists filter, search and page by (schema version 2), and their indexes.

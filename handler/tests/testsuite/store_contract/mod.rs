@@ -56,6 +56,7 @@ mod firms;
 mod outbox;
 mod registry;
 mod retention;
+mod webhooks;
 
 /// The table as production needs it; creating it again changes nothing.
 #[tokio::test]

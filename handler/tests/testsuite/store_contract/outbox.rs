@@ -17,6 +17,7 @@ fn mail(id: &str, at: OffsetDateTime) -> Notification {
         created_at: at,
         attempts: 0,
         case_id: None,
+        webhook: None,
         retry_at: at,
     }
 }
