@@ -106,6 +106,8 @@ pub(super) async fn serve<S: Store>(
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
     let url = format!("http://{bound}");
     let mut state = AppState::new(store.clone(), key.auth()).with_definitions(definitions.clone());
+    state.clients = Arc::new(local::clients::LocalIssuer);
+    let tokens = local::clients::token_routes(store.clone(), key.clone());
     state.site_url = url.clone();
     state.site_pages = Arc::new(site.clone());
     let files_dir = args.data_dir.join("attachments");
@@ -133,7 +135,7 @@ pub(super) async fn serve<S: Store>(
     // Personal data whose time is up goes now and once a day (docs/operations.md, "Retention").
     tokio::spawn(retention::sweep_daily(store, state.files.clone(), definitions.clone()));
     let app = local::with_site(
-        router(state),
+        router(state).merge(tokens),
         bound,
         key.clone(),
         local_files,

@@ -19,6 +19,8 @@ pub enum ErrorCode {
     // 401, 403
     Unauthorized,
     Forbidden,
+    // 403: a machine client's token lacks the scope the request needs
+    InsufficientScope,
     // 404
     NoSuchRoute,
     CaseNotFound,
@@ -29,6 +31,7 @@ pub enum ErrorCode {
     FirmNotFound,
     MemberNotFound,
     CustomerLinkNotFound,
+    ClientNotFound,
     // 403: an upload or download link that expired or is not ours
     LinkExpired,
     // 405
@@ -75,7 +78,7 @@ impl ErrorCode {
         match self {
             MalformedBody | InvalidQuery => StatusCode::BAD_REQUEST,
             Unauthorized => StatusCode::UNAUTHORIZED,
-            Forbidden | LinkExpired => StatusCode::FORBIDDEN,
+            Forbidden | LinkExpired | InsufficientScope => StatusCode::FORBIDDEN,
             NoSuchRoute
             | CaseNotFound
             | FormNotFound
@@ -84,7 +87,8 @@ impl ErrorCode {
             | DefinitionsVersionNotFound
             | FirmNotFound
             | MemberNotFound
-            | CustomerLinkNotFound => StatusCode::NOT_FOUND,
+            | CustomerLinkNotFound
+            | ClientNotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             VersionConflict | AlreadyExists | NotEditable | InvalidStatus | FormNotDefined => {
                 StatusCode::CONFLICT

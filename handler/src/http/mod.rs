@@ -7,6 +7,7 @@ mod audit;
 pub mod auth;
 pub mod body;
 mod cases;
+pub mod clients;
 mod company_pages;
 pub mod customer_link;
 mod data_subject;
@@ -59,6 +60,8 @@ pub struct AppState<S> {
     pub site_pages: Arc<dyn SitePages>,
     /// How the site's pages sign people in (as the build that made the rest of the site).
     pub sign_in: site::SignIn,
+    /// Where machine clients' credentials are made (Cognito, or the local server's own).
+    pub clients: Arc<dyn clients::ClientIssuer>,
 }
 
 /// Axum's `State` extractor clones the state once for each request, so the clone is where a
@@ -76,6 +79,7 @@ impl<S: Clone> Clone for AppState<S> {
             files: self.files.clone(),
             site_pages: self.site_pages.clone(),
             sign_in: self.sign_in.clone(),
+            clients: self.clients.clone(),
         }
     }
 }
@@ -94,6 +98,7 @@ impl<S> AppState<S> {
             files: Arc::new(Files::Unconfigured),
             site_pages: Arc::new(NoSitePages),
             sign_in: site::SignIn::Local,
+            clients: Arc::new(clients::NoIssuer),
         }
     }
 
@@ -171,6 +176,8 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
             "/cases/{id}/attachments/{attachment}",
             put(attachments::confirm::<S>).delete(attachments::remove::<S>),
         )
+        .route("/clients", post(clients::create::<S>).get(clients::list::<S>))
+        .route("/clients/{id}", axum::routing::delete(clients::remove::<S>))
         .route("/firm", get(firms::get::<S>))
         .route("/firm/members", post(firms::add_member::<S>))
         .route("/firm/members/{email}", axum::routing::delete(firms::remove_member::<S>))
