@@ -37,8 +37,15 @@ impl CognitoClients {
         let region = config.region().map(|r| r.to_string()).unwrap_or_default();
         let endpoint = std::env::var("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER")
             .unwrap_or_else(|_| format!("https://cognito-idp.{region}.amazonaws.com"));
+        Some(CognitoClients::new(config, &endpoint, user_pool))
+    }
+
+    /// The pool `user_pool` at Cognito's `endpoint`, with the credentials, region and HTTP
+    /// client of `config`.
+    pub fn new(config: aws_config::SdkConfig, endpoint: &str, user_pool: String) -> Self {
+        let region = config.region().map(|r| r.to_string()).unwrap_or_default();
         let url = format!("{}/", endpoint.trim_end_matches('/'));
-        Some(CognitoClients { config, region, url, user_pool })
+        CognitoClients { config, region, url, user_pool }
     }
 
     /// A request to Cognito's JSON API; the caller sets `operation`, `headers` (with

@@ -414,3 +414,74 @@ mod lambda_mode {
         walk(crate::support::dynamodb::fresh_store("lambda_clients").await).await;
     }
 }
+
+/// The app clients on AWS: the two signed JSON calls of handler/src/cognito.rs against moto's
+/// Cognito, which checks their signature's shape and keeps what they made.
+mod cognito {
+    use handler::cognito::CognitoClients;
+    use handler::http::clients::ClientIssuer;
+    use handler::signed::{SignedRequest, send};
+    use serde_json::{Value, json};
+
+    use crate::support::moto::Moto;
+
+    async fn call(
+        config: &aws_config::SdkConfig,
+        url: &str,
+        operation: &'static str,
+        body: Value,
+    ) -> (u16, Value) {
+        let target = format!("AWSCognitoIdentityProviderService.{operation}");
+        let request = SignedRequest {
+            service: "cognito-idp",
+            operation,
+            region: "eu-north-1",
+            url,
+            headers: &[("content-type", "application/x-amz-json-1.1"), ("x-amz-target", &target)],
+            body: body.to_string(),
+            timeout: std::time::Duration::from_secs(10),
+        };
+        let answer = send(config, request).await.unwrap();
+        (answer.status, serde_json::from_slice(&answer.body).unwrap_or(Value::Null))
+    }
+
+    #[tokio::test]
+    async fn a_client_is_made_with_a_secret_and_the_api_scopes_and_removed() {
+        let moto = Moto::start();
+        let credentials =
+            aws_credential_types::Credentials::new("test", "test", None, None, "test");
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("eu-north-1"))
+            .credentials_provider(credentials)
+            .load()
+            .await;
+        let url = format!("{}/", moto.url());
+        let (status, pool) =
+            call(&config, &url, "CreateUserPool", json!({"PoolName": "elanmalan-test"})).await;
+        assert_eq!(status, 200, "{pool}");
+        let pool = pool["UserPool"]["Id"].as_str().unwrap().to_string();
+        let issuer = CognitoClients::new(config.clone(), &moto.url(), pool.clone());
+
+        let scopes = ["cases.read".to_string(), "cases.write".to_string()];
+        let issued = issuer.create_client("Ordersystemet Åby", &scopes).await.unwrap();
+        assert!(!issued.id.is_empty() && !issued.secret.is_empty());
+        assert_eq!(issued.secret_hash, None, "Cognito keeps the secret");
+        let described = json!({"UserPoolId": pool, "ClientId": issued.id});
+        let (status, made) = call(&config, &url, "DescribeUserPoolClient", described.clone()).await;
+        assert_eq!(status, 200, "{made}");
+        let made = &made["UserPoolClient"];
+        assert_eq!(made["ClientName"], "Ordersystemet _by");
+        assert_eq!(made["AllowedOAuthFlows"], json!(["client_credentials"]));
+        assert_eq!(
+            made["AllowedOAuthScopes"],
+            json!(["elanmalan/cases.read", "elanmalan/cases.write"])
+        );
+        assert_eq!(made["ClientSecret"], issued.secret.as_str());
+
+        issuer.delete_client(&issued.id).await.unwrap();
+        let (status, _) = call(&config, &url, "DescribeUserPoolClient", described).await;
+        assert_eq!(status, 400, "removed");
+        // Gone already is what was asked for.
+        issuer.delete_client(&issued.id).await.unwrap();
+    }
+}
