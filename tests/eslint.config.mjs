@@ -20,7 +20,7 @@ export default [
   {
     // The browser tests and the benchmark run in Node; the functions they hand to
     // `page.evaluate` run in the page, so both sets of globals.
-    files: ["tests/**/*.mjs"],
+    files: ["tests/**/*.mjs", "infra/authorizer/*.mjs"],
     languageOptions: {
       sourceType: "module",
       globals: { ...globals.node, ...globals.browser },

@@ -123,6 +123,11 @@ async fn serve_api(store: DynamoStore) -> Result<(), String> {
         Some(files) => state.files = Arc::new(files),
         None => tracing::warn!("ATTACHMENTS_BUCKET is not set: attachments are not available"),
     }
+    // Machine clients' app clients in the user pool; without one, creating a client answers 503.
+    match crate::cognito::CognitoClients::from_env().await {
+        Some(clients) => state.clients = Arc::new(clients),
+        None => tracing::warn!("USER_POOL_ID is not set: machine clients cannot be created"),
+    }
     // E-mails wait in the outbox for the outbox function: Lambda freezes a process between
     // invocations, so a sender here would stop halfway.
     lambda_http::run(router(state)).await.map_err(|e| format!("lambda runtime: {e}"))

@@ -26,6 +26,7 @@
 
 #[cfg(feature = "local")]
 pub mod cli;
+pub mod cognito;
 pub mod definitions;
 pub mod document;
 pub mod http;
@@ -35,6 +36,7 @@ pub mod lambda;
 pub mod local;
 pub mod notify;
 pub mod retention;
+pub mod signed;
 pub mod site_bucket;
 pub mod site_pages;
 pub mod store;

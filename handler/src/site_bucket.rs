@@ -188,11 +188,6 @@ async fn put_page(
         .map_err(|e| failed("site bucket: writing", e))
 }
 
-/// CloudFront refused an invalidation: its error code, or the HTTP status.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct Refused(String);
-
 impl CloudFront {
     /// CloudFront's one endpoint (a global service, signed for us-east-1).
     pub const ENDPOINT: &str = "https://cloudfront.amazonaws.com";
@@ -210,90 +205,27 @@ impl CloudFront {
 
     /// One invalidation of `paths`.
     async fn invalidate(&self, paths: Vec<String>) -> Result<(), String> {
-        use aws_smithy_runtime::client::orchestrator::operation::Operation;
-        use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, OrchestratorError};
-        use aws_smithy_types::timeout::TimeoutConfig;
-
-        let request = self.signed_invalidation(&paths).await?;
-        let timeouts = TimeoutConfig::builder().operation_timeout(CLOUDFRONT_OPERATION_TIMEOUT);
-        let mut operation = Operation::builder()
-            .service_name("cloudfront")
-            .operation_name("CreateInvalidation")
-            .endpoint_url(&self.endpoint)
-            .no_auth()
-            .no_retry()
-            .timeout_config(timeouts.build());
-        if let Some(http) = self.config.http_client() {
-            operation = operation.http_client(http);
-        }
-        if let Some(sleep) = self.config.sleep_impl() {
-            operation = operation.sleep_impl(sleep);
-        }
-        if let Some(time) = self.config.time_source() {
-            operation = operation.time_source(time);
-        }
-        let operation = operation
-            .serializer(|request: HttpRequest| Ok(request))
-            .deserializer(|response| {
-                if response.status().is_success() {
-                    return Ok(());
-                }
-                // `<Error><Code>TooManyInvalidationsInProgress</Code>...`
-                let body = std::str::from_utf8(response.body().bytes().unwrap_or_default());
-                let code = body.ok().and_then(|b| b.split_once("<Code>")).map(|(_, rest)| rest);
-                let code = code.and_then(|rest| rest.split_once("</Code>")).map(|(code, _)| code);
-                let status = response.status().as_u16();
-                let refused = Refused(code.map_or_else(|| status.to_string(), str::to_string));
-                Err(OrchestratorError::operation(refused))
-            })
-            .build();
-        operation.invoke(request).await.map(|_| ()).map_err(|e| match e.as_service_error() {
-            Some(refused) => format!("cloudfront: invalidating: {refused}"),
-            None => "cloudfront: invalidating: not reachable".to_string(),
-        })
-    }
-
-    /// The POST of an invalidation batch, signed with Signature Version 4 for CloudFront.
-    async fn signed_invalidation(
-        &self,
-        paths: &[String],
-    ) -> Result<aws_smithy_runtime_api::client::orchestrator::HttpRequest, String> {
-        use aws_credential_types::provider::ProvideCredentials;
-        use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
-
-        let failed = |e: &dyn std::fmt::Display| format!("cloudfront: signing: {e}");
-        let provider = self.config.credentials_provider().ok_or("cloudfront: no credentials")?;
-        let credentials = provider.provide_credentials().await.map_err(|e| failed(&e))?;
-        let identity = credentials.into();
-        let params = aws_sigv4::sign::v4::SigningParams::builder()
-            .identity(&identity)
-            .region("us-east-1")
-            .name("cloudfront")
-            .time(std::time::SystemTime::now())
-            .settings(SigningSettings::default())
-            .build()
-            .map_err(|e| failed(&e))?
-            .into();
         let url =
             format!("{}/2020-05-31/distribution/{}/invalidation", self.endpoint, self.distribution);
-        let body = invalidation_batch(paths, &uuid::Uuid::new_v4().to_string());
-        let content_type = ("content-type", "application/xml");
-        let signable = SignableRequest::new(
-            "POST",
-            url.as_str(),
-            [content_type].into_iter(),
-            SignableBody::Bytes(body.as_bytes()),
-        )
-        .map_err(|e| failed(&e))?;
-        let (instructions, _) = sign(signable, &params).map_err(|e| failed(&e))?.into_parts();
-        let mut request = http::Request::builder()
-            .method("POST")
-            .uri(&url)
-            .header(content_type.0, content_type.1)
-            .body(aws_smithy_types::body::SdkBody::from(body))
-            .map_err(|e| failed(&e))?;
-        instructions.apply_to_request_http1x(&mut request);
-        request.try_into().map_err(|e| failed(&e))
+        let request = crate::signed::SignedRequest {
+            service: "cloudfront",
+            operation: "CreateInvalidation",
+            region: "us-east-1",
+            url: &url,
+            headers: &[("content-type", "application/xml")],
+            body: invalidation_batch(&paths, &uuid::Uuid::new_v4().to_string()),
+            timeout: CLOUDFRONT_OPERATION_TIMEOUT,
+        };
+        let response = crate::signed::send(&self.config, request).await?;
+        if (200..300).contains(&response.status) {
+            return Ok(());
+        }
+        // `<Error><Code>TooManyInvalidationsInProgress</Code>...`
+        let body = std::str::from_utf8(&response.body);
+        let code = body.ok().and_then(|b| b.split_once("<Code>")).map(|(_, rest)| rest);
+        let code = code.and_then(|rest| rest.split_once("</Code>")).map(|(code, _)| code);
+        let refused = code.map_or_else(|| response.status.to_string(), str::to_string);
+        Err(format!("cloudfront: invalidating: {refused}"))
     }
 }
 

@@ -102,12 +102,13 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
-    /// Print a signed token for local mode.
+    /// Print a signed token for local mode: a person's (`--role`, `--org`), or a machine
+    /// client's access token (`--client`).
     Token {
-        #[arg(long, value_enum)]
-        role: RoleArg,
-        #[arg(long)]
-        org: String,
+        #[arg(long, value_enum, required_unless_present = "client")]
+        role: Option<RoleArg>,
+        #[arg(long, required_unless_present = "client")]
+        org: Option<String>,
         #[arg(long, default_value = "user")]
         sub: String,
         #[arg(long)]
@@ -118,6 +119,14 @@ enum Command {
         /// An admin of the org (a company admin manages the company's definitions).
         #[arg(long)]
         admin: bool,
+        /// A machine client's id (from `POST /api/v1/clients`): its access token, as the
+        /// token endpoint would give it. The server takes only the scopes the client has.
+        #[arg(long, conflicts_with_all = ["role", "org", "admin", "email", "name"])]
+        client: Option<String>,
+        /// A scope for `--client` (repeat for more): cases.read, cases.write,
+        /// decisions.write. Without it, all three are asked for.
+        #[arg(long = "scope", requires = "client")]
+        scopes: Vec<String>,
         #[arg(long, default_value = "data", env = "ELANMALAN_DATA_DIR")]
         data_dir: PathBuf,
     },
@@ -298,7 +307,28 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 }
             }
         }
-        Command::Token { role, org, sub, name, email, admin, data_dir } => {
+        Command::Token { role, org, sub, name, email, admin, client, scopes, data_dir } => {
+            if let Some(client) = client {
+                use crate::http::auth::{SCOPE_DECIDE, SCOPE_READ, SCOPE_WRITE};
+                let known = [SCOPE_READ, SCOPE_WRITE, SCOPE_DECIDE];
+                let bare = |s: &String| {
+                    s.strip_prefix(&format!("{}/", crate::http::auth::RESOURCE_SERVER))
+                        .unwrap_or(s)
+                        .to_string()
+                };
+                let mut scopes: Vec<String> = scopes.iter().map(bare).collect();
+                if let Some(unknown) = scopes.iter().find(|s| !known.contains(&s.as_str())) {
+                    return Err(format!("--scope {unknown}: known are {}", known.join(", ")));
+                }
+                if scopes.is_empty() {
+                    scopes = known.map(str::to_string).to_vec();
+                }
+                println!("{}", local_key(&data_dir)?.mint_client(&client, &scopes));
+                return Ok(ExitCode::SUCCESS);
+            }
+            let (Some(role), Some(org)) = (role, org) else {
+                return Err("--role and --org are needed (or --client)".into());
+            };
             let role = match role {
                 RoleArg::Installer => Role::Installer,
                 RoleArg::NetworkCompany => Role::NetworkCompany,

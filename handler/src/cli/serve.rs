@@ -106,6 +106,8 @@ pub(super) async fn serve<S: Store>(
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
     let url = format!("http://{bound}");
     let mut state = AppState::new(store.clone(), key.auth()).with_definitions(definitions.clone());
+    state.clients = Arc::new(local::clients::LocalIssuer);
+    let tokens = local::clients::token_routes(store.clone(), key.clone());
     state.site_url = url.clone();
     state.site_pages = Arc::new(site.clone());
     state.webhook_policy = crate::webhooks::Policy::AlsoLoopback;
@@ -136,7 +138,7 @@ pub(super) async fn serve<S: Store>(
     // Personal data whose time is up goes now and once a day (docs/operations.md, "Retention").
     tokio::spawn(retention::sweep_daily(store.clone(), state.files.clone(), definitions.clone()));
     let app = local::with_site(
-        router(state),
+        router(state).merge(tokens),
         bound,
         key.clone(),
         definitions.clone(),

@@ -10,8 +10,8 @@ use axum::http::request::Parts;
 use forms::Role;
 
 use super::AppState;
-use super::error::ApiError;
-use crate::store::{FirmStore, Store};
+use super::error::{ApiError, ErrorCode};
+use crate::store::{FirmStore, MachineClientStore, Store};
 
 /// The verified identity of the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +31,85 @@ pub struct Caller {
     /// An admin of the org: a company admin manages the company's definitions ("Formulär"), a
     /// firm admin the firm's members ("Företag").
     pub admin: bool,
+    /// A machine client (OAuth 2.0 client credentials): then `user` is `client:<id>`, and the
+    /// client may do only what its scopes allow ([`scope_needed`]).
+    pub machine: Option<ClientCaller>,
+}
+
+/// The machine client behind a caller, as its token and the store name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCaller {
+    pub id: String,
+    pub name: String,
+    /// The scopes the token carries that the client still has, without the resource
+    /// server's prefix: `cases.read`, `cases.write`, `decisions.write`.
+    pub scopes: Vec<String>,
+}
+
+/// Reading cases: every GET of the API.
+pub const SCOPE_READ: &str = "cases.read";
+/// An installer firm's client: creating, editing, looking up, sending, withdrawing,
+/// completing, messages and attachments.
+pub const SCOPE_WRITE: &str = "cases.write";
+/// A network company's client: approving, returning, rejecting, closing, and messages.
+pub const SCOPE_DECIDE: &str = "decisions.write";
+/// The Cognito resource server's identifier, which prefixes the scopes in an access token
+/// (`elanmalan/cases.read`; infra/template.yaml).
+pub const RESOURCE_SERVER: &str = "elanmalan";
+
+/// The scopes a client of `role` may be given.
+pub fn scopes_for(role: Role) -> [&'static str; 2] {
+    match role {
+        Role::Installer => [SCOPE_READ, SCOPE_WRITE],
+        Role::NetworkCompany => [SCOPE_READ, SCOPE_DECIDE],
+    }
+}
+
+/// The scope a machine client of `role` needs for `method path` (the path with or without
+/// `/api/v1`), or `None` for what no client may do: the admins' routes (members, definitions,
+/// webhooks, clients), the data subjects' routes, the audit, previews and customer links,
+/// which are a person's work.
+pub fn scope_needed(role: Role, method: &axum::http::Method, path: &str) -> Option<&'static str> {
+    let path = path.strip_prefix("/api/v1").unwrap_or(path);
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["cases", ..] | ["firm"] | ["forms", ..] => {}
+        _ => return None,
+    }
+    if segments.get(2) == Some(&"customer-link") {
+        return None;
+    }
+    let reads = matches!(*method, axum::http::Method::GET | axum::http::Method::HEAD);
+    if reads || segments.get(2) == Some(&"read") {
+        return Some(SCOPE_READ);
+    }
+    Some(match role {
+        Role::Installer => SCOPE_WRITE,
+        Role::NetworkCompany => SCOPE_DECIDE,
+    })
+}
+
+/// Who a valid token names: a person, or a machine client still to be found in the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity {
+    Person(Caller),
+    Client { id: String, scopes: Vec<String> },
+}
+
+impl From<Caller> for Identity {
+    fn from(caller: Caller) -> Self {
+        Identity::Person(caller)
+    }
+}
+
+/// The scopes of an access token's `scope` claim (space separated) that belong to the API,
+/// without the resource server's prefix.
+pub fn token_scopes(scope: &str) -> Vec<String> {
+    scope
+        .split_whitespace()
+        .filter_map(|s| s.strip_prefix(RESOURCE_SERVER)?.strip_prefix('/'))
+        .map(str::to_string)
+        .collect()
 }
 
 impl Caller {
@@ -65,7 +144,7 @@ impl Caller {
 }
 
 /// Who a bearer token names, if it is valid (local mode's check of its own tokens).
-pub type VerifyToken = Arc<dyn Fn(&str) -> Option<Caller> + Send + Sync>;
+pub type VerifyToken = Arc<dyn Fn(&str) -> Option<Identity> + Send + Sync>;
 
 /// How callers are identified.
 #[derive(Clone)]
@@ -78,8 +157,11 @@ pub enum Auth {
 }
 
 impl Auth {
-    fn caller(&self, parts: &Parts) -> Result<Caller, ApiError> {
-        let caller = self.claimed(parts)?;
+    fn caller(&self, parts: &Parts) -> Result<Identity, ApiError> {
+        let caller = match self.claimed(parts)? {
+            Identity::Person(caller) => caller,
+            client => return Ok(client),
+        };
         // The address goes into e-mails' `To:`: one checked address, or no sign-in.
         if caller.email.as_deref().is_some_and(|e| !forms::formats::is_single_address(e)) {
             return Err(ApiError::forbidden(
@@ -88,11 +170,11 @@ impl Auth {
                  sedan in igen.",
             ));
         }
-        Ok(caller)
+        Ok(Identity::Person(caller))
     }
 
     /// The caller as the token's claims say, not yet checked.
-    fn claimed(&self, parts: &Parts) -> Result<Caller, ApiError> {
+    fn claimed(&self, parts: &Parts) -> Result<Identity, ApiError> {
         match self {
             Auth::Local(verify) => {
                 let token = parts
@@ -113,16 +195,39 @@ impl Auth {
     }
 }
 
-/// Reads the Cognito claims that API Gateway's JWT authorizer verified: `sub`, the custom
-/// attributes `custom:role` and `custom:org`, and `email` only when `email_verified` (the
-/// authorizer gives every claim as a string): mail must not go to an address its owner never
-/// proved was theirs.
-fn api_gateway_caller(parts: &Parts) -> Option<Caller> {
+/// Reads the claims that API Gateway's authorizer verified: a person's ID token (below), or a
+/// machine client's access token (`token_use` `access`, `client_id`, `scope`, and no role:
+/// the client's firm or company is the store's to say). The JWT authorizer puts them under
+/// `jwt.claims`; the Lambda authorizer of infra/template.yaml, which also lets through the
+/// access tokens of clients created after the deployment, under `lambda` as strings.
+fn api_gateway_caller(parts: &Parts) -> Option<Identity> {
     use lambda_http::request::RequestContext;
     let RequestContext::ApiGatewayV2(context) = parts.extensions.get::<RequestContext>()? else {
         return None;
     };
-    let claims = &context.authorizer.as_ref()?.jwt.as_ref()?.claims;
+    let authorizer = context.authorizer.as_ref()?;
+    let claims: std::collections::HashMap<String, String> = match &authorizer.jwt {
+        Some(jwt) => jwt.claims.clone(),
+        None => authorizer
+            .fields
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+            .collect(),
+    };
+    if claims.get("token_use").is_some_and(|u| u == "access") && !claims.contains_key("custom:role")
+    {
+        let id = claims.get("client_id")?.clone();
+        let scopes = token_scopes(claims.get("scope").map_or("", String::as_str));
+        return Some(Identity::Client { id, scopes });
+    }
+    person_caller(&claims).map(Identity::Person)
+}
+
+/// Reads the Cognito claims of a person's ID token: `sub`, the custom
+/// attributes `custom:role` and `custom:org`, and `email` only when `email_verified` (the
+/// authorizer gives every claim as a string): mail must not go to an address its owner never
+/// proved was theirs.
+fn person_caller(claims: &std::collections::HashMap<String, String>) -> Option<Caller> {
     let role = match claims.get("custom:role")?.as_str() {
         "installer" => Role::Installer,
         "network_company" => Role::NetworkCompany,
@@ -140,6 +245,7 @@ fn api_gateway_caller(parts: &Parts) -> Option<Caller> {
             in_group(groups, if role == Role::Installer { FIRM_ADMIN_GROUP } else { ADMIN_GROUP })
         }),
         role,
+        machine: None,
     })
 }
 
@@ -160,7 +266,66 @@ impl<S: Store> FromRequestParts<AppState<S>> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState<S>) -> Result<Self, ApiError> {
-        with_firm_checked(state.auth.caller(parts)?, &state.store).await
+        let caller = match state.auth.caller(parts)? {
+            Identity::Person(caller) => caller,
+            Identity::Client { id, scopes } => {
+                let caller = client_caller(&state.store, id, scopes).await?;
+                check_scope(&caller, &parts.method, parts.uri.path())?;
+                caller
+            }
+        };
+        with_firm_checked(caller, &state.store).await
+    }
+}
+
+/// The machine client `id` as the store knows it, with the scopes its token carries that it
+/// still has: a removed client's tokens stop working at once, and no token gives more than
+/// the client was given.
+async fn client_caller(
+    store: &impl MachineClientStore,
+    id: String,
+    scopes: Vec<String>,
+) -> Result<Caller, ApiError> {
+    let known = store.machine_client(&id).await?.ok_or_else(|| {
+        ApiError::unauthorized(
+            "Klienten finns inte (längre) i Elanmälan. Be administratören skapa en ny.",
+        )
+    })?;
+    let scopes = scopes.into_iter().filter(|s| known.scopes.contains(s)).collect();
+    Ok(Caller {
+        user: format!("client:{}", known.id),
+        role: known.role,
+        org: known.org,
+        email: None,
+        firm_name: None,
+        admin: false,
+        machine: Some(ClientCaller { id: known.id, name: known.name, scopes }),
+    })
+}
+
+/// 403 when a machine client's scopes do not cover the request, naming the scope it lacks.
+pub fn check_scope(
+    caller: &Caller,
+    method: &axum::http::Method,
+    path: &str,
+) -> Result<(), ApiError> {
+    let Some(machine) = &caller.machine else {
+        return Ok(());
+    };
+    match scope_needed(caller.role, method, path) {
+        Some(scope) if machine.scopes.iter().any(|s| s == scope) => Ok(()),
+        Some(scope) => Err(ApiError::new(
+            ErrorCode::InsufficientScope,
+            format!(
+                "Klienten saknar behörigheten {scope} (scope {RESOURCE_SERVER}/{scope}) som \
+                 det här kräver. Be administratören ge klienten den, och hämta sedan en ny \
+                 token med den."
+            ),
+        )),
+        None => Err(ApiError::new(
+            ErrorCode::InsufficientScope,
+            "Det här kan bara en person göra, inte en klient (maskinkonto).",
+        )),
     }
 }
 
@@ -172,6 +337,12 @@ pub async fn with_firm_checked(
     store: &impl FirmStore,
 ) -> Result<Caller, ApiError> {
     if caller.role != Role::Installer {
+        return Ok(caller);
+    }
+    // A firm's client acts for the firm that created it, with no e-mail address to check.
+    if caller.machine.is_some() {
+        let firm = store.firm_membership(&caller.org, None).await?;
+        caller.firm_name = Some(firm.map_or_else(|| caller.org.clone(), |(firm, _)| firm.name));
         return Ok(caller);
     }
     let email = caller.email.as_deref().map(str::to_lowercase);

@@ -19,6 +19,8 @@ pub enum ErrorCode {
     // 401, 403
     Unauthorized,
     Forbidden,
+    // 403: a machine client's token lacks the scope the request needs
+    InsufficientScope,
     // 404
     NoSuchRoute,
     CaseNotFound,
@@ -30,6 +32,7 @@ pub enum ErrorCode {
     MemberNotFound,
     CustomerLinkNotFound,
     WebhookNotFound,
+    ClientNotFound,
     // 403: an upload or download link that expired or is not ours
     LinkExpired,
     // 405
@@ -79,7 +82,7 @@ impl ErrorCode {
         match self {
             MalformedBody | InvalidQuery => StatusCode::BAD_REQUEST,
             Unauthorized => StatusCode::UNAUTHORIZED,
-            Forbidden | LinkExpired => StatusCode::FORBIDDEN,
+            Forbidden | LinkExpired | InsufficientScope => StatusCode::FORBIDDEN,
             NoSuchRoute
             | CaseNotFound
             | FormNotFound
@@ -89,7 +92,8 @@ impl ErrorCode {
             | FirmNotFound
             | MemberNotFound
             | CustomerLinkNotFound
-            | WebhookNotFound => StatusCode::NOT_FOUND,
+            | WebhookNotFound
+            | ClientNotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             VersionConflict | AlreadyExists | NotEditable | InvalidStatus | FormNotDefined
             | TooManyWebhooks => StatusCode::CONFLICT,

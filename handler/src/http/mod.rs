@@ -7,6 +7,7 @@ mod audit;
 pub mod auth;
 pub mod body;
 mod cases;
+pub mod clients;
 mod company_pages;
 pub mod customer_link;
 mod data_subject;
@@ -63,6 +64,8 @@ pub struct AppState<S> {
     pub sign_in: site::SignIn,
     /// Where webhooks may be registered to (`handler serve` also allows `http://127.0.0.1`).
     pub webhook_policy: crate::webhooks::Policy,
+    /// Where machine clients' credentials are made (Cognito, or the local server's own).
+    pub clients: Arc<dyn clients::ClientIssuer>,
 }
 
 /// Axum's `State` extractor clones the state once for each request, so the clone is where a
@@ -81,6 +84,7 @@ impl<S: Clone> Clone for AppState<S> {
             site_pages: self.site_pages.clone(),
             sign_in: self.sign_in.clone(),
             webhook_policy: self.webhook_policy,
+            clients: self.clients.clone(),
         }
     }
 }
@@ -100,6 +104,7 @@ impl<S> AppState<S> {
             site_pages: Arc::new(NoSitePages),
             sign_in: site::SignIn::Local,
             webhook_policy: crate::webhooks::Policy::PublicOnly,
+            clients: Arc::new(clients::NoIssuer),
         }
     }
 
@@ -177,6 +182,8 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
             "/cases/{id}/attachments/{attachment}",
             put(attachments::confirm::<S>).delete(attachments::remove::<S>),
         )
+        .route("/clients", post(clients::create::<S>).get(clients::list::<S>))
+        .route("/clients/{id}", axum::routing::delete(clients::remove::<S>))
         .route("/firm", get(firms::get::<S>))
         .route("/firm/members", post(firms::add_member::<S>))
         .route("/firm/members/{email}", axum::routing::delete(firms::remove_member::<S>))

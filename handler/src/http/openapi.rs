@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 use super::attachments::{AttachmentList, ConfirmAttachment, NewAttachment, UploadAnswer};
 use super::audit::AuditAnswer;
 use super::cases::{CaseList, CaseView, EditRequest, NewCase, VersionRequest};
+use super::clients::{ClientList, ClientView, NewClient};
 use super::customer_link::{CustomerLinkInfo, CustomerStatusRequest, NewCustomerLink};
 use super::data_subject::{DataSubjectCases, DataSubjectExport, DataSubjectRequest, Erasure};
 use super::definitions::{
@@ -380,6 +381,7 @@ pub fn document() -> Value {
     definitions_paths(&mut c, &mut paths);
     firm_paths(&mut c, &mut paths);
     handling_times_paths(&mut c, &mut paths);
+    client_paths(&mut c, &mut paths);
     customer_link_paths(&mut c, &mut paths);
     webhook_paths(&mut c, &mut paths);
 
@@ -427,6 +429,20 @@ fn handling_times_paths(c: &mut Components, paths: &mut Map<String, Value>) {
         "parameters": params,
         "responses": operation("", None, ("200", c.answer::<forms::handling_times::Queue>("The queue")), &["401", "404", "422"])["responses"].clone()
     }}));
+}
+
+/// Machine clients (docs/api.md, "Machine clients").
+fn client_paths(c: &mut Components, paths: &mut Map<String, Value>) {
+    let new_client = c.request::<NewClient>();
+    paths.insert("/clients".into(), json!({
+        "post": operation("Create a machine client (OAuth 2.0 client credentials) for the admin's firm or company; the answer holds its secret, shown only this once", Some(new_client), ("201", c.answer::<ClientView>("The client, with its secret")), &BODY_ERRORS),
+        "get": operation("The firm's or company's machine clients (its admin)", None, ("200", c.answer::<ClientList>("The clients")), &["401", "403"])
+    }));
+    let id = json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]);
+    paths.insert("/clients/{id}".into(), json!({
+        "parameters": id,
+        "delete": operation("Remove a machine client (its admin): its tokens stop working at once", None, ("204", json!({"description": "Removed"})), &["401", "403", "404"])
+    }));
 }
 
 /// The installer's firm ("Företag") and its members (docs/api.md, "Installer firms").

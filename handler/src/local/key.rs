@@ -9,6 +9,7 @@ use forms::Role;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
+use crate::http::auth::Identity;
 use crate::http::{Auth, Caller};
 use crate::store::files::local::{LocalFiles, create_private_dir};
 
@@ -33,6 +34,23 @@ struct Claims {
     iat: i64,
     exp: i64,
 }
+
+/// A machine client's access token (`handler token --client`, `POST /oauth2/token`), shaped
+/// as Cognito's for client credentials: no role, the client's firm or company is the store's.
+#[derive(Debug, Serialize, Deserialize)]
+struct ClientClaims {
+    sub: String,
+    client_id: String,
+    /// Space separated, each with the resource server's prefix (`elanmalan/cases.read`).
+    scope: String,
+    token_use: String,
+    iss: String,
+    iat: i64,
+    exp: i64,
+}
+
+/// A client's access token lasts an hour, as Cognito's do by default.
+pub const CLIENT_TOKEN_SECONDS: i64 = 3600;
 
 const KEY_FILE: &str = "jwt-secret";
 /// HS256 wants a key at least as long as its hash (RFC 7518, section 3.2).
@@ -97,22 +115,67 @@ impl LocalKey {
         // Expired is expired: no grace of a minute.
         validation.leeway = 0;
         Auth::Local(Arc::new(move |token| {
-            let claims = jsonwebtoken::decode::<Claims>(token, &decoding, &validation).ok()?.claims;
+            let Ok(person) = jsonwebtoken::decode::<Claims>(token, &decoding, &validation) else {
+                let claims = jsonwebtoken::decode::<ClientClaims>(token, &decoding, &validation)
+                    .ok()?
+                    .claims;
+                let now = time::OffsetDateTime::now_utc().unix_timestamp();
+                if claims.token_use != "access"
+                    || claims.iat > now
+                    || claims.exp - claims.iat > CLIENT_TOKEN_SECONDS
+                {
+                    return None;
+                }
+                let scopes = crate::http::auth::token_scopes(&claims.scope);
+                return Some(Identity::Client { id: claims.client_id, scopes });
+            };
+            let claims = person.claims;
             // A token made to last longer than `handler token` makes them (by anyone with the
             // key) is refused: a lost one must not open the server for weeks.
             let now = time::OffsetDateTime::now_utc().unix_timestamp();
             if claims.iat > now || claims.exp - claims.iat > TOKEN_LIFETIME_SECONDS {
                 return None;
             }
-            Some(Caller {
-                user: claims.sub,
-                role: claims.role,
-                org: claims.org,
-                email: claims.email,
-                firm_name: None,
-                admin: claims.admin,
-            })
+            Some(
+                Caller {
+                    user: claims.sub,
+                    role: claims.role,
+                    org: claims.org,
+                    email: claims.email,
+                    firm_name: None,
+                    admin: claims.admin,
+                    machine: None,
+                }
+                .into(),
+            )
         }))
+    }
+
+    fn sign(&self, claims: &impl Serialize) -> String {
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            claims,
+            &EncodingKey::from_secret(&self.0),
+        )
+        .expect("HS256 signing cannot fail")
+    }
+
+    /// A machine client's access token with `scopes` (without the resource server's prefix);
+    /// the server checks on each request that the client still exists and has them.
+    pub fn mint_client(&self, client_id: &str, scopes: &[String]) -> String {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let scope: Vec<String> =
+            scopes.iter().map(|s| format!("{}/{s}", crate::http::auth::RESOURCE_SERVER)).collect();
+        let claims = ClientClaims {
+            sub: client_id.to_string(),
+            client_id: client_id.to_string(),
+            scope: scope.join(" "),
+            token_use: "access".to_string(),
+            iss: ISSUER.to_string(),
+            iat: now,
+            exp: now + CLIENT_TOKEN_SECONDS,
+        };
+        self.sign(&claims)
     }
 
     /// A signed token for local mode.
@@ -149,11 +212,6 @@ impl LocalKey {
             iat: now,
             exp: now + TOKEN_LIFETIME_SECONDS,
         };
-        jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &EncodingKey::from_secret(&self.0),
-        )
-        .expect("HS256 signing cannot fail")
+        self.sign(&claims)
     }
 }

@@ -27,6 +27,7 @@ use crate::http::{ApiError, ErrorCode};
 use crate::store::files::local::{LinkedCases, LocalFiles};
 use demo::{CompanyHandler, DEMO_USERS};
 
+pub mod clients;
 pub mod demo;
 mod files;
 mod key;

@@ -810,6 +810,61 @@ pub trait WebhookStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<Vec<WebhookDelivery>>> + Send;
 }
 
+/// A machine client: an installer firm's or a network company's own software, which signs in
+/// with OAuth 2.0 client credentials (docs/api.md, "Machine clients"). Keyed by its client id
+/// (Cognito's app client id on AWS); it acts for `org` in `role`, never as an admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct MachineClient {
+    pub id: String,
+    pub name: String,
+    pub role: forms::Role,
+    /// The firm or the company it acts for.
+    pub org: String,
+    /// What it may do: `cases.read`, `cases.write` (a firm's), `decisions.write` (a company's).
+    pub scopes: Vec<String>,
+    /// Local mode only: the SHA-256 of its secret ([`token_hash`]); on AWS Cognito keeps it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(skip)]
+    pub secret_hash: Option<String>,
+    pub created_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
+    pub created_at: OffsetDateTime,
+}
+
+/// The machine clients, by id and by the firm or company they act for.
+pub trait MachineClientStore: Send + Sync {
+    /// Stores a new client; `AlreadyExists` when its id is taken.
+    fn put_machine_client(
+        &self,
+        client: &MachineClient,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The client with this id, if there is one: read on every request of a client.
+    fn machine_client(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = StoreResult<Option<MachineClient>>> + Send;
+
+    /// The clients of a firm (`Role::Installer`) or a company, by id.
+    fn machine_clients(
+        &self,
+        role: forms::Role,
+        org: &str,
+    ) -> impl Future<Output = StoreResult<Vec<MachineClient>>> + Send;
+
+    /// Removes a client; whether there was one. Its tokens stop working at once.
+    fn remove_machine_client(&self, id: &str) -> impl Future<Output = StoreResult<bool>> + Send;
+}
+
+/// The key that lists an org's machine clients, the role's and the org's together.
+pub fn machine_client_org(role: forms::Role, org: &str) -> String {
+    match role {
+        forms::Role::Installer => format!("firm#{org}"),
+        forms::Role::NetworkCompany => format!("company#{org}"),
+    }
+}
+
 /// Fixed-width UTC timestamp whose string order is time order (used as a sort key by both
 /// adapters). Nanoseconds, so nothing is rounded away.
 pub fn sortable_time(at: OffsetDateTime) -> String {
@@ -831,6 +886,7 @@ pub trait Store:
     + FirmStore
     + CustomerLinkStore
     + WebhookStore
+    + MachineClientStore
     + Clone
     + 'static
 {
@@ -845,6 +901,7 @@ impl<T> Store for T where
         + FirmStore
         + CustomerLinkStore
         + WebhookStore
+        + MachineClientStore
         + Clone
         + 'static
 {

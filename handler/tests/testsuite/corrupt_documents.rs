@@ -27,8 +27,9 @@ fn anna() -> Auth {
         email: None,
         firm_name: None,
         admin: false,
+        machine: None,
     };
-    Auth::Local(Arc::new(move |_| Some(caller.clone())))
+    Auth::Local(Arc::new(move |_| Some(caller.clone().into())))
 }
 
 /// `method path` through the router as Anna: status, Retry-After, body.

@@ -174,7 +174,7 @@ const TASKS: &[(&str, &[&str])] = &[
 ];
 
 /// Where AWS is called: the adapters behind the ports, and nowhere else.
-const ADAPTERS: &[&str] = &["store/", "notify/mailer.rs", "site_bucket.rs"];
+const ADAPTERS: &[&str] = &["store/", "notify/mailer.rs", "site_bucket.rs", "cognito.rs"];
 
 /// What an action applies to, resolved for each function from its environment in the template.
 #[derive(Debug, Clone, Copy)]
@@ -193,6 +193,8 @@ enum On {
     SiteObjects,
     /// The CloudFront distribution in front of it (`DISTRIBUTION_ID`).
     Distribution,
+    /// The Cognito user pool of machine clients' app clients (`USER_POOL_ID`).
+    UserPool,
 }
 
 /// The IAM actions an operation needs. `None` for an operation the test does not know: add it.
@@ -259,6 +261,8 @@ fn operation_permissions(call: &Call) -> Option<Vec<(&'static str, On)>> {
         "list_objects_v2" => vec![("s3:ListBucket", Bucket)],
         "send_email" => vec![("ses:SendEmail", Sender)],
         "create_invalidation" => vec![("cloudfront:CreateInvalidation", Distribution)],
+        "create_user_pool_client" => vec![("cognito-idp:CreateUserPoolClient", UserPool)],
+        "delete_user_pool_client" => vec![("cognito-idp:DeleteUserPoolClient", UserPool)],
         _ => return None,
     })
 }
@@ -379,10 +383,13 @@ fn aws_calls(body: &[Token]) -> Vec<Call> {
         } else if ident(Some(token)) == Some("TransactWriteItem") && ident(at(3)) == Some("builder")
         {
             ident(at(7)).map(|item| format!("transaction {item}"))
-        } else if ident(Some(token)) == Some("operation_name") && is(at(1), '(') {
-            // An operation sent without its service's SDK: `.operation_name("CreateInvalidation")`.
+        } else if (ident(Some(token)) == Some("operation_name") && is(at(1), '('))
+            || (ident(Some(token)) == Some("operation") && is(at(1), ':'))
+        {
+            // An operation sent without its service's SDK (`handler/src/signed.rs`):
+            // `operation: "CreateInvalidation"` (none: a request whose caller names it).
             match at(2) {
-                Some(Token::Str(name)) => Some(snake_case(name)),
+                Some(Token::Str(name)) if !name.is_empty() => Some(snake_case(name)),
                 _ => None,
             }
         } else {
@@ -582,7 +589,10 @@ fn task_calls(all: &[Function], code: &[&str]) -> BTreeMap<Call, (String, String
 fn template_functions(template: &Yaml) -> Vec<(String, String, Yaml)> {
     let mut found = Vec::new();
     for (name, resource) in template["Resources"].as_hash().unwrap() {
-        if resource["Type"].as_str() == Some("AWS::Serverless::Function") {
+        // The handler's functions; not the authorizer, which is Node code of its own
+        // (infra/authorizer, tests/unit/authorizer.test.mjs) and calls no AWS API.
+        let handlers = resource["Properties"]["Handler"].as_str() == Some("bootstrap");
+        if resource["Type"].as_str() == Some("AWS::Serverless::Function") && handlers {
             let properties = resource["Properties"].clone();
             let env = &properties["Environment"]["Variables"];
             let task = env["ELANMALAN_TASK"].as_str().unwrap_or("api").to_string();
@@ -679,6 +689,7 @@ fn resources(template: &Yaml, env: &Yaml, on: On, prefixes: &[String]) -> Vec<St
             "arn:${{AWS::Partition}}:cloudfront::${{AWS::AccountId}}:distribution/${{{}}}",
             named("DISTRIBUTION_ID")
         )],
+        On::UserPool => vec![format!("${{{}.Arn}}", named("USER_POOL_ID"))],
     }
 }
 
@@ -766,7 +777,15 @@ fn every_function_may_make_the_aws_calls_its_code_makes() {
         // The scan found what each task is known to do, so it reads the source as it is.
         let operations: BTreeSet<&str> = calls.keys().map(|c| c.operation.as_str()).collect();
         let expected: &[&str] = match task.as_str() {
-            "api" => &["get_item", "query", "put_object", "get_object", "delete_object"],
+            "api" => &[
+                "get_item",
+                "query",
+                "put_object",
+                "get_object",
+                "delete_object",
+                "create_user_pool_client",
+                "delete_user_pool_client",
+            ],
             "outbox" => &["query", "delete_item", "send_email"],
             "site" => &["put_object", "list_objects_v2", "delete_object", "create_invalidation"],
             _ => &["scan", "delete_item", "delete_object"],

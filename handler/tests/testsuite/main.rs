@@ -33,6 +33,7 @@ mod installers_walk;
 mod lambda;
 mod local_server;
 mod local_tokens;
+mod machine_clients;
 mod mail_ses;
 mod module_layers;
 mod network_company;

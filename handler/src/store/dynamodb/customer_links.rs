@@ -32,7 +32,7 @@ fn with_doc(mut key: Item, link: &CustomerLink) -> StoreResult<Item> {
 }
 
 impl DynamoStore {
-    fn delete_link(&self, key: Item) -> StoreResult<TransactWriteItem> {
+    pub(super) fn delete_link(&self, key: Item) -> StoreResult<TransactWriteItem> {
         let delete =
             Delete::builder().table_name(&self.table).set_key(Some(key)).build().map_err(|e| {
                 StoreError::Unavailable(format!("could not build a transaction: {e}"))

@@ -34,6 +34,7 @@ mod customer_links;
 mod definitions;
 mod firms;
 mod items;
+mod machine_clients;
 mod outbox;
 mod registry;
 mod table;

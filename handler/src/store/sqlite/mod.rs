@@ -24,6 +24,7 @@ mod cases;
 mod customer_links;
 mod definitions;
 mod firms;
+mod machine_clients;
 mod outbox;
 mod registry;
 mod schema;

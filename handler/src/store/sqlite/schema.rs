@@ -82,6 +82,13 @@ CREATE TABLE IF NOT EXISTS firms (
     id  TEXT PRIMARY KEY,
     doc TEXT NOT NULL
 ) WITHOUT ROWID;
+-- Machine clients (OAuth 2.0 client credentials), by client id; `org` is role#org.
+CREATE TABLE IF NOT EXISTS machine_clients (
+    id  TEXT PRIMARY KEY,
+    org TEXT NOT NULL,
+    doc TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS machine_clients_by_org ON machine_clients (org, id);
 CREATE TABLE IF NOT EXISTS firm_members (
     firm  TEXT NOT NULL,
     email TEXT NOT NULL,

@@ -53,6 +53,7 @@ mod cases;
 mod customer_links;
 mod definitions;
 mod firms;
+mod machine_clients;
 mod outbox;
 mod registry;
 mod retention;
