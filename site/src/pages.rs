@@ -302,7 +302,14 @@ pub(crate) fn render_page(
 ) -> Result<Vec<u8>, BuildError> {
     let lists = matches!(
         name,
-        "cases" | "inbox" | "audit" | "handling-times" | "subject" | "formular" | "firm" | "webhooks"
+        "cases"
+            | "inbox"
+            | "audit"
+            | "handling-times"
+            | "subject"
+            | "formular"
+            | "firm"
+            | "webhooks"
     );
     let ctx = context! { ..context! { page => name, script => script, lists => lists }, ..ctx, ..base.clone() };
     Ok(env.get_template(template)?.render(ctx)?.into_bytes())

@@ -48,14 +48,16 @@ fn callers() -> Auth {
             "nora" => ("nora", Role::NetworkCompany, "exempelnat_norr"),
             _ => return None,
         };
-        Some(Caller {
+        let caller = Caller {
             user: user.into(),
             role,
             org: org.into(),
             email: None,
             firm_name: Some("Demo El AB".into()),
             admin: false,
-        })
+            machine: None,
+        };
+        Some(caller.into())
     }))
 }
 
