@@ -24,7 +24,7 @@
           remove.addEventListener("click", () => act(async () => {
             if (!confirm("Ta bort " + m.email + " ur företaget? Hen kommer inte längre åt företagets ärenden.")) return;
             await api("DELETE", "/firm/members/" + encodeURIComponent(m.email));
-            status.textContent = m.email + " är borttagen.";
+            return m.email + " är borttagen.";
           }));
           cell.append(remove);
         } else {
@@ -38,12 +38,15 @@
     $("#members tbody").replaceChildren(...rows);
   };
 
-  // Runs `work`, then shows the firm as it is now; a problem with a field is shown at it.
+  // Runs `work`, then shows the firm as it is now and what `work` says was done (after the
+  // list, so that what is announced is already on the page); a problem with a field is shown
+  // at it.
   const act = async (work) => {
     for (const e of $$(".error", form)) e.hidden = true;
     try {
-      await work();
+      const done = await work();
       show(await api("GET", "/firm"));
+      if (typeof done === "string") status.textContent = done;
       return true;
     } catch (e) {
       status.textContent = e.message;

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use forms::{Problem, ProblemCode, Role};
+use forms::Role;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -142,15 +142,10 @@ fn day(key: &str, value: Option<&str>) -> Result<Option<time::Date>, ApiError> {
     };
     match forms::formats::parse_date(value) {
         Some(d) if (2000..=2999).contains(&d.year()) => Ok(Some(d)),
-        _ => {
-            let message = format!("Ange {key} som ÅÅÅÅ-MM-DD, till exempel 2026-12-01.");
-            let problem = Problem {
-                field: key.into(),
-                code: ProblemCode::InvalidDate,
-                message: message.clone(),
-            };
-            Err(ApiError::new(ErrorCode::InvalidDate, message).with_fields(vec![problem]))
-        }
+        _ => Err(ApiError::invalid_date(
+            key,
+            format!("Ange {key} som ÅÅÅÅ-MM-DD, till exempel 2026-12-01."),
+        )),
     }
 }
 

@@ -168,6 +168,13 @@ impl ApiError {
         self
     }
 
+    /// 422 `invalid_date`: the query parameter `key` is not a date as `message` says to write it.
+    pub fn invalid_date(key: &str, message: String) -> Self {
+        let problem =
+            Problem { field: key.into(), code: ProblemCode::InvalidDate, message: message.clone() };
+        ApiError::new(ErrorCode::InvalidDate, message).with_fields(vec![problem])
+    }
+
     pub fn with_fields(mut self, fields: Vec<Problem>) -> Self {
         self.fields = fields;
         self

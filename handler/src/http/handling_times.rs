@@ -265,15 +265,10 @@ fn month(key: &str, value: Option<&str>) -> Result<Option<Month>, ApiError> {
     });
     match parsed {
         Some(m) => Ok(Some(m)),
-        None => {
-            let message = format!("Ange {key} som ÅÅÅÅ-MM, till exempel 2026-12.");
-            let problem = Problem {
-                field: key.into(),
-                code: ProblemCode::InvalidDate,
-                message: message.clone(),
-            };
-            Err(ApiError::new(ErrorCode::InvalidDate, message).with_fields(vec![problem]))
-        }
+        None => Err(ApiError::invalid_date(
+            key,
+            format!("Ange {key} som ÅÅÅÅ-MM, till exempel 2026-12."),
+        )),
     }
 }
 
