@@ -120,8 +120,24 @@ pub async fn deliver_due_at<S: OutboxStore + WebhookStore>(
     hooks: &webhooks::Sender,
     now: OffsetDateTime,
 ) -> Result<Round, StoreError> {
+    deliver_due_until(store, mailer, hooks, now, None).await
+}
+
+/// [`deliver_due_at`], taking no further item once `deadline` has passed: the outbox function
+/// must end its rounds before Lambda's timeout, or an item it sent would stay due and go out
+/// again. What it did not take stays due for the next invocation.
+pub async fn deliver_due_until<S: OutboxStore + WebhookStore>(
+    store: &S,
+    mailer: &Mailer,
+    hooks: &webhooks::Sender,
+    now: OffsetDateTime,
+    deadline: Option<std::time::Instant>,
+) -> Result<Round, StoreError> {
     let mut round = Round::default();
     for mut notification in store.due_notifications(now, ROUND).await? {
+        if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+            break;
+        }
         let outcome = match notification.webhook.clone() {
             // Boxed: the Lambda function's future is otherwise too deep for the compiler.
             Some(event) => Box::pin(webhooks::deliver(store, hooks, &notification, &event, now))

@@ -10,7 +10,7 @@ use std::process::{Child, Command};
 use std::time::Duration;
 
 use forms::{Action, Case, Definitions, HistoryEntry, Role, Status};
-use handler::notify::{Mailer, deliver_due_at};
+use handler::notify::{Mailer, deliver_due_at, deliver_due_until};
 use handler::store::{Store, Webhook, WebhookSecret};
 use handler::webhooks::{self, Policy, Sender};
 use serde_json::{Value, json};
@@ -373,7 +373,28 @@ async fn deliveries_go_only_where_allowed<S: Store>(s: &S) {
     assert_eq!(receiver.events()[0]["path"], "/hook");
 }
 
+/// A round takes no item once its deadline has passed (the outbox function ends before Lambda's
+/// timeout): the item stays due and goes out in the next round, once.
+async fn a_round_past_its_deadline_leaves_the_rest_due<S: Store>(s: &S) {
+    let receiver = Receiver::start(0);
+    let t0 = OffsetDateTime::now_utc();
+    let hook = webhook(&receiver.url("/hook"), t0);
+    receiver.trust(&[&hook.secrets[0].key]);
+    s.put_webhook(&hook, &[]).await.unwrap();
+    send_case(s, std::slice::from_ref(&hook), t0).await;
+    let (_dir, mailer) = mailer();
+    let sender = Sender::new(Policy::AlsoLoopback).unwrap();
+    let passed = Some(std::time::Instant::now());
+    let round = deliver_due_until(s, &mailer, &sender, t0, passed).await.unwrap();
+    assert_eq!((round.sent, round.failed), (0, 0));
+    assert!(s.webhook_deliveries(&hook.id, 10).await.unwrap().is_empty(), "not attempted");
+    let round = deliver_due_at(s, &mailer, &sender, t0).await.unwrap();
+    assert_eq!((round.sent, round.failed), (1, 0));
+    assert_eq!(receiver.events().len(), 1);
+}
+
 in_both_stores!(
+    a_round_past_its_deadline_leaves_the_rest_due,
     a_failing_receiver_gets_the_event_on_the_fourth_try,
     a_day_of_failures_pauses_the_webhook,
     deliveries_go_only_where_allowed,
