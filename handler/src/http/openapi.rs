@@ -409,7 +409,7 @@ pub fn document() -> Value {
 fn handling_times_paths(c: &mut Components, paths: &mut Map<String, Value>) {
     let month = |name: &str| json!({"name": name, "in": "query", "required": false, "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}});
     let months = json!([month("from"), month("to")]);
-    let errors = ["401", "403", "422"];
+    let errors = ["400", "401", "403", "422"];
     paths.insert("/handling-times".into(), json!({"get": {
         "summary": "The company's handling times per month, installation type and network area: count, median and 90th percentile (nearest rank) of sent to decision and of completion to closed (network company)",
         "parameters": months,
@@ -427,7 +427,7 @@ fn handling_times_paths(c: &mut Components, paths: &mut Map<String, Value>) {
     paths.insert("/companies/{company}/handling-times".into(), json!({"get": {
         "summary": "The queue of one installation type: the company's sent to decision figures over the last 90 days and how many cases wait now; no case (anyone signed in; a network company only its own)",
         "parameters": params,
-        "responses": operation("", None, ("200", c.answer::<forms::handling_times::Queue>("The queue")), &["401", "404", "422"])["responses"].clone()
+        "responses": operation("", None, ("200", c.answer::<forms::handling_times::Queue>("The queue")), &["400", "401", "404", "422"])["responses"].clone()
     }}));
 }
 
