@@ -10,7 +10,9 @@
     $("#status-times").textContent = "Tid per status. " + c.status_times.map((t) => statuses[t.status] + ": " + t.text).join(", ");
     if (Elan.role !== "installer" || c.status !== "submitted" || asked) return;
     asked = api("GET", `/companies/${c.company}/handling-times?installation_type=${c.installation_type}`).then(({ days, sent_to_decision: f, waiting }) => {
-      if (f.count) $("#queue").textContent = `Nätbolagets beslut de senaste ${days} dagarna: hälften inom ${f.median_text}, 9 av 10 inom ${f.p90_text}. ${count(waiting, "anmälan", "anmälningar")} väntar på beslut.`;
+      // "inom 2 dagar", but "under en minut" alone.
+      const within = (text) => (text.startsWith("under") ? "" : "inom ") + text;
+      if (f.count) $("#queue").textContent = `Nätbolagets beslut de senaste ${days} dagarna: hälften ${within(f.median_text)}, 9 av 10 ${within(f.p90_text)}. ${count(waiting, "anmälan", "anmälningar")} väntar på beslut.`;
     }, () => {});
   };
   page.onCase.push(show);

@@ -11,6 +11,7 @@ use forms::Role;
 
 use super::AppState;
 use super::error::{ApiError, ErrorCode};
+use super::memberships::Memberships;
 use crate::store::{FirmStore, MachineClientStore, Store};
 
 /// The verified identity of the caller.
@@ -274,7 +275,7 @@ impl<S: Store> FromRequestParts<AppState<S>> for Caller {
                 caller
             }
         };
-        with_firm_checked(caller, &state.store).await
+        with_firm_checked(caller, &state.store, &state.memberships).await
     }
 }
 
@@ -330,23 +331,25 @@ pub fn check_scope(
 }
 
 /// An installer of a firm that is in the store must be among its members, checked on every
-/// request: one who is removed loses the firm's cases at once, whatever their sign-in still
-/// says. A firm that is not in the store is known by the sign-in's claim alone.
+/// request: one who is removed loses the firm's cases at once (on other servers within a
+/// second: [`Memberships`]), whatever their sign-in still says. A firm that is not in the store
+/// is known by the sign-in's claim alone.
 pub async fn with_firm_checked(
     mut caller: Caller,
     store: &impl FirmStore,
+    memberships: &Memberships,
 ) -> Result<Caller, ApiError> {
     if caller.role != Role::Installer {
         return Ok(caller);
     }
     // A firm's client acts for the firm that created it, with no e-mail address to check.
     if caller.machine.is_some() {
-        let firm = store.firm_membership(&caller.org, None).await?;
+        let firm = memberships.of(store, &caller.org, None).await?;
         caller.firm_name = Some(firm.map_or_else(|| caller.org.clone(), |(firm, _)| firm.name));
         return Ok(caller);
     }
     let email = caller.email.as_deref().map(str::to_lowercase);
-    match store.firm_membership(&caller.org, email.as_deref()).await? {
+    match memberships.of(store, &caller.org, email.as_deref()).await? {
         Some((firm, true)) => caller.firm_name = Some(firm.name),
         Some((_, false)) => caller.org.clear(),
         None => caller.firm_name = Some(caller.org.clone()),

@@ -161,7 +161,7 @@ pub async fn add_member<S: Store>(
     }
     let member = FirmMember { firm, email, name, added_by: caller.user.clone(), added_at: now() };
     match state.store.add_firm_member(&member).await {
-        Ok(()) => {}
+        Ok(()) => state.memberships.changed(),
         Err(StoreError::AlreadyExists) => {
             return Err(ApiError::new(
                 ErrorCode::AlreadyExists,
@@ -188,7 +188,9 @@ pub async fn remove_member<S: Store>(
             "Du kan inte ta bort dig själv. Be en annan administratör i företaget om det.",
         ));
     }
-    if !state.store.remove_firm_member(firm, &email).await? {
+    let removed = state.store.remove_firm_member(firm, &email).await?;
+    state.memberships.changed();
+    if !removed {
         return Err(ApiError::new(
             ErrorCode::MemberNotFound,
             "Den e-postadressen är inte med i företaget. Ladda om sidan.",

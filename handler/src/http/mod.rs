@@ -18,6 +18,7 @@ mod firms;
 mod forms;
 mod handling_times;
 mod lookup;
+mod memberships;
 mod messages;
 mod moves;
 pub mod openapi;
@@ -66,6 +67,8 @@ pub struct AppState<S> {
     pub webhook_policy: crate::webhooks::Policy,
     /// Where machine clients' credentials are made (Cognito, or the local server's own).
     pub clients: Arc<dyn clients::ClientIssuer>,
+    /// Firm memberships as read in the last second (every request of an installer checks one).
+    pub memberships: Arc<memberships::Memberships>,
 }
 
 /// Axum's `State` extractor clones the state once for each request, so the clone is where a
@@ -85,6 +88,7 @@ impl<S: Clone> Clone for AppState<S> {
             sign_in: self.sign_in.clone(),
             webhook_policy: self.webhook_policy,
             clients: self.clients.clone(),
+            memberships: self.memberships.clone(),
         }
     }
 }
@@ -105,6 +109,7 @@ impl<S> AppState<S> {
             sign_in: site::SignIn::Local,
             webhook_policy: crate::webhooks::Policy::PublicOnly,
             clients: Arc::new(clients::NoIssuer),
+            memberships: Arc::default(),
         }
     }
 
