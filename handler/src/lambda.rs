@@ -109,8 +109,8 @@ fn sign_in_from_env() -> Result<site::SignIn, String> {
 
 async fn serve_api(store: DynamoStore) -> Result<(), String> {
     let mut state = AppState::new(store, Auth::ApiGateway);
-    state.site_url = std::env::var("SITE_URL").unwrap_or_default();
-    state.sign_in = sign_in_from_env()?;
+    state.site_url = std::env::var("SITE_URL").unwrap_or_default().into();
+    state.sign_in = Arc::new(sign_in_from_env()?);
     // A publication writes the company's pages to the site bucket; without one it serves the
     // new version to the API alone.
     match SiteBucket::from_env().await? {

@@ -108,7 +108,7 @@ pub(super) async fn serve<S: Store>(
     let mut state = AppState::new(store.clone(), key.auth()).with_definitions(definitions.clone());
     state.clients = Arc::new(local::clients::LocalIssuer);
     let tokens = local::clients::token_routes(store.clone(), key.clone());
-    state.site_url = url.clone();
+    state.site_url = url.as_str().into();
     state.site_pages = Arc::new(site.clone());
     state.webhook_policy = crate::webhooks::Policy::AlsoLoopback;
     let files_dir = args.data_dir.join("attachments");

@@ -56,13 +56,13 @@ pub struct AppState<S> {
     /// Told when a change put e-mails in the outbox (`notify::deliver` waits on it).
     pub mail_ready: Arc<Notify>,
     /// The site's address, for links in e-mails (e.g. `https://elanmalan.example`).
-    pub site_url: String,
+    pub site_url: Arc<str>,
     /// Where attachments' bytes are kept.
     pub files: Arc<Files>,
     /// Where a company's pages go when it publishes (docs/deploy.md, "Published definitions").
     pub site_pages: Arc<dyn SitePages>,
     /// How the site's pages sign people in (as the build that made the rest of the site).
-    pub sign_in: site::SignIn,
+    pub sign_in: Arc<site::SignIn>,
     /// Where webhooks may be registered to (`handler serve` also allows `http://127.0.0.1`).
     pub webhook_policy: crate::webhooks::Policy,
     /// Where machine clients' credentials are made (Cognito, or the local server's own).
@@ -103,10 +103,10 @@ impl<S> AppState<S> {
             live,
             auth: Arc::new(auth),
             mail_ready: Arc::new(Notify::new()),
-            site_url: String::new(),
+            site_url: Arc::from(""),
             files: Arc::new(Files::Unconfigured),
             site_pages: Arc::new(NoSitePages),
-            sign_in: site::SignIn::Local,
+            sign_in: Arc::new(site::SignIn::Local),
             webhook_policy: crate::webhooks::Policy::PublicOnly,
             clients: Arc::new(clients::NoIssuer),
             memberships: Arc::default(),

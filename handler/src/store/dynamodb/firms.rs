@@ -83,12 +83,7 @@ impl FirmStore for DynamoStore {
     }
 
     async fn all_firms(&self) -> StoreResult<Vec<Firm>> {
-        let query = self
-            .client
-            .query()
-            .key_condition_expression("PK = :pk")
-            .expression_attribute_values(":pk", s(FIRMS));
-        self.all_items("read firms", query).await?.iter().map(from_doc).collect()
+        self.partition_docs("read firms", FIRMS.to_string()).await
     }
 
     async fn firm_membership(

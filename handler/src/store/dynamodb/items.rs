@@ -190,8 +190,22 @@ impl DynamoStore {
         Ok(output.attributes().is_some_and(|a| !a.is_empty()))
     }
 
+    /// The documents of every item in the partition `pk`, in SK order, read consistently.
+    pub(super) async fn partition_docs<T: DeserializeOwned>(
+        &self,
+        what: &str,
+        pk: String,
+    ) -> StoreResult<Vec<T>> {
+        let query = self
+            .client
+            .query()
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", s(pk));
+        self.all_items(what, query).await?.iter().map(from_doc).collect()
+    }
+
     /// The document of the item at `key`, read consistently, if there is one.
-    pub(super) async fn get_doc<T: serde::de::DeserializeOwned>(
+    pub(super) async fn get_doc<T: DeserializeOwned>(
         &self,
         what: &str,
         key: Item,

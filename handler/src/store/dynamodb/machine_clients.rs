@@ -50,12 +50,8 @@ impl MachineClientStore for DynamoStore {
         role: forms::Role,
         org: &str,
     ) -> StoreResult<Vec<MachineClient>> {
-        let query =
-            self.client.query().key_condition_expression("PK = :pk").expression_attribute_values(
-                ":pk",
-                s(format!("CLIENTS#{}", machine_client_org(role, org))),
-            );
-        self.all_items("read machine clients", query).await?.iter().map(from_doc).collect()
+        let pk = format!("CLIENTS#{}", machine_client_org(role, org));
+        self.partition_docs("read machine clients", pk).await
     }
 
     async fn remove_machine_client(&self, id: &str) -> StoreResult<bool> {

@@ -40,12 +40,7 @@ impl WebhookStore for DynamoStore {
     }
 
     async fn company_webhooks(&self, company: &str) -> StoreResult<Vec<Webhook>> {
-        let query = self
-            .client
-            .query()
-            .key_condition_expression("PK = :pk")
-            .expression_attribute_values(":pk", s(format!("WEBHOOKS#{company}")));
-        self.all_items("read the webhooks", query).await?.iter().map(from_doc).collect()
+        self.partition_docs("read the webhooks", format!("WEBHOOKS#{company}")).await
     }
 
     async fn webhook(&self, company: &str, id: &str) -> StoreResult<Option<Webhook>> {
