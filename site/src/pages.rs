@@ -10,12 +10,13 @@ use serde::Serialize;
 
 use crate::BuildError;
 
-const TEMPLATES: [(&str, &str); 14] = [
+const TEMPLATES: [(&str, &str); 15] = [
     ("layout.html", include_str!("../templates/layout.html")),
     ("cases.html", include_str!("../templates/cases.html")),
     ("inbox.html", include_str!("../templates/inbox.html")),
     ("audit.html", include_str!("../templates/audit.html")),
     ("handling_times.html", include_str!("../templates/handling_times.html")),
+    ("period.html", include_str!("../templates/period.html")),
     ("subject.html", include_str!("../templates/subject.html")),
     ("firm.html", include_str!("../templates/firm.html")),
     ("new_case.html", include_str!("../templates/new_case.html")),

@@ -3,27 +3,16 @@
 // download link, removes it with "Ta bort"; a renamed program is refused with the server's
 // Swedish message at the field. The network company sees the links only.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { DEMO, PHONE, apiFromPage, axeCheck, launchBrowser, signIn, startServer, withPage } from "./support.mjs";
+import { test } from "node:test";
+import { DEMO, PHONE, apiFromPage, axeCheck, serverAndBrowser, signIn, withPage } from "./support.mjs";
 
-let browser;
-let server;
-
-before(async () => {
-  browser = await launchBrowser();
-  server = await startServer();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const running = serverAndBrowser();
 
 const pdf = Buffer.concat([Buffer.from("%PDF-1.4\n"), Buffer.alloc(3000, 7)]);
 const program = Buffer.concat([Buffer.from("MZ\x90\x00\x03"), Buffer.alloc(2000, 0)]);
 
 test("attach a PDF, see it listed and download it, remove it; a renamed program is refused at the field", async () => {
-  await withPage(browser, { viewport: PHONE, baseURL: server.url }, async ({ page }) => {
+  await withPage(running.browser, { viewport: PHONE, baseURL: running.server.url }, async ({ page }) => {
     await signIn(page, DEMO.anna);
     const created = await apiFromPage(page, "POST", "/cases", {
       company: "oresundskraft", installation_type: "service_change", job_type: "move_service", network_area: "helsingborg",

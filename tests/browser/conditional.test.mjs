@@ -2,24 +2,14 @@
 // kapacitet" appears, mandatory, when "Installeras ett energilager (batteri)?" is Ja, and
 // disappears with Nej, without a reload; a hidden value is kept and not checked.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { DEMO, PHONE, apiFromPage, launchBrowser, signIn, startServer, withPage } from "./support.mjs";
+import { test } from "node:test";
+import { DEMO, PHONE, apiFromPage, serverAndBrowser, signIn, withPage } from "./support.mjs";
 import { caseUrl } from "./workspace.mjs";
 
-let browser;
-let server;
-
-before(async () => {
-  [browser, server] = await Promise.all([launchBrowser(), startServer()]);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const running = serverAndBrowser();
 
 test("a conditional field appears and disappears with its choice, and keeps its value", async () => {
-  await withPage(browser, { viewport: PHONE, baseURL: server.url }, async ({ page }) => {
+  await withPage(running.browser, { viewport: PHONE, baseURL: running.server.url }, async ({ page }) => {
     await signIn(page, DEMO.anna);
     const created = await apiFromPage(page, "POST", "/cases", {
       company: "fiktiva_elnat_syd",

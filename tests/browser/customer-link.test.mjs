@@ -2,25 +2,14 @@
 // page shows the case's status and nothing personal, without sign-in. At a narrow phone's width
 // (320 px), axe on every state, no sideways scrolling.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { DEMO, axeCheck, launchBrowser, signIn, startServer, withPage } from "./support.mjs";
+import { test } from "node:test";
+import { DEMO, axeCheck, serverAndBrowser, signIn, withPage } from "./support.mjs";
 import { NARROW, fileCase, openCase } from "./workspace.mjs";
 
-let browser;
-let server;
-
-before(async () => {
-  browser = await launchBrowser();
-  server = await startServer();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const running = serverAndBrowser();
 
 test("Kundlänk: made and removed by the installer, the customer sees the status only", async () => {
-  await withPage(browser, { viewport: NARROW, baseURL: server.url }, async ({ page }) => {
+  await withPage(running.browser, { viewport: NARROW, baseURL: running.server.url }, async ({ page }) => {
     await signIn(page, DEMO.anna);
     const c = await fileCase(page, 1);
     await openCase(page, c, "För godkännande");
@@ -35,7 +24,7 @@ test("Kundlänk: made and removed by the installer, the customer sees the status
     await axeCheck(page, "case page, Kundlänk made");
 
     // The customer: no sign-in, in a browser of their own.
-    await withPage(browser, { viewport: NARROW }, async ({ page: customer }) => {
+    await withPage(running.browser, { viewport: NARROW }, async ({ page: customer }) => {
       await customer.goto(link);
       const list = customer.locator("#customer");
       await list.locator("[data-key=status_label]").filter({ hasText: "För godkännande" }).waitFor();

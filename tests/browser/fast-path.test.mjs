@@ -4,24 +4,13 @@
 // through `counter`, and the page counts what it received too (trusted clicks, changes of a
 // select), so that nothing is left uncounted. At 320 px, with axe on "Ny anmälan" from the EAN.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { DEMO, apiFromPage, assertNoHorizontalScroll, axeCheck, launchBrowser, openPage, signIn, startServer } from "./support.mjs";
+import { describe, test } from "node:test";
+import { DEMO, apiFromPage, assertNoHorizontalScroll, axeCheck, openPage, serverAndBrowser, signIn } from "./support.mjs";
 
 const NARROW = { width: 320, height: 640 };
 const GOAL = 8;
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const running = serverAndBrowser();
 
 /** The clicks and selects of a walk, as the test makes them and as the page received them. */
 async function counter(app) {
@@ -60,7 +49,7 @@ async function counter(app) {
 
 /** Anna, signed in at 320 px, counted from her click on "Ny anmälan". */
 async function toNewCase() {
-  const app = await openPage(browser, { viewport: NARROW, baseURL: server.url });
+  const app = await openPage(running.browser, { viewport: NARROW, baseURL: running.server.url });
   const { page } = app;
   const count = await counter(app);
   await signIn(page, DEMO.anna);

@@ -2,26 +2,15 @@
 // 320 px, adds a colleague by e-mail address and removes her again; an installer who is no admin
 // sees the colleagues but no controls. The case shows the firm's name.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { DEMO, assertNoHorizontalScroll, axeCheck, launchBrowser, signIn, startServer, withPage } from "./support.mjs";
+import { test } from "node:test";
+import { DEMO, assertNoHorizontalScroll, axeCheck, serverAndBrowser, signIn, withPage } from "./support.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const running = serverAndBrowser();
 
 const NARROW = { width: 320, height: 640 };
 
 test("Företag: the admin adds a colleague and removes her; a colleague sees no controls", async () => {
-  await withPage(browser, { viewport: NARROW, baseURL: server.url }, async ({ page }) => {
+  await withPage(running.browser, { viewport: NARROW, baseURL: running.server.url }, async ({ page }) => {
     await signIn(page, DEMO.dan);
     await page.getByRole("navigation", { name: "Huvudmeny" }).getByRole("link", { name: "Företag" }).click();
     await page.getByRole("heading", { name: "Demo El AB", level: 1 }).waitFor();
@@ -53,7 +42,7 @@ test("Företag: the admin adds a colleague and removes her; a colleague sees no 
     assert.equal(await page.getByRole("button", { name: "Ta bort dan@demo-el.example" }).count(), 0);
   });
 
-  await withPage(browser, { viewport: NARROW, baseURL: server.url }, async ({ page }) => {
+  await withPage(running.browser, { viewport: NARROW, baseURL: running.server.url }, async ({ page }) => {
     await signIn(page, DEMO.anna);
     await page.goto("/foretag/");
     await page.locator("#members tbody tr").first().waitFor();

@@ -4,21 +4,10 @@
 // next "Ny anmälan" has the new field, from the same running `handler serve`. A case handler
 // who is not an admin gets no Formulär.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { DEMO, apiFromPage, assertNoHorizontalScroll, axeCheck, launchBrowser, openPage, screenshot, signIn, startServer, withPage } from "./support.mjs";
+import { test } from "node:test";
+import { DEMO, apiFromPage, assertNoHorizontalScroll, axeCheck, openPage, screenshot, serverAndBrowser, signIn, withPage } from "./support.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const running = serverAndBrowser();
 
 const WIDE = { width: 1200, height: 900 };
 const LABEL = "Kontakttider på plats";
@@ -27,7 +16,7 @@ const newField = (key) =>
   `\n[[field]]\nid = "work.contact_hours"\n${key} = "${LABEL}"\ntype = "text"\nmandatory = true\ninstallation_types = ["service_change"]\n`;
 
 test("Formulär: a typo shown at its line, a preview that sends nothing, Publicera, and the installer's next case has the field", async () => {
-  const admin = await openPage(browser, { viewport: WIDE, baseURL: server.url });
+  const admin = await openPage(running.browser, { viewport: WIDE, baseURL: running.server.url });
   const { page } = admin;
   try {
     await signIn(page, DEMO.admin);
@@ -117,7 +106,7 @@ test("Formulär: a typo shown at its line, a preview that sends nothing, Publice
   }
 
   // The installer's next case, without a restart: the new field, mandatory.
-  await withPage(browser, { baseURL: server.url }, async ({ page }) => {
+  await withPage(running.browser, { baseURL: running.server.url }, async ({ page }) => {
     await signIn(page, DEMO.anna);
     await page.goto("/ny/");
     await page.getByLabel("Nätbolag").selectOption({ label: "Öresundskraft" });
@@ -135,7 +124,7 @@ test("Formulär: a typo shown at its line, a preview that sends nothing, Publice
 });
 
 test("a case handler who is not an admin gets no Formulär", async () => {
-  await withPage(browser, { baseURL: server.url }, async ({ page }) => {
+  await withPage(running.browser, { baseURL: running.server.url }, async ({ page }) => {
     await signIn(page, DEMO.karin);
     assert.equal(await page.getByRole("link", { name: "Formulär" }).count(), 0, "no menu link");
     await page.goto("/formular/");

@@ -2,30 +2,19 @@
 // menu, with a row for a case decided this month and "Ladda ner CSV"; the case page's "Tid per
 // status" for both sides; and the queue an installer's sent case waits in.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { DEMO, apiFromPage, assertNoHorizontalScroll, axeCheck, launchBrowser, signIn, startServer, withPage } from "./support.mjs";
+import { test } from "node:test";
+import { DEMO, apiFromPage, assertNoHorizontalScroll, axeCheck, serverAndBrowser, signIn, withPage } from "./support.mjs";
 import { NARROW, caseUrl, fileCase } from "./workspace.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const running = serverAndBrowser();
 
 test("Handläggningstider: the company's page and CSV, the time per status, the installer's queue", async () => {
   // Anna sends two Servisändringar; Karin approves the first.
-  const [decided, waiting] = await withPage(browser, { viewport: NARROW, baseURL: server.url }, async ({ page }) => {
+  const [decided, waiting] = await withPage(running.browser, { viewport: NARROW, baseURL: running.server.url }, async ({ page }) => {
     await signIn(page, DEMO.anna);
     return [await fileCase(page, 1), await fileCase(page, 2)];
   });
-  await withPage(browser, { viewport: NARROW, baseURL: server.url }, async ({ page }) => {
+  await withPage(running.browser, { viewport: NARROW, baseURL: running.server.url }, async ({ page }) => {
     await signIn(page, DEMO.karin);
     const r = await apiFromPage(page, "POST", `/cases/${decided.id}/decision`, { version: decided.version, decision: "approve" });
     assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -62,7 +51,7 @@ test("Handläggningstider: the company's page and CSV, the time per status, the 
   });
 
   // Anna's waiting case: the time per status and the queue it is in (one decision, one waiting).
-  await withPage(browser, { viewport: NARROW, baseURL: server.url }, async ({ page }) => {
+  await withPage(running.browser, { viewport: NARROW, baseURL: running.server.url }, async ({ page }) => {
     await signIn(page, DEMO.anna);
     await page.goto(caseUrl(waiting));
     await page.locator("#status-times").filter({ hasText: /^Tid per status. Ej skickat: .*, För godkännande: under en minut$/ }).waitFor();

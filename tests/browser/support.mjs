@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import assert from "node:assert/strict";
+import { after, before } from "node:test";
 import { AxeBuilder } from "@axe-core/playwright";
 import { chromium } from "playwright-core";
 
@@ -109,6 +110,22 @@ export async function launchBrowser() {
       "--no-first-run",
     ],
   });
+}
+
+/**
+ * The `handler serve` and the Chromium that a file's tests share: started before its first test
+ * and stopped after its last. Read `.server` and `.browser` inside the tests.
+ */
+export function serverAndBrowser() {
+  const running = { server: undefined, browser: undefined };
+  before(async () => {
+    [running.server, running.browser] = await Promise.all([startServer(), launchBrowser()]);
+  });
+  after(async () => {
+    await running.browser?.close();
+    await running.server?.stop();
+  });
+  return running;
 }
 
 /**

@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-use forms::{Case, Definitions, Status};
+use forms::Status;
 use handler::local::LocalKey;
 use handler::notify::{Mailer, deliver_due};
 use handler::store::sqlite::SqliteStore;
@@ -13,7 +13,7 @@ use handler::store::{CaseStore, Notification, OutboxStore};
 use handler::webhooks::{Policy, Sender};
 use serde_json::Value;
 
-use crate::support::cases::NEW_CASE;
+use crate::support::cases::{NEW_CASE, draft_fuse_change};
 use crate::support::server::{ANNA, BINARY, Server, assert_swedish};
 
 const SMUGGLED: [&str; 4] = [
@@ -86,19 +86,8 @@ fn mail(id: &str, to: &str) -> Notification {
 async fn the_mailer_never_writes_a_smuggled_address_into_a_header() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("store.db")).unwrap();
-    let form = Definitions::builtin().form("oresundskraft", "fuse_change").unwrap();
-    let job = form.installation_type.job_types[0].id.clone();
     let at = time::OffsetDateTime::now_utc();
-    let mut case = Case::new_draft(
-        "c1".into(),
-        "ÖK-2026-00001".into(),
-        &form,
-        job,
-        "helsingborg".into(),
-        "demo_el".into(),
-        "anna".into(),
-        at,
-    );
+    let mut case = draft_fuse_change("c1", "demo_el", at);
     case.status = Status::Submitted;
     store.create_case(&case).await.unwrap();
     case.touch(at);

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::support::cases::{id_of, oresundskraft_registry};
+use crate::support::cases::{draft_fuse_change, id_of, oresundskraft_registry};
 use crate::support::dynamodb::fresh_table;
 use crate::support::fixture;
 use crate::support::lambda_runtime::{Invocation, LambdaFunction};
@@ -280,20 +280,9 @@ async fn the_retention_function_removes_what_is_due() {
 
     let (client, table) = fresh_table("retention").await;
     let store = DynamoStore::new(client, table.clone());
-    let defs = forms::Definitions::builtin();
-    let form = defs.form("oresundskraft", "fuse_change").unwrap();
     let now = time::OffsetDateTime::now_utc();
     for (id, changed) in [("old", now - time::Duration::days(91)), ("new", now)] {
-        let case = forms::Case::new_draft(
-            id.into(),
-            format!("ÖK-2026-{id}"),
-            &form,
-            form.installation_type.job_types[0].id.clone(),
-            "helsingborg".into(),
-            "demo_el".into(),
-            "anna".into(),
-            changed,
-        );
+        let case = draft_fuse_change(id, "demo_el", changed);
         store.create_case(&case).await.unwrap();
     }
     let function =

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command};
 use std::time::Duration;
 
-use forms::{Action, Case, Definitions, HistoryEntry, Role, Status};
+use forms::{Action, HistoryEntry, Role, Status};
 use handler::notify::{Mailer, deliver_due_at, deliver_due_until};
 use handler::store::{Store, Webhook, WebhookSecret};
 use handler::webhooks::{self, Policy, Sender};
@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use crate::support::both_stores;
-use crate::support::cases::submitted_case;
+use crate::support::cases::{draft_fuse_change, submitted_case};
 use crate::support::server::{ANNA, ASA, KARIN, Server};
 
 /// The Python receiver, on a free port of 127.0.0.1; killed when dropped.
@@ -234,19 +234,7 @@ fn webhook(url: &str, at: OffsetDateTime) -> Webhook {
 
 /// A case stored, then sent at `at` with its events for `hooks` in the same write.
 async fn send_case<S: Store>(s: &S, hooks: &[Webhook], at: OffsetDateTime) -> usize {
-    let form = Definitions::builtin().form(COMPANY, "fuse_change").unwrap();
-    let job = form.installation_type.job_types[0].id.clone();
-    let id = uuid::Uuid::new_v4().to_string();
-    let mut case = Case::new_draft(
-        id,
-        "ÖK-2026-00001".into(),
-        &form,
-        job,
-        "helsingborg".into(),
-        "demo_el".into(),
-        "anna".into(),
-        at,
-    );
+    let mut case = draft_fuse_change(&uuid::Uuid::new_v4().to_string(), "demo_el", at);
     s.create_case(&case).await.unwrap();
     case.history.push(HistoryEntry {
         at,

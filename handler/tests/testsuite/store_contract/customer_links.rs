@@ -8,6 +8,8 @@ use handler::store::{CappedUse, CustomerLink, Store, StoreError};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
+use crate::support::cases::draft_fuse_change;
+
 const T0: OffsetDateTime = datetime!(2026-01-01 12:00 UTC);
 
 fn link(case_id: &str, hash: &str) -> CustomerLink {
@@ -21,18 +23,7 @@ fn link(case_id: &str, hash: &str) -> CustomerLink {
 }
 
 fn closed_case(id: &str) -> Case {
-    let defs = Definitions::builtin();
-    let form = defs.form("oresundskraft", "fuse_change").unwrap();
-    let mut case = Case::new_draft(
-        id.into(),
-        format!("ÖK-2026-{id}"),
-        &form,
-        form.installation_type.job_types[0].id.clone(),
-        form.company.network_areas[0].id.clone(),
-        "demo_el".into(),
-        "anna".into(),
-        T0,
-    );
+    let mut case = draft_fuse_change(id, "demo_el", T0);
     case.status = Status::Closed;
     case.submitted_at = Some(T0);
     case.fields.insert("owner.identity_number".into(), "19121212-1212".into());

@@ -1,10 +1,12 @@
 //! The outbox: e-mails stored with the change that caused them, or not at all; taken when due,
 //! removed when sent, kept for later when not.
 
-use forms::{Case, Definitions, Status};
+use forms::{Case, Status};
 use handler::store::{Notification, Store, StoreError};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
+
+use crate::support::cases::draft_fuse_change;
 
 const T0: OffsetDateTime = datetime!(2026-11-28 09:00 UTC);
 
@@ -23,18 +25,7 @@ fn mail(id: &str, at: OffsetDateTime) -> Notification {
 }
 
 fn sent_case() -> Case {
-    let form = Definitions::builtin().form("oresundskraft", "fuse_change").unwrap();
-    let job = form.installation_type.job_types[0].id.clone();
-    let mut case = Case::new_draft(
-        "c1".into(),
-        "ÖK-2026-00001".into(),
-        &form,
-        job,
-        "helsingborg".into(),
-        "firm-a".into(),
-        "anna".into(),
-        T0,
-    );
+    let mut case = draft_fuse_change("c1", "firm-a", T0);
     case.status = Status::Submitted;
     case.submitted_at = Some(T0);
     case

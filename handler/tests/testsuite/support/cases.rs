@@ -1,9 +1,19 @@
 //! Cases through the API: a new draft, a sent one, lookups and edits, and reading the answers.
 
-use forms::{Definitions, Installation};
+use forms::{Case, Definitions, Installation};
 use serde_json::{Value, json};
+use time::OffsetDateTime;
 
 use super::server::{Answer, Api};
+
+/// A draft Säkringsändring at Öresundskraft in Helsingborg, made by Anna of `firm` at `at` and
+/// numbered `ÖK-2026-<id>`: for tests that put cases in the store themselves.
+pub fn draft_fuse_change(id: &str, firm: &str, at: OffsetDateTime) -> Case {
+    let form = Definitions::builtin().form("oresundskraft", "fuse_change").unwrap();
+    let job = form.installation_type.job_types[0].id.clone();
+    let (number, area) = (format!("ÖK-2026-{id}"), "helsingborg".to_string());
+    Case::new_draft(id.into(), number, &form, job, area, firm.into(), "anna".into(), at)
+}
 
 /// A case that Anna filled in from the registry and sent: `(id, version)`.
 pub async fn submitted_case(anna: &Api) -> (String, u64) {
